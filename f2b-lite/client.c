@@ -1,0 +1,277 @@
+/*
+ * client: fail2ban-client's command line (fail2ban/client/fail2bancmdline.py
+ * and fail2banclient.py): option parsing, the early read of fail2ban.conf,
+ * -d/--dp configuration dumps and -t configuration tests.  Exit codes are
+ * fail2ban's: 0 on success, 255 otherwise.
+ */
+#include "client.h"
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "diag.h"
+#include "dict.h"
+#include "log.h"
+#include "pyval.h"
+#include "strbuf.h"
+#include "xmalloc.h"
+
+#define CLIENT_VERSION	"1.0.2"
+
+struct client_opts {
+	const char	*conf;
+	int		 dump;		/* 0, 1 (-d) or 2 (--dp) */
+	bool		 test;
+	int		 verbose;
+	struct dict	*params;	/* socket, pidfile, logtarget, loglevel, syslogsocket */
+};
+
+static void
+client_usage(const char *argv0)
+{
+	const char *caller = strrchr(argv0, '/') ? strrchr(argv0, '/') + 1 : argv0;
+	bool server = strlen(caller) >= 6 &&
+	    strcmp(caller + strlen(caller) - 6, "server") == 0;
+
+	printf("Usage: %s [OPTIONS]%s\n\n", caller, server ? "" : " <COMMAND>");
+	printf("Fail2Ban v%s reads log file that contains password failure report\n"
+	    "and bans the corresponding IP addresses using firewall rules.\n\n",
+	    CLIENT_VERSION);
+	printf("Options:\n"
+	    "    -c, --conf <DIR>        configuration directory\n"
+	    "    -s, --socket <FILE>     socket path\n"
+	    "    -p, --pidfile <FILE>    pidfile path\n"
+	    "    --pname <NAME>          name of the process (main thread) to identify instance (default fail2ban-server)\n"
+	    "    --loglevel <LEVEL>      logging level\n"
+	    "    --logtarget <TARGET>    logging target, use file-name or stdout, stderr, syslog or sysout.\n"
+	    "    --syslogsocket auto|<FILE>\n"
+	    "    -d                      dump configuration. For debugging\n"
+	    "    --dp, --dump-pretty     dump the configuration using more human readable representation\n"
+	    "    -t, --test              test configuration (can be also specified with start parameters)\n"
+	    "    -i                      interactive mode\n"
+	    "    -v                      increase verbosity\n"
+	    "    -q                      decrease verbosity\n"
+	    "    -x                      force execution of the server (remove socket file)\n"
+	    "    -b                      start server in background (default)\n"
+	    "    -f                      start server in foreground\n"
+	    "    --async                 start server in async mode (for internal usage only, don't read configuration)\n"
+	    "    --timeout               timeout to wait for the server (for internal usage only, don't read configuration)\n"
+	    "    --str2sec <STRING>      convert time abbreviation format to seconds\n"
+	    "    -h, --help              display this help message\n"
+	    "    -V, --version           print the version (-V returns machine-readable short format)\n");
+	if (!server)
+		printf("\nCommand:\n    see f2b-lite(8) for the commands fail2ban-client accepts\n");
+	printf("\nReport bugs to https://github.com/fail2ban/fail2ban/issues\n");
+}
+
+/* Prints collected diagnostics on stderr; notices only when verbose. */
+static void
+client_print_diag(const struct diag *d, int verbose)
+{
+	size_t i;
+
+	for (i = 0; i < diag_count(d); i++) {
+		if (diag_level(d, i) == DIAG_NOTICE && verbose < 2)
+			continue;
+		if (diag_level(d, i) == DIAG_WARNING && verbose < 1)
+			continue;
+		fprintf(stderr, "%s\n", diag_text(d, i));
+	}
+}
+
+/* fail2ban's dumpConfig: one command per line, repr or pformat. */
+static void
+client_dump(const struct pyval *stream, bool pretty)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+
+	for (i = 0; i < pyval_len(stream); i++) {
+		strbuf_reset(&sb);
+		if (pretty)
+			pyval_pformat(pyval_at(stream, i), 1000, 2, &sb);
+		else
+			pyval_repr(pyval_at(stream, i), &sb);
+		strbuf_addc(&sb, '\n');
+		fwrite(sb.s, 1, sb.len, stdout);
+	}
+	strbuf_free(&sb);
+}
+
+/* Reads the configuration as readConfig() does; returns fail2ban's ret. */
+static bool
+client_read_config(struct client_opts *o, struct pyval **stream, struct diag *d)
+{
+	struct config_request req = {
+		.basedir = o->conf,
+		.allow_no_files = o->dump != 0,
+		.test = o->test,
+		.mainopts = NULL,
+	};
+	struct dict *main = dict_new(NULL);
+	static const char *const passed[] = { "loglevel", "logtarget", "syslogsocket" };
+	bool ok;
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		char *v = dict_get(o->params, passed[i], NULL);
+
+		if (v)
+			dict_set(main, passed[i], v);
+	}
+	req.mainopts = main;
+	*stream = config_stream(&req, d, &ok);
+	dict_free(main);
+	return ok && *stream != NULL && diag_nerrors(d) == 0;
+}
+
+int
+client_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "loglevel", required_argument, NULL, 1 },
+		{ "logtarget", required_argument, NULL, 2 },
+		{ "syslogsocket", required_argument, NULL, 3 },
+		{ "test", no_argument, NULL, 't' },
+		{ "async", no_argument, NULL, 4 },
+		{ "conf", required_argument, NULL, 'c' },
+		{ "pidfile", required_argument, NULL, 'p' },
+		{ "pname", required_argument, NULL, 5 },
+		{ "socket", required_argument, NULL, 's' },
+		{ "timeout", required_argument, NULL, 6 },
+		{ "str2sec", required_argument, NULL, 7 },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 8 },
+		{ "dp", no_argument, NULL, 9 },
+		{ "dump-pretty", no_argument, NULL, 9 },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct client_opts o = { .conf = "/etc/fail2ban", .verbose = 1 };
+	struct pyval *stream = NULL;
+	struct diag *d;
+	int c, rc = 255;
+	bool ok;
+
+	o.params = dict_new(free);
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+hc:s:p:xfbdtviqV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o.conf = optarg;
+			break;
+		case 's':
+			dict_set(o.params, "socket", xstrdup(optarg));
+			break;
+		case 'p':
+			dict_set(o.params, "pidfile", xstrdup(optarg));
+			break;
+		case 1:
+			dict_set(o.params, "loglevel", xstrdup(optarg));
+			break;
+		case 2:
+			dict_set(o.params, "logtarget", xstrdup(optarg));
+			break;
+		case 3:
+			dict_set(o.params, "syslogsocket", xstrdup(optarg));
+			break;
+		case 'd':
+			o.dump = 1;
+			break;
+		case 9:
+			o.dump = 2;
+			break;
+		case 't':
+			o.test = true;
+			break;
+		case 'v':
+			o.verbose++;
+			break;
+		case 'q':
+			o.verbose--;
+			break;
+		case 'h':
+			client_usage(argv[0]);
+			rc = 0;
+			goto out;
+		case 'V':
+			printf("%s\n", CLIENT_VERSION);
+			rc = 0;
+			goto out;
+		case 8:
+			printf("Fail2Ban v%s\n", CLIENT_VERSION);
+			rc = 0;
+			goto out;
+		case 7:
+			fprintf(stderr, "ERROR: --str2sec is not supported yet\n");
+			goto out;
+		case 'x': case 'f': case 'b': case 'i': case 4: case 5: case 6:
+			break;
+		default:
+			client_usage(argv[0]);
+			goto out;
+		}
+	}
+	if (o.verbose <= 0)
+		log_set_level(LOG_LVL_ERROR);
+	else if (o.verbose == 1)
+		log_set_level(LOG_LVL_WARNING);
+	else
+		log_set_level(LOG_LVL_INFO);
+
+	d = diag_new();
+	if (config_early(o.conf, o.params, d) < 0) {
+		printf("ERROR: Base configuration directory %s does not exist\n", o.conf);
+		diag_free(d);
+		goto out;
+	}
+	{
+		const char *ll = dict_get(o.params, "loglevel", NULL);
+
+		if (ll && log_level_parse(ll) < 0) {
+			printf("ERROR: Invalid log level '%s'\n", ll);
+			diag_free(d);
+			goto out;
+		}
+	}
+	if (!o.dump && !o.test) {
+		diag_free(d);
+		if (optind >= argc) {
+			client_usage(argv[0]);
+			goto out;
+		}
+		log_msg(LOG_LVL_ERROR, "fail2ban", "Failed to access socket path: "
+		    "the f2b-lite server and control socket are not implemented yet");
+		goto out;
+	}
+
+	ok = client_read_config(&o, &stream, d);
+	client_print_diag(d, o.verbose);
+	if (o.dump) {
+		if (stream != NULL)
+			client_dump(stream, o.dump == 2);
+		else
+			printf("ERROR: The configuration stream failed because of the "
+			    "invalid syntax.\n");
+	}
+	if (!ok && diag_nerrors(d))
+		fprintf(stderr, "ERROR: %zu error%s in the configuration\n",
+		    diag_nerrors(d), diag_nerrors(d) == 1 ? "" : "s");
+	if (o.test) {
+		if (!ok)
+			fprintf(stderr, "ERROR: test configuration failed\n");
+		else if (optind >= argc)
+			printf("OK: configuration test is successful\n");
+	}
+	rc = ok ? 0 : 255;
+	pyval_free(stream);
+	diag_free(d);
+out:
+	dict_free(o.params);
+	fflush(stdout);
+	return rc;
+}

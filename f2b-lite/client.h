@@ -1,0 +1,12 @@
+/*
+ * client: fail2ban-client.  Command-line options as fail2ban-client 1.0.2
+ * parses them (fail2bancmdline.py), configuration dump (-d, --dp) and test
+ * (-t).
+ */
+#ifndef F2B_CLIENT_H
+#define F2B_CLIENT_H
+
+/* Runs fail2ban-client with argv (argv[0] is the name shown in usage). */
+int	 client_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,1539 @@
+/*
+ * config: fail2ban's readers (configreader.py DefinitionInitConfigReader,
+ * filterreader.py, actionreader.py, jailreader.py, jailsreader.py,
+ * fail2banreader.py) producing the command stream.  The structure follows
+ * the Python classes closely on purpose: the order in which fail2ban reads,
+ * merges and substitutes options is what decides the result, so each step
+ * here names the fail2ban function it reproduces.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <glob.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "confset.h"
+#include "diag.h"
+#include "dict.h"
+#include "ini.h"
+#include "log.h"
+#include "optspec.h"
+#include "pyval.h"
+#include "strbuf.h"
+#include "tagsub.h"
+#include "utf8.h"
+#include "xmalloc.h"
+
+#define F2B_VERSION_STRING	"1.0.2"
+
+/* ---- typed options ------------------------------------------------------ */
+
+enum opt_type { OPT_STR, OPT_INT, OPT_BOOL };
+
+/* One option of a reader's table: name, type and default (NULL = None). */
+struct optdef {
+	const char	*name;
+	enum opt_type	 type;
+	const char	*def;
+};
+
+/* An option value with the place it came from. */
+struct cfgopt {
+	struct pyval	*val;
+	const char	*file;
+	int		 line;
+};
+
+/* JailReader._configOpts1st */
+static const struct optdef jail_opts1st[] = {
+	{ "enabled", OPT_BOOL, "False" },
+	{ "backend", OPT_STR, "auto" },
+	{ "filter", OPT_STR, "" },
+};
+
+/* JailReader._configOpts (then FilterReader._configOpts appended) */
+static const struct optdef jail_opts[] = {
+	{ "enabled", OPT_BOOL, "False" },
+	{ "backend", OPT_STR, "auto" },
+	{ "maxretry", OPT_INT, NULL },
+	{ "maxmatches", OPT_INT, NULL },
+	{ "findtime", OPT_STR, NULL },
+	{ "bantime", OPT_STR, NULL },
+	{ "bantime.increment", OPT_BOOL, NULL },
+	{ "bantime.factor", OPT_STR, NULL },
+	{ "bantime.formula", OPT_STR, NULL },
+	{ "bantime.multipliers", OPT_STR, NULL },
+	{ "bantime.maxtime", OPT_STR, NULL },
+	{ "bantime.rndtime", OPT_STR, NULL },
+	{ "bantime.overalljails", OPT_BOOL, NULL },
+	{ "ignorecommand", OPT_STR, NULL },
+	{ "ignoreself", OPT_BOOL, NULL },
+	{ "ignoreip", OPT_STR, NULL },
+	{ "ignorecache", OPT_STR, NULL },
+	{ "filter", OPT_STR, "" },
+	{ "logtimezone", OPT_STR, NULL },
+	{ "logencoding", OPT_STR, NULL },
+	{ "logpath", OPT_STR, NULL },
+	{ "action", OPT_STR, "" },
+	/* FilterReader._configOpts */
+	{ "usedns", OPT_STR, NULL },
+	{ "prefregex", OPT_STR, NULL },
+	{ "ignoreregex", OPT_STR, NULL },
+	{ "failregex", OPT_STR, NULL },
+	{ "maxlines", OPT_INT, NULL },
+	{ "datepattern", OPT_STR, NULL },
+	{ "journalmatch", OPT_STR, NULL },
+};
+#define FILTER_OPTS_FIRST	22	/* index of usedns in jail_opts */
+
+/* ActionReader._configOpts */
+static const struct optdef action_opts[] = {
+	{ "actionstart", OPT_STR, NULL },
+	{ "actionstart_on_demand", OPT_BOOL, NULL },
+	{ "actionstop", OPT_STR, NULL },
+	{ "actionflush", OPT_STR, NULL },
+	{ "actionreload", OPT_STR, NULL },
+	{ "actioncheck", OPT_STR, NULL },
+	{ "actionrepair", OPT_STR, NULL },
+	{ "actionrepair_on_unban", OPT_BOOL, NULL },
+	{ "actionban", OPT_STR, NULL },
+	{ "actionprolong", OPT_STR, NULL },
+	{ "actionreban", OPT_STR, NULL },
+	{ "actionunban", OPT_STR, NULL },
+	{ "norestored", OPT_BOOL, NULL },
+};
+
+/* Fail2banReader.getEarlyOptions */
+static const struct optdef main_early_opts[] = {
+	{ "socket", OPT_STR, "/var/run/fail2ban/fail2ban.sock" },
+	{ "pidfile", OPT_STR, "/var/run/fail2ban/fail2ban.pid" },
+	{ "loglevel", OPT_STR, "INFO" },
+	{ "logtarget", OPT_STR, "/var/log/fail2ban.log" },
+	{ "syslogsocket", OPT_STR, "auto" },
+};
+
+/* Fail2banReader.getOptions, with the stream order of convert() */
+static const struct optdef main_opts[] = {
+	{ "loglevel", OPT_STR, "INFO" },
+	{ "logtarget", OPT_STR, "STDERR" },
+	{ "syslogsocket", OPT_STR, "auto" },
+	{ "allowipv6", OPT_STR, "auto" },
+	{ "dbfile", OPT_STR, "/var/lib/fail2ban/fail2ban.sqlite3" },
+	{ "dbmaxmatches", OPT_INT, NULL },
+	{ "dbpurgeage", OPT_STR, "1d" },
+};
+
+static const struct optdef thread_opts[] = {
+	{ "stacksize", OPT_INT, NULL },
+};
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+static bool
+optdef_has(const struct optdef *defs, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(defs[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+static const struct optdef *
+optdef_find(const struct optdef *defs, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(defs[i].name, name) == 0)
+			return &defs[i];
+	return NULL;
+}
+
+static struct cfgopt *
+cfgopt_new(struct pyval *v, const char *file, int line)
+{
+	struct cfgopt *o = xmalloc(sizeof(*o));
+
+	o->val = v;
+	o->file = file;
+	o->line = line;
+	return o;
+}
+
+static void
+cfgopt_free(void *p)
+{
+	struct cfgopt *o = p;
+
+	if (o) {
+		pyval_free(o->val);
+		free(o);
+	}
+}
+
+static void *
+cfgopt_copy(const void *p)
+{
+	const struct cfgopt *o = p;
+
+	return cfgopt_new(pyval_copy(o->val), o->file, o->line);
+}
+
+static struct dict *
+cfgopts_new(void)
+{
+	return dict_new(cfgopt_free);
+}
+
+/* Returns the option's text, or NULL when absent, None or not a str. */
+static const char *
+cfgopts_str(const struct dict *d, const char *name)
+{
+	struct cfgopt *o = dict_get(d, name, NULL);
+
+	return o && pyval_type(o->val) == PY_STR ? pyval_as_str(o->val) : NULL;
+}
+
+/* {**a, **b}: a new dict with a's items updated by b's. */
+static struct dict *
+cfgopts_merge(const struct dict *a, const struct dict *b)
+{
+	struct dict *m = dict_copy(a, cfgopt_copy);
+	const char *k;
+	void *v;
+	size_t pos = 0;
+
+	while (b && dict_next(b, &pos, &k, &v))
+		dict_set(m, k, cfgopt_copy(v));
+	return m;
+}
+
+/* ConfigParser vars: lower-cased names, str() of each value, None kept. */
+static struct dict *
+cfgopts_vars(const struct dict *opts)
+{
+	struct dict *vars = dict_new(free);
+	const char *k;
+	struct cfgopt *o;
+	size_t pos = 0;
+
+	while (opts && dict_next(opts, &pos, &k, (void **)&o)) {
+		struct strbuf sb = STRBUF_INIT;
+		char *lk = xstrdup(k), *p;
+
+		for (p = lk; *p; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p - 'A' + 'a');
+		if (pyval_type(o->val) == PY_NONE)
+			dict_set(vars, lk, NULL);
+		else {
+			pyval_to_text(o->val, &sb);
+			dict_set(vars, lk, strbuf_detach(&sb));
+		}
+		free(lk);
+	}
+	return vars;
+}
+
+int
+config_parse_int(const char *s, long long *out)
+{
+	size_t n = strlen(s);
+	const char *p = ini_strip(s, &n), *end = p + n;
+	bool neg = false, digit = false;
+	long long v = 0;
+
+	if (p < end && (*p == '+' || *p == '-'))
+		neg = *p++ == '-';
+	for (; p < end; p++) {
+		if (*p == '_' && digit && p + 1 < end && p[1] >= '0' && p[1] <= '9')
+			continue;
+		if (*p < '0' || *p > '9')
+			return -1;
+		if (v > (0x7fffffffffffffffLL - (*p - '0')) / 10)
+			return -1;
+		v = v * 10 + (*p - '0');
+		digit = true;
+	}
+	if (!digit)
+		return -1;
+	*out = neg ? -v : v;
+	return 0;
+}
+
+bool
+config_parse_bool(const char *s)
+{
+	return strcasecmp(s, "1") == 0 || strcasecmp(s, "on") == 0 ||
+	    strcasecmp(s, "true") == 0 || strcasecmp(s, "yes") == 0;
+}
+
+static struct pyval *
+optdef_default(const struct optdef *def)
+{
+	if (def->def == NULL)
+		return pyval_none();
+	if (def->type == OPT_BOOL)
+		return pyval_bool(config_parse_bool(def->def));
+	return pyval_str(def->def);
+}
+
+/* ---- the loader --------------------------------------------------------- */
+
+/* A confset read once per logical name (fail2ban's share_config). */
+struct shared {
+	struct confset	*cs;
+	int		 nread;
+	bool		 done;
+};
+
+struct loader {
+	const struct config_request *req;
+	struct confset_cache	*cache;
+	struct dict		*shared;	/* name -> struct shared * */
+	struct diag		*diag;
+	bool			 fatal;		/* fail2ban would have raised */
+};
+
+static void
+shared_free(void *p)
+{
+	struct shared *s = p;
+
+	confset_free(s->cs);
+	free(s);
+}
+
+/* ConfigReader.read(name): the shared confset, read on first use. */
+static struct shared *
+loader_read(struct loader *L, const char *name)
+{
+	struct shared *s = dict_get(L->shared, name, NULL);
+
+	if (s == NULL) {
+		s = xcalloc(1, sizeof(*s));
+		s->cs = confset_new(L->req->basedir, L->cache);
+		dict_set(L->shared, name, s);
+	}
+	if (!s->done) {
+		s->nread = confset_read(s->cs, name, L->diag);
+		s->done = true;
+	}
+	return s;
+}
+
+/* Converts a value read for a typed option; false if it does not convert. */
+static bool
+loader_convert(enum opt_type type, const char *text, struct pyval **out)
+{
+	long long i;
+
+	switch (type) {
+	case OPT_INT:
+		if (config_parse_int(text, &i) < 0)
+			return false;
+		*out = pyval_int(i);
+		return true;
+	case OPT_BOOL:
+		*out = pyval_bool(config_parse_bool(text));
+		return true;
+	default:
+		*out = pyval_str(text);
+		return true;
+	}
+}
+
+/*
+ * ConfigReaderUnshared.getOptions: reads the table's options from section
+ * sec into values, skipping those in popts (which are also the
+ * interpolation vars).  Returns -1 when fail2ban would have raised.
+ */
+static int
+loader_getoptions(struct loader *L, const struct confset *cs, const char *sec,
+    const struct optdef *defs, size_t ndefs, const struct dict *popts,
+    bool should_exist, bool convert, struct dict *values, const char *what)
+{
+	struct dict *vars = cfgopts_vars(popts);
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < ndefs; i++) {
+		const struct optdef *def = &defs[i];
+		struct confset_result res;
+		struct pyval *v;
+
+		if (dict_has(popts, def->name))
+			continue;
+		switch (confset_get(cs, sec, def->name, false, vars, &res, L->diag)) {
+		case CONFSET_OK:
+			if (res.text == NULL)
+				v = pyval_none();
+			else if (!convert)
+				v = pyval_str(res.text);
+			else if (!loader_convert(def->type, res.text, &v)) {
+				struct strbuf sb = STRBUF_INIT;
+
+				pyval_repr_str(res.text, strlen(res.text), &sb);
+				diag_error(L->diag, res.file, res.line, "option '%s' in "
+				    "[%s]: %s is not %s", def->name, sec, sb.s,
+				    def->type == OPT_INT ? "an integer" : "valid");
+				strbuf_free(&sb);
+				v = optdef_default(def);
+			}
+			dict_set(values, def->name, cfgopt_new(v, res.file, res.line));
+			free(res.text);
+			break;
+		case CONFSET_NOSECTION:
+			if (should_exist) {
+				diag_error(L->diag, NULL, 0, "no section [%s] in %s", sec, what);
+				L->fatal = true;
+				rc = -1;
+				goto out;
+			}
+			diag_error(L->diag, what, 0, "no [%s] section", sec);
+			dict_set(values, def->name, cfgopt_new(optdef_default(def), NULL, 0));
+			break;
+		case CONFSET_NOOPTION:
+			if (def->def != NULL) {
+				if (strcmp(def->name, "allowipv6") != 0)
+					diag_warn(L->diag, what, 0, "'%s' not defined in [%s], "
+					    "using the default '%s'", def->name, sec, def->def);
+				dict_set(values, def->name,
+				    cfgopt_new(optdef_default(def), NULL, 0));
+			}
+			break;
+		case CONFSET_ERROR:
+			L->fatal = true;
+			rc = -1;
+			goto out;
+		}
+	}
+out:
+	dict_free(vars);
+	return rc;
+}
+
+/* ---- filter and action readers (DefinitionInitConfigReader) ------------- */
+
+struct defreader {
+	struct loader		*L;
+	struct shared		*sh;
+	char			*file;		/* "filter.d/sshd", "action.d/x" */
+	char			*name;		/* action name (actname) */
+	char			*jail;
+	const struct optdef	*defs;
+	size_t			 ndefs;
+	struct dict		*initopts;	/* cfgopt */
+	struct dict		*popts;		/* cfgopt */
+	struct dict		*opts;		/* cfgopt, _opts */
+	struct dict		*defcache;	/* heap char * or NULL */
+	struct dict		*pvars;		/* vars of popts */
+	const char		*deffile;	/* where the jail named it */
+	int			 defline;
+};
+
+static void
+defreader_free(struct defreader *r)
+{
+	if (r == NULL)
+		return;
+	free(r->file);
+	free(r->name);
+	free(r->jail);
+	dict_free(r->initopts);
+	dict_free(r->popts);
+	dict_free(r->opts);
+	dict_free(r->defcache);
+	dict_free(r->pvars);
+	free(r);
+}
+
+static struct defreader *
+defreader_new(struct loader *L, const char *dir, const char *file,
+    const char *jail, struct dict *initopts, const struct optdef *defs,
+    size_t ndefs)
+{
+	struct defreader *r = xcalloc(1, sizeof(*r));
+
+	r->L = L;
+	r->file = xasprintf("%s/%s", dir, file);
+	r->jail = xstrdup(jail);
+	r->defs = defs;
+	r->ndefs = ndefs;
+	r->initopts = initopts;
+	r->popts = cfgopts_new();
+	r->opts = cfgopts_new();
+	r->defcache = dict_new(free);
+	return r;
+}
+
+static bool
+defreader_read(struct defreader *r)
+{
+	r->sh = loader_read(r->L, r->file);
+	return r->sh->nread > 0;
+}
+
+/* DefinitionInitConfigReader.getOptions */
+static int
+defreader_getoptions(struct defreader *r, const struct dict *jailopts, bool all)
+{
+	struct loader *L = r->L;
+	const struct confset *cs = r->sh->cs;
+	struct dict *popts;
+	const struct dict *init;
+	const char *k;
+	size_t pos;
+
+	popts = dict_len(r->initopts) ? cfgopts_merge(jailopts, r->initopts) :
+	    dict_copy(jailopts, cfgopt_copy);
+	dict_free(r->opts);
+	r->opts = cfgopts_new();
+	if (loader_getoptions(L, cs, "Definition", r->defs, r->ndefs, popts,
+	    false, false, r->opts, r->file) < 0) {
+		dict_free(popts);
+		return -1;
+	}
+	dict_free(r->popts);
+	r->popts = popts;
+	dict_free(r->pvars);
+	r->pvars = cfgopts_vars(popts);
+	dict_free(r->defcache);
+	r->defcache = dict_new(free);
+	if ((init = confset_section(cs, "Init")) != NULL) {
+		pos = 0;
+		while (dict_next(init, &pos, &k, NULL)) {
+			struct confset_result res;
+			char *kk;
+
+			if (strcmp(k, "__name__") == 0)
+				continue;
+			if (strncmp(k, "known/", 6) != 0 || !dict_has(r->initopts, k)) {
+				if (confset_get(cs, "Init", k, false, NULL, &res, L->diag) !=
+				    CONFSET_OK) {
+					L->fatal = true;
+					return -1;
+				}
+				if (strncmp(k, "known/", 6) != 0) {
+					kk = xasprintf("known/%s", k);
+					dict_set(r->initopts, kk, cfgopt_new(res.text ?
+					    pyval_str(res.text) : pyval_none(), res.file, res.line));
+					free(kk);
+				}
+				if (!dict_has(r->initopts, k))
+					dict_set(r->initopts, k, cfgopt_new(res.text ?
+					    pyval_str(res.text) : pyval_none(), res.file, res.line));
+				free(res.text);
+			}
+		}
+	}
+	if (all && confset_has_section(cs, "Definition")) {
+		const struct dict *parts[2] = { confset_section(cs, "Definition"),
+		    confset_defaults(cs) };
+		int p;
+
+		for (p = 0; p < 2; p++) {
+			pos = 0;
+			while (dict_next(parts[p], &pos, &k, NULL)) {
+				struct confset_result res;
+
+				if (strcmp(k, "__name__") == 0 || dict_has(r->opts, k))
+					continue;
+				if (confset_get(cs, "Definition", k, false, NULL, &res,
+				    L->diag) != CONFSET_OK) {
+					L->fatal = true;
+					return -1;
+				}
+				dict_set(r->opts, k, cfgopt_new(res.text ?
+				    pyval_str(res.text) : pyval_none(), res.file, res.line));
+				free(res.text);
+			}
+		}
+	}
+	return 0;
+}
+
+/* DefinitionInitConfigReader.getCombOption, the lookup of unknown tags. */
+static char *
+defreader_comb_option(void *arg, const char *tag, char **err)
+{
+	struct defreader *r = arg;
+	struct confset_result res;
+	bool found;
+	char *v = dict_get(r->defcache, tag, &found);
+
+	*err = NULL;
+	if (found)
+		return v ? xstrdup(v) : NULL;
+	switch (confset_get_ex(r->sh->cs, "Definition", tag, r->pvars, &res,
+	    r->L->diag)) {
+	case CONFSET_OK:
+		v = res.text;
+		break;
+	case CONFSET_ERROR:
+		r->L->fatal = true;
+		*err = xasprintf("cannot substitute <%s>", tag);
+		return NULL;
+	default:
+		v = NULL;
+		break;
+	}
+	dict_set(r->defcache, tag, v);
+	return v ? xstrdup(v) : NULL;
+}
+
+/*
+ * DefinitionInitConfigReader.getCombined: _opts updated by the [Init] and
+ * jail-given options, tags substituted (ignoring `ignore` and every base name
+ * of a conditional "name?family=..." option), then typed.  Returns NULL
+ * when substitution fails.
+ */
+static struct dict *
+defreader_combined(struct defreader *r, const char *const *ignore_names)
+{
+	struct dict *comb = cfgopts_merge(r->opts, r->initopts);
+	struct dict *tags = dict_new(free), *ignore = dict_new(NULL);
+	const char *k;
+	struct cfgopt *o;
+	char *err = NULL, *v;
+	size_t pos = 0;
+
+	if (dict_len(comb) == 0) {
+		dict_free(tags);
+		dict_free(ignore);
+		return comb;
+	}
+	for (; ignore_names && *ignore_names; ignore_names++)
+		dict_set(ignore, *ignore_names, NULL);
+	while (dict_next(comb, &pos, &k, (void **)&o)) {
+		const char *q;
+
+		for (q = k; (*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
+		    (*q >= '0' && *q <= '9') || *q == '_' || (unsigned char)*q >= 0x80; q++)
+			;
+		if (q > k && *q == '?' && q[1]) {
+			char *base = xstrndup(k, (size_t)(q - k));
+
+			dict_set(ignore, base, NULL);
+			free(base);
+		}
+		dict_set(tags, k, pyval_type(o->val) == PY_NONE ? NULL :
+		    xstrdup(pyval_as_str(o->val) ? pyval_as_str(o->val) : ""));
+	}
+	if (tagsub_resolve(tags, NULL, ignore, defreader_comb_option, r, &err) < 0) {
+		o = NULL;
+		pos = 0;
+		/* point at the option whose value could not be resolved */
+		if (strncmp(err, "properties", 10) == 0) {
+			const char *ft = strstr(err, "fail tag: ");
+			char *tag = ft ? xstrndup(ft + 10, strcspn(ft + 10, ",")) : NULL;
+
+			o = tag ? dict_get(comb, tag, NULL) : NULL;
+			free(tag);
+		}
+		diag_error(r->L->diag, o ? o->file : r->deffile, o ? o->line :
+		    r->defline, "%s: %s", r->file, err);
+		r->L->fatal = true;
+		free(err);
+		dict_free(tags);
+		dict_free(ignore);
+		dict_free(comb);
+		return NULL;
+	}
+	/* substituted text back, then convertOptions */
+	pos = 0;
+	while (dict_next(comb, &pos, &k, (void **)&o)) {
+		const struct optdef *def;
+		struct pyval *nv;
+
+		if ((v = dict_get(tags, k, NULL)) == NULL)
+			continue;
+		def = optdef_find(r->defs, r->ndefs, k);
+		if (def == NULL || def->type == OPT_STR)
+			nv = pyval_str(v);
+		else if (!loader_convert(def->type, v, &nv)) {
+			diag_error(r->L->diag, o->file, o->line, "%s: option '%s': '%s' "
+			    "is not an integer", r->file, k, v);
+			nv = optdef_default(def);
+		}
+		pyval_free(o->val);
+		o->val = nv;
+	}
+	dict_free(tags);
+	dict_free(ignore);
+	return comb;
+}
+
+/* ---- the command stream ------------------------------------------------- */
+
+static struct pyval *
+cmd_new(const char *first, ...)
+{
+	struct pyval *l = pyval_list();
+	const char *s;
+	va_list ap;
+
+	va_start(ap, first);
+	for (s = first; s != NULL; s = va_arg(ap, const char *))
+		pyval_append(l, pyval_str(s));
+	va_end(ap);
+	return l;
+}
+
+/*
+ * POSIX shlex.split(), as the journalmatch lines are split.  Returns -1 on an
+ * unclosed quote or a trailing backslash.
+ */
+static int
+shlex_split(const char *s, struct pyval *out)
+{
+	struct strbuf tok = STRBUF_INIT;
+	bool intok = false;
+	char q = 0;
+
+	for (;; s++) {
+		char c = *s;
+
+		if (q == '\'') {
+			if (c == '\0')
+				goto bad;
+			if (c == '\'')
+				q = 0;
+			else
+				strbuf_addc(&tok, c);
+			continue;
+		}
+		if (q == '"') {
+			if (c == '\0')
+				goto bad;
+			if (c == '"')
+				q = 0;
+			else if (c == '\\' && (s[1] == '"' || s[1] == '\\'))
+				strbuf_addc(&tok, *++s);
+			else
+				strbuf_addc(&tok, c);
+			continue;
+		}
+		if (c == '\0' || c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+			if (intok)
+				pyval_append(out, pyval_strn(strbuf_str(&tok), tok.len));
+			strbuf_reset(&tok);
+			intok = false;
+			if (c == '\0')
+				break;
+			continue;
+		}
+		intok = true;
+		if (c == '\'' || c == '"')
+			q = c;
+		else if (c == '\\') {
+			if (s[1] == '\0')
+				goto bad;
+			strbuf_addc(&tok, *++s);
+		} else
+			strbuf_addc(&tok, c);
+	}
+	strbuf_free(&tok);
+	return 0;
+bad:
+	strbuf_free(&tok);
+	return -1;
+}
+
+/* FilterReader._fillStream */
+static void
+fill_stream(struct loader *L, struct pyval *stream, const struct dict *opts,
+    const char *jail)
+{
+	size_t prio = 0, pos = 0;
+	const char *k;
+	struct cfgopt *o;
+
+	while (dict_next(opts, &pos, &k, (void **)&o)) {
+		const char *v;
+
+		if (pyval_type(o->val) == PY_NONE)
+			continue;
+		v = pyval_as_str(o->val);
+		if (strcmp(k, "failregex") == 0 || strcmp(k, "ignoreregex") == 0) {
+			struct pyval *multi = pyval_list();
+			const char *line = v;
+			char *cmd = xasprintf("add%s", k);
+
+			while (line) {
+				const char *nl = strchr(line, '\n');
+				size_t n = nl ? (size_t)(nl - line) : strlen(line);
+
+				if (n)
+					pyval_append(multi, pyval_strn(line, n));
+				line = nl ? nl + 1 : NULL;
+			}
+			if (pyval_len(multi) > 1) {
+				struct pyval *c = cmd_new("multi-set", jail, cmd, NULL);
+
+				pyval_append(c, multi);
+				pyval_append(stream, c);
+			} else {
+				if (pyval_len(multi) == 1) {
+					struct pyval *c = cmd_new("set", jail, cmd, NULL);
+
+					pyval_append(c, pyval_copy(pyval_at(multi, 0)));
+					pyval_append(stream, c);
+				}
+				pyval_free(multi);
+			}
+			free(cmd);
+		} else if (strcmp(k, "usedns") == 0 || strcmp(k, "maxlines") == 0 ||
+		    strcmp(k, "prefregex") == 0) {
+			struct pyval *c = cmd_new("set", jail, k, NULL);
+
+			pyval_append(c, pyval_copy(o->val));
+			pyval_insert(stream, strcmp(k, "usedns") == 0 ? 0 : prio, c);
+			prio++;
+		} else if (strcmp(k, "datepattern") == 0) {
+			struct pyval *c = cmd_new("set", jail, k, NULL);
+
+			pyval_append(c, pyval_copy(o->val));
+			pyval_append(stream, c);
+		} else if (strcmp(k, "journalmatch") == 0) {
+			const char *line = v;
+
+			while (line) {
+				const char *nl = strchr(line, '\n');
+				char *m = nl ? xstrndup(line, (size_t)(nl - line)) : xstrdup(line);
+
+				if (m[0]) {
+					struct pyval *c = cmd_new("set", jail,
+					    "addjournalmatch", NULL);
+
+					if (shlex_split(m, c) < 0) {
+						diag_error(L->diag, o->file, o->line,
+						    "journalmatch %s: no closing quotation", m);
+						L->fatal = true;
+						pyval_free(c);
+					} else
+						pyval_append(stream, c);
+				}
+				free(m);
+				line = nl ? nl + 1 : NULL;
+			}
+		}
+	}
+}
+
+/* FilterReader.convert */
+static void
+filter_convert(struct defreader *f, struct pyval *stream)
+{
+	struct dict *opts = defreader_combined(f, NULL);
+
+	if (opts == NULL)
+		return;
+	fill_stream(f->L, stream, opts, f->jail);
+	dict_free(opts);
+}
+
+/* ActionReader.convert */
+static void
+action_convert(struct defreader *a, struct pyval *stream)
+{
+	static const char *const ignore[] = { "matches", "ipmatches",
+	    "ipjailmatches", "timeout", "bantime", NULL };
+	struct dict *opts = defreader_combined(a, ignore);
+	struct pyval *multi, *c;
+	const char *k;
+	struct cfgopt *o;
+	size_t pos;
+
+	if (opts == NULL)
+		return;
+	pyval_append(stream, cmd_new("set", a->jail, "addaction", a->name, NULL));
+	multi = pyval_list();
+	pos = 0;
+	while (dict_next(opts, &pos, &k, (void **)&o)) {
+		if (optdef_has(a->defs, a->ndefs, k) && strncmp(k, "known/", 6) != 0) {
+			c = pyval_list();
+			pyval_append(c, pyval_str(k));
+			pyval_append(c, pyval_copy(o->val));
+			pyval_append(multi, c);
+		}
+	}
+	pos = 0;
+	while (dict_next(a->initopts, &pos, &k, (void **)&o)) {
+		if (!optdef_has(a->defs, a->ndefs, k) && strncmp(k, "known/", 6) != 0) {
+			c = pyval_list();
+			pyval_append(c, pyval_str(k));
+			pyval_append(c, pyval_copy(o->val));
+			pyval_append(multi, c);
+		}
+	}
+	if (pyval_len(multi) > 1) {
+		c = cmd_new("multi-set", a->jail, "action", a->name, NULL);
+		pyval_append(c, multi);
+		pyval_append(stream, c);
+	} else {
+		if (pyval_len(multi) == 1) {
+			struct pyval *kv = pyval_at(multi, 0);
+
+			c = cmd_new("set", a->jail, "action", a->name, NULL);
+			pyval_append(c, pyval_copy(pyval_at(kv, 0)));
+			pyval_append(c, pyval_copy(pyval_at(kv, 1)));
+			pyval_append(stream, c);
+		}
+		pyval_free(multi);
+	}
+	dict_free(opts);
+}
+
+/* ---- jails -------------------------------------------------------------- */
+
+struct jail {
+	char			*name;
+	struct dict		*opts;		/* cfgopt */
+	struct defreader	*filter;
+	struct defreader	**actions;
+	size_t			 nactions;
+	size_t			 capactions;
+	struct pyval		*pyactions;	/* python actions, as commands */
+	char			*config_error;
+};
+
+static void
+jail_free(struct jail *j)
+{
+	size_t i;
+
+	free(j->name);
+	dict_free(j->opts);
+	defreader_free(j->filter);
+	for (i = 0; i < j->nactions; i++)
+		defreader_free(j->actions[i]);
+	free(j->actions);
+	pyval_free(j->pyactions);
+	free(j->config_error);
+	free(j);
+}
+
+static bool
+jail_enabled(const struct jail *j)
+{
+	struct cfgopt *o = dict_get(j->opts, "enabled", NULL);
+
+	return o && pyval_as_bool(o->val);
+}
+
+/* Python's json.dumps() of a dict of strings. */
+static char *
+json_dumps(const struct dict *opts)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *k;
+	char *v;
+	size_t pos = 0;
+	int i;
+
+	strbuf_addc(&sb, '{');
+	while (dict_next(opts, &pos, &k, (void **)&v)) {
+		for (i = 0; i < 2; i++) {
+			const char *s = i == 0 ? k : v;
+			size_t n = strlen(s), off = 0;
+
+			if (i == 0 && sb.len > 1)
+				strbuf_adds(&sb, ", ");
+			strbuf_addc(&sb, '"');
+			while (off < n) {
+				unsigned char c = (unsigned char)s[off];
+				uint32_t cp;
+				int l;
+
+				if (c == '"' || c == '\\')
+					strbuf_addf(&sb, "\\%c", c);
+				else if (c == '\n')
+					strbuf_adds(&sb, "\\n");
+				else if (c == '\r')
+					strbuf_adds(&sb, "\\r");
+				else if (c == '\t')
+					strbuf_adds(&sb, "\\t");
+				else if (c == '\b')
+					strbuf_adds(&sb, "\\b");
+				else if (c == '\f')
+					strbuf_adds(&sb, "\\f");
+				else if (c < 0x20 || c == 0x7f)
+					strbuf_addf(&sb, "\\u%04x", c);
+				else if (c < 0x80)
+					strbuf_addc(&sb, (char)c);
+				else {
+					l = utf8_decode(s + off, n - off, &cp);
+					if (l < 0) {
+						l = 1;
+						cp = 0xfffd;
+					}
+					if (cp >= 0x10000) {
+						cp -= 0x10000;
+						strbuf_addf(&sb, "\\u%04x\\u%04x",
+						    0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff));
+					} else
+						strbuf_addf(&sb, "\\u%04x", cp);
+					off += (size_t)l;
+					continue;
+				}
+				off++;
+			}
+			strbuf_addc(&sb, '"');
+			if (i == 0)
+				strbuf_adds(&sb, ": ");
+		}
+	}
+	strbuf_addc(&sb, '}');
+	return strbuf_detach(&sb);
+}
+
+/* Records a JailDefError: the jail is skipped with a config-error command. */
+static int
+jail_def_error(struct loader *L, struct jail *j, const char *file, int line,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	j->config_error = xvasprintf(fmt, ap);
+	va_end(ap);
+	diag_error(L->diag, file, line, "jail '%s': %s", j->name, j->config_error);
+	return -1;
+}
+
+static char *
+repr_of(const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	pyval_repr_str(s, strlen(s), &sb);
+	return strbuf_detach(&sb);
+}
+
+/* One action of the jail's `action` value: a reader or a python action. */
+static int
+jail_add_action(struct loader *L, struct jail *j, const char *act,
+    const struct cfgopt *ao)
+{
+	struct dict *aopts;
+	char *aname, *err, *rs;
+	size_t n = strlen(act);
+	struct defreader *a;
+	const char *nm, *actname;
+	struct dict *init;
+	const char *k;
+	char *v;
+	size_t pos;
+
+	if (optspec_parse(act, &aname, &aopts, &err) < 0) {
+		rs = repr_of(act);
+		jail_def_error(L, j, ao->file, ao->line,
+		    "Invalid action definition %s: %s", rs, err);
+		free(rs);
+		free(err);
+		return -1;
+	}
+	if (n >= 3 && strlen(aname) >= 3 && strcmp(aname + strlen(aname) - 3, ".py") == 0) {
+		struct pyval *c;
+		char *an = dict_get(aopts, "actname", NULL), *json, *path;
+
+		an = an ? xstrdup(an) : xstrndup(aname, strlen(aname) - 3);
+		dict_del(aopts, "actname");
+		json = json_dumps(aopts);
+		path = xasprintf("%s/action.d/%s", L->req->basedir, aname);
+		c = cmd_new("set", j->name, "addaction", an, path, json, NULL);
+		if (j->pyactions == NULL)
+			j->pyactions = pyval_list();
+		pyval_append(j->pyactions, c);
+		/* a slot in actions keeps the order of python and file actions */
+		j->actions = xgrow(j->actions, &j->capactions, j->nactions + 1,
+		    sizeof(*j->actions));
+		j->actions[j->nactions++] = NULL;
+		free(an);
+		free(json);
+		free(path);
+		free(aname);
+		dict_free(aopts);
+		return 0;
+	}
+	/* ActionReader.__init__: name defaults to the jail, actname to the file */
+	init = cfgopts_new();
+	pos = 0;
+	while (dict_next(aopts, &pos, &k, (void **)&v))
+		dict_set(init, k, cfgopt_new(pyval_str(v), ao->file, ao->line));
+	if ((nm = cfgopts_str(init, "name")) == NULL) {
+		dict_set(init, "name", cfgopt_new(pyval_str(j->name), NULL, 0));
+		nm = j->name;
+	}
+	if ((actname = cfgopts_str(init, "actname")) == NULL) {
+		char *an;
+		size_t jl = strlen(j->name);
+
+		if (strcmp(nm, j->name) == 0)
+			an = xstrdup(aname);
+		else if (strncmp(nm, j->name, jl) == 0)
+			an = xasprintf("%s%s", aname, nm + jl);
+		else
+			an = xasprintf("%s-%s", aname, nm);
+		dict_set(init, "actname", cfgopt_new(pyval_str(an), NULL, 0));
+		free(an);
+	}
+	a = defreader_new(L, "action.d", aname, j->name, init, action_opts,
+	    NELEM(action_opts));
+	a->name = xstrdup(cfgopts_str(init, "actname"));
+	a->deffile = ao->file;
+	a->defline = ao->line;
+	dict_free(aopts);
+	if (!defreader_read(a)) {
+		rs = repr_of(aname);
+		jail_def_error(L, j, ao->file, ao->line, "Unable to read action %s", rs);
+		free(rs);
+		free(aname);
+		defreader_free(a);
+		return -1;
+	}
+	free(aname);
+	if (defreader_getoptions(a, j->opts, false) < 0) {
+		defreader_free(a);
+		return -1;
+	}
+	j->actions = xgrow(j->actions, &j->capactions, j->nactions + 1,
+	    sizeof(*j->actions));
+	j->actions[j->nactions++] = a;
+	return 0;
+}
+
+/* JailReader.getOptions; returns -1 on a JailDefError or fatal error. */
+static int
+jail_getoptions(struct loader *L, struct confset *jcs, struct jail *j)
+{
+	struct cfgopt *fo, *ao;
+	char **acts = NULL;
+	size_t nacts, i;
+	int rc = 0;
+
+	confset_set_default(jcs, "fail2ban_version", F2B_VERSION_STRING);
+	confset_set_default(jcs, "fail2ban_confpath", L->req->basedir);
+	j->opts = cfgopts_new();
+	if (loader_getoptions(L, jcs, j->name, jail_opts1st, NELEM(jail_opts1st),
+	    NULL, true, true, j->opts, "jail") < 0)
+		return -1;
+	if (!jail_enabled(j))
+		return 0;
+
+	fo = dict_get(j->opts, "filter", NULL);
+	if (pyval_as_str(fo->val) && pyval_as_str(fo->val)[0]) {
+		const char *flt = pyval_as_str(fo->val);
+		struct dict *fopts, *init, *comb;
+		char *fname, *err, *rs;
+		const char *k;
+		char *v;
+		size_t pos = 0;
+
+		if (optspec_parse(flt, &fname, &fopts, &err) < 0) {
+			rs = repr_of(flt);
+			jail_def_error(L, j, fo->file, fo->line,
+			    "Invalid filter definition %s: %s", rs, err);
+			free(rs);
+			free(err);
+			return -1;
+		}
+		init = cfgopts_new();
+		while (dict_next(fopts, &pos, &k, (void **)&v))
+			dict_set(init, k, cfgopt_new(pyval_str(v), fo->file, fo->line));
+		dict_free(fopts);
+		j->filter = defreader_new(L, "filter.d", fname, j->name, init, jail_opts +
+		    FILTER_OPTS_FIRST, NELEM(jail_opts) - FILTER_OPTS_FIRST);
+		j->filter->deffile = fo->file;
+		j->filter->defline = fo->line;
+		if (!defreader_read(j->filter)) {
+			rs = repr_of(fname);
+			jail_def_error(L, j, fo->file, fo->line,
+			    "Unable to read the filter %s", rs);
+			free(rs);
+			free(fname);
+			return -1;
+		}
+		free(fname);
+		/* applyAutoOptions: logtype from the backend */
+		if (cfgopts_str(j->filter->initopts, "logtype") == NULL ||
+		    !cfgopts_str(j->filter->initopts, "logtype")[0]) {
+			const struct dict *def = confset_section(j->filter->sh->cs,
+			    "Definition");
+
+			if (def == NULL || !dict_has(def, "logtype")) {
+				const char *be = cfgopts_str(j->opts, "backend");
+
+				dict_set(j->filter->initopts, "logtype", cfgopt_new(
+				    pyval_str(be && strncmp(be, "systemd", 7) == 0 ?
+				    "journal" : "file"), NULL, 0));
+			}
+		}
+		if (defreader_getoptions(j->filter, j->opts, true) < 0)
+			return -1;
+		if ((comb = defreader_combined(j->filter, NULL)) == NULL)
+			return -1;
+		/* merge the filter's options into the jail as known/<opt> */
+		{
+			struct dict *vals = dict_new(ini_value_free);
+			struct cfgopt *o;
+
+			pos = 0;
+			while (dict_next(comb, &pos, &k, (void **)&o)) {
+				struct strbuf sb = STRBUF_INIT;
+
+				if (pyval_type(o->val) == PY_NONE)
+					continue;
+				pyval_to_text(o->val, &sb);
+				dict_set(vals, k, ini_value_new(strbuf_str(&sb), o->file,
+				    o->line));
+				strbuf_free(&sb);
+			}
+			confset_merge_section(jcs, j->name, vals, "known/");
+			dict_free(vals);
+		}
+		dict_free(comb);
+	} else
+		diag_warn(L->diag, fo->file, fo->line, "no filter set for jail %s",
+		    j->name);
+
+	dict_free(j->opts);
+	j->opts = cfgopts_new();
+	if (loader_getoptions(L, jcs, j->name, jail_opts, NELEM(jail_opts), NULL,
+	    false, true, j->opts, "jail") < 0)
+		return -1;
+	if (j->filter && defreader_getoptions(j->filter, j->opts, false) < 0)
+		return -1;
+
+	ao = dict_get(j->opts, "action", NULL);
+	nacts = optspec_split(pyval_as_str(ao->val) ? pyval_as_str(ao->val) : "",
+	    &acts);
+	for (i = 0; i < nacts && rc == 0; i++) {
+		size_t n = strlen(acts[i]);
+		const char *s = ini_strip(acts[i], &n);
+		char *act = xstrndup(s, n);
+
+		if (act[0])
+			rc = jail_add_action(L, j, act, ao);
+		free(act);
+	}
+	optspec_free_items(acts, nacts);
+	if (rc == 0 && j->nactions == 0)
+		diag_warn(L->diag, ao->file, ao->line, "no actions were defined for %s",
+		    j->name);
+	return rc;
+}
+
+/* Python's glob.glob for a logpath: matches in directory order. */
+static size_t
+jail_glob(struct loader *L, const char *path, const struct cfgopt *o,
+    struct pyval *stream2, const char *jail, const char *tail)
+{
+	size_t found = 0, i;
+	glob_t g;
+
+	if (path[0] == '\0')
+		return 0;
+	if (glob(path, GLOB_NOSORT, NULL, &g) != 0)
+		return 0;
+	for (i = 0; i < g.gl_pathc; i++) {
+		struct stat st;
+
+		if (stat(g.gl_pathv[i], &st) < 0) {
+			diag_warn(L->diag, o->file, o->line, "file %s is a dangling link, "
+			    "thus cannot be monitored", g.gl_pathv[i]);
+			continue;
+		}
+		pyval_append(stream2, cmd_new("set", jail, "addlogpath",
+		    g.gl_pathv[i], tail, NULL));
+		found++;
+	}
+	globfree(&g);
+	return found;
+}
+
+/* JailReader.convert */
+static void
+jail_convert(struct loader *L, struct jail *j, struct pyval *stream)
+{
+	struct pyval *js = pyval_list(), *stream2 = pyval_list(), *c;
+	const char *k, *backend = "auto";
+	struct cfgopt *o;
+	size_t pos, i, start = pyval_len(stream);
+
+	if (j->config_error) {
+		char *msg = xasprintf("Jail '%s' skipped, because of wrong "
+		    "configuration: %s", j->name, j->config_error);
+
+		c = pyval_list();
+		pyval_append(c, pyval_str("config-error"));
+		pyval_append(c, pyval_str_take(msg));
+		pyval_append(stream, c);
+		pyval_free(js);
+		pyval_free(stream2);
+		return;
+	}
+	if (j->filter)
+		filter_convert(j->filter, js);
+	fill_stream(L, js, j->opts, j->name);
+	pos = 0;
+	while (dict_next(j->opts, &pos, &k, (void **)&o)) {
+		if (strcmp(k, "logpath") == 0) {
+			const char *be = cfgopts_str(j->opts, "backend");
+			const char *line = pyval_as_str(o->val);
+			size_t found = 0;
+
+			if ((be && strncmp(be, "systemd", 7) == 0) || line == NULL)
+				continue;
+			while (line) {
+				const char *nl = strchr(line, '\n');
+				char *p = nl ? xstrndup(line, (size_t)(nl - line)) : xstrdup(line);
+				char *sp = strrchr(p, ' ');
+				const char *tail = "head";
+				size_t n;
+
+				if (sp) {
+					*sp = '\0';
+					tail = sp + 1;
+				}
+				n = jail_glob(L, p, o, stream2, j->name, tail);
+				if (n == 0)
+					diag_add(L->diag, DIAG_NOTICE, o->file, o->line,
+					    "no file(s) found for glob %s", p);
+				found += n;
+				free(p);
+				line = nl ? nl + 1 : NULL;
+			}
+			if (found == 0) {
+				if (!L->req->allow_no_files) {
+					diag_error(L->diag, o->file, o->line, "have not found "
+					    "any log file for %s jail", j->name);
+					L->fatal = true;
+				} else
+					diag_warn(L->diag, o->file, o->line, "have not found "
+					    "any log file for %s jail", j->name);
+			}
+		} else if (strcmp(k, "backend") == 0)
+			backend = pyval_as_str(o->val) ? pyval_as_str(o->val) : "None";
+		else if (strcmp(k, "ignoreip") == 0) {
+			char **w;
+			size_t nw = optspec_words(pyval_as_str(o->val) ?
+			    pyval_as_str(o->val) : "", &w);
+
+			c = cmd_new("set", j->name, "addignoreip", NULL);
+			for (i = 0; i < nw; i++)
+				pyval_append(c, pyval_str(w[i]));
+			optspec_free_items(w, nw);
+			pyval_append(js, c);
+		} else if (strcmp(k, "action") != 0 && strcmp(k, "filter") != 0 &&
+		    strcmp(k, "enabled") != 0 && !optdef_has(jail_opts +
+		    FILTER_OPTS_FIRST, NELEM(jail_opts) - FILTER_OPTS_FIRST, k)) {
+			c = cmd_new("set", j->name, k, NULL);
+			pyval_append(c, pyval_copy(o->val));
+			pyval_append(js, c);
+		}
+	}
+	for (i = 0; i < pyval_len(stream2); i++)
+		pyval_append(js, pyval_copy(pyval_at(stream2, i)));
+	pyval_free(stream2);
+	{
+		size_t py = 0;
+
+		for (i = 0; i < j->nactions; i++) {
+			if (j->actions[i])
+				action_convert(j->actions[i], js);
+			else
+				pyval_append(js, pyval_copy(pyval_at(j->pyactions, py++)));
+		}
+	}
+	pyval_insert(js, 0, cmd_new("add", j->name, backend, NULL));
+	for (i = 0; i < pyval_len(js); i++)
+		pyval_insert(stream, start + i, pyval_copy(pyval_at(js, i)));
+	pyval_free(js);
+}
+
+/* ---- fail2ban.conf ------------------------------------------------------ */
+
+int
+config_early(const char *basedir, struct dict *opts, struct diag *d)
+{
+	struct config_request req = { .basedir = basedir };
+	struct loader L = { .req = &req, .diag = d };
+	struct dict *values = cfgopts_new();
+	struct shared *sh;
+	const char *k;
+	struct cfgopt *o;
+	size_t pos = 0;
+	struct stat st;
+
+	if (stat(basedir, &st) < 0)
+		return -1;
+	L.cache = confset_cache_new();
+	L.shared = dict_new(shared_free);
+	sh = loader_read(&L, "fail2ban");
+	if (sh->nread == 0)
+		diag_error(d, NULL, 0, "found no accessible config files for "
+		    "'fail2ban' under %s", basedir);
+	loader_getoptions(&L, sh->cs, "Definition", main_early_opts,
+	    NELEM(main_early_opts), NULL, false, true, values, "fail2ban");
+	while (dict_next(values, &pos, &k, (void **)&o))
+		if (!dict_has(opts, k) && pyval_as_str(o->val))
+			dict_set(opts, k, xstrdup(pyval_as_str(o->val)));
+	dict_free(values);
+	dict_free(L.shared);
+	confset_cache_free(L.cache);
+	return 0;
+}
+
+/* Fail2banReader.getOptions + convert */
+static void
+main_convert(struct loader *L, struct pyval *stream)
+{
+	/* convert() order: thread, syslogsocket, loglevel, logtarget, allowipv6,
+	 * dbfile, then dbmaxmatches and dbpurgeage (equal rank, sorted by name) */
+	static const char *const order[] = { "syslogsocket", "loglevel",
+	    "logtarget", "allowipv6", "dbfile", "dbmaxmatches", "dbpurgeage" };
+	struct shared *sh = loader_read(L, "fail2ban");
+	struct dict *values = cfgopts_new();
+	const char *k;
+	char *v;
+	size_t pos = 0, i;
+
+	if (sh->nread == 0)
+		diag_error(L->diag, NULL, 0, "found no accessible config files for "
+		    "'fail2ban' under %s", L->req->basedir);
+	if (loader_getoptions(L, sh->cs, "Definition", main_opts, NELEM(main_opts),
+	    NULL, false, true, values, "fail2ban") < 0)
+		goto out;
+	while (L->req->mainopts && dict_next(L->req->mainopts, &pos, &k, (void **)&v))
+		dict_set(values, k, cfgopt_new(pyval_str(v), NULL, 0));
+	{
+		const char *ll = cfgopts_str(values, "loglevel");
+
+		if (ll && log_level_parse(ll) < 0) {
+			struct cfgopt *o = dict_get(values, "loglevel", NULL);
+
+			diag_error(L->diag, o->file, o->line, "invalid log level '%s'", ll);
+			L->fatal = true;
+		}
+	}
+	if (confset_has_section(sh->cs, "Thread")) {
+		struct dict *th = cfgopts_new();
+
+		loader_getoptions(L, sh->cs, "Thread", thread_opts,
+		    NELEM(thread_opts), NULL, false, true, th, "fail2ban");
+		if (dict_len(th)) {
+			struct pyval *c = cmd_new("set", "thread", NULL), *d = pyval_dict();
+			struct cfgopt *o;
+
+			pos = 0;
+			while (dict_next(th, &pos, &k, (void **)&o))
+				pyval_dict_set(d, pyval_str(k), pyval_copy(o->val));
+			pyval_append(c, d);
+			pyval_append(stream, c);
+		}
+		dict_free(th);
+	}
+	for (i = 0; i < NELEM(order); i++) {
+		struct cfgopt *o = dict_get(values, order[i], NULL);
+		struct pyval *c;
+
+		if (o == NULL)
+			continue;
+		c = cmd_new("set", order[i], NULL);
+		pyval_append(c, pyval_copy(o->val));
+		pyval_append(stream, c);
+	}
+out:
+	dict_free(values);
+}
+
+struct pyval *
+config_stream(const struct config_request *req, struct diag *d, bool *ok)
+{
+	struct loader L = { .req = req, .diag = d };
+	struct pyval *stream = pyval_list();
+	struct jail **jails = NULL;
+	size_t njails = 0, cap = 0, i, pos = 0;
+	struct shared *jsh;
+	const char *sec;
+	int status = 0;
+	struct stat st;
+
+	*ok = false;
+	if (stat(req->basedir, &st) < 0) {
+		diag_error(d, NULL, 0, "Base configuration directory %s does not exist",
+		    req->basedir);
+		pyval_free(stream);
+		return NULL;
+	}
+	L.cache = confset_cache_new();
+	L.shared = dict_new(shared_free);
+	main_convert(&L, stream);
+	jsh = loader_read(&L, "jail");
+	if (jsh->nread == 0)
+		diag_error(d, NULL, 0, "found no accessible config files for 'jail' "
+		    "under %s", req->basedir);
+
+	/* JailsReader.getOptions */
+	while ((sec = req->jail ? (pos++ ? NULL : req->jail) :
+	    confset_next_section(jsh->cs, &pos)) != NULL) {
+		struct jail *j;
+		int rc;
+
+		if (strcmp(sec, "INCLUDES") == 0)
+			continue;
+		j = xcalloc(1, sizeof(*j));
+		j->name = xstrdup(sec);
+		if (req->jail && !confset_has_section(jsh->cs, sec)) {
+			diag_error(d, NULL, 0, "jail '%s' was not found among available "
+			    "jails", sec);
+			L.fatal = true;
+			jail_free(j);
+			continue;
+		}
+		rc = jail_getoptions(&L, jsh->cs, j);
+		if (rc == 0 && jail_enabled(j))
+			status |= 1;
+		else if (rc < 0 && j->config_error)
+			status |= 2;
+		if (rc < 0 && j->config_error == NULL) {
+			/* fatal for fail2ban; keep going to find more errors */
+			jail_free(j);
+			continue;
+		}
+		if (rc < 0 || jail_enabled(j)) {
+			jails = xgrow(jails, &cap, njails + 1, sizeof(*jails));
+			jails[njails++] = j;
+		} else
+			jail_free(j);
+	}
+
+	/* JailsReader.convert */
+	for (i = 0; i < njails; i++)
+		jail_convert(&L, jails[i], stream);
+	for (i = 0; i < njails; i++)
+		if (jails[i]->config_error == NULL)
+			pyval_append(stream, cmd_new("start", jails[i]->name, NULL));
+	for (i = 0; i < njails; i++)
+		jail_free(jails[i]);
+	free(jails);
+	dict_free(L.shared);
+	confset_cache_free(L.cache);
+
+	*ok = ((!req->test && (status & 1)) || !(status & 2));
+	if (L.fatal) {
+		*ok = false;
+		pyval_free(stream);
+		return NULL;
+	}
+	return stream;
+}

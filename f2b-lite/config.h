@@ -1,0 +1,50 @@
+/*
+ * config: fail2ban's configuration readers (the fail2ban/client/ readers):
+ * fail2ban.conf, jail.conf with its jails, and the filter.d and action.d
+ * files they name, resolved into the command stream fail2ban-client sends
+ * to the server - the list of Python lists that `fail2ban-client -d` prints.
+ *
+ * Each jail option has its type from one table (JailReader._configOpts and
+ * friends).  Problems are reported to a diag as "file:line: message"; the
+ * readers keep going after an error so that all of them are reported.
+ */
+#ifndef F2B_CONFIG_H
+#define F2B_CONFIG_H
+
+#include <stdbool.h>
+
+struct diag;
+struct dict;
+struct pyval;
+
+struct config_request {
+	const char	*basedir;	/* -c DIR */
+	bool		 allow_no_files;	/* -d: a jail without log files is kept */
+	bool		 test;		/* -t: a broken jail fails the whole test */
+	const char	*jail;		/* only this jail, or NULL for all */
+	/* fail2ban.conf options given on the command line (char * values) */
+	const struct dict *mainopts;
+};
+
+/*
+ * Reads fail2ban.conf's socket, pidfile, loglevel, logtarget and
+ * syslogsocket into opts (name -> heap char *) for the names opts does not
+ * hold yet.  Returns -1 if the base directory does not exist.
+ */
+int	 config_early(const char *basedir, struct dict *opts, struct diag *);
+
+/*
+ * Builds the command stream.  Returns a list (owned by the caller), or NULL
+ * when the configuration cannot be used at all.  *ok is fail2ban's verdict
+ * (some jail usable, or, under test, no jail broken); every error is in the
+ * diag either way.
+ */
+struct pyval *config_stream(const struct config_request *, struct diag *,
+	    bool *ok);
+
+/* Python's int() of a config string; returns -1 if it is not an integer. */
+int	 config_parse_int(const char *, long long *);
+/* fail2ban's _as_bool(). */
+bool	 config_parse_bool(const char *);
+
+#endif

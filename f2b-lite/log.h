@@ -1,0 +1,37 @@
+/*
+ * log: fail2ban's log levels and line format.  The format is part of the
+ * compatibility surface: filter.d/recidive.conf parses fail2ban's own log, so
+ * our lines look exactly like fail2ban's:
+ *   2026-11-26 19:21:38,123 fail2ban.actions        [1234]: NOTICE  [sshd] Ban 192.0.2.7
+ */
+#ifndef F2B_LOG_H
+#define F2B_LOG_H
+
+#include <stdarg.h>
+
+/* Python logging levels plus fail2ban's own (fail2ban/__init__.py). */
+#define LOG_LVL_CRITICAL	50
+#define LOG_LVL_ERROR		40
+#define LOG_LVL_WARNING		30
+#define LOG_LVL_NOTICE		25
+#define LOG_LVL_INFO		20
+#define LOG_LVL_MSG		18
+#define LOG_LVL_DEBUG		10
+#define LOG_LVL_TRACEDEBUG	7
+#define LOG_LVL_HEAVYDEBUG	5
+
+/* fail2ban's str2LogLevel: a level name (any case) or a number; -1 if invalid. */
+int	 log_level_parse(const char *);
+/* The name logging prints for a level ("NOTICE", "TRACE", "Level 3"). */
+const char *log_level_name(int, char *buf, int buflen);
+
+/* Where log lines go: stderr until log_open() says otherwise. */
+void	 log_set_level(int);
+int	 log_get_level(void);
+/* Writes one line for logger `name` ("fail2ban.filter") at level. */
+void	 log_msg(int level, const char *name, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+void	 log_vmsg(int level, const char *name, const char *fmt, va_list)
+	    __attribute__((format(printf, 3, 0)));
+
+#endif

@@ -1,0 +1,65 @@
+/*
+ * main: one binary, three commands.  Run as fail2ban-server,
+ * fail2ban-client or fail2ban-regex (a link or a copy of that name) it is
+ * that command; run as f2b-lite it takes the command as its first argument.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "client.h"
+#include "regextool.h"
+#include "server.h"
+
+static const struct {
+	const char	*sub;		/* f2b-lite <sub> */
+	const char	*compat;	/* argv[0] name */
+	int		(*run)(int, char **);
+} commands[] = {
+	{ "server", "fail2ban-server", server_main },
+	{ "client", "fail2ban-client", client_main },
+	{ "regex", "fail2ban-regex", regextool_main },
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: f2b-lite server|client|regex [OPTIONS] ...\n"
+	    "\n"
+	    "  f2b-lite server   the daemon (fail2ban-server)\n"
+	    "  f2b-lite client   control and configuration (fail2ban-client)\n"
+	    "  f2b-lite regex    test filters against logs (fail2ban-regex)\n"
+	    "\n"
+	    "Installed or linked under the name fail2ban-server, fail2ban-client or\n"
+	    "fail2ban-regex, f2b-lite is that command.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *name = argc > 0 ? argv[0] : "f2b-lite";
+	const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+	size_t i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(base, commands[i].compat) == 0)
+			return commands[i].run(argc, argv);
+	if (argc < 2) {
+		usage();
+		return 255;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[1], commands[i].sub) == 0) {
+			/* usage texts name the fail2ban command this one stands in for */
+			argv[1] = (char *)commands[i].compat;
+			return commands[i].run(argc - 1, argv + 1);
+		}
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		usage();
+		return 0;
+	}
+	fprintf(stderr, "f2b-lite: unknown command '%s'\n", argv[1]);
+	usage();
+	return 255;
+}

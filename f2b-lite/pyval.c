@@ -1,0 +1,749 @@
+/*
+ * pyval: Python values and their repr().  repr() follows CPython 3.11:
+ * str quoting picks ' unless the text holds ' and no ", escapes \t \n \r
+ * and the backslash, and writes unprintable code points as \xNN, \uNNNN or
+ * \UNNNNNNNN; floats use the shortest form that reads back exactly.
+ */
+#include "pyval.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strbuf.h"
+#include "utf8.h"
+#include "xmalloc.h"
+
+struct pyval {
+	enum pyval_type	 type;
+	union {
+		long long	 i;
+		double		 f;
+		struct {
+			char	*s;
+			size_t	 len;
+		} str;
+		struct {
+			struct pyval	**item;
+			size_t		 n;
+			size_t		 cap;
+		} seq;
+	} u;
+};
+
+static struct pyval *
+pyval_new(enum pyval_type t)
+{
+	struct pyval *v = xcalloc(1, sizeof(*v));
+
+	v->type = t;
+	return v;
+}
+
+struct pyval *
+pyval_none(void)
+{
+	return pyval_new(PY_NONE);
+}
+
+struct pyval *
+pyval_bool(bool b)
+{
+	struct pyval *v = pyval_new(PY_BOOL);
+
+	v->u.i = b;
+	return v;
+}
+
+struct pyval *
+pyval_int(long long i)
+{
+	struct pyval *v = pyval_new(PY_INT);
+
+	v->u.i = i;
+	return v;
+}
+
+struct pyval *
+pyval_float(double f)
+{
+	struct pyval *v = pyval_new(PY_FLOAT);
+
+	v->u.f = f;
+	return v;
+}
+
+struct pyval *
+pyval_strn(const char *s, size_t n)
+{
+	struct pyval *v = pyval_new(PY_STR);
+
+	v->u.str.s = xstrndup(s, n);
+	v->u.str.len = n;
+	return v;
+}
+
+struct pyval *
+pyval_str(const char *s)
+{
+	return pyval_strn(s, strlen(s));
+}
+
+struct pyval *
+pyval_str_take(char *s)
+{
+	struct pyval *v = pyval_new(PY_STR);
+
+	v->u.str.s = s;
+	v->u.str.len = strlen(s);
+	return v;
+}
+
+struct pyval *
+pyval_bytes(const char *s, size_t n)
+{
+	struct pyval *v = pyval_strn(s, n);
+
+	v->type = PY_BYTES;
+	return v;
+}
+
+struct pyval *
+pyval_list(void)
+{
+	return pyval_new(PY_LIST);
+}
+
+struct pyval *
+pyval_tuple(void)
+{
+	return pyval_new(PY_TUPLE);
+}
+
+struct pyval *
+pyval_set(void)
+{
+	return pyval_new(PY_SET);
+}
+
+struct pyval *
+pyval_dict(void)
+{
+	return pyval_new(PY_DICT);
+}
+
+static bool
+pyval_is_seq(const struct pyval *v)
+{
+	return v->type == PY_LIST || v->type == PY_TUPLE || v->type == PY_SET ||
+	    v->type == PY_DICT;
+}
+
+void
+pyval_free(struct pyval *v)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	if (v->type == PY_STR || v->type == PY_BYTES)
+		free(v->u.str.s);
+	else if (pyval_is_seq(v)) {
+		for (i = 0; i < v->u.seq.n; i++)
+			pyval_free(v->u.seq.item[i]);
+		free(v->u.seq.item);
+	}
+	free(v);
+}
+
+struct pyval *
+pyval_copy(const struct pyval *v)
+{
+	struct pyval *c;
+	size_t i;
+
+	if (v->type == PY_STR || v->type == PY_BYTES) {
+		c = pyval_strn(v->u.str.s, v->u.str.len);
+		c->type = v->type;
+		return c;
+	}
+	c = pyval_new(v->type);
+	if (!pyval_is_seq(v)) {
+		c->u = v->u;
+		return c;
+	}
+	for (i = 0; i < v->u.seq.n; i++)
+		pyval_append(c, pyval_copy(v->u.seq.item[i]));
+	return c;
+}
+
+enum pyval_type
+pyval_type(const struct pyval *v)
+{
+	return v->type;
+}
+
+bool
+pyval_as_bool(const struct pyval *v)
+{
+	switch (v->type) {
+	case PY_NONE:
+		return false;
+	case PY_BOOL:
+	case PY_INT:
+		return v->u.i != 0;
+	case PY_FLOAT:
+		return v->u.f != 0;
+	case PY_STR:
+	case PY_BYTES:
+		return v->u.str.len != 0;
+	default:
+		return v->u.seq.n != 0;
+	}
+}
+
+long long
+pyval_as_int(const struct pyval *v)
+{
+	if (v->type == PY_FLOAT)
+		return (long long)v->u.f;
+	return v->type == PY_INT || v->type == PY_BOOL ? v->u.i : 0;
+}
+
+double
+pyval_as_float(const struct pyval *v)
+{
+	if (v->type == PY_FLOAT)
+		return v->u.f;
+	return (double)pyval_as_int(v);
+}
+
+const char *
+pyval_as_str(const struct pyval *v)
+{
+	return v->type == PY_STR || v->type == PY_BYTES ? v->u.str.s : NULL;
+}
+
+size_t
+pyval_strlen(const struct pyval *v)
+{
+	return v->type == PY_STR || v->type == PY_BYTES ? v->u.str.len : 0;
+}
+
+size_t
+pyval_len(const struct pyval *v)
+{
+	if (v->type == PY_DICT)
+		return v->u.seq.n / 2;
+	return pyval_is_seq(v) ? v->u.seq.n : pyval_strlen(v);
+}
+
+struct pyval *
+pyval_at(const struct pyval *v, size_t i)
+{
+	return pyval_is_seq(v) && i < v->u.seq.n ? v->u.seq.item[i] : NULL;
+}
+
+void
+pyval_insert(struct pyval *v, size_t at, struct pyval *item)
+{
+	if (at > v->u.seq.n)
+		at = v->u.seq.n;
+	v->u.seq.item = xgrow(v->u.seq.item, &v->u.seq.cap, v->u.seq.n + 1,
+	    sizeof(*v->u.seq.item));
+	memmove(v->u.seq.item + at + 1, v->u.seq.item + at,
+	    (v->u.seq.n - at) * sizeof(*v->u.seq.item));
+	v->u.seq.item[at] = item;
+	v->u.seq.n++;
+}
+
+void
+pyval_append(struct pyval *v, struct pyval *item)
+{
+	pyval_insert(v, v->u.seq.n, item);
+}
+
+void
+pyval_dict_set(struct pyval *d, struct pyval *key, struct pyval *val)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < d->u.seq.n; i += 2) {
+		if (pyval_equal(d->u.seq.item[i], key)) {
+			pyval_free(key);
+			pyval_free(d->u.seq.item[i + 1]);
+			d->u.seq.item[i + 1] = val;
+			return;
+		}
+	}
+	pyval_append(d, key);
+	pyval_append(d, val);
+}
+
+struct pyval *
+pyval_dict_key(const struct pyval *d, size_t i)
+{
+	return pyval_at(d, i * 2);
+}
+
+struct pyval *
+pyval_dict_val(const struct pyval *d, size_t i)
+{
+	return pyval_at(d, i * 2 + 1);
+}
+
+struct pyval *
+pyval_dict_get(const struct pyval *d, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < d->u.seq.n; i += 2) {
+		const struct pyval *k = d->u.seq.item[i];
+
+		if (k->type == PY_STR && strcmp(k->u.str.s, key) == 0)
+			return d->u.seq.item[i + 1];
+	}
+	return NULL;
+}
+
+bool
+pyval_equal(const struct pyval *a, const struct pyval *b)
+{
+	size_t i;
+
+	if (a->type != b->type) {
+		bool an = a->type == PY_INT || a->type == PY_BOOL || a->type == PY_FLOAT;
+		bool bn = b->type == PY_INT || b->type == PY_BOOL || b->type == PY_FLOAT;
+
+		return an && bn && pyval_as_float(a) == pyval_as_float(b);
+	}
+	switch (a->type) {
+	case PY_NONE:
+		return true;
+	case PY_BOOL:
+	case PY_INT:
+		return a->u.i == b->u.i;
+	case PY_FLOAT:
+		return a->u.f == b->u.f;
+	case PY_STR:
+	case PY_BYTES:
+		return a->u.str.len == b->u.str.len &&
+		    memcmp(a->u.str.s, b->u.str.s, a->u.str.len) == 0;
+	default:
+		if (a->u.seq.n != b->u.seq.n)
+			return false;
+		for (i = 0; i < a->u.seq.n; i++)
+			if (!pyval_equal(a->u.seq.item[i], b->u.seq.item[i]))
+				return false;
+		return true;
+	}
+}
+
+void
+pyval_repr_str(const char *s, size_t n, struct strbuf *sb)
+{
+	char quote = '\'';
+	size_t i;
+
+	if (memchr(s, '\'', n) && !memchr(s, '"', n))
+		quote = '"';
+	strbuf_addc(sb, quote);
+	for (i = 0; i < n;) {
+		unsigned char c = (unsigned char)s[i];
+		uint32_t cp;
+		int l;
+
+		if (c == (unsigned char)quote || c == '\\') {
+			strbuf_addc(sb, '\\');
+			strbuf_addc(sb, (char)c);
+			i++;
+		} else if (c == '\t' || c == '\n' || c == '\r') {
+			strbuf_adds(sb, c == '\t' ? "\\t" : c == '\n' ? "\\n" : "\\r");
+			i++;
+		} else if (c < 0x20 || c == 0x7f) {
+			strbuf_addf(sb, "\\x%02x", c);
+			i++;
+		} else if (c < 0x80) {
+			strbuf_addc(sb, (char)c);
+			i++;
+		} else if ((l = utf8_decode(s + i, n - i, &cp)) < 0) {
+			/* not valid UTF-8: show the byte as Python shows a surrogate escape */
+			strbuf_addf(sb, "\\udc%02x", c);
+			i++;
+		} else {
+			if (utf8_isprintable(cp))
+				strbuf_add(sb, s + i, (size_t)l);
+			else if (cp < 0x100)
+				strbuf_addf(sb, "\\x%02x", cp);
+			else if (cp < 0x10000)
+				strbuf_addf(sb, "\\u%04x", cp);
+			else
+				strbuf_addf(sb, "\\U%08x", cp);
+			i += (size_t)l;
+		}
+	}
+	strbuf_addc(sb, quote);
+}
+
+static void
+pyval_repr_bytes(const char *s, size_t n, struct strbuf *sb)
+{
+	char quote = '\'';
+	size_t i;
+
+	if (memchr(s, '\'', n) && !memchr(s, '"', n))
+		quote = '"';
+	strbuf_addc(sb, 'b');
+	strbuf_addc(sb, quote);
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == (unsigned char)quote || c == '\\') {
+			strbuf_addc(sb, '\\');
+			strbuf_addc(sb, (char)c);
+		} else if (c == '\t' || c == '\n' || c == '\r')
+			strbuf_adds(sb, c == '\t' ? "\\t" : c == '\n' ? "\\n" : "\\r");
+		else if (c < 0x20 || c >= 0x7f)
+			strbuf_addf(sb, "\\x%02x", c);
+		else
+			strbuf_addc(sb, (char)c);
+	}
+	strbuf_addc(sb, quote);
+}
+
+void
+pyval_repr_float(double f, struct strbuf *sb)
+{
+	char buf[64], digits[32];
+	int prec, exp10, ndig, i;
+	char *e;
+
+	if (isnan(f)) {
+		strbuf_adds(sb, "nan");
+		return;
+	}
+	if (isinf(f)) {
+		strbuf_adds(sb, f < 0 ? "-inf" : "inf");
+		return;
+	}
+	/* shortest %.Ne that reads back exactly */
+	for (prec = 0; prec < 17; prec++) {
+		snprintf(buf, sizeof(buf), "%.*e", prec, f);
+		if (strtod(buf, NULL) == f)
+			break;
+	}
+	snprintf(buf, sizeof(buf), "%.*e", prec, f);
+	/* split into sign, digits and exponent */
+	e = strchr(buf, 'e');
+	exp10 = atoi(e + 1);
+	*e = '\0';
+	for (i = 0, ndig = 0; buf[i]; i++)
+		if (buf[i] >= '0' && buf[i] <= '9')
+			digits[ndig++] = buf[i];
+	digits[ndig] = '\0';
+	while (ndig > 1 && digits[ndig - 1] == '0')
+		digits[--ndig] = '\0';
+	if (f < 0 || (f == 0 && signbit(f)))
+		strbuf_addc(sb, '-');
+	if (exp10 < -4 || exp10 >= 16) {
+		strbuf_addc(sb, digits[0]);
+		if (ndig > 1) {
+			strbuf_addc(sb, '.');
+			strbuf_adds(sb, digits + 1);
+		}
+		strbuf_addf(sb, "e%c%02d", exp10 < 0 ? '-' : '+', abs(exp10));
+	} else if (exp10 < 0) {
+		strbuf_adds(sb, "0.");
+		for (i = -1; i > exp10; i--)
+			strbuf_addc(sb, '0');
+		strbuf_adds(sb, digits);
+	} else {
+		for (i = 0; i <= exp10; i++)
+			strbuf_addc(sb, i < ndig ? digits[i] : '0');
+		strbuf_addc(sb, '.');
+		if (ndig > exp10 + 1)
+			strbuf_adds(sb, digits + exp10 + 1);
+		else
+			strbuf_addc(sb, '0');
+	}
+}
+
+void
+pyval_repr(const struct pyval *v, struct strbuf *sb)
+{
+	size_t i;
+
+	switch (v->type) {
+	case PY_NONE:
+		strbuf_adds(sb, "None");
+		break;
+	case PY_BOOL:
+		strbuf_adds(sb, v->u.i ? "True" : "False");
+		break;
+	case PY_INT:
+		strbuf_addf(sb, "%lld", v->u.i);
+		break;
+	case PY_FLOAT:
+		pyval_repr_float(v->u.f, sb);
+		break;
+	case PY_STR:
+		pyval_repr_str(v->u.str.s, v->u.str.len, sb);
+		break;
+	case PY_BYTES:
+		pyval_repr_bytes(v->u.str.s, v->u.str.len, sb);
+		break;
+	case PY_LIST:
+	case PY_TUPLE:
+	case PY_SET:
+		if (v->type == PY_SET && v->u.seq.n == 0) {
+			strbuf_adds(sb, "set()");
+			break;
+		}
+		strbuf_addc(sb, v->type == PY_LIST ? '[' : v->type == PY_SET ? '{' : '(');
+		for (i = 0; i < v->u.seq.n; i++) {
+			if (i)
+				strbuf_adds(sb, ", ");
+			pyval_repr(v->u.seq.item[i], sb);
+		}
+		if (v->type == PY_TUPLE && v->u.seq.n == 1)
+			strbuf_addc(sb, ',');
+		strbuf_addc(sb, v->type == PY_LIST ? ']' : v->type == PY_SET ? '}' : ')');
+		break;
+	case PY_DICT:
+		strbuf_addc(sb, '{');
+		for (i = 0; i + 1 < v->u.seq.n; i += 2) {
+			if (i)
+				strbuf_adds(sb, ", ");
+			pyval_repr(v->u.seq.item[i], sb);
+			strbuf_adds(sb, ": ");
+			pyval_repr(v->u.seq.item[i + 1], sb);
+		}
+		strbuf_addc(sb, '}');
+		break;
+	}
+}
+
+void
+pyval_to_text(const struct pyval *v, struct strbuf *sb)
+{
+	if (v->type == PY_STR)
+		strbuf_add(sb, v->u.str.s, v->u.str.len);
+	else
+		pyval_repr(v, sb);
+}
+
+/* ---- pprint ------------------------------------------------------------- */
+
+/* Length in code points, as Python's len() of a str counts. */
+static size_t
+pyval_cplen(const char *s, size_t n)
+{
+	size_t i, c = 0;
+
+	for (i = 0; i < n; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			c++;
+	return c;
+}
+
+static size_t
+pyval_repr_len(const char *s, size_t n)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t l;
+
+	pyval_repr_str(s, n, &sb);
+	l = pyval_cplen(sb.s, sb.len);
+	strbuf_free(&sb);
+	return l;
+}
+
+struct pyval_pp {
+	int		 width;
+	int		 per_level;
+	struct strbuf	*out;
+};
+
+static void pyval_pp_format(struct pyval_pp *, const struct pyval *, int indent,
+    int allowance, int level);
+
+static void
+pyval_pp_spaces(struct pyval_pp *pp, int n)
+{
+	while (n-- > 0)
+		strbuf_addc(pp->out, ' ');
+}
+
+/* PrettyPrinter._pprint_str: long strings become implicitly joined chunks. */
+static void
+pyval_pp_str(struct pyval_pp *pp, const struct pyval *v, int indent, int allowance,
+    int level)
+{
+	const char *s = v->u.str.s, *end = s + v->u.str.len, *line;
+	struct strbuf chunks = STRBUF_INIT;	/* NUL-separated reprs */
+	size_t nchunks = 0, off;
+	int max_width, max_width1;
+
+	if (level == 1) {
+		indent++;
+		allowance++;
+	}
+	max_width1 = max_width = pp->width - indent;
+	for (line = s; line < end;) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		const char *le = nl ? nl + 1 : end;
+		bool lastline = le >= end;
+		struct strbuf rep = STRBUF_INIT;
+
+		/* str.splitlines(True) also splits at \r; configs seldom hold one */
+		if (lastline)
+			max_width1 -= allowance;
+		pyval_repr_str(line, (size_t)(le - line), &rep);
+		if ((int)pyval_cplen(rep.s, rep.len) <= max_width1) {
+			strbuf_add(&chunks, rep.s, rep.len + 1);
+			nchunks++;
+		} else {
+			/* parts: \S*\s* runs */
+			const char *p = line, *cur = line;
+			int max_width2 = max_width;
+
+			while (p < le) {
+				const char *q = p;
+
+				while (q < le && *q != ' ' && *q != '\t' && *q != '\n' &&
+				    *q != '\r' && *q != '\f' && *q != '\v')
+					q++;
+				while (q < le && (*q == ' ' || *q == '\t' || *q == '\n' ||
+				    *q == '\r' || *q == '\f' || *q == '\v'))
+					q++;
+				if (q >= le && lastline)
+					max_width2 -= allowance;
+				if ((int)pyval_repr_len(cur, (size_t)(q - cur)) > max_width2 &&
+				    p > cur) {
+					struct strbuf c = STRBUF_INIT;
+
+					pyval_repr_str(cur, (size_t)(p - cur), &c);
+					strbuf_add(&chunks, c.s, c.len + 1);
+					nchunks++;
+					strbuf_free(&c);
+					cur = p;
+				}
+				p = q;
+			}
+			if (p > cur) {
+				struct strbuf c = STRBUF_INIT;
+
+				pyval_repr_str(cur, (size_t)(p - cur), &c);
+				strbuf_add(&chunks, c.s, c.len + 1);
+				nchunks++;
+				strbuf_free(&c);
+			}
+		}
+		strbuf_free(&rep);
+		line = le;
+	}
+	if (nchunks <= 1) {
+		pyval_repr(v, pp->out);
+		strbuf_free(&chunks);
+		return;
+	}
+	if (level == 1)
+		strbuf_addc(pp->out, '(');
+	for (off = 0; off < chunks.len; off += strlen(chunks.s + off) + 1) {
+		if (off > 0) {
+			strbuf_addc(pp->out, '\n');
+			pyval_pp_spaces(pp, indent);
+		}
+		strbuf_adds(pp->out, chunks.s + off);
+	}
+	if (level == 1)
+		strbuf_addc(pp->out, ')');
+	strbuf_free(&chunks);
+}
+
+/* PrettyPrinter._format_items */
+static void
+pyval_pp_items(struct pyval_pp *pp, const struct pyval *v, int indent,
+    int allowance, int level)
+{
+	size_t i;
+
+	indent += pp->per_level;
+	if (pp->per_level > 1)
+		pyval_pp_spaces(pp, pp->per_level - 1);
+	for (i = 0; i < v->u.seq.n; i++) {
+		bool last = i + 1 == v->u.seq.n;
+
+		if (i > 0) {
+			strbuf_adds(pp->out, ",\n");
+			pyval_pp_spaces(pp, indent);
+		}
+		pyval_pp_format(pp, v->u.seq.item[i], indent, last ? allowance : 1, level);
+	}
+}
+
+static void
+pyval_pp_format(struct pyval_pp *pp, const struct pyval *v, int indent,
+    int allowance, int level)
+{
+	struct strbuf rep = STRBUF_INIT;
+	size_t i;
+
+	pyval_repr(v, &rep);
+	if ((int)pyval_cplen(rep.s, rep.len) <= pp->width - indent - allowance) {
+		strbuf_add(pp->out, rep.s, rep.len);
+		strbuf_free(&rep);
+		return;
+	}
+	strbuf_free(&rep);
+	switch (v->type) {
+	case PY_LIST:
+	case PY_TUPLE:
+		strbuf_addc(pp->out, v->type == PY_LIST ? '[' : '(');
+		pyval_pp_items(pp, v, indent, allowance + 1 +
+		    (v->type == PY_TUPLE && v->u.seq.n == 1), level + 1);
+		if (v->type == PY_TUPLE && v->u.seq.n == 1)
+			strbuf_addc(pp->out, ',');
+		strbuf_addc(pp->out, v->type == PY_LIST ? ']' : ')');
+		break;
+	case PY_DICT:
+		strbuf_addc(pp->out, '{');
+		if (pp->per_level > 1)
+			pyval_pp_spaces(pp, pp->per_level - 1);
+		for (i = 0; i + 1 < v->u.seq.n; i += 2) {
+			bool last = i + 2 >= v->u.seq.n;
+			struct strbuf k = STRBUF_INIT;
+			int kl;
+
+			pyval_repr(v->u.seq.item[i], &k);
+			kl = (int)pyval_cplen(k.s, k.len);
+			strbuf_add(pp->out, k.s, k.len);
+			strbuf_adds(pp->out, ": ");
+			strbuf_free(&k);
+			pyval_pp_format(pp, v->u.seq.item[i + 1],
+			    indent + pp->per_level + kl + 2, last ? allowance + 1 : 1,
+			    level + 1);
+			if (!last) {
+				strbuf_adds(pp->out, ",\n");
+				pyval_pp_spaces(pp, indent + pp->per_level);
+			}
+		}
+		strbuf_addc(pp->out, '}');
+		break;
+	case PY_STR:
+		pyval_pp_str(pp, v, indent, allowance, level + 1);
+		break;
+	default:
+		pyval_repr(v, pp->out);
+		break;
+	}
+}
+
+void
+pyval_pformat(const struct pyval *v, int width, int indent, struct strbuf *sb)
+{
+	struct pyval_pp pp = { width, indent, sb };
+
+	pyval_pp_format(&pp, v, 0, 0, 0);
+}

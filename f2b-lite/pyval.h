@@ -1,0 +1,72 @@
+/*
+ * pyval: the Python values that cross fail2ban's interfaces (the command
+ * stream, the socket protocol, fail2ban-regex's rows): None, bool, int,
+ * float, str, bytes, list, tuple, set and dict, and their Python repr().
+ *
+ * Ownership: a container owns its items; pyval_append() and friends take
+ * ownership of the item they are given.  Strings are UTF-8.
+ */
+#ifndef F2B_PYVAL_H
+#define F2B_PYVAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct strbuf;
+
+enum pyval_type {
+	PY_NONE, PY_BOOL, PY_INT, PY_FLOAT, PY_STR, PY_BYTES,
+	PY_LIST, PY_TUPLE, PY_SET, PY_DICT
+};
+
+struct pyval;
+
+struct pyval	*pyval_none(void);
+struct pyval	*pyval_bool(bool);
+struct pyval	*pyval_int(long long);
+struct pyval	*pyval_float(double);
+struct pyval	*pyval_str(const char *);
+struct pyval	*pyval_strn(const char *, size_t);
+/* Takes ownership of a heap string. */
+struct pyval	*pyval_str_take(char *);
+struct pyval	*pyval_bytes(const char *, size_t);
+struct pyval	*pyval_list(void);
+struct pyval	*pyval_tuple(void);
+struct pyval	*pyval_set(void);
+struct pyval	*pyval_dict(void);
+void		 pyval_free(struct pyval *);
+struct pyval	*pyval_copy(const struct pyval *);
+
+enum pyval_type	 pyval_type(const struct pyval *);
+bool		 pyval_as_bool(const struct pyval *);
+long long	 pyval_as_int(const struct pyval *);
+double		 pyval_as_float(const struct pyval *);
+/* For str and bytes: the bytes (NUL-terminated) and their length. */
+const char	*pyval_as_str(const struct pyval *);
+size_t		 pyval_strlen(const struct pyval *);
+
+/* Containers (list, tuple, set; dict items are key, value pairs). */
+size_t		 pyval_len(const struct pyval *);
+struct pyval	*pyval_at(const struct pyval *, size_t);
+void		 pyval_append(struct pyval *, struct pyval *);
+void		 pyval_insert(struct pyval *, size_t, struct pyval *);
+void		 pyval_dict_set(struct pyval *, struct pyval *key, struct pyval *val);
+struct pyval	*pyval_dict_key(const struct pyval *, size_t);
+struct pyval	*pyval_dict_val(const struct pyval *, size_t);
+/* Returns the value for a str key, or NULL. */
+struct pyval	*pyval_dict_get(const struct pyval *, const char *key);
+
+bool		 pyval_equal(const struct pyval *, const struct pyval *);
+/* Appends repr(v) to sb. */
+void		 pyval_repr(const struct pyval *, struct strbuf *);
+/* Appends str(v) to sb: the text itself for str, repr() otherwise. */
+void		 pyval_to_text(const struct pyval *, struct strbuf *);
+/* Appends pprint.pformat(v, width=width, indent=indent). */
+void		 pyval_pformat(const struct pyval *, int width, int indent,
+		    struct strbuf *);
+/* Appends repr() of a UTF-8 string. */
+void		 pyval_repr_str(const char *, size_t, struct strbuf *);
+/* Appends repr() of a float. */
+void		 pyval_repr_float(double, struct strbuf *);
+
+#endif
