@@ -225,7 +225,8 @@ client_main(int argc, char **argv)
 
 	d = diag_new();
 	if (config_early(o.conf, o.params, d) < 0) {
-		printf("ERROR: Base configuration directory %s does not exist\n", o.conf);
+		/* sic: fail2ban prints a trailing space */
+		printf("ERROR: Base configuration directory %s does not exist \n", o.conf);
 		diag_free(d);
 		goto out;
 	}

@@ -325,6 +325,9 @@ loader_read(struct loader *L, const char *name)
 	if (!s->done) {
 		s->nread = confset_read(s->cs, name, L->diag);
 		s->done = true;
+		/* fail2ban stops at a file it cannot parse */
+		if (confset_nbroken(s->cs) > 0)
+			L->fatal = true;
 	}
 	return s;
 }
@@ -358,7 +361,7 @@ loader_convert(enum opt_type type, const char *text, struct pyval **out)
 static int
 loader_getoptions(struct loader *L, const struct confset *cs, const char *sec,
     const struct optdef *defs, size_t ndefs, const struct dict *popts,
-    bool should_exist, bool convert, struct dict *values, const char *what)
+    bool should_exist, bool convert, struct dict *values, const char *ctx)
 {
 	struct dict *vars = cfgopts_vars(popts);
 	size_t i;
@@ -392,19 +395,21 @@ loader_getoptions(struct loader *L, const struct confset *cs, const char *sec,
 			break;
 		case CONFSET_NOSECTION:
 			if (should_exist) {
-				diag_error(L->diag, NULL, 0, "no section [%s] in %s", sec, what);
+				diag_error(L->diag, NULL, 0, "%s: no section [%s]", ctx, sec);
 				L->fatal = true;
 				rc = -1;
 				goto out;
 			}
-			diag_error(L->diag, what, 0, "no [%s] section", sec);
+			/* no file at all was reported by the caller already */
+			if (confset_nfiles(cs) > 0)
+				diag_error(L->diag, NULL, 0, "%s: no [%s] section", ctx, sec);
 			dict_set(values, def->name, cfgopt_new(optdef_default(def), NULL, 0));
 			break;
 		case CONFSET_NOOPTION:
 			if (def->def != NULL) {
 				if (strcmp(def->name, "allowipv6") != 0)
-					diag_warn(L->diag, what, 0, "'%s' not defined in [%s], "
-					    "using the default '%s'", def->name, sec, def->def);
+					diag_warn(L->diag, NULL, 0, "%s: '%s' not defined, "
+					    "using the default '%s'", ctx, def->name, def->def);
 				dict_set(values, def->name,
 				    cfgopt_new(optdef_default(def), NULL, 0));
 			}
@@ -534,27 +539,22 @@ defreader_getoptions(struct defreader *r, const struct dict *jailopts, bool all)
 			}
 		}
 	}
+	/* all: every own option of [Definition] ([DEFAULT] ones are not merged) */
 	if (all && confset_has_section(cs, "Definition")) {
-		const struct dict *parts[2] = { confset_section(cs, "Definition"),
-		    confset_defaults(cs) };
-		int p;
+		pos = 0;
+		while (dict_next(confset_section(cs, "Definition"), &pos, &k, NULL)) {
+			struct confset_result res;
 
-		for (p = 0; p < 2; p++) {
-			pos = 0;
-			while (dict_next(parts[p], &pos, &k, NULL)) {
-				struct confset_result res;
-
-				if (strcmp(k, "__name__") == 0 || dict_has(r->opts, k))
-					continue;
-				if (confset_get(cs, "Definition", k, false, NULL, &res,
-				    L->diag) != CONFSET_OK) {
-					L->fatal = true;
-					return -1;
-				}
-				dict_set(r->opts, k, cfgopt_new(res.text ?
-				    pyval_str(res.text) : pyval_none(), res.file, res.line));
-				free(res.text);
+			if (strcmp(k, "__name__") == 0 || dict_has(r->opts, k))
+				continue;
+			if (confset_get(cs, "Definition", k, false, NULL, &res, L->diag) !=
+			    CONFSET_OK) {
+				L->fatal = true;
+				return -1;
 			}
+			dict_set(r->opts, k, cfgopt_new(res.text ? pyval_str(res.text) :
+			    pyval_none(), res.file, res.line));
+			free(res.text);
 		}
 	}
 	return 0;
@@ -1111,107 +1111,110 @@ jail_add_action(struct loader *L, struct jail *j, const char *act,
 	return 0;
 }
 
+/*
+ * The filter part of JailReader.getOptions: read the filter named by the
+ * jail, then merge its options into the jail section as known/<opt> so that
+ * the jail can say failregex = %(known/failregex)s ...
+ */
+static int
+jail_read_filter(struct loader *L, struct confset *jcs, struct jail *j,
+    const struct cfgopt *fo)
+{
+	const char *flt = pyval_as_str(fo->val), *k, *be;
+	struct dict *fopts, *init, *comb, *vals;
+	const struct dict *def;
+	char *fname, *err, *rs, *v;
+	struct cfgopt *o;
+	size_t pos = 0;
+
+	if (optspec_parse(flt, &fname, &fopts, &err) < 0) {
+		rs = repr_of(flt);
+		jail_def_error(L, j, fo->file, fo->line,
+		    "Invalid filter definition %s: %s", rs, err);
+		free(rs);
+		free(err);
+		return -1;
+	}
+	init = cfgopts_new();
+	while (dict_next(fopts, &pos, &k, (void **)&v))
+		dict_set(init, k, cfgopt_new(pyval_str(v), fo->file, fo->line));
+	dict_free(fopts);
+	j->filter = defreader_new(L, "filter.d", fname, j->name, init, jail_opts +
+	    FILTER_OPTS_FIRST, NELEM(jail_opts) - FILTER_OPTS_FIRST);
+	j->filter->deffile = fo->file;
+	j->filter->defline = fo->line;
+	if (!defreader_read(j->filter)) {
+		rs = repr_of(fname);
+		jail_def_error(L, j, fo->file, fo->line, "Unable to read the filter %s", rs);
+		free(rs);
+		free(fname);
+		return -1;
+	}
+	free(fname);
+	/* applyAutoOptions: logtype from the backend unless the filter sets it */
+	def = confset_section(j->filter->sh->cs, "Definition");
+	if ((cfgopts_str(init, "logtype") == NULL || !cfgopts_str(init, "logtype")[0]) &&
+	    (def == NULL || !dict_has(def, "logtype"))) {
+		be = cfgopts_str(j->opts, "backend");
+		dict_set(init, "logtype", cfgopt_new(pyval_str(be &&
+		    strncmp(be, "systemd", 7) == 0 ? "journal" : "file"), NULL, 0));
+	}
+	if (defreader_getoptions(j->filter, j->opts, true) < 0)
+		return -1;
+	if ((comb = defreader_combined(j->filter, NULL)) == NULL)
+		return -1;
+	vals = dict_new(ini_value_free);
+	pos = 0;
+	while (dict_next(comb, &pos, &k, (void **)&o)) {
+		struct strbuf sb = STRBUF_INIT;
+
+		if (pyval_type(o->val) == PY_NONE)
+			continue;
+		pyval_to_text(o->val, &sb);
+		dict_set(vals, k, ini_value_new(strbuf_str(&sb), o->file, o->line));
+		strbuf_free(&sb);
+	}
+	confset_merge_section(jcs, j->name, vals, "known/");
+	dict_free(vals);
+	dict_free(comb);
+	return 0;
+}
+
 /* JailReader.getOptions; returns -1 on a JailDefError or fatal error. */
 static int
 jail_getoptions(struct loader *L, struct confset *jcs, struct jail *j)
 {
 	struct cfgopt *fo, *ao;
-	char **acts = NULL;
+	char **acts = NULL, *ctx;
 	size_t nacts, i;
-	int rc = 0;
+	int rc;
 
 	confset_set_default(jcs, "fail2ban_version", F2B_VERSION_STRING);
 	confset_set_default(jcs, "fail2ban_confpath", L->req->basedir);
+	ctx = xasprintf("jail '%s'", j->name);
 	j->opts = cfgopts_new();
-	if (loader_getoptions(L, jcs, j->name, jail_opts1st, NELEM(jail_opts1st),
-	    NULL, true, true, j->opts, "jail") < 0)
-		return -1;
-	if (!jail_enabled(j))
-		return 0;
+	rc = loader_getoptions(L, jcs, j->name, jail_opts1st, NELEM(jail_opts1st),
+	    NULL, true, true, j->opts, ctx);
+	if (rc < 0 || !jail_enabled(j))
+		goto out;
 
 	fo = dict_get(j->opts, "filter", NULL);
 	if (pyval_as_str(fo->val) && pyval_as_str(fo->val)[0]) {
-		const char *flt = pyval_as_str(fo->val);
-		struct dict *fopts, *init, *comb;
-		char *fname, *err, *rs;
-		const char *k;
-		char *v;
-		size_t pos = 0;
-
-		if (optspec_parse(flt, &fname, &fopts, &err) < 0) {
-			rs = repr_of(flt);
-			jail_def_error(L, j, fo->file, fo->line,
-			    "Invalid filter definition %s: %s", rs, err);
-			free(rs);
-			free(err);
-			return -1;
-		}
-		init = cfgopts_new();
-		while (dict_next(fopts, &pos, &k, (void **)&v))
-			dict_set(init, k, cfgopt_new(pyval_str(v), fo->file, fo->line));
-		dict_free(fopts);
-		j->filter = defreader_new(L, "filter.d", fname, j->name, init, jail_opts +
-		    FILTER_OPTS_FIRST, NELEM(jail_opts) - FILTER_OPTS_FIRST);
-		j->filter->deffile = fo->file;
-		j->filter->defline = fo->line;
-		if (!defreader_read(j->filter)) {
-			rs = repr_of(fname);
-			jail_def_error(L, j, fo->file, fo->line,
-			    "Unable to read the filter %s", rs);
-			free(rs);
-			free(fname);
-			return -1;
-		}
-		free(fname);
-		/* applyAutoOptions: logtype from the backend */
-		if (cfgopts_str(j->filter->initopts, "logtype") == NULL ||
-		    !cfgopts_str(j->filter->initopts, "logtype")[0]) {
-			const struct dict *def = confset_section(j->filter->sh->cs,
-			    "Definition");
-
-			if (def == NULL || !dict_has(def, "logtype")) {
-				const char *be = cfgopts_str(j->opts, "backend");
-
-				dict_set(j->filter->initopts, "logtype", cfgopt_new(
-				    pyval_str(be && strncmp(be, "systemd", 7) == 0 ?
-				    "journal" : "file"), NULL, 0));
-			}
-		}
-		if (defreader_getoptions(j->filter, j->opts, true) < 0)
-			return -1;
-		if ((comb = defreader_combined(j->filter, NULL)) == NULL)
-			return -1;
-		/* merge the filter's options into the jail as known/<opt> */
-		{
-			struct dict *vals = dict_new(ini_value_free);
-			struct cfgopt *o;
-
-			pos = 0;
-			while (dict_next(comb, &pos, &k, (void **)&o)) {
-				struct strbuf sb = STRBUF_INIT;
-
-				if (pyval_type(o->val) == PY_NONE)
-					continue;
-				pyval_to_text(o->val, &sb);
-				dict_set(vals, k, ini_value_new(strbuf_str(&sb), o->file,
-				    o->line));
-				strbuf_free(&sb);
-			}
-			confset_merge_section(jcs, j->name, vals, "known/");
-			dict_free(vals);
-		}
-		dict_free(comb);
+		if ((rc = jail_read_filter(L, jcs, j, fo)) < 0)
+			goto out;
 	} else
 		diag_warn(L->diag, fo->file, fo->line, "no filter set for jail %s",
 		    j->name);
 
+	/* read again: %(known/...)s now sees the filter's options */
 	dict_free(j->opts);
 	j->opts = cfgopts_new();
-	if (loader_getoptions(L, jcs, j->name, jail_opts, NELEM(jail_opts), NULL,
-	    false, true, j->opts, "jail") < 0)
-		return -1;
-	if (j->filter && defreader_getoptions(j->filter, j->opts, false) < 0)
-		return -1;
+	rc = loader_getoptions(L, jcs, j->name, jail_opts, NELEM(jail_opts), NULL,
+	    false, true, j->opts, ctx);
+	if (rc < 0)
+		goto out;
+	if (j->filter && (rc = defreader_getoptions(j->filter, j->opts, false)) < 0)
+		goto out;
 
 	ao = dict_get(j->opts, "action", NULL);
 	nacts = optspec_split(pyval_as_str(ao->val) ? pyval_as_str(ao->val) : "",
@@ -1229,6 +1232,8 @@ jail_getoptions(struct loader *L, struct confset *jcs, struct jail *j)
 	if (rc == 0 && j->nactions == 0)
 		diag_warn(L->diag, ao->file, ao->line, "no actions were defined for %s",
 		    j->name);
+out:
+	free(ctx);
 	return rc;
 }
 
@@ -1367,7 +1372,7 @@ config_early(const char *basedir, struct dict *opts, struct diag *d)
 {
 	struct config_request req = { .basedir = basedir };
 	struct loader L = { .req = &req, .diag = d };
-	struct dict *values = cfgopts_new();
+	struct dict *values;
 	struct shared *sh;
 	const char *k;
 	struct cfgopt *o;
@@ -1376,14 +1381,12 @@ config_early(const char *basedir, struct dict *opts, struct diag *d)
 
 	if (stat(basedir, &st) < 0)
 		return -1;
+	values = cfgopts_new();
 	L.cache = confset_cache_new();
 	L.shared = dict_new(shared_free);
 	sh = loader_read(&L, "fail2ban");
-	if (sh->nread == 0)
-		diag_error(d, NULL, 0, "found no accessible config files for "
-		    "'fail2ban' under %s", basedir);
 	loader_getoptions(&L, sh->cs, "Definition", main_early_opts,
-	    NELEM(main_early_opts), NULL, false, true, values, "fail2ban");
+	    NELEM(main_early_opts), NULL, false, true, values, "fail2ban.conf");
 	while (dict_next(values, &pos, &k, (void **)&o))
 		if (!dict_has(opts, k) && pyval_as_str(o->val))
 			dict_set(opts, k, xstrdup(pyval_as_str(o->val)));
@@ -1408,10 +1411,10 @@ main_convert(struct loader *L, struct pyval *stream)
 	size_t pos = 0, i;
 
 	if (sh->nread == 0)
-		diag_error(L->diag, NULL, 0, "found no accessible config files for "
-		    "'fail2ban' under %s", L->req->basedir);
+		diag_warn(L->diag, NULL, 0, "no fail2ban.conf under %s, using the "
+		    "defaults", L->req->basedir);
 	if (loader_getoptions(L, sh->cs, "Definition", main_opts, NELEM(main_opts),
-	    NULL, false, true, values, "fail2ban") < 0)
+	    NULL, false, true, values, "fail2ban.conf") < 0)
 		goto out;
 	while (L->req->mainopts && dict_next(L->req->mainopts, &pos, &k, (void **)&v))
 		dict_set(values, k, cfgopt_new(pyval_str(v), NULL, 0));
@@ -1429,7 +1432,7 @@ main_convert(struct loader *L, struct pyval *stream)
 		struct dict *th = cfgopts_new();
 
 		loader_getoptions(L, sh->cs, "Thread", thread_opts,
-		    NELEM(thread_opts), NULL, false, true, th, "fail2ban");
+		    NELEM(thread_opts), NULL, false, true, th, "fail2ban.conf");
 		if (dict_len(th)) {
 			struct pyval *c = cmd_new("set", "thread", NULL), *d = pyval_dict();
 			struct cfgopt *o;

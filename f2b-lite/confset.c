@@ -21,6 +21,8 @@
 #define CONFSET_MAX_DEPTH	10
 /* Deepest [INCLUDES] nesting we follow (fail2ban dies of Python recursion). */
 #define CONFSET_MAX_INCLUDE	64
+/* Largest interpolated value (ten levels of doubling could reach gigabytes). */
+#define CONFSET_MAX_VALUE	(16u << 20)
 
 struct confset_cache {
 	struct dict	*inis;		/* path -> struct ini *, NULL if unreadable */
@@ -31,6 +33,8 @@ struct confset {
 	struct confset_cache	*cache;
 	struct dict		*defaults;	/* key -> struct ini_value * */
 	struct dict		*sections;	/* name -> struct dict * */
+	int			 nfiles;
+	int			 nbroken;
 };
 
 static void
@@ -95,6 +99,18 @@ confset_basedir(const struct confset *cs)
 	return cs->basedir;
 }
 
+int
+confset_nfiles(const struct confset *cs)
+{
+	return cs->nfiles;
+}
+
+int
+confset_nbroken(const struct confset *cs)
+{
+	return cs->nbroken;
+}
+
 /* Python's \w for one byte of UTF-8 text (any non-ASCII byte counts). */
 static bool
 confset_isword(unsigned char c)
@@ -150,6 +166,7 @@ confset_merge_ini(struct confset *cs, const struct ini *ini)
 	struct ini_value *v;
 	size_t i, pos;
 
+	cs->nfiles++;
 	pos = 0;
 	while (defs && dict_next(defs, &pos, &k, (void **)&v))
 		dict_set(cs->defaults, k, ini_value_copy(v));
@@ -197,6 +214,12 @@ confset_merge_ini(struct confset *cs, const struct ini *ini)
 			dict_set(cs->sections, base, s);
 		free(base);
 	}
+}
+
+void
+confset_add(struct confset *cs, const struct ini *ini)
+{
+	confset_merge_ini(cs, ini);
 }
 
 static bool
@@ -251,13 +274,19 @@ confset_includes(struct confset *cs, const char *path, const char **seen,
 	if ((ini = confset_parse(cs, path, d)) == NULL) {
 		size_t n = strlen(path);
 
+		if (errno != ENOENT)
+			cs->nbroken++;
+
 		/* optional .local overrides are commonly absent (paths-overrides.local) */
 		if (from != NULL && errno == ENOENT &&
 		    (n < 6 || strcmp(path + n - 6, ".local") != 0))
 			diag_warn(d, from, fromline, "included file '%s' not found", path);
 		return;
 	}
+	if (ini_nerrors(ini) > 0)
+		cs->nbroken++;
 	if (nseen >= CONFSET_MAX_INCLUDE) {
+		cs->nbroken++;
 		diag_error(d, from, fromline, "[INCLUDES] nested deeper than %d files "
 		    "at '%s'", CONFSET_MAX_INCLUDE, path);
 		return;
@@ -285,8 +314,10 @@ confset_includes(struct confset *cs, const char *path, const char **seen,
 		if (!confset_has_option(one, "INCLUDES", which[w], true))
 			continue;
 		if (confset_get(one, "INCLUDES", which[w], false, NULL, &res, d) !=
-		    CONFSET_OK || res.text == NULL)
+		    CONFSET_OK || res.text == NULL) {
+			cs->nbroken++;
 			continue;
+		}
 		for (line = res.text; line != NULL; line = next) {
 			char *r;
 			size_t i;
@@ -656,6 +687,12 @@ confset_interp(struct confset_map *m, const char *rest, struct strbuf *acc, int 
 			}
 		}
 		free(var);
+		if (acc->len + strlen(val) > CONFSET_MAX_VALUE) {
+			diag_error(m->diag, m->file, m->line, "option '%s' in section "
+			    "[%s]: interpolated value larger than %u bytes", m->option,
+			    m->section, CONFSET_MAX_VALUE);
+			return -1;
+		}
 		if (strchr(val, '%') != NULL) {
 			if (confset_interp(m, val, acc, depth + 1) < 0)
 				return -1;

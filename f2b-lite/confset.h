@@ -18,6 +18,7 @@
 
 struct diag;
 struct dict;
+struct ini;
 struct ini_value;
 
 struct confset;
@@ -32,12 +33,18 @@ void	 confset_cache_free(struct confset_cache *);
 struct confset	*confset_new(const char *basedir, struct confset_cache *);
 void		 confset_free(struct confset *);
 const char	*confset_basedir(const struct confset *);
+/* Number of files merged so far. */
+int		 confset_nfiles(const struct confset *);
+/* Number of files that could not be used as they are (errors in the diag). */
+int		 confset_nbroken(const struct confset *);
 
 /*
  * Reads the logical name (e.g. "jail", "filter.d/sshd") with its layers and
  * includes.  Returns the number of files read; 0 means none was found.
  */
 int	 confset_read(struct confset *, const char *name, struct diag *);
+/* Merges one parsed file (no includes followed); the ini must outlive cs. */
+void	 confset_add(struct confset *, const struct ini *);
 /* Reads one explicit file with its includes (no .d/.local layering). */
 int	 confset_read_file(struct confset *, const char *path, struct diag *);
 

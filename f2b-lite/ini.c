@@ -16,6 +16,7 @@
 
 #include "diag.h"
 #include "dict.h"
+#include "strbuf.h"
 #include "utf8.h"
 #include "xmalloc.h"
 
@@ -185,21 +186,16 @@ ini_excerpt(const char *s, size_t n)
 	return cut < n ? xasprintf("%.*s...", (int)cut, s) : xstrndup(s, n);
 }
 
-/* Pieces of a value that is still being read: the lines joined at the end. */
-struct ini_pending {
-	struct ini_value	*val;
-	size_t			 nlines;
-};
-
+/* Ends the value being read: its lines, joined, become the value's text. */
 static void
-ini_value_append(struct ini_value *v, const char *s, size_t n)
+ini_value_finish(struct ini_value **cur, struct strbuf *text)
 {
-	size_t old = strlen(v->text);
-
-	v->text = xrealloc(v->text, old + 1 + n + 1);
-	v->text[old] = '\n';
-	memcpy(v->text + old + 1, s, n);
-	v->text[old + 1 + n] = '\0';
+	if (*cur != NULL) {
+		free((*cur)->text);
+		(*cur)->text = strbuf_detach(text);
+	}
+	strbuf_reset(text);
+	*cur = NULL;
 }
 
 struct ini *
@@ -208,6 +204,7 @@ ini_parse(const char *path, const char *buf, size_t len, struct diag *d)
 	struct ini *ini;
 	struct dict *cursect = NULL, *added;
 	struct ini_value *curval = NULL;
+	struct strbuf curtext = STRBUF_INIT;
 	const char *cursectname = NULL;
 	size_t pos = 0, indent_level = 0, bad, i;
 	bool skipping = false;
@@ -225,12 +222,23 @@ ini_parse(const char *path, const char *buf, size_t len, struct diag *d)
 		    (unsigned char)buf[bad]);
 		return NULL;
 	}
+	if (memchr(buf, '\0', len) != NULL) {
+		int bl = 1;
+
+		bad = (size_t)((const char *)memchr(buf, '\0', len) - buf);
+		for (i = 0; i < bad; i++)
+			bl += buf[i] == '\n';
+		diag_add(d, DIAG_ERROR, path, bl, "NUL byte in a configuration file");
+		return NULL;
+	}
 	ini = xcalloc(1, sizeof(*ini));
 	ini->path = path;
 	added = dict_new(NULL);	/* "section\x01option" and "section" seen in this file */
-	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
 		ini_error(ini, d, 1, "byte-order mark at start of file: "
 		    "fail2ban cannot read such a file, remove the BOM");
+		pos = 3;
+	}
 
 	while (pos < len) {
 		const char *line = buf + pos, *val;
@@ -255,11 +263,12 @@ ini_parse(const char *path, const char *buf, size_t len, struct diag *d)
 		val = ini_strip(line, &vlen);
 		if (vlen == 0) {
 			if (cstart == n && curval != NULL)
-				ini_value_append(curval, "", 0);
+				strbuf_addc(&curtext, '\n');
 			continue;
 		}
 		if (curval != NULL && ini_indent(line, n) > indent_level) {
-			ini_value_append(curval, val, vlen);
+			strbuf_addc(&curtext, '\n');
+			strbuf_add(&curtext, val, vlen);
 			continue;
 		}
 		indent_level = ini_indent(line, n);
@@ -278,7 +287,7 @@ ini_parse(const char *path, const char *buf, size_t len, struct diag *d)
 				struct ini_section *s;
 
 				skipping = false;
-				curval = NULL;
+				ini_value_finish(&curval, &curtext);
 				if (strcmp(name, "DEFAULT") == 0) {
 					if (ini->defaults == NULL)
 						ini->defaults = dict_new(ini_value_free);
@@ -348,15 +357,16 @@ ini_parse(const char *path, const char *buf, size_t len, struct diag *d)
 			vlen -= (size_t)(delim + 1 - val);
 			val = delim + 1;
 			val = ini_strip(val, &vlen);
+			ini_value_finish(&curval, &curtext);
 			curval = ini_value_new("", ini->path, lineno);
-			free(curval->text);
-			curval->text = xstrndup(val, vlen);
+			strbuf_add(&curtext, val, vlen);
 			dict_set(cursect, key, curval);
-			if (klen == 0)
-				curval = NULL;	/* an empty name takes no continuation */
+			if (klen == 0)	/* an empty name takes no continuation */
+				ini_value_finish(&curval, &curtext);
 			free(key);
 		}
 	}
+	ini_value_finish(&curval, &curtext);
 	dict_free(added);
 
 	/* join: trailing blank lines of every value go away */

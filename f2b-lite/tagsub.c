@@ -10,6 +10,11 @@
 
 /* helpers.py MAX_TAG_REPLACE_COUNT */
 #define TAGSUB_MAX_REPLACE	25
+/*
+ * Nested tags can double a value per level (a = <b><b>, b = <c><c>, ...);
+ * fail2ban would grind through it, we refuse values past this size.
+ */
+#define TAGSUB_MAX_VALUE	(4u << 20)
 
 const char *
 tagsub_find(const char *s, const char *from, const char **name, size_t *namelen)
@@ -31,22 +36,30 @@ tagsub_find(const char *s, const char *from, const char **name, size_t *namelen)
 	return NULL;
 }
 
-/* Returns s with every "<tag>" replaced by repl. */
+/* Returns s with every "<tag>" replaced by repl, in one pass. */
 static char *
 tagsub_replace_all(const char *s, const char *tag, const char *repl)
 {
 	struct strbuf sb = STRBUF_INIT;
-	char *pat = xasprintf("<%s>", tag);
-	size_t plen = strlen(pat);
+	size_t tlen = strlen(tag), rlen = strlen(repl), left = strlen(s);
 	const char *p;
 
-	while ((p = strstr(s, pat)) != NULL) {
-		strbuf_add(&sb, s, (size_t)(p - s));
-		strbuf_adds(&sb, repl);
-		s = p + plen;
+	while ((p = memchr(s, '<', left)) != NULL) {
+		size_t skip = (size_t)(p - s);
+
+		if (left - skip >= tlen + 2 && memcmp(p + 1, tag, tlen) == 0 &&
+		    p[tlen + 1] == '>') {
+			strbuf_add(&sb, s, skip);
+			strbuf_add(&sb, repl, rlen);
+			skip += tlen + 2;
+		} else {
+			strbuf_add(&sb, s, skip + 1);
+			skip++;
+		}
+		s += skip;
+		left -= skip;
 	}
-	strbuf_adds(&sb, s);
-	free(pat);
+	strbuf_add(&sb, s, left);
 	return strbuf_detach(&sb);
 }
 
@@ -136,6 +149,13 @@ tagsub_resolve(struct dict *tags, const char *conditional,
 				free(value);
 				free(repl);
 				value = nv;
+				if (strlen(value) > TAGSUB_MAX_VALUE) {
+					*err = xasprintf("substituting <%s> in <%s> makes a value "
+					    "larger than %u bytes", rtag, tag, TAGSUB_MAX_VALUE);
+					free(rtag);
+					rc = -1;
+					break;
+				}
 				if (cnt == NULL) {
 					cnt = xmalloc(sizeof(*cnt));
 					*cnt = 0;

@@ -1,0 +1,54 @@
+#!/bin/bash
+# Installs what f2b-lite needs to build, test and benchmark, from Debian 12
+# packages only.  Idempotent: packages already present are not touched, and
+# apt-get runs only when something is missing.
+#
+#   build:  gcc, meson, ninja, pkg-config and the -dev packages of pcre2,
+#           sqlite3, libipset and libsystemd
+#   tests:  Debian's fail2ban (the reference the differential tests compare
+#           against), clang with its runtime (libFuzzer, sanitizers),
+#           pcre2-utils (pcre2grep, benchmarks), iproute2, iptables, ipset
+#
+# Installing fail2ban must not start it: its daemon would touch this host's
+# firewall.  A temporary policy-rc.d keeps the service from starting during
+# the install, and a service we installed is disabled afterwards.
+set -eu
+build_pkgs="gcc libc6-dev meson ninja-build pkg-config libpcre2-dev libsqlite3-dev
+	libipset-dev libsystemd-dev"
+test_pkgs="fail2ban python3 python3-pyinotify python3-systemd clang libclang-rt-14-dev pcre2-utils iproute2 iptables
+	ipset sqlite3 procps"
+
+missing=()
+for p in $build_pkgs $test_pkgs; do
+	if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]; then
+		missing+=("$p")
+	fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "deps: all packages present"
+	exit 0
+fi
+echo "deps: installing ${missing[*]}"
+SUDO=
+if [ "$(id -u)" != 0 ]; then
+	command -v sudo >/dev/null || { echo "deps: need root (or sudo) to install packages" >&2; exit 1; }
+	SUDO=sudo
+fi
+had_fail2ban=no
+[ "$(dpkg-query -W -f='${Status}' fail2ban 2>/dev/null)" = "install ok installed" ] && had_fail2ban=yes
+policy=/usr/sbin/policy-rc.d
+made_policy=no
+if [ ! -e $policy ]; then
+	printf '#!/bin/sh\nexit 101\n' | $SUDO tee $policy >/dev/null
+	$SUDO chmod 755 $policy
+	made_policy=yes
+fi
+cleanup() { [ $made_policy = yes ] && $SUDO rm -f $policy; return 0; }
+trap cleanup EXIT
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ $had_fail2ban = no ] && command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+	$SUDO systemctl disable --now fail2ban >/dev/null 2>&1 || true
+fi
+echo "deps: done"

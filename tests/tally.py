@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""Counts test cases across meson test logs (testlog.json files).
+
+Each test program prints TAP; every "ok"/"not ok" line is one case.  A
+program that failed without reporting a failing case (a crash, a timeout, a
+build of its own that went wrong) counts as one more failed case.  Prints a
+line per build and suite, the failures, and last the plain line
+"N passed, M failed".  Exit status 1 when anything failed.
+"""
+import json
+import re
+import sys
+
+TAP = re.compile(r'^(not )?ok\b(.*)$')
+
+
+def main(paths):
+    total_ok = total_bad = 0
+    rows = []
+    failures = []
+    for path in paths:
+        build = path.split('/')[0]
+        try:
+            lines = open(path).read().splitlines()
+        except OSError:
+            failures.append(f'{build}: no test log ({path})')
+            total_bad += 1
+            continue
+        per_suite = {}
+        for line in lines:
+            t = json.loads(line)
+            suite = t['name'].split(':', 1)[-1].split(' / ')[0]
+            name = t['name'].split(' / ')[-1]
+            good = bad = 0
+            for out in t.get('stdout', '').splitlines():
+                m = TAP.match(out)
+                if not m:
+                    continue
+                if '# SKIP' in out:
+                    continue
+                if m.group(1):
+                    bad += 1
+                    failures.append(f'{build} {suite}/{name}: not ok{m.group(2)}')
+                else:
+                    good += 1
+            if t['result'] not in ('OK', 'SKIP', 'EXPECTEDFAIL') and bad == 0:
+                bad += 1
+                failures.append(f'{build} {suite}/{name}: {t["result"]} '
+                                f'(exit {t.get("returncode")})')
+            s = per_suite.setdefault(suite, [0, 0])
+            s[0] += good
+            s[1] += bad
+        for suite, (g, b) in sorted(per_suite.items()):
+            rows.append(f'{build:12} {suite:8} {g:6} passed {b:4} failed')
+            total_ok += g
+            total_bad += b
+    for r in rows:
+        print(r)
+    for f in failures:
+        print('FAILED', f)
+    print(f'{total_ok} passed, {total_bad} failed')
+    return 1 if total_bad else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))
