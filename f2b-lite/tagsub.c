@@ -163,7 +163,13 @@ tagsub_resolve(struct dict *tags, const char *conditional,
 				}
 				(*cnt)++;
 				free(rtag);
-				m = tagsub_find(value, value + off, &name, &nlen);
+				/*
+				 * Search on from the same offset, as fail2ban's
+				 * search(value, m.start()) does; when the replacement
+				 * shortened the text past it, that finds nothing.
+				 */
+				m = off <= strlen(value) ?
+				    tagsub_find(value, value + off, &name, &nlen) : NULL;
 			}
 			if (rc != 0) {
 				free(value);

@@ -144,6 +144,13 @@ main(void)
 		dict_free(g);
 	}
 
+	/* a replacement that shortens the text before the search offset (fuzz) */
+	d = tags((const char *const[]){ "t", "<ip<b>an> tail <c-x>", "b", "<c-<d>>",
+	    "d", "x", "c-x", "1", NULL });
+	ok(tagsub_resolve(d, NULL, NULL, NULL, NULL, &err) == 0, "text shrinking past the search point");
+	is_str(val(d, "t"), "<ip1an> tail 1", "same result as fail2ban");
+	dict_free(d);
+
 	ok(tagsub_find("a <b c> <d>", "a <b c> <d>", &name, &nlen) != NULL &&
 	    nlen == 1 && *name == 'd', "tags cannot hold spaces");
 	ok(tagsub_find("<<x>>", "<<x>>", &name, &nlen) != NULL && nlen == 1,
