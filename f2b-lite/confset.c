@@ -299,7 +299,8 @@ confset_includes(struct confset *cs, const char *path, const char **seen,
 	one = confset_new(cs->basedir, cs->cache);
 	confset_merge_ini(one, ini);
 	chain = xmalloc((nseen + 1) * sizeof(*chain));
-	memcpy(chain, seen, nseen * sizeof(*chain));
+	if (nseen > 0)
+		memcpy(chain, seen, nseen * sizeof(*chain));
 	chain[nseen] = path;
 	dir = xstrdup(path);
 	if (strrchr(dir, '/'))

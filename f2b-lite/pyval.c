@@ -352,8 +352,18 @@ pyval_repr_str(const char *s, size_t n, struct strbuf *sb)
 	for (i = 0; i < n;) {
 		unsigned char c = (unsigned char)s[i];
 		uint32_t cp;
+		size_t run;
 		int l;
 
+		/* copy runs of plain printable ASCII at once */
+		for (run = i; run < n && (unsigned char)s[run] >= 0x20 &&
+		    (unsigned char)s[run] < 0x7f && s[run] != quote && s[run] != '\\'; run++)
+			;
+		if (run > i) {
+			strbuf_add(sb, s + i, run - i);
+			i = run;
+			continue;
+		}
 		if (c == (unsigned char)quote || c == '\\') {
 			strbuf_addc(sb, '\\');
 			strbuf_addc(sb, (char)c);

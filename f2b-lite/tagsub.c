@@ -94,11 +94,17 @@ tagsub_resolve(struct dict *tags, const char *conditional,
 
 			if (orgval == NULL || dict_has(ignore, tag) || dict_has(done, tag))
 				continue;
+			if ((m = tagsub_find(orgval, orgval, &name, &nlen)) == NULL) {
+				/* nothing to substitute: the common case, done quickly */
+				if (strchr(orgval, '<') == NULL)
+					dict_set(done, tag, NULL);
+				continue;
+			}
 			rplc = dict_get(repcounts, tag, &stored);
 			if (!stored)
 				rplc = dict_new(free);
 			value = xstrdup(orgval);
-			m = tagsub_find(value, value, &name, &nlen);
+			m = value + (m - orgval);
 			while (m != NULL) {
 				char *rtag = xstrndup(name, nlen), *repl = NULL, *nv;
 				long *cnt = dict_get(rplc, rtag, NULL);

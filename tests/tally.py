@@ -2,8 +2,8 @@
 """Counts test cases across meson test logs (testlog.json files).
 
 Each test program prints TAP; every "ok"/"not ok" line is one case.  A
-program that failed without reporting a failing case (a crash, a timeout, a
-build of its own that went wrong) counts as one more failed case.  Prints a
+program that failed without reporting a failing case (a crash, a timeout)
+counts as one more failed case, and so does each build named with --broken.  Prints a
 line per build and suite, the failures, and last the plain line
 "N passed, M failed".  Exit status 1 when anything failed.
 """
@@ -14,10 +14,19 @@ import sys
 TAP = re.compile(r'^(not )?ok\b(.*)$')
 
 
-def main(paths):
+def main(args):
     total_ok = total_bad = 0
     rows = []
     failures = []
+    paths = []
+    while args:
+        a = args.pop(0)
+        if a == '--broken':
+            b = args.pop(0)
+            failures.append(f'{b}: the build failed (see build-logs/)')
+            total_bad += 1
+        else:
+            paths.append(a)
     for path in paths:
         build = path.split('/')[0]
         try:
@@ -56,11 +65,14 @@ def main(paths):
             total_bad += b
     for r in rows:
         print(r)
-    for f in failures:
+    for f in failures[:100]:
         print('FAILED', f)
+    if len(failures) > 100:
+        print(f'FAILED ... and {len(failures) - 100} more')
     print(f'{total_ok} passed, {total_bad} failed')
     return 1 if total_bad else 0
 
 
 if __name__ == '__main__':
     sys.exit(main(sys.argv[1:]))
+

@@ -8,7 +8,8 @@
 #   - the seed's hMailServer jail from this repository's filter.d, action.d
 #     and jail.d
 #   - the scenarios under tests/compat/dump/ (our own files)
-# Whole stdout must be byte-identical and exit codes equal (scenarios marked
+# -d output, and for the scenarios also --dp (pprint) output, must be
+# byte-identical and exit codes equal (scenarios marked
 # .stdout-only compare stdout only: there f2b-lite exits non-zero on purpose).
 # Output is TAP.
 set -u
@@ -49,12 +50,12 @@ overlay() {
 	done
 }
 
-# check NAME CONF [stdout-only]
+# check NAME CONF [stdout-only] [DUMP-OPTION]
 check() {
-	local name=$1 conf=$2 mode=${3:-} r1 r2
+	local name=$1 conf=$2 mode=${3:-} opt=${4:--d} r1 r2
 	n=$((n + 1))
-	fail2ban-client -c "$conf" -d > "$TMP/theirs" 2>/dev/null; r1=$?
-	"$F2B" client -c "$conf" -d > "$TMP/ours" 2> "$TMP/ours.err"; r2=$?
+	fail2ban-client -c "$conf" "$opt" > "$TMP/theirs" 2>/dev/null; r1=$?
+	"$F2B" client -c "$conf" "$opt" > "$TMP/ours" 2> "$TMP/ours.err"; r2=$?
 	if cmp -s "$TMP/theirs" "$TMP/ours" && { [ "$mode" = stdout-only ] || [ $r1 = $r2 ]; }; then
 		echo "ok $n - $name"
 	else
@@ -68,7 +69,7 @@ check() {
 jails=$(sed -n 's/^\[\([^]]*\)\].*/\1/p' $STOCK/jail.conf | grep -vx 'INCLUDES\|DEFAULT')
 count=$(echo "$jails" | wc -w)
 scen=$(ls -d "$SRC"/tests/compat/dump/*/ | wc -l)
-echo "1..$((count + 3 + scen))"
+echo "1..$((count + 4 + 2 * scen))"
 
 for j in $jails; do
 	conf=$(make_conf "jail-$j")
@@ -78,6 +79,7 @@ done
 
 conf=$(make_conf debian-default keep)
 check "Debian default (sshd enabled)" "$conf"
+check "Debian default, --dp" "$conf" "" --dp
 
 conf=$(make_conf seed)
 for f in filter.d/fu_hmail.conf action.d/fu_hmail.conf jail.d/fu_hmail.conf; do
@@ -91,10 +93,9 @@ for s in "$SRC"/tests/compat/dump/*/; do
 	name=$(basename "$s")
 	conf=$(make_conf "s-$name")
 	overlay "$s" "$conf" "$TMP/s-$name/log"
-	if [ -f "$s/.stdout-only" ]; then
-		check "scenario $name" "$conf" stdout-only
-	else
-		check "scenario $name" "$conf"
-	fi
+	mode=
+	[ -f "$s/.stdout-only" ] && mode=stdout-only
+	check "scenario $name" "$conf" "$mode"
+	check "scenario $name, --dp" "$conf" "$mode" --dp
 done
 exit $((failed > 0))
