@@ -468,7 +468,8 @@ defreader_new(struct loader *L, const char *dir, const char *file,
 	struct defreader *r = xcalloc(1, sizeof(*r));
 
 	r->L = L;
-	r->file = xasprintf("%s/%s", dir, file);
+	/* os.path.join: an absolute name stands alone */
+	r->file = file[0] == '/' ? xstrdup(file) : xasprintf("%s/%s", dir, file);
 	r->jail = xstrdup(jail);
 	r->defs = defs;
 	r->ndefs = ndefs;
@@ -1457,6 +1458,72 @@ main_convert(struct loader *L, struct pyval *stream)
 	}
 out:
 	dict_free(values);
+}
+
+struct pyval *
+config_filter(const char *basedir, const char *name, const struct dict *args,
+    const char *backend, struct diag *d, int *why)
+{
+	struct config_request req = { .basedir = basedir ? basedir : "/etc/fail2ban" };
+	struct loader L = { .req = &req, .diag = d };
+	struct pyval *stream = NULL;
+	struct dict *init = cfgopts_new(), *none = cfgopts_new();
+	struct defreader *r;
+	const struct dict *def;
+	const char *k;
+	struct stat st;
+	char *v;
+	size_t pos = 0;
+
+	*why = 1;
+	if (basedir != NULL && (basedir[0] == '\0' || stat(basedir, &st) < 0)) {
+		diag_error(d, NULL, 0, "Base configuration directory %s does not exist ",
+		    basedir);
+		dict_free(init);
+		dict_free(none);
+		return NULL;
+	}
+	while (args && dict_next(args, &pos, &k, (void **)&v))
+		dict_set(init, k, cfgopt_new(pyval_str(v), NULL, 0));
+	L.cache = confset_cache_new();
+	L.shared = dict_new(shared_free);
+	r = defreader_new(&L, "filter.d", name, "fail2ban-regex-jail", init, jail_opts +
+	    FILTER_OPTS_FIRST, NELEM(jail_opts) - FILTER_OPTS_FIRST);
+	if (basedir != NULL) {
+		if (!defreader_read(r))
+			goto out;
+	} else {
+		r->sh = xcalloc(1, sizeof(*r->sh));
+		r->sh->cs = confset_new(req.basedir, L.cache);
+		r->sh->nread = confset_read_file(r->sh->cs, name, d);
+		r->sh->done = true;
+		dict_set(L.shared, r->file, r->sh);
+		if (confset_nbroken(r->sh->cs) > 0)
+			L.fatal = true;
+		if (r->sh->nread == 0)
+			goto out;
+	}
+	*why = 2;
+	/* applyAutoOptions */
+	def = confset_section(r->sh->cs, "Definition");
+	if ((cfgopts_str(init, "logtype") == NULL || !cfgopts_str(init, "logtype")[0]) &&
+	    (def == NULL || !dict_has(def, "logtype")))
+		dict_set(init, "logtype", cfgopt_new(pyval_str(backend &&
+		    strncmp(backend, "systemd", 7) == 0 ? "journal" : "file"), NULL, 0));
+	if (defreader_getoptions(r, none, false) < 0)
+		goto out;
+	stream = pyval_list();
+	filter_convert(r, stream);
+	if (L.fatal) {
+		pyval_free(stream);
+		stream = NULL;
+	}
+out:
+	defreader_free(r);
+	dict_free(none);
+	dict_free(L.shared);
+	confset_cache_free(L.cache);
+	return stream;
 }
 
 struct pyval *

@@ -42,6 +42,16 @@ int	 config_early(const char *basedir, struct dict *opts, struct diag *);
 struct pyval *config_stream(const struct config_request *, struct diag *,
 	    bool *ok);
 
+/*
+ * fail2ban-regex's FilterReader: the stream of the filter name (under
+ * basedir/filter.d, with its layers) or, with basedir NULL, of the explicit
+ * file name (with its includes), with filter arguments args (char *
+ * values) and the backend deciding logtype.  Returns the commands, or NULL
+ * when the filter cannot be read (*why: 1 no such files, 2 unusable).
+ */
+struct pyval *config_filter(const char *basedir, const char *name,
+	    const struct dict *args, const char *backend, struct diag *, int *why);
+
 /* Python's int() of a config string; returns -1 if it is not an integer. */
 int	 config_parse_int(const char *, long long *);
 /* fail2ban's _as_bool(). */

@@ -294,6 +294,26 @@ pyval_dict_val(const struct pyval *d, size_t i)
 }
 
 struct pyval *
+pyval_dict_pop(struct pyval *d, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < d->u.seq.n; i += 2) {
+		struct pyval *k = d->u.seq.item[i], *v;
+
+		if (k->type != PY_STR || strcmp(k->u.str.s, key) != 0)
+			continue;
+		v = d->u.seq.item[i + 1];
+		pyval_free(k);
+		memmove(d->u.seq.item + i, d->u.seq.item + i + 2,
+		    (d->u.seq.n - i - 2) * sizeof(*d->u.seq.item));
+		d->u.seq.n -= 2;
+		return v;
+	}
+	return NULL;
+}
+
+struct pyval *
 pyval_dict_get(const struct pyval *d, const char *key)
 {
 	size_t i;

@@ -53,6 +53,8 @@ void		 pyval_insert(struct pyval *, size_t, struct pyval *);
 void		 pyval_dict_set(struct pyval *, struct pyval *key, struct pyval *val);
 struct pyval	*pyval_dict_key(const struct pyval *, size_t);
 struct pyval	*pyval_dict_val(const struct pyval *, size_t);
+/* Removes a str key; returns its value (the caller frees it) or NULL. */
+struct pyval	*pyval_dict_pop(struct pyval *, const char *key);
 /* Returns the value for a str key, or NULL. */
 struct pyval	*pyval_dict_get(const struct pyval *, const char *key);
 

@@ -1,16 +1,1445 @@
-/* regextool: fail2ban-regex's command line. */
+/*
+ * regextool: fail2ban-regex (fail2ban/client/fail2banregex.py).  Reads a
+ * filter (a literal regex, a filter name with options, or a filter file),
+ * runs a log (a file, or lines given on the command line) through the
+ * filter engine and prints fail2ban-regex's report, or with -o only the
+ * failures in the requested format.  Also a corpus mode (--corpus) that
+ * replays sample logs annotated with fail2ban's "# failJSON:" lines.
+ */
 #include "regextool.h"
 
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "clock.h"
+#include "config.h"
+#include "datedet.h"
+#include "diag.h"
+#include "dict.h"
+#include "filter.h"
+#include "log.h"
+#include "optspec.h"
+#include "pyval.h"
+#include "rx.h"
+#include "strbuf.h"
+#include "tagsub.h"
+#include "utf8.h"
+#include "xmalloc.h"
+
+#define REGEX_VERSION	"1.0.2"
+
+/* A failregex or ignoreregex as given, with its hits (RegexStat). */
+struct rstat {
+	char		*regex;
+	unsigned long	 hits;
+	struct pyval	*iplist;	/* verbose: [id, time, multiple] rows */
+};
+
+struct opts {
+	const char	*config;
+	const char	*datepattern;
+	const char	*timezone;
+	const char	*encoding;
+	bool		 raw;
+	const char	*usedns;
+	long		 maxlines;
+	const char	*journalmatch;
+	const char	*log_level;
+	int		 verbose;
+	bool		 verbose_date;
+	bool		 debuggex;
+	bool		 check_all;
+	const char	*out;
+	bool		 print_no_missed, print_no_ignored, print_all_matched;
+	bool		 print_all_missed, print_all_ignored;
+	const char	*corpus;	/* our corpus mode: a file or directory */
+	bool		 tap;
+};
+
+struct linestats {
+	unsigned long	 tested, matched, missed, ignored;
+	struct strbuf	 matched_lines, missed_lines, ignored_lines;	/* NUL-separated */
+	size_t		 nmatched_lines, nmissed_lines, nignored_lines;
+};
+
+struct tool {
+	struct opts	 o;
+	struct filter	*flt;
+	long		 display_max;	/* _maxlines */
+	bool		 maxlines_set, datepattern_set;
+	struct rstat	*fail, *ign;
+	size_t		 nfail, nign;
+	unsigned long	 pref_matched;
+	struct pyval	*pref_groups;	/* verbose: collected prefregex groups */
+	struct linestats st;
+	bool		 line_ignored;
+	const char	*backend;
+	double		 elapsed;
+	size_t		 limit_hits;
+};
+
+static void
+out_line(const char *s)
+{
+	fputs(s, stdout);
+	fputc('\n', stdout);
+}
+
+static void __attribute__((format(printf, 1, 2)))
+out_fmt(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+}
+
+/* self.output(): only when not printing failures only */
+#define TOOL_OUT(t, ...) do { if (!(t)->o.out) out_fmt(__VA_ARGS__); } while (0)
+
+/* shortstr(s, 53), counting characters */
+static char *
+shortstr(const char *s, size_t l)
+{
+	size_t chars = 0, i, cut = 0;
+
+	for (i = 0; s[i]; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80) {
+			if (chars == l - 3)
+				cut = i;
+			chars++;
+		}
+	if (chars > l)
+		return xasprintf("%.*s...", (int)cut, s);
+	return xstrdup(s);
+}
+
+/* pprint_list: "|- header", then "|  item" lines, then "`-" */
+static void
+pprint_list(const char *const *items, size_t n, const char *header)
+{
+	size_t i;
+
+	if (n == 0)
+		return;
+	if (header)
+		printf("|- %s\n", header);
+	for (i = 0; i < n; i++)
+		printf("|  %s\n", items[i]);
+	out_line("`-");
+}
+
+static void
+usage(FILE *f, const char *argv0)
+{
+	fprintf(f, "Usage: %s [OPTIONS] <LOG> <REGEX> [IGNOREREGEX]\n"
+	    "\n"
+	    "Fail2Ban reports failures in a log the way fail2ban-server would see\n"
+	    "them, so that filters can be tested before they are trusted.\n"
+	    "\n"
+	    "LOG:\n"
+	    "  string                a string representing a log line\n"
+	    "  filename              path to a log file (/var/log/auth.log)\n"
+	    "\n"
+	    "REGEX:\n"
+	    "  string                a string representing a 'failregex'\n"
+	    "  filter                name of filter, optionally with options (sshd[mode=aggressive])\n"
+	    "  filename              path to a filter file (filter.d/sshd.conf)\n"
+	    "\n"
+	    "IGNOREREGEX:\n"
+	    "  string                a string representing an 'ignoreregex'\n"
+	    "\n"
+	    "Options:\n"
+	    "  --version             show program's version number and exit\n"
+	    "  -h, --help            show this help message and exit\n"
+	    "  -c CONFIG, --config=CONFIG\n"
+	    "                        set alternate config directory\n"
+	    "  -d DATEPATTERN, --datepattern=DATEPATTERN\n"
+	    "                        set custom pattern used to match date/times\n"
+	    "  --timezone=TIMEZONE, --TZ=TIMEZONE\n"
+	    "                        set time-zone used by convert time format\n"
+	    "  -e ENCODING, --encoding=ENCODING\n"
+	    "                        File encoding. Default: system locale\n"
+	    "  -r, --raw             Raw hosts, don't resolve dns\n"
+	    "  --usedns=USEDNS       DNS specified replacement of tags <HOST> in regexp\n"
+	    "                        ('yes' - matches all form of hosts, 'no' - IP\n"
+	    "                        addresses only)\n"
+	    "  -L MAXLINES, --maxlines=MAXLINES\n"
+	    "                        maxlines for multi-line regex.\n"
+	    "  -m JOURNALMATCH, --journalmatch=JOURNALMATCH\n"
+	    "                        journalctl style matches overriding filter file.\n"
+	    "                        \"systemd-journal\" only\n"
+	    "  -l LOG_LEVEL, --log-level=LOG_LEVEL\n"
+	    "                        Log level for the Fail2Ban logger to use\n"
+	    "  -V                    get version in machine-readable short format\n"
+	    "  -v, --verbose         Increase verbosity\n"
+	    "  --verbosity=VERBOSE   Set numerical level of verbosity (0..4)\n"
+	    "  --verbose-date, --VD  Verbose date patterns/regex in output\n"
+	    "  -D, --debuggex        Produce debuggex.com urls for debugging there\n"
+	    "  --no-check-all        Disable check for all regex's\n"
+	    "  -o OUT, --out=OUT     Set token to print failure information only (row, id,\n"
+	    "                        ip, msg, host, ip4, ip6, dns, matches, ...)\n"
+	    "  --print-no-missed     Do not print any missed lines\n"
+	    "  --print-no-ignored    Do not print any ignored lines\n"
+	    "  --print-all-matched   Print all matched lines\n"
+	    "  --print-all-missed    Print all missed lines, no matter how many\n"
+	    "  --print-all-ignored   Print all ignored lines, no matter how many\n"
+	    "  -t, --log-traceback   Enrich log-messages with compressed tracebacks\n"
+	    "  --full-traceback      Either to make the tracebacks full, not compressed (as\n"
+	    "                        by default)\n"
+	    "  --corpus=PATH         (f2b-lite) replay sample logs annotated with\n"
+	    "                        '# failJSON:' lines; --tap prints TAP\n"
+	    "\n"
+	    "Report bugs to https://github.com/fail2ban/fail2ban/issues\n", argv0);
+}
+
+/* ---- reading the regexes (readRegex) ----------------------------------- */
+
+static void
+rstat_add(struct rstat **list, size_t *n, const char *regex)
+{
+	*list = xrealloc(*list, (*n + 1) * sizeof(**list));
+	memset(&(*list)[*n], 0, sizeof(**list));
+	(*list)[*n].regex = xstrdup(regex);
+	(*n)++;
+}
+
+static void
+rstats_free(struct rstat *l, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(l[i].regex);
+		pyval_free(l[i].iplist);
+	}
+	free(l);
+}
+
+static int
+set_maxlines(struct tool *t, long v)
+{
+	char *err;
+
+	if (t->maxlines_set)
+		return 0;
+	if (filter_set_maxlines(t->flt, v, &err) < 0) {
+		out_fmt("ERROR: %s", err);
+		free(err);
+		return -1;
+	}
+	t->maxlines_set = true;
+	TOOL_OUT(t, "Use         maxlines : %ld", filter_maxlines(t->flt));
+	return 0;
+}
+
+static int
+set_datepattern(struct tool *t, const char *p)
+{
+	const char *pat, *name;
+	char *err;
+
+	if (t->datepattern_set)
+		return 0;
+	if (filter_set_datepattern(t->flt, p, &err) < 0) {
+		out_fmt("ERROR: %s", err);
+		free(err);
+		return -1;
+	}
+	t->datepattern_set = true;
+	if (p != NULL) {
+		name = datedet_describe(filter_datedet(t->flt), &pat);
+		TOOL_OUT(t, "Use      datepattern : %s : %s", p, name);
+	}
+	return 0;
+}
+
+/* os.path.isfile */
+static bool
+isfile(const char *p)
+{
+	struct stat st;
+
+	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static char *
+path_join(const char *a, const char *b)
+{
+	if (b[0] == '/' || a[0] == '\0')
+		return xstrdup(b);
+	return xasprintf("%s%s%s", a, a[strlen(a) - 1] == '/' ? "" : "/", b);
+}
+
+static char *
+path_dirname(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	if (s == NULL)
+		return xstrdup("");
+	if (s == p)
+		return xstrdup("/");
+	return xstrndup(p, (size_t)(s - p));
+}
+
+static const char *
+path_basename(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s ? s + 1 : p;
+}
+
+/* "." in name[~5:] - a dot among the last six characters */
+static bool
+dot_in_tail(const char *name)
+{
+	size_t n = strlen(name);
+
+	return memchr(name + (n > 6 ? n - 6 : 0), '.', n > 6 ? 6 : n) != NULL;
+}
+
+/* Applies one command of the filter's stream, as readRegex does. */
+static int
+apply_command(struct tool *t, struct pyval *cmd, struct strbuf *fails,
+    struct strbuf *ignores, size_t *nfails, size_t *nignores)
+{
+	const char *op = pyval_as_str(pyval_at(cmd, 0)), *what;
+	struct pyval *vals = pyval_list();
+	size_t i;
+	int rc = 0;
+	char *err;
+
+	what = pyval_as_str(pyval_at(cmd, 2));
+	if (strcmp(op, "multi-set") == 0)
+		for (i = 0; i < pyval_len(pyval_at(cmd, 3)); i++)
+			pyval_append(vals, pyval_copy(pyval_at(pyval_at(cmd, 3), i)));
+	else
+		for (i = 3; i < pyval_len(cmd); i++)
+			pyval_append(vals, pyval_copy(pyval_at(cmd, i)));
+	for (i = 0; rc == 0 && i < pyval_len(vals); i++) {
+		struct pyval *v = pyval_at(vals, i);
+		struct strbuf s = STRBUF_INIT;
+
+		pyval_to_text(v, &s);
+		if (strcmp(what, "prefregex") == 0) {
+			if (filter_set_prefregex(t->flt, strbuf_str(&s), &err) < 0) {
+				out_fmt("ERROR: %s", err);
+				free(err);
+				rc = -1;
+			}
+		} else if (strcmp(what, "addfailregex") == 0) {
+			strbuf_add(fails, strbuf_str(&s), s.len + 1);
+			(*nfails)++;
+		} else if (strcmp(what, "addignoreregex") == 0) {
+			strbuf_add(ignores, strbuf_str(&s), s.len + 1);
+			(*nignores)++;
+		} else if (strcmp(what, "maxlines") == 0)
+			rc = set_maxlines(t, pyval_as_int(v));
+		else if (strcmp(what, "datepattern") == 0)
+			rc = set_datepattern(t, strbuf_str(&s));
+		strbuf_free(&s);
+	}
+	pyval_free(vals);
+	return rc;
+}
+
+static int
+add_regexes(struct tool *t, bool fail, const char *list, size_t n)
+{
+	size_t i;
+	char *err;
+
+	for (i = 0; i < n; i++, list += strlen(list) + 1) {
+		int rc = fail ? filter_add_failregex(t->flt, list, &err) :
+		    filter_add_ignoreregex(t->flt, list, &err);
+
+		if (rc < 0) {
+			out_fmt("ERROR: %s", err);
+			free(err);
+			return -1;
+		}
+		if (fail)
+			rstat_add(&t->fail, &t->nfail, list);
+		else
+			rstat_add(&t->ign, &t->nign, list);
+	}
+	return 0;
+}
+
+static int
+read_regex(struct tool *t, const char *value, bool fail)
+{
+	const char *what = fail ? "failregex" : "ignoreregex";
+	char *basedir = xstrdup(t->o.config), *fltname = NULL, *fltfile = NULL;
+	struct dict *fltopt = NULL;
+	struct strbuf fails = STRBUF_INIT, ignores = STRBUF_INIT;
+	size_t nfails = 0, nignores = 0, i;
+	int rc = -1;
+
+	if (fail) {
+		static struct rx *namere;
+		size_t sp[2];
+		char *err;
+
+		if (namere == NULL && (namere = rx_compile("(?ms)^/{0,3}[\\w/_\\-.]+(?:\\[.*\\])?$",
+		    0, &err)) == NULL)
+			abort();
+		if (rx_search(namere, value, strlen(value), 0, false, sp, 1) == RX_MATCH) {
+			const char *tries[3];
+			char *names[3] = { NULL, NULL, NULL };
+			size_t nt;
+
+			if (optspec_parse(value, &fltname, &fltopt, &err) < 0) {
+				out_fmt("ERROR: Wrong filter name or options: %s", err);
+				out_fmt("       while parsing: %s", value);
+				free(err);
+				goto out;
+			}
+			names[0] = xstrdup(fltname);
+			nt = 1;
+			if (!dot_in_tail(fltname)) {
+				names[1] = xasprintf("%s.conf", fltname);
+				names[2] = xasprintf("%s.local", fltname);
+				nt = 3;
+			}
+			for (i = 0; i < nt; i++)
+				tries[i] = names[i];
+			for (i = 0; i < nt; i++) {
+				char *f;
+
+				if (strchr(tries[i], '/') == NULL) {
+					if (strcmp(path_basename(basedir), "filter.d") == 0)
+						f = path_join(basedir, tries[i]);
+					else {
+						char *fd = path_join(basedir, "filter.d");
+
+						f = path_join(fd, tries[i]);
+						free(fd);
+					}
+				} else {
+					f = xstrdup(tries[i]);
+					free(basedir);
+					basedir = path_dirname(f);
+				}
+				if (isfile(f)) {
+					fltfile = f;
+					break;
+				}
+				free(f);
+			}
+			for (i = 0; i < 3; i++)
+				free(names[i]);
+		}
+	}
+	if (fltfile != NULL) {
+		struct diag *d = diag_new();
+		struct pyval *stream;
+		char *name, *bd;
+		int why;
+
+		if (strcmp(basedir, t->o.config) == 0 ||
+		    strcmp(path_basename(basedir), "filter.d") == 0 ||
+		    (!dot_in_tail(fltname) && strchr(fltname, '/') == NULL)) {
+			const char *b = path_basename(fltname), *dot = strrchr(b, '.');
+
+			if (strcmp(path_basename(basedir), "filter.d") == 0) {
+				bd = path_dirname(basedir);
+				free(basedir);
+				basedir = bd;
+			}
+			name = dot && dot != b ? xstrndup(b, (size_t)(dot - b)) : xstrdup(b);
+			TOOL_OUT(t, "Use %11s filter file : %s, basedir: %s", what, name, basedir);
+			bd = xstrdup(basedir);
+		} else {
+			TOOL_OUT(t, "Use %11s file : %s", what, fltname);
+			bd = NULL;
+			if (fltname[0] != '/') {
+				char cwd[4096];
+
+				if (getcwd(cwd, sizeof(cwd)) == NULL)
+					cwd[0] = '\0';
+				name = path_join(cwd, fltname);
+			} else
+				name = xstrdup(fltname);
+		}
+		if (dict_len(fltopt)) {
+			struct strbuf r = STRBUF_INIT;
+			const char *k;
+			char *v;
+			size_t pos = 0;
+
+			strbuf_addc(&r, '{');
+			while (dict_next(fltopt, &pos, &k, (void **)&v)) {
+				if (r.len > 1)
+					strbuf_adds(&r, ", ");
+				pyval_repr_str(k, strlen(k), &r);
+				strbuf_adds(&r, ": ");
+				pyval_repr_str(v, strlen(v), &r);
+			}
+			strbuf_addc(&r, '}');
+			TOOL_OUT(t, "Use   filter options : %s", r.s);
+			strbuf_free(&r);
+		}
+		stream = config_filter(bd, name, fltopt, t->backend, d, &why);
+		free(bd);
+		free(name);
+		for (i = 0; stream == NULL && i < diag_count(d); i++)
+			if (diag_level(d, i) == DIAG_ERROR)
+				out_fmt("Wrong config file: %s", diag_text(d, i));
+		diag_free(d);
+		if (stream == NULL) {
+			out_fmt("ERROR: failed to load filter %s", value);
+			goto out;
+		}
+		for (i = 0; i < pyval_len(stream); i++)
+			if (apply_command(t, pyval_at(stream, i), &fails, &ignores, &nfails,
+			    &nignores) < 0) {
+				pyval_free(stream);
+				goto out;
+			}
+		pyval_free(stream);
+	} else {
+		char *s = shortstr(value, 53);
+
+		TOOL_OUT(t, "Use %11s line : %s", what, s);
+		free(s);
+		if (fail) {
+			strbuf_add(&fails, value, strlen(value) + 1);
+			nfails = 1;
+		} else {
+			strbuf_add(&ignores, value, strlen(value) + 1);
+			nignores = 1;
+		}
+	}
+	/* regex_values in stream order: ignoreregexes come before failregexes */
+	if (add_regexes(t, false, strbuf_str(&ignores), nignores) < 0 ||
+	    add_regexes(t, true, strbuf_str(&fails), nfails) < 0)
+		goto out;
+	rc = 0;
+out:
+	free(basedir);
+	free(fltname);
+	free(fltfile);
+	dict_free(fltopt);
+	strbuf_free(&fails);
+	strbuf_free(&ignores);
+	return rc;
+}
+
+/* ---- -o output ---------------------------------------------------------- */
+
+static void
+time_text(const struct filter_failure *f, struct strbuf *sb)
+{
+	if (!f->has_time)
+		strbuf_adds(sb, "None");
+	else if (f->time.is_int)
+		strbuf_addf(sb, "%.0f", f->time.secs);
+	else
+		pyval_repr_float(f->time.secs, sb);
+}
+
+static void
+id_text(const struct filter_failure *f, struct strbuf *sb)
+{
+	char buf[ADDR_STRLEN];
+
+	if (!f->has_id)
+		strbuf_adds(sb, "None");
+	else
+		strbuf_adds(sb, addr_str(&f->id, buf, sizeof(buf)));
+}
+
+/* "".join(match) for a match held as a tuple or a string */
+static void
+match_text(const struct pyval *m, struct strbuf *sb)
+{
+	size_t i;
+
+	if (pyval_type(m) == PY_STR) {
+		strbuf_add(sb, pyval_as_str(m), pyval_strlen(m));
+		return;
+	}
+	for (i = 0; i < pyval_len(m); i++)
+		pyval_to_text(pyval_at(m, i), sb);
+}
+
+struct outctx {
+	const struct filter_failure *f;
+	bool	 msg_wrap;	/* <msg> of several lines: a placeholder now */
+};
+
+/* The action-info value of a tag, for -o templates (ActionInfo). */
+static char *
+tag_value(const struct outctx *c, const char *tag, bool *found)
+{
+	const struct filter_failure *f = c->f;
+	struct pyval *matches = pyval_dict_get(f->data, "matches");
+	struct strbuf sb = STRBUF_INIT;
+	char buf[ADDR_STRLEN];
+	size_t i;
+
+	*found = true;
+	if (strcmp(tag, "fid") == 0)
+		id_text(f, &sb);
+	else if (strcmp(tag, "ip") == 0) {
+		struct pyval *ip = pyval_dict_get(f->data, "ip");
+
+		if (ip)
+			pyval_to_text(ip, &sb);
+		else
+			id_text(f, &sb);
+	} else if (strcmp(tag, "time") == 0) {
+		/* a ticket made without a time gets the current one */
+		if (f->has_time)
+			time_text(f, &sb);
+		else
+			pyval_repr_float(clock_now(), &sb);
+	}
+	else if (strcmp(tag, "failures") == 0) {
+		struct pyval *v = pyval_dict_get(f->data, "failures");
+
+		if (v)
+			pyval_to_text(v, &sb);
+		else
+			strbuf_adds(&sb, "0");
+	} else if (strcmp(tag, "matches") == 0 || strcmp(tag, "msg") == 0) {
+		if (strcmp(tag, "msg") == 0 && (c->msg_wrap || (matches &&
+		    pyval_len(matches) > 1))) {
+			strbuf_add(&sb, "\0msg\0", 5);
+			return strbuf_detach(&sb);
+		}
+		for (i = 0; matches && i < pyval_len(matches); i++) {
+			if (i)
+				strbuf_addc(&sb, '\n');
+			match_text(pyval_at(matches, i), &sb);
+		}
+	} else if (strcmp(tag, "family") == 0) {
+		const char *fam = f->has_id ? addr_family_str(&f->id) : NULL;
+
+		strbuf_adds(&sb, fam ? fam : "None");
+	} else if (strcmp(tag, "ip-rev") == 0) {
+		char *p = f->has_id ? addr_ptr(&f->id, "") : xstrdup("");
+
+		strbuf_adds(&sb, p);
+		free(p);
+	} else if (strcmp(tag, "bancount") == 0)
+		strbuf_adds(&sb, "0");
+	else if (strcmp(tag, "restored") == 0)
+		strbuf_adds(&sb, "0");
+	else if (strcmp(tag, "br") == 0)
+		strbuf_adds(&sb, "\n");
+	else if (strcmp(tag, "sp") == 0)
+		strbuf_adds(&sb, " ");
+	else {
+		*found = false;
+		(void)buf;
+	}
+	return strbuf_detach(&sb);
+}
+
+/* CommandAction.replaceDynamicTags with fail2ban-regex's _escOut */
+static void
+render_template(const struct outctx *c, const char *fmt, struct strbuf *out)
+{
+	struct strbuf first = STRBUF_INIT;
+	const char *p = fmt, *name, *m;
+	size_t nlen;
+
+	/* TAG_CRE pass over action-info tags */
+	while ((m = tagsub_find(fmt, p, &name, &nlen)) != NULL) {
+		char *tag = xstrndup(name, nlen), *v;
+		bool found;
+
+		strbuf_add(&first, p, (size_t)(m - p));
+		v = tag_value(c, tag, &found);
+		if (!found)
+			strbuf_add(&first, m, nlen + 2);
+		else if (strcmp(tag, "msg") == 0)
+			strbuf_add(&first, v, strlen(v) ? strlen(v) : 5);
+		else {
+			const char *q;
+
+			for (q = v; *q; q++)
+				strbuf_addc(&first, *q);
+		}
+		free(v);
+		free(tag);
+		p = m + nlen + 2;
+	}
+	strbuf_adds(&first, p);
+	/* then <F-NAME> tags from the failure's data (the text may hold NULs) */
+	p = first.s ? first.s : "";
+	{
+		const char *end = p + first.len;
+
+		while (p < end) {
+			if (end - p > 3 && p[0] == '<' && p[1] == 'F' && p[2] == '-') {
+				const char *e = p + 3;
+
+				while (e < end && ((*e >= 'A' && *e <= 'Z') || (*e >= '0' && *e <= '9') ||
+				    *e == '_' || *e == '-'))
+					e++;
+				if (e < end && *e == '>' && e > p + 3) {
+					char *key = xstrndup(p + 3, (size_t)(e - p - 3)), *k;
+					struct pyval *v;
+
+					for (k = key; *k; k++)
+						if (*k >= 'A' && *k <= 'Z')
+							*k = (char)(*k - 'A' + 'a');
+					if (!strcmp(key, "id") || !strcmp(key, "port")) {
+						char *mk = xasprintf("f%s", key);
+
+						free(key);
+						key = mk;
+					}
+					v = pyval_dict_get(c->f->data, key);
+					if (v && pyval_type(v) != PY_NONE)
+						pyval_to_text(v, out);
+					free(key);
+					p = e + 1;
+					continue;
+				}
+			}
+			strbuf_addc(out, *p++);
+		}
+	}
+	(void)nlen;
+	strbuf_free(&first);
+}
+
+static void
+print_failures(struct tool *t, struct filter_failure *ff, size_t n)
+{
+	const char *o = t->o.out;
+	struct strbuf sb = STRBUF_INIT, deferred = STRBUF_INIT;
+	bool nl = false;	/* wrap['NL']: a <msg> of several lines was seen */
+	size_t i, k;
+
+	for (i = 0; i < n; i++) {
+		struct pyval *matches = pyval_dict_get(ff[i].data, "matches");
+
+		strbuf_reset(&sb);
+		if (!strcmp(o, "id") || !strcmp(o, "fid"))
+			id_text(&ff[i], &sb);
+		else if (!strcmp(o, "ip")) {
+			struct pyval *ip = pyval_dict_get(ff[i].data, "ip");
+
+			if (ip)
+				pyval_to_text(ip, &sb);
+			else
+				id_text(&ff[i], &sb);
+		} else if (!strcmp(o, "msg")) {
+			for (k = 0; matches && k < pyval_len(matches); k++) {
+				strbuf_reset(&sb);
+				match_text(pyval_at(matches, k), &sb);
+				out_line(strbuf_str(&sb));
+			}
+			continue;
+		} else if (!strcmp(o, "row")) {
+			struct pyval *d = pyval_dict();
+
+			for (k = 0; k < pyval_len(ff[i].data); k++) {
+				struct pyval *key = pyval_dict_key(ff[i].data, k);
+
+				if (pyval_type(key) == PY_STR && !strcmp(pyval_as_str(key), "matches"))
+					continue;
+				pyval_dict_set(d, pyval_copy(key), pyval_copy(pyval_dict_val(ff[i].data, k)));
+			}
+			strbuf_addc(&sb, '[');
+			if (ff[i].has_id) {
+				struct strbuf idt = STRBUF_INIT;
+
+				id_text(&ff[i], &idt);
+				pyval_repr_str(idt.s, idt.len, &sb);
+				strbuf_free(&idt);
+			} else
+				strbuf_adds(&sb, "None");
+			strbuf_adds(&sb, ",\t");
+			time_text(&ff[i], &sb);
+			strbuf_adds(&sb, ",\t");
+			pyval_repr(d, &sb);
+			strbuf_adds(&sb, "],");
+			pyval_free(d);
+		} else if (strchr(o, '<') == NULL) {
+			struct pyval *v = pyval_dict_get(ff[i].data, o);
+
+			if (v)
+				pyval_to_text(v, &sb);
+			else
+				strbuf_adds(&sb, "None");
+		} else {
+			struct outctx c = { &ff[i], nl };
+			bool wrap = strstr(o, "<msg>") != NULL &&
+			    (nl || (matches && pyval_len(matches) > 1));
+
+			if (wrap)
+				nl = true;
+			render_template(&c, o, &sb);
+			if (wrap) {
+				/* kept for the end: one output line per matched line */
+				for (k = 0; matches && k < pyval_len(matches); k++) {
+					struct strbuf line = STRBUF_INIT, rep = STRBUF_INIT;
+					const char *s = sb.s;
+					size_t left = sb.len;
+
+					match_text(pyval_at(matches, k), &line);
+					while (left > 0) {
+						const char *ph = memmem(s, left, "\0msg\0", 5);
+
+						if (ph == NULL) {
+							strbuf_add(&rep, s, left);
+							break;
+						}
+						strbuf_add(&rep, s, (size_t)(ph - s));
+						strbuf_add(&rep, line.s ? line.s : "", line.len);
+						left -= (size_t)(ph - s) + 5;
+						s = ph + 5;
+					}
+					strbuf_add(&deferred, strbuf_str(&rep), rep.len);
+					strbuf_addc(&deferred, '\n');
+					strbuf_free(&line);
+					strbuf_free(&rep);
+				}
+				continue;
+			}
+		}
+		fwrite(sb.s ? sb.s : "", 1, sb.len, stdout);
+		fputc('\n', stdout);
+	}
+	fwrite(deferred.s ? deferred.s : "", 1, deferred.len, stdout);
+	strbuf_free(&deferred);
+	strbuf_free(&sb);
+}
+
+/* ---- processing --------------------------------------------------------- */
+
+static void
+on_ignore(void *arg, int idx)
+{
+	struct tool *t = arg;
+
+	t->line_ignored = true;
+	if ((size_t)idx < t->nign)
+		t->ign[idx].hits++;
+}
+
+static void
+lines_add(struct strbuf *sb, size_t *n, const char *line)
+{
+	strbuf_add(sb, line, strlen(line) + 1);
+	(*n)++;
+}
+
+/* Removes the first occurrence of line from a NUL-separated list. */
+static bool
+lines_remove(struct strbuf *sb, size_t *n, const char *line)
+{
+	size_t off;
+
+	for (off = 0; off < sb->len; off += strlen(sb->s + off) + 1) {
+		size_t l = strlen(sb->s + off);
+
+		if (strcmp(sb->s + off, line) == 0) {
+			memmove(sb->s + off, sb->s + off + l + 1, sb->len - off - l - 1);
+			sb->len -= l + 1;
+			(*n)--;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Lines of the multi-line buffer, as a NUL-separated list. */
+static size_t
+buffer_snapshot(struct filter *f, struct strbuf *out)
+{
+	size_t i, n = filter_buffer_count(f);
+
+	strbuf_reset(out);
+	for (i = 0; i < n; i++) {
+		char *l = filter_buffer_line(f, i);
+
+		strbuf_add(out, l, strlen(l) + 1);
+		free(l);
+	}
+	return n;
+}
+
+static bool
+snapshot_has(const struct strbuf *s, const char *line)
+{
+	size_t off;
+
+	for (off = 0; off < s->len; off += strlen(s->s + off) + 1)
+		if (strcmp(s->s + off, line) == 0)
+			return true;
+	return false;
+}
+
+static void
+test_line(struct tool *t, const char *line)
+{
+	struct filter_failure *ff = NULL;
+	size_t n = 0, cap = 0, i, nret = 0, nbefore = 0;
+	struct filter_linestat st;
+	struct strbuf before = STRBUF_INIT, after = STRBUF_INIT;
+	bool is_ignored = false, fullbuf = false, multi = filter_maxlines(t->flt) > 1;
+
+	if (multi) {
+		nbefore = buffer_snapshot(t->flt, &before);
+		fullbuf = (long)nbefore >= filter_maxlines(t->flt);
+	}
+	t->line_ignored = false;
+	filter_process_line(t->flt, line, strlen(line), &ff, &n, &cap, &st);
+	t->limit_hits += st.limit_hits;
+	for (i = 0; i < n; i++) {
+		bool nofail;
+		struct pyval *nf = pyval_dict_get(ff[i].data, "nofail");
+
+		if (!t->o.out) {
+			struct rstat *r = &t->fail[ff[i].regex];
+			struct pyval *row = pyval_list();
+			struct strbuf idt = STRBUF_INIT;
+
+			r->hits++;
+			if (r->iplist == NULL)
+				r->iplist = pyval_list();
+			id_text(&ff[i], &idt);
+			pyval_append(row, pyval_str(strbuf_str(&idt)));
+			pyval_append(row, ff[i].has_time ? pyval_float(ff[i].time.secs) : pyval_none());
+			pyval_append(row, pyval_bool(nret > 1));
+			pyval_append(r->iplist, row);
+			strbuf_free(&idt);
+		}
+		nofail = nf && pyval_as_bool(nf);
+		if (!nofail)
+			ff[nret++] = ff[i];
+		else {
+			is_ignored = true;
+			addr_clear(&ff[i].id);
+			pyval_free(ff[i].data);
+		}
+	}
+	if (t->o.out) {
+		/* in -o mode testRegex returns no ignored flag: print what is left */
+		if (nret > 0)
+			print_failures(t, ff, nret);
+		filter_failures_free(ff, nret);
+		strbuf_free(&before);
+		return;
+	}
+	if (filter_prefregex(t->flt) && st.pref_matched) {
+		t->pref_matched++;
+		if (t->o.verbose) {
+			if (t->pref_groups == NULL)
+				t->pref_groups = pyval_list();
+			if ((long)pyval_len(t->pref_groups) < t->display_max)
+				pyval_append(t->pref_groups, pyval_copy(filter_pref_groups(t->flt)));
+			else if ((long)pyval_len(t->pref_groups) == t->display_max)
+				pyval_append(t->pref_groups, pyval_str("..."));
+		}
+	}
+	if (multi) {
+		size_t off = 0, k = 0;
+
+		buffer_snapshot(t->flt, &after);
+		for (off = 0; off < before.len; off += strlen(before.s + off) + 1, k++) {
+			const char *bl = before.s + off;
+
+			if (k < (size_t)fullbuf)
+				continue;
+			if (snapshot_has(&after, bl))
+				continue;
+			lines_remove(&t->st.missed_lines, &t->st.nmissed_lines, bl);
+			if (t->o.print_all_matched)
+				lines_add(&t->st.matched_lines, &t->st.nmatched_lines, bl);
+			t->st.matched++;
+			t->st.missed--;
+		}
+	}
+	if (is_ignored || t->line_ignored) {
+		t->st.ignored++;
+		if (!t->o.print_no_ignored && (t->o.print_all_ignored ||
+		    (long)t->st.ignored <= t->display_max + 1))
+			lines_add(&t->st.ignored_lines, &t->st.nignored_lines, line);
+	} else if (nret > 0) {
+		t->st.matched++;
+		if (t->o.print_all_matched)
+			lines_add(&t->st.matched_lines, &t->st.nmatched_lines, line);
+	} else {
+		t->st.missed++;
+		if (!t->o.print_no_missed && (t->o.print_all_missed ||
+		    (long)t->st.missed <= t->display_max + 1))
+			lines_add(&t->st.missed_lines, &t->st.nmissed_lines, line);
+	}
+	t->st.tested++;
+	filter_failures_free(ff, nret);
+	strbuf_free(&before);
+	strbuf_free(&after);
+}
+
+/* A line of the log: the newline stripped, comments and empty lines skipped. */
+static void
+process_line(struct tool *t, char *line, size_t len)
+{
+	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		line[--len] = '\0';
+	if (len == 0 || line[0] == '#')
+		return;
+	test_line(t, line);
+}
+
+static bool progress_tty;
+
+static int
+process_file(struct tool *t, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	unsigned long count = 0;
+	long total = 0;
+	struct stat st;
+
+	if (f == NULL) {
+		out_fmt("[Errno %d] %s: '%s'", errno, strerror(errno), path);
+		return -1;
+	}
+	if (fstat(fileno(f), &st) == 0)
+		total = (long)st.st_size;
+	progress_tty = isatty(2) && total > (16 << 20);
+	while ((n = getline(&buf, &cap, f)) > 0) {
+		/* FileContainer waits for a line's end: a last partial line is not read */
+		if (buf[n - 1] != '\n' && buf[n - 1] != '\r')
+			break;
+		process_line(t, buf, (size_t)n);
+		if (progress_tty && (++count & 0xfffff) == 0)
+			fprintf(stderr, "\r%lu lines, %ld%%", count,
+			    (long)(ftell(f) * 100 / (total ? total : 1)));
+	}
+	if (progress_tty)
+		fprintf(stderr, "\r%*s\r", 40, "");
+	free(buf);
+	fclose(f);
+	return 0;
+}
+
+/* ---- the report --------------------------------------------------------- */
+
+static unsigned long
+print_regexes(struct tool *t, const char *title, struct rstat *list, size_t n)
+{
+	struct strbuf items = STRBUF_INIT;
+	const char **ptrs;
+	unsigned long total = 0;
+	size_t i, k, ni = 0, off;
+
+	for (i = 0; i < n; i++) {
+		total += list[i].hits;
+		if (list[i].hits || t->o.verbose) {
+			struct strbuf s = STRBUF_INIT;
+
+			strbuf_addf(&s, "%2zu) [%lu] %s", i + 1, list[i].hits, list[i].regex);
+			strbuf_add(&items, s.s, s.len + 1);
+			ni++;
+			strbuf_free(&s);
+		}
+		if (t->o.verbose && list[i].iplist) {
+			for (k = 0; k < pyval_len(list[i].iplist); k++) {
+				struct pyval *row = pyval_at(list[i].iplist, k);
+				struct pyval *tm = pyval_at(row, 1);
+				time_t tt = pyval_type(tm) == PY_NONE ? (time_t)clock_now() :
+				    (time_t)pyval_as_float(tm);
+				struct tm lt;
+				char ts[64];
+				struct strbuf s = STRBUF_INIT;
+
+				localtime_r(&tt, &lt);
+				strftime(ts, sizeof(ts), "%a %b %d %H:%M:%S %Y", &lt);
+				strbuf_addf(&s, "    %s  %s%s", pyval_as_str(pyval_at(row, 0)), ts,
+				    pyval_as_bool(pyval_at(row, 2)) ? " (multiple regex matched)" : "");
+				strbuf_add(&items, s.s, s.len + 1);
+				ni++;
+				strbuf_free(&s);
+			}
+		}
+	}
+	out_fmt("\n%s: %lu total", title, total);
+	ptrs = xcalloc(ni + 1, sizeof(*ptrs));
+	for (i = 0, off = 0; i < ni; i++, off += strlen(items.s + off) + 1)
+		ptrs[i] = items.s + off;
+	pprint_list(ptrs, ni, " #) [# of hits] regular expression");
+	free(ptrs);
+	strbuf_free(&items);
+	return total;
+}
+
+static void
+print_lines(struct tool *t, const char *ltype, unsigned long count,
+    const struct strbuf *lines, size_t nlines, bool print_all)
+{
+	char header[64];
+	const char **ptrs;
+	char **rs;
+	size_t i, off;
+
+	if (count == 0)
+		return;
+	snprintf(header, sizeof(header), "%c%s line(s):", ltype[0] - 'a' + 'A', ltype + 1);
+	if (!((long)count < t->display_max || print_all)) {
+		out_fmt("%s too many to print.  Use --print-all-%s to print all %lu lines",
+		    header, ltype, count);
+		return;
+	}
+	ptrs = xcalloc(nlines + 1, sizeof(*ptrs));
+	rs = xcalloc(nlines + 1, sizeof(*rs));
+	for (i = 0, off = 0; i < nlines; i++, off += strlen(lines->s + off) + 1) {
+		size_t l = strlen(lines->s + off);
+
+		/* x.rstrip() */
+		while (l > 0 && (lines->s[off + l - 1] == ' ' ||
+		    (lines->s[off + l - 1] >= '\t' && lines->s[off + l - 1] <= '\r')))
+			l--;
+		rs[i] = xstrndup(lines->s + off, l);
+		ptrs[i] = rs[i];
+	}
+	pprint_list(ptrs, nlines, header);
+	for (i = 0; i < nlines; i++)
+		free(rs[i]);
+	free(rs);
+	free(ptrs);
+}
+
+static void
+print_stats(struct tool *t)
+{
+	struct datedet *dd = filter_datedet(t->flt);
+	size_t i;
+
+	out_line("");
+	out_line("Results");
+	out_line("=======");
+	if (filter_prefregex(t->flt)) {
+		const char **items;
+		size_t n = 1, k;
+		struct strbuf *grp;
+
+		grp = xcalloc(1 + (t->pref_groups ? pyval_len(t->pref_groups) : 0), sizeof(*grp));
+		items = xcalloc(1 + (t->pref_groups ? pyval_len(t->pref_groups) : 0),
+		    sizeof(*items));
+		items[0] = filter_prefregex(t->flt);
+		if (t->o.verbose && t->pref_groups)
+			for (k = 0; k < pyval_len(t->pref_groups); k++) {
+				struct pyval *g = pyval_at(t->pref_groups, k);
+
+				strbuf_adds(&grp[k], "    ");
+				pyval_to_text(g, &grp[k]);
+				items[n++] = grp[k].s;
+			}
+		out_fmt("\n%s: %lu total", "Prefregex", t->pref_matched);
+		pprint_list(items, n, NULL);
+		for (k = 0; k + 1 < n; k++)
+			strbuf_free(&grp[k]);
+		free(grp);
+		free(items);
+	}
+	print_regexes(t, "Failregex", t->fail, t->nfail);
+	print_regexes(t, "Ignoreregex", t->ign, t->nign);
+	if (dd != NULL) {
+		struct strbuf items = STRBUF_INIT;
+		const char **ptrs;
+		size_t ni = 0, off;
+
+		out_line("\nDate template hits:");
+		for (i = 0; i < datedet_count(dd); i++) {
+			double tw, w;
+			const char *pat;
+
+			if (!(t->o.verbose || datedet_hits(dd, i)))
+				continue;
+			strbuf_addf(&items, "[%lu] %s", datedet_hits(dd, i), datedet_name(dd, i));
+			strbuf_addc(&items, '\0');
+			ni++;
+			if (t->o.verbose_date) {
+				w = datedet_weight(dd, i, &tw);
+				pat = datedet_pattern(dd, i);
+				strbuf_addf(&items, "    # weight: %.3f (%.3f), pattern: %s", w, tw,
+				    pat ? pat : "");
+				strbuf_addc(&items, '\0');
+				strbuf_addf(&items, "    # regex:   %s", datedet_regex(dd, i));
+				strbuf_addc(&items, '\0');
+				ni += 2;
+			}
+		}
+		ptrs = xcalloc(ni + 1, sizeof(*ptrs));
+		for (i = 0, off = 0; i < ni; i++, off += strlen(items.s + off) + 1)
+			ptrs[i] = items.s + off;
+		pprint_list(ptrs, ni, "[# of hits] date format");
+		free(ptrs);
+		strbuf_free(&items);
+	}
+	out_fmt("\nLines: %lu lines, %lu ignored, %lu matched, %lu missed", t->st.tested,
+	    t->st.ignored, t->st.matched, t->st.missed);
+	out_fmt("[processed in %.2f sec]", t->elapsed);
+	if (t->limit_hits)
+		out_fmt("[%zu search%s stopped by the regex match limit, counted as no match]",
+		    t->limit_hits, t->limit_hits == 1 ? "" : "es");
+	out_line("");
+	if (t->o.print_all_matched)
+		print_lines(t, "matched", t->st.matched, &t->st.matched_lines,
+		    t->st.nmatched_lines, t->o.print_all_matched);
+	if (!t->o.print_no_ignored)
+		print_lines(t, "ignored", t->st.ignored, &t->st.ignored_lines,
+		    t->st.nignored_lines, t->o.print_all_ignored);
+	if (!t->o.print_no_missed)
+		print_lines(t, "missed", t->st.missed, &t->st.missed_lines,
+		    t->st.nmissed_lines, t->o.print_all_missed);
+}
+
+static double
+wallclock(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int regextool_corpus(const char *path, const char *config, bool tap);
 
 int
 regextool_main(int argc, char **argv)
 {
-	if (argc > 1 && (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0)) {
-		printf("1.0.2\n");
-		return 0;
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "datepattern", required_argument, NULL, 'd' },
+		{ "timezone", required_argument, NULL, 1 },
+		{ "TZ", required_argument, NULL, 1 },
+		{ "encoding", required_argument, NULL, 'e' },
+		{ "raw", no_argument, NULL, 'r' },
+		{ "usedns", required_argument, NULL, 2 },
+		{ "maxlines", required_argument, NULL, 'L' },
+		{ "journalmatch", required_argument, NULL, 'm' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "verbosity", required_argument, NULL, 3 },
+		{ "verbose-date", no_argument, NULL, 4 },
+		{ "VD", no_argument, NULL, 4 },
+		{ "debuggex", no_argument, NULL, 'D' },
+		{ "no-check-all", no_argument, NULL, 5 },
+		{ "out", required_argument, NULL, 'o' },
+		{ "print-no-missed", no_argument, NULL, 6 },
+		{ "print-no-ignored", no_argument, NULL, 7 },
+		{ "print-all-matched", no_argument, NULL, 8 },
+		{ "print-all-missed", no_argument, NULL, 9 },
+		{ "print-all-ignored", no_argument, NULL, 10 },
+		{ "log-traceback", no_argument, NULL, 't' },
+		{ "full-traceback", no_argument, NULL, 11 },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 12 },
+		{ "corpus", required_argument, NULL, 13 },
+		{ "tap", no_argument, NULL, 14 },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct tool t;
+	const char *cmd_log, *cmd_regex;
+	char *endp;
+	int c, rc = 255;
+	double t0;
+
+	memset(&t, 0, sizeof(t));
+	t.o.config = "/etc/fail2ban";
+	t.o.encoding = "UTF-8";
+	t.o.check_all = true;
+	t.o.log_level = "critical";
+	t.backend = "auto";
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "c:d:e:rL:m:l:VvDo:th", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': t.o.config = optarg; break;
+		case 'd': t.o.datepattern = optarg; break;
+		case 1: t.o.timezone = optarg; break;
+		case 'e': t.o.encoding = optarg; break;
+		case 'r': t.o.raw = true; break;
+		case 2: t.o.usedns = optarg; break;
+		case 'L':
+			t.o.maxlines = strtol(optarg, &endp, 10);
+			if (*endp) {
+				usage(stderr, argv[0]);
+				fprintf(stderr, "%s: error: option -L: invalid integer value: '%s'\n",
+				    argv[0], optarg);
+				return 2;
+			}
+			break;
+		case 'm': t.o.journalmatch = optarg; break;
+		case 'l': t.o.log_level = optarg; break;
+		case 'V': printf("%s\n", REGEX_VERSION); return 0;
+		case 'v': t.o.verbose++; break;
+		case 3: t.o.verbose = atoi(optarg); break;
+		case 4: t.o.verbose_date = true; break;
+		case 'D': t.o.debuggex = true; break;
+		case 5: t.o.check_all = false; break;
+		case 'o': t.o.out = optarg; break;
+		case 6: t.o.print_no_missed = true; break;
+		case 7: t.o.print_no_ignored = true; break;
+		case 8: t.o.print_all_matched = true; break;
+		case 9: t.o.print_all_missed = true; break;
+		case 10: t.o.print_all_ignored = true; break;
+		case 't': case 11: break;
+		case 'h': usage(stdout, argv[0]); return 0;
+		case 12: printf("%s %s\n", argv[0], REGEX_VERSION); return 0;
+		case 13: t.o.corpus = optarg; break;
+		case 14: t.o.tap = true; break;
+		default:
+			usage(stderr, argv[0]);
+			fprintf(stderr, "%s: error: no such option: %s\n", argv[0],
+			    argv[optind - 1]);
+			return 2;
+		}
 	}
-	fprintf(stderr, "%s: the filter engine is not implemented yet\n", argv[0]);
+	if (t.o.corpus)
+		return regextool_corpus(t.o.corpus, t.o.config, t.o.tap);
+	if (argc - optind != 2 && argc - optind != 3) {
+		usage(stdout, argv[0]);
+		fprintf(stderr, "\nERROR: provide both <LOG> and <REGEX>.\n");
+		return 255;
+	}
+	cmd_log = argv[optind];
+	cmd_regex = argv[optind + 1];
+	if (!t.o.out) {
+		out_line("");
+		out_line("Running tests");
+		out_line("=============");
+		out_line("");
+	}
+	log_set_level(log_level_parse(t.o.log_level) >= 0 ?
+	    log_level_parse(t.o.log_level) : LOG_LVL_CRITICAL);
+
+	/* Fail2banRegex.__init__ */
+	t.flt = filter_new();
+	if (t.o.maxlines) {
+		t.display_max = t.o.maxlines;
+		if (set_maxlines(&t, t.o.maxlines) < 0)
+			goto out;
+	} else
+		t.display_max = 20;
+	if (t.o.timezone) {
+		char *err;
+
+		if (filter_set_logtimezone(t.flt, t.o.timezone, &err) < 0) {
+			out_fmt("ERROR: %s", err);
+			free(err);
+			goto out;
+		}
+	}
+	filter_set_check_findtime(t.flt, false);
+	if (t.o.datepattern && set_datepattern(&t, t.o.datepattern) < 0)
+		goto out;
+	if (t.o.usedns) {
+		char *err;
+
+		filter_set_usedns(t.flt, t.o.usedns, &err);
+	}
+	filter_set_raw(t.flt, t.o.raw);
+	filter_set_check_all(t.flt, t.o.check_all && !t.o.out);
+	filter_set_ignore_pending(t.flt, t.o.out != NULL);
+	filter_on_ignore(t.flt, on_ignore, &t);
+
+	/* start() */
+	if (read_regex(&t, cmd_regex, true) < 0)
+		goto out;
+	if (argc - optind == 3 && read_regex(&t, argv[optind + 2], false) < 0)
+		goto out;
+	if (isfile(cmd_log)) {
+		TOOL_OUT(&t, "Use         log file : %s", cmd_log);
+		TOOL_OUT(&t, "Use         encoding : %s", t.o.encoding);
+		TOOL_OUT(&t, "%s", "");
+		t0 = wallclock();
+		if (process_file(&t, cmd_log) < 0)
+			goto out;
+	} else {
+		char *copy = xstrdup(cmd_log), *p, *next;
+
+		if (filter_maxlines(t.flt) <= 1 && strchr(cmd_log, '\n') == NULL) {
+			char *s = shortstr(cmd_log, 53);
+
+			TOOL_OUT(&t, "Use      single line : %s", s);
+			free(s);
+		} else {
+			size_t nl = 1, i;
+
+			for (p = copy; *p; p++)
+				nl += *p == '\n';
+			TOOL_OUT(&t, "Use      multi line : %zu line(s)", nl);
+			for (i = 0, p = copy; p && i < nl; i++) {
+				char *e = strchr(p, '\n'), *l, *s;
+
+				if (i >= 5) {
+					TOOL_OUT(&t, "%s", "| ...");
+					break;
+				}
+				l = e ? xstrndup(p, (size_t)(e - p)) : xstrdup(p);
+				s = shortstr(l, 53);
+				{
+					char idx[24];
+
+					snprintf(idx, sizeof(idx), "%zu", i + 1);
+					TOOL_OUT(&t, "| %2.2s: %s", idx, s);
+				}
+				free(l);
+				free(s);
+				p = e ? e + 1 : NULL;
+			}
+			TOOL_OUT(&t, "%s", "`-");
+		}
+		TOOL_OUT(&t, "%s", "");
+		t0 = wallclock();
+		for (p = copy; p; p = next) {
+			next = strchr(p, '\n');
+			if (next)
+				*next++ = '\0';
+			process_line(&t, p, strlen(p));
+		}
+		free(copy);
+	}
+	t.elapsed = wallclock() - t0;
+	if (!t.o.out)
+		print_stats(&t);
+	rc = 0;
+out:
+	fflush(stdout);
+	filter_free(t.flt);
+	rstats_free(t.fail, t.nfail);
+	rstats_free(t.ign, t.nign);
+	pyval_free(t.pref_groups);
+	strbuf_free(&t.st.matched_lines);
+	strbuf_free(&t.st.missed_lines);
+	strbuf_free(&t.st.ignored_lines);
+	return rc;
+}
+
+int
+regextool_corpus(const char *path, const char *config, bool tap)
+{
+	(void)path;
+	(void)config;
+	(void)tap;
+	fprintf(stderr, "corpus mode: not yet\n");
 	return 255;
 }

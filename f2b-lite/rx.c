@@ -1,4 +1,8 @@
-/* rx: PCRE2 wrapper. */
+/*
+ * rx: PCRE2 behind Python's re dialect.  One match context carries the
+ * limits and the JIT stack for every search; each compiled pattern carries
+ * its own match data, which is fine for our single thread.
+ */
 #include "rx.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -6,23 +10,141 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strbuf.h"
 #include "xmalloc.h"
+
+/*
+ * Limits: a search that needs more backtracking steps than this is
+ * abandoned and counts as "no match".  Real filters need a few thousand
+ * steps per line; catastrophic patterns need billions.
+ */
+#define RX_MATCH_LIMIT		1000000
+#define RX_DEPTH_LIMIT		10000
+#define RX_JIT_STACK_MAX	(1u << 20)
 
 struct rx {
 	pcre2_code		*code;
 	pcre2_match_data	*md;
+	char			*pattern;
+	char			**names;	/* names[i] for group i, or NULL */
 	int			 ngroups;
-	bool			 jit;
 };
+
+static pcre2_match_context *rx_mctx;
+static pcre2_jit_stack *rx_jit_stack;
+static unsigned long rx_limit = RX_MATCH_LIMIT;
+
+static pcre2_match_context *
+rx_context(void)
+{
+	if (rx_mctx == NULL) {
+		rx_mctx = pcre2_match_context_create(NULL);
+		if (rx_mctx == NULL)
+			abort();
+		pcre2_set_match_limit(rx_mctx, (uint32_t)rx_limit);
+		pcre2_set_depth_limit(rx_mctx, RX_DEPTH_LIMIT);
+		rx_jit_stack = pcre2_jit_stack_create(32 * 1024, RX_JIT_STACK_MAX, NULL);
+		if (rx_jit_stack != NULL)
+			pcre2_jit_stack_assign(rx_mctx, NULL, rx_jit_stack);
+	}
+	return rx_mctx;
+}
+
+void
+rx_set_match_limit(unsigned long limit)
+{
+	rx_limit = limit ? limit : RX_MATCH_LIMIT;
+	pcre2_set_match_limit(rx_context(), (uint32_t)rx_limit);
+}
+
+/*
+ * Python re spellings PCRE2 reads differently: the u (and a, L) inline
+ * flags, {,n} (Python: {0,n}; PCRE2 10.42: literal), \Z (Python: end of
+ * string = PCRE2 \z) and \uXXXX / \UXXXXXXXX escapes.
+ */
+char *
+rx_translate(const char *p)
+{
+	struct strbuf sb = STRBUF_INIT;
+	bool inclass = false;
+
+	while (*p) {
+		if (*p == '\\' && p[1]) {
+			if (p[1] == 'Z' && !inclass)
+				strbuf_adds(&sb, "\\z");
+			else if (p[1] == 'u' && strspn(p + 2, "0123456789abcdefABCDEF") >= 4) {
+				strbuf_addf(&sb, "\\x{%.4s}", p + 2);
+				p += 6;
+				continue;
+			} else if (p[1] == 'U' && strspn(p + 2, "0123456789abcdefABCDEF") >= 8) {
+				strbuf_addf(&sb, "\\x{%.8s}", p + 2);
+				p += 10;
+				continue;
+			} else
+				strbuf_add(&sb, p, 2);
+			p += 2;
+			continue;
+		}
+		if (inclass) {
+			if (*p == ']')
+				inclass = false;
+			strbuf_addc(&sb, *p++);
+			continue;
+		}
+		if (*p == '[') {
+			inclass = true;
+			strbuf_addc(&sb, *p++);
+			if (*p == '^')
+				strbuf_addc(&sb, *p++);
+			if (*p == ']')		/* a leading ] is literal */
+				strbuf_addc(&sb, *p++);
+			continue;
+		}
+		if (*p == '{' && p[1] == ',') {
+			size_t d = strspn(p + 2, "0123456789");
+
+			if (d > 0 && p[2 + d] == '}') {
+				strbuf_adds(&sb, "{0");
+				p++;
+				continue;
+			}
+		}
+		if (p[0] == '(' && p[1] == '?') {
+			size_t n = strspn(p + 2, "aiLmsux");
+
+			if (n > 0 && (p[2 + n] == ')' || p[2 + n] == ':' || p[2 + n] == '-')) {
+				struct strbuf fl = STRBUF_INIT;
+				size_t i;
+
+				for (i = 0; i < n; i++)
+					if (p[2 + i] != 'u' && p[2 + i] != 'a' && p[2 + i] != 'L')
+						strbuf_addc(&fl, p[2 + i]);
+				if (fl.len == 0 && p[2 + n] == ')') {
+					p += 3 + n;	/* (?u) alone: nothing left */
+					strbuf_free(&fl);
+					continue;
+				}
+				strbuf_adds(&sb, "(?");
+				strbuf_add(&sb, strbuf_str(&fl), fl.len);
+				strbuf_free(&fl);
+				p += 2 + n;
+				continue;
+			}
+		}
+		strbuf_addc(&sb, *p++);
+	}
+	return strbuf_detach(&sb);
+}
 
 struct rx *
 rx_compile(const char *pattern, unsigned flags, char **err)
 {
-	uint32_t opts = PCRE2_UTF | PCRE2_UCP | PCRE2_NO_UTF_CHECK;
+	uint32_t opts = PCRE2_UTF | PCRE2_UCP, cap, count, size, i;
+	PCRE2_SPTR table;
 	PCRE2_SIZE erroff;
-	int errcode;
-	uint32_t cap;
 	struct rx *rx;
+	char *pat;
+	int errcode;
 
 	*err = NULL;
 	if (flags & RX_DOTALL)
@@ -31,9 +153,11 @@ rx_compile(const char *pattern, unsigned flags, char **err)
 		opts |= PCRE2_MULTILINE;
 	if (flags & RX_CASELESS)
 		opts |= PCRE2_CASELESS;
+	pat = flags & RX_LITERAL ? xstrdup(pattern) : rx_translate(pattern);
 	rx = xcalloc(1, sizeof(*rx));
-	rx->code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
-	    opts & ~PCRE2_NO_UTF_CHECK, &errcode, &erroff, NULL);
+	rx->code = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, opts,
+	    &errcode, &erroff, NULL);
+	free(pat);
 	if (rx->code == NULL) {
 		PCRE2_UCHAR msg[256];
 
@@ -42,27 +166,48 @@ rx_compile(const char *pattern, unsigned flags, char **err)
 		free(rx);
 		return NULL;
 	}
-	rx->jit = pcre2_jit_compile(rx->code, PCRE2_JIT_COMPLETE) == 0;
+	pcre2_jit_compile(rx->code, PCRE2_JIT_COMPLETE);
 	pcre2_pattern_info(rx->code, PCRE2_INFO_CAPTURECOUNT, &cap);
 	rx->ngroups = (int)cap;
-	rx->md = pcre2_match_data_create_from_pattern(rx->code, NULL);
-	if (rx->md == NULL) {
-		pcre2_code_free(rx->code);
-		free(rx);
-		*err = xstrdup("out of memory");
-		return NULL;
+	rx->names = xcalloc(cap + 1, sizeof(*rx->names));
+	pcre2_pattern_info(rx->code, PCRE2_INFO_NAMECOUNT, &count);
+	pcre2_pattern_info(rx->code, PCRE2_INFO_NAMEENTRYSIZE, &size);
+	pcre2_pattern_info(rx->code, PCRE2_INFO_NAMETABLE, &table);
+	for (i = 0; i < count; i++) {
+		PCRE2_SPTR e = table + i * size;
+		int n = (e[0] << 8) | e[1];
+
+		if (n >= 0 && n <= (int)cap && rx->names[n] == NULL)
+			rx->names[n] = xstrdup((const char *)e + 2);
 	}
+	rx->md = pcre2_match_data_create_from_pattern(rx->code, NULL);
+	rx->pattern = xstrdup(pattern);
+	if (rx->md == NULL)
+		abort();
+	rx_context();
 	return rx;
 }
 
 void
 rx_free(struct rx *rx)
 {
+	int i;
+
 	if (rx == NULL)
 		return;
+	for (i = 0; i <= rx->ngroups; i++)
+		free(rx->names[i]);
+	free(rx->names);
+	free(rx->pattern);
 	pcre2_match_data_free(rx->md);
 	pcre2_code_free(rx->code);
 	free(rx);
+}
+
+const char *
+rx_pattern(const struct rx *rx)
+{
+	return rx->pattern;
 }
 
 int
@@ -79,6 +224,12 @@ rx_group_number(const struct rx *rx, const char *name)
 	return n < 0 ? -1 : n;
 }
 
+const char *
+rx_group_name(const struct rx *rx, int i)
+{
+	return i >= 0 && i <= rx->ngroups ? rx->names[i] : NULL;
+}
+
 int
 rx_search(const struct rx *rx, const char *subj, size_t len, size_t start,
     bool anchored, size_t *span, int nspan)
@@ -87,12 +238,18 @@ rx_search(const struct rx *rx, const char *subj, size_t len, size_t start,
 	uint32_t n;
 	int rc, i;
 
+	if (start > len)
+		return RX_NOMATCH;
 	rc = pcre2_match(rx->code, (PCRE2_SPTR)subj, len, start,
-	    anchored ? PCRE2_ANCHORED : 0, rx->md, NULL);
-	if (rc == PCRE2_ERROR_NOMATCH)
-		return 0;
+	    PCRE2_NO_UTF_CHECK | (anchored ? PCRE2_ANCHORED : 0), rx->md, rx_mctx);
+	if (rc == PCRE2_ERROR_NOMATCH || rc == PCRE2_ERROR_PARTIAL)
+		return RX_NOMATCH;
+	if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+	    rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT ||
+	    rc == PCRE2_ERROR_NOMEMORY)
+		return RX_LIMIT;
 	if (rc < 0)
-		return -1;
+		return RX_ERROR;
 	ov = pcre2_get_ovector_pointer(rx->md);
 	n = pcre2_get_ovector_count(rx->md);
 	for (i = 0; i < nspan; i++) {
@@ -102,5 +259,5 @@ rx_search(const struct rx *rx, const char *subj, size_t len, size_t start,
 		} else
 			span[2 * i] = span[2 * i + 1] = RX_UNSET;
 	}
-	return 1;
+	return RX_MATCH;
 }

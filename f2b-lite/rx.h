@@ -1,8 +1,14 @@
 /*
- * rx: regular expressions, the only user of PCRE2.  Patterns are compiled
- * with UTF and UCP so \w, \s and \d mean what they mean in Python 3 str
- * patterns, with LF newlines, and JIT-compiled when the platform allows.
- * Leaf module: errors come back as heap strings.
+ * rx: regular expressions, the only user of PCRE2.  Patterns are written in
+ * Python's re dialect (fail2ban's filters are) and compiled so that they
+ * behave as Python 3 does on str: UTF and UCP (so \w, \s, \d and \b are
+ * Unicode-aware), LF newlines, and the few spellings PCRE2 reads otherwise
+ * rewritten: the "u" inline flag, {,n} and \Z.  Patterns are JIT-compiled
+ * where the platform allows, and every match runs under match and depth
+ * limits so that no pattern can hang the caller.
+ *
+ * Subjects must be valid UTF-8 (see utf8_sanitize()).  Leaf module: errors
+ * come back as heap strings or return codes.
  */
 #ifndef F2B_RX_H
 #define F2B_RX_H
@@ -15,24 +21,39 @@ struct rx;
 #define RX_DOTALL	0x01	/* Python re.DOTALL */
 #define RX_MULTILINE	0x02	/* Python re.MULTILINE */
 #define RX_CASELESS	0x04	/* Python re.IGNORECASE */
+#define RX_LITERAL	0x08	/* the pattern is PCRE2 syntax: no dialect rewrite */
 
 /* Sentinel for an unset group in a span array. */
 #define RX_UNSET	((size_t)-1)
 
+/* Results of rx_search(). */
+#define RX_MATCH	1
+#define RX_NOMATCH	0
+#define RX_LIMIT	(-1)	/* match or depth limit reached: treated as no match */
+#define RX_ERROR	(-2)
+
 /* Compiles pattern; returns NULL and a heap message in *err on failure. */
 struct rx	*rx_compile(const char *pattern, unsigned flags, char **err);
 void		 rx_free(struct rx *);
+/* The pattern as given to rx_compile(). */
+const char	*rx_pattern(const struct rx *);
 /* Number of capturing groups. */
 int		 rx_ngroups(const struct rx *);
 /* Group number of a named group, or -1. */
 int		 rx_group_number(const struct rx *, const char *name);
+/* Name of group i (1-based), or NULL when it has none. */
+const char	*rx_group_name(const struct rx *, int i);
 /*
- * Searches subj[0..len) starting at start (anchored there when anchored is
- * true).  On a match fills span[2*i], span[2*i+1] with the offsets of group
- * i for i < nspan (RX_UNSET when the group did not take part) and returns
- * 1; returns 0 for no match and -1 when a resource limit stopped matching.
+ * Searches subj[start..len) (len acts as Python's endpos); anchored at start
+ * when anchored is true.  On a match fills span[2*i], span[2*i+1] with the
+ * byte offsets of group i for i < nspan (RX_UNSET when the group did not take
+ * part).  Returns RX_MATCH, RX_NOMATCH, RX_LIMIT or RX_ERROR.
  */
 int		 rx_search(const struct rx *, const char *subj, size_t len,
 		    size_t start, bool anchored, size_t *span, int nspan);
+/* Rewrites a Python pattern into PCRE2 syntax (heap string). */
+char		*rx_translate(const char *pattern);
+/* Sets the match limit used by every search (0 restores the default). */
+void		 rx_set_match_limit(unsigned long);
 
 #endif

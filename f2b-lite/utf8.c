@@ -1,6 +1,8 @@
 /* utf8: strict UTF-8 decoding and Python's whitespace/printable classes. */
 #include "utf8.h"
 
+#include "strbuf.h"
+
 int
 utf8_decode(const char *str, size_t n, uint32_t *cp)
 {
@@ -135,4 +137,67 @@ utf8_encode(uint32_t c, char *out)
 	o[2] = (unsigned char)(0x80 | ((c >> 6) & 0x3f));
 	o[3] = (unsigned char)(0x80 | (c & 0x3f));
 	return 4;
+}
+
+/* Length of the longest valid prefix of an encoded character at s (0..4). */
+static size_t
+utf8_valid_prefix(const unsigned char *s, size_t n, size_t *need)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t len, i;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		if (s[0] == 0xe0)
+			lo = 0xa0;
+		else if (s[0] == 0xed)
+			hi = 0x9f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		if (s[0] == 0xf0)
+			lo = 0x90;
+		else if (s[0] == 0xf4)
+			hi = 0x8f;
+	} else {
+		*need = 1;
+		return 0;
+	}
+	*need = len;
+	for (i = 1; i < len && i < n; i++) {
+		if (s[i] < lo || s[i] > hi)
+			return i;
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	return i;
+}
+
+size_t
+utf8_sanitize(const char *str, size_t n, struct strbuf *sb)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, run = 0, repl = 0;
+
+	while (i < n) {
+		size_t need, got;
+
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		got = utf8_valid_prefix(s + i, n - i, &need);
+		if (got == need) {
+			i += need;
+			continue;
+		}
+		strbuf_add(sb, str + run, i - run);
+		strbuf_adds(sb, "\xef\xbf\xbd");
+		repl++;
+		i += got ? got : 1;
+		run = i;
+	}
+	strbuf_add(sb, str + run, n - run);
+	return repl;
 }

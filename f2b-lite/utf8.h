@@ -24,6 +24,13 @@ bool	 utf8_isspace(uint32_t cp);
 bool	 utf8_isprintable(uint32_t cp);
 /* Length of the Python-whitespace character at s, or 0. */
 int	 utf8_space_at(const char *s, size_t n);
+/*
+ * Appends s to sb with every invalid sequence replaced by U+FFFD, the way
+ * Python's bytes.decode('utf-8', 'replace') does (one replacement per
+ * maximal invalid subpart).  Returns the number of replacements made.
+ */
+struct strbuf;
+size_t	 utf8_sanitize(const char *s, size_t n, struct strbuf *sb);
 /* Encodes cp into out (at least 4 bytes); returns the length. */
 int	 utf8_encode(uint32_t cp, char *out);
 

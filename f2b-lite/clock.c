@@ -1,0 +1,88 @@
+/*
+ * clock: MyTime.  mktime() is the slow part of date handling (it consults
+ * the time zone rules); clock_mktime() caches the offset for the current
+ * hour, which is exact because zone transitions fall on whole hours in
+ * every zone database entry fail2ban users run in... except a few
+ * historical ones, so the cache is checked against mktime() whenever the
+ * hour changes.
+ */
+#include "clock.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+
+static double clock_fixed = -1;
+
+double
+clock_now(void)
+{
+	struct timeval tv;
+
+	if (clock_fixed >= 0)
+		return clock_fixed;
+	gettimeofday(&tv, NULL);
+	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+void
+clock_set(double t)
+{
+	clock_fixed = t;
+}
+
+void
+clock_now_tm(struct tm *tm)
+{
+	time_t t = (time_t)clock_now();
+
+	localtime_r(&t, tm);
+}
+
+double
+clock_timegm(const struct tm *tm)
+{
+	struct tm c = *tm;
+
+	return (double)timegm(&c);
+}
+
+double
+clock_mktime(const struct tm *tm)
+{
+	static struct tm last;
+	static double lastbase = -1;
+	struct tm c = *tm;
+	double base;
+	time_t t;
+
+	/* same local hour as last time: add minutes and seconds */
+	if (lastbase >= 0 && tm->tm_year == last.tm_year && tm->tm_mon == last.tm_mon &&
+	    tm->tm_mday == last.tm_mday && tm->tm_hour == last.tm_hour &&
+	    tm->tm_min >= 0 && tm->tm_min < 60 && tm->tm_sec >= 0 && tm->tm_sec < 60)
+		return lastbase + tm->tm_min * 60 + tm->tm_sec;
+	c.tm_isdst = -1;
+	if ((t = mktime(&c)) == (time_t)-1 && !(c.tm_year == 69 && c.tm_mon == 11))
+		return -1;
+	/* cache the start of this hour unless it is ambiguous (DST fold) */
+	c = *tm;
+	c.tm_min = c.tm_sec = 0;
+	c.tm_isdst = -1;
+	base = (double)mktime(&c);
+	if (base + tm->tm_min * 60 + tm->tm_sec == (double)t) {
+		last = *tm;
+		lastbase = base;
+	} else
+		lastbase = -1;
+	return (double)t;
+}
+
+void
+clock_str(double t, char *buf, size_t len)
+{
+	time_t s = (time_t)t;
+	struct tm tm;
+
+	localtime_r(&s, &tm);
+	strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+}

@@ -1,0 +1,1515 @@
+/*
+ * datedet: fail2ban's date templates and detector.  The functions follow
+ * fail2ban's classes: tpl_* is DateTemplate and its subclasses, datedet_*
+ * is DateDetector, strptime_* is strptime.py.  Templates are shared through
+ * a cache keyed like fail2ban's DD_patternCache; hit counters that fail2ban
+ * keeps per detector live in the detector's entries.
+ */
+#include "datedet.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "clock.h"
+#include "dict.h"
+#include "rx.h"
+#include "strbuf.h"
+#include "utf8.h"
+#include "xmalloc.h"
+
+/* ---- strptime directives (strptime.py timeRE, as compiled in 2026) ------ */
+
+struct directive {
+	const char	*key;
+	const char	*regex;
+	const char	*name;
+};
+
+/* %ExY is computed at run time (tpl_exy); the rest are constants. */
+static const struct directive directives[] = {
+	{ "%", "%", "%" },
+	{ "ExZ", "(?P<Z>[A-Z](?:[A-Z]{2,4})?)", "ExZone name" },
+	{ "Exz", "(?P<z>(?:[A-Z](?:[A-Z]{2,4})?)?[+-][01]\\d(?::?\\d{2})?|[A-Z](?:[A-Z]{2,4})?)",
+	  "ExZone offset" },
+	{ "Exd", "(?P<d>[1-2]\\d|0[1-9]|3[0-1])", "ExDay" },
+	{ "Exm", "(?P<m>0[1-9]|1[0-2])", "ExMonth" },
+	{ "ExH", "(?P<H>[0-1]\\d|2[0-3])", "Ex24hour" },
+	{ "Exk", " ?(?P<H>[0-1]?\\d|2[0-3])", "%Exk" },
+	{ "Exl", " ?(?P<I>1[0-2]|\\d)", "Ex%l" },
+	{ "ExM", "(?P<M>[0-5]\\d)", "ExMinute" },
+	{ "ExS", "(?P<S>[0-5]\\d|6[0-1])", "ExSecond" },
+	{ "ExY", NULL, "ExYear" },
+	{ "Exy", "(?P<y>\\d{2})", "ExYear2" },
+	{ "d", "(?P<d>[1-2]\\d|[0 ]?[1-9]|3[0-1])", "Day" },
+	{ "f", "(?P<f>[0-9]{1,6})", "Microseconds" },
+	{ "H", "(?P<H>[0-1]?\\d|2[0-3])", "24hour" },
+	{ "I", "(?P<I>1[0-2]|0[1-9]|[1-9])", "12hour" },
+	{ "G", "(?P<G>\\d\\d\\d\\d)", "%G" },
+	{ "j", "(?P<j>36[0-6]|3[0-5]\\d|[1-2]\\d\\d|0[1-9]\\d|00[1-9]|[1-9]\\d|0[1-9]|[1-9])",
+	  "Yearday" },
+	{ "m", "(?P<m>0?[1-9]|1[0-2])", "Month" },
+	{ "M", "(?P<M>[0-5]?\\d)", "Minute" },
+	{ "S", "(?P<S>[0-5]?\\d|6[0-1])", "Second" },
+	{ "U", "(?P<U>5[0-3]|[0-4]\\d|\\d)", "Yearweek" },
+	{ "w", "(?P<w>[0-6])", "Weekday" },
+	{ "u", "(?P<u>[1-7])", "%u" },
+	{ "V", "(?P<V>5[0-3]|0[1-9]|[1-4]\\d|\\d)", "%V" },
+	{ "y", "(?P<y>\\d\\d)", "Year2" },
+	{ "Y", "(?P<Y>\\d{4})", "Year" },
+	{ "z", "(?P<z>Z|UTC|GMT|[+-][01]\\d(?::?\\d{2})?)", "Zone offset" },
+	{ "A", "(?P<A>wednesday|thursday|saturday|tuesday|monday|friday|sunday)", "DAYNAME" },
+	{ "a", "(?P<a>mon|tue|wed|thu|fri|sat|sun)", "DAY" },
+	{ "B", "(?P<B>september|february|november|december|january|october|august|march|"
+	  "april|june|july|may)", "MONTH" },
+	{ "b", "(?P<b>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", "MON" },
+	{ "p", "(?P<p>am|pm)", "AMPM" },
+	{ "Z", "(?P<Z>Z|[A-Z]{3,5})", "Zone name" },
+	{ "W", "(?P<W>5[0-3]|[0-4]\\d|\\d)", "Yearweek" },
+	{ "c", "(?P<a>mon|tue|wed|thu|fri|sat|sun)\\s+(?P<b>jan|feb|mar|apr|may|jun|jul|aug|"
+	  "sep|oct|nov|dec)\\s+(?P<d>3[0-1]|[1-2]\\d|0[1-9]|[1-9]| [1-9])\\s+(?P<H>2[0-3]|"
+	  "[0-1]\\d|\\d):(?P<M>[0-5]\\d|\\d):(?P<S>6[0-1]|[0-5]\\d|\\d)\\s+(?P<Y>\\d\\d\\d\\d)",
+	  "%c" },
+	{ "x", "(?P<m>1[0-2]|0[1-9]|[1-9])/(?P<d>3[0-1]|[1-2]\\d|0[1-9]|[1-9]| [1-9])/"
+	  "(?P<y>\\d\\d)", "%x" },
+	{ "X", "(?P<H>2[0-3]|[0-1]\\d|\\d):(?P<M>[0-5]\\d|\\d):(?P<S>6[0-1]|[0-5]\\d|\\d)",
+	  "%X" },
+	{ "k", " ?(?P<H>[0-2]?\\d)", "%k" },
+	{ "l", " ?(?P<I>1?\\d)", "%l" },
+};
+
+static const char *const month_abbr[] = { "jan", "feb", "mar", "apr", "may", "jun",
+	"jul", "aug", "sep", "oct", "nov", "dec" };
+static const char *const month_full[] = { "january", "february", "march", "april",
+	"may", "june", "july", "august", "september", "october", "november", "december" };
+static const char *const day_abbr[] = { "mon", "tue", "wed", "thu", "fri", "sat", "sun" };
+static const char *const day_full[] = { "monday", "tuesday", "wednesday", "thursday",
+	"friday", "saturday", "sunday" };
+
+/* _getYearCentRE's grp(): a compact alternation of same-length strings. */
+static void
+exy_group(char **set, size_t n, struct strbuf *out)
+{
+	size_t i, len = strlen(set[0]);
+	char *c = NULL;
+
+	if (n > 1) {
+		/* common prefix of all but the last character, then the first */
+		for (i = 0; i < n && len > 1; i++) {
+			if (c == NULL)
+				c = xstrndup(set[i], len - 1);
+			else if (strncmp(set[i], c, len - 1) != 0) {
+				free(c);
+				c = NULL;
+				break;
+			}
+		}
+		if (c == NULL) {
+			for (i = 0; i < n; i++) {
+				if (c == NULL)
+					c = xstrndup(set[i], 1);
+				else if (set[i][0] != c[0]) {
+					free(c);
+					c = NULL;
+					break;
+				}
+			}
+		}
+		if (c != NULL && c[0]) {
+			char **rest = xmalloc(n * sizeof(*rest));
+			size_t cl = strlen(c);
+
+			for (i = 0; i < n; i++)
+				rest[i] = set[i] + cl;
+			strbuf_adds(out, c);
+			if (rest[0][0] != '\0')
+				exy_group(rest, n, out);
+			free(rest);
+			free(c);
+			return;
+		}
+		free(c);
+	}
+	if (n > 1) {
+		if (len > 1) {
+			strbuf_adds(out, "(?:");
+			for (i = 0; i < n; i++) {
+				if (i)
+					strbuf_addc(out, '|');
+				strbuf_adds(out, set[i]);
+			}
+			strbuf_addc(out, ')');
+		} else {
+			strbuf_addc(out, '[');
+			for (i = 0; i < n; i++)
+				strbuf_adds(out, set[i]);
+			strbuf_addc(out, ']');
+		}
+	} else
+		strbuf_adds(out, set[0]);
+}
+
+static int
+exy_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * %ExY: years of the century prefixes from (2001 - 1) in steps of 3 to now,
+ * plus last year and three years ahead (strptime._updateTimeRE).
+ */
+static const char *
+tpl_exy(void)
+{
+	static char *exy;
+	struct strbuf sb = STRBUF_INIT;
+	char *set[64];
+	size_t n = 0, i;
+	struct tm now;
+	int y, years[64], ny = 0;
+
+	if (exy != NULL)
+		return exy;
+	clock_now_tm(&now);
+	y = now.tm_year + 1900;
+	years[ny++] = y - 1;
+	years[ny++] = y + 3;
+	for (i = 2000; (int)i < y + 1 && ny < 60; i += 3)
+		years[ny++] = (int)i;
+	for (i = 0; i < (size_t)ny; i++) {
+		char buf[16];
+		size_t j;
+
+		snprintf(buf, sizeof(buf), "%.3d", years[i]);
+		buf[3] = '\0';
+		for (j = 0; j < n && strcmp(set[j], buf) != 0; j++)
+			;
+		if (j == n)
+			set[n++] = xstrdup(buf);
+	}
+	qsort(set, n, sizeof(*set), exy_cmp);
+	strbuf_adds(&sb, "(?P<Y>");
+	exy_group(set, n, &sb);
+	strbuf_adds(&sb, "\\d)");
+	for (i = 0; i < n; i++)
+		free(set[i]);
+	exy = strbuf_detach(&sb);
+	return exy;
+}
+
+/* ---- regex helpers ------------------------------------------------------ */
+
+static struct rx *
+helper_rx(struct rx **slot, const char *pattern, unsigned flags)
+{
+	char *err;
+
+	if (*slot == NULL && (*slot = rx_compile(pattern, flags, &err)) == NULL)
+		abort();	/* constant patterns */
+	return *slot;
+}
+
+#define HELPER(name, pattern, flags)				\
+	static struct rx *name##_rx;				\
+	static struct rx *name(void)				\
+	{ return helper_rx(&name##_rx, pattern, flags); }
+
+/* datetemplate.py's patterns that rewrite a template's regex */
+HELPER(re_grouped, "(?<!(?:\\(\\?))(?<!\\\\)\\((?!\\?)", 0)
+HELPER(re_group, "^((?:\\(\\?\\w+\\))?\\^?(?:\\(\\?\\w+\\))?)(.*?)(\\$?)$", 0)
+HELPER(re_globalflags, "((?:^|(?!<\\\\))\\(\\?[a-z]+\\))", 0)
+HELPER(re_exline_no_bounds, "^\\{UNB\\}", 0)
+HELPER(re_exline_bound_beg, "^\\{\\^LN-BEG\\}", 0)
+HELPER(re_exsanc_bound_beg, "^\\((?:\\?:)?\\^\\|\\\\b\\|\\\\W\\)", 0)
+HELPER(re_exeanc_bound_beg, "\\(\\?=\\\\b\\|\\\\W\\|\\$\\)$", 0)
+HELPER(re_no_wrd_bound_beg, "^\\(*(?:\\(\\?\\w+\\))?(?:\\^|\\(*\\*\\*|\\((?:\\?:)?\\^)", 0)
+HELPER(re_no_wrd_bound_end, "(?<!\\\\)(?:\\$\\)?|\\\\b|\\\\s|\\*\\*\\)*)$", 0)
+HELPER(re_del_wrd_bounds, "^\\(*(?:\\(\\?\\w+\\))?\\(*\\*\\*|(?<!\\\\)\\*\\*\\)*$", 0)
+HELPER(re_line_bound_beg, "^(?:\\(\\?\\w+\\))?(?:\\^|\\((?:\\?:)?\\^(?!\\|))", 0)
+HELPER(re_line_bound_end, "(?<![\\\\\\|])(?:\\$\\)?)$", 0)
+HELPER(re_alpha_pattern, "(?<!\\%)\\%[aAbBpc]", 0)
+HELPER(re_epoch_pattern, "(?<!\\\\)\\{L?EPOCH\\}", RX_CASELESS)
+HELPER(re_date_prematch, "(?<!\\\\)\\{DATE\\}", RX_CASELESS)
+
+static bool
+rx_found(struct rx *rx, const char *s, size_t *span)
+{
+	size_t sp[2];
+
+	return rx_search(rx, s, strlen(s), 0, false, span ? span : sp, 1) == RX_MATCH;
+}
+
+/*
+ * re.sub(rx, f, s, count): every match (or the first count) replaced by
+ * what repl appends; repl gets the match text.
+ */
+typedef void sub_fn(const char *m, size_t n, void *arg, struct strbuf *out);
+
+static char *
+rx_sub(struct rx *rx, const char *s, sub_fn *repl, void *arg, int count)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t len = strlen(s), pos = 0, last = 0, sp[2];
+	int done = 0;
+
+	while (pos <= len && (count == 0 || done < count) &&
+	    rx_search(rx, s, len, pos, false, sp, 1) == RX_MATCH) {
+		strbuf_add(&sb, s + last, sp[0] - last);
+		repl(s + sp[0], sp[1] - sp[0], arg, &sb);
+		last = sp[1];
+		done++;
+		if (sp[1] == sp[0]) {
+			if (sp[1] >= len)
+				break;
+			strbuf_addc(&sb, s[sp[1]]);
+			last = pos = sp[1] + 1;
+		} else
+			pos = sp[1];
+	}
+	strbuf_adds(&sb, s + last);
+	return strbuf_detach(&sb);
+}
+
+static void
+sub_empty(const char *m, size_t n, void *arg, struct strbuf *out)
+{
+	(void)m; (void)n; (void)arg; (void)out;
+}
+
+static void
+sub_text(const char *m, size_t n, void *arg, struct strbuf *out)
+{
+	(void)m; (void)n;
+	strbuf_adds(out, arg);
+}
+
+static void
+sub_drop_stars(const char *m, size_t n, void *arg, struct strbuf *out)
+{
+	size_t i;
+
+	(void)arg;
+	for (i = 0; i < n; i++) {
+		if (m[i] == '*' && i + 1 < n && m[i + 1] == '*') {
+			i++;
+			continue;
+		}
+		strbuf_addc(out, m[i]);
+	}
+}
+
+/* ---- templates ---------------------------------------------------------- */
+
+enum tpl_kind { TPL_PATTERN, TPL_EPOCH, TPL_TAI64N };
+
+#define TPL_LINE_BEGIN	8
+#define TPL_LINE_END	4
+#define TPL_WORD_BEGIN	2
+#define TPL_WORD_END	1
+
+/* Most groups a template can have that we keep spans for. */
+#define TPL_MAXGROUPS	32
+
+struct tpl {
+	enum tpl_kind	 kind;
+	char		*name;
+	char		*regex;
+	char		*pattern;	/* NULL unless a DatePatternRegex */
+	double		 weight;
+	unsigned	 flags;
+	unsigned long	 hits;		/* DateTemplate.hits: every successful search */
+	struct rx	*rx;		/* compiled at first use */
+	int		 grp;		/* epoch: group holding the number */
+	bool		 longfrm;	/* LEPOCH */
+	char		*err;		/* compile error, reported at first use */
+};
+
+/* Python str.strip() for ASCII-only pattern text. */
+static const char *
+ini_like_strip(const char *s, size_t *n)
+{
+	while (*n && (*s == ' ' || (*s >= '\t' && *s <= '\r'))) {
+		s++;
+		(*n)--;
+	}
+	while (*n && (s[*n - 1] == ' ' || (s[*n - 1] >= '\t' && s[*n - 1] <= '\r')))
+		(*n)--;
+	return s;
+}
+
+/* DateTemplate.setRegex: word/line boundaries, group 1, ** markers, flags. */
+static void
+tpl_set_regex(struct tpl *t, const char *in, int wordbegin, bool wordend)
+{
+	size_t n = strlen(in), sp[2];
+	const char *s = ini_like_strip(in, &n);
+	char *regex = xstrndup(s, n), *gf = NULL, *tmp;
+	bool bbeg, bend;
+
+	if (rx_found(re_globalflags(), regex, sp)) {
+		gf = xstrndup(regex + sp[0], sp[1] - sp[0]);
+		tmp = rx_sub(re_globalflags(), regex, sub_empty, NULL, 1);
+		free(regex);
+		regex = tmp;
+	}
+	bbeg = wordbegin && !rx_found(re_no_wrd_bound_beg(), regex, NULL);
+	bend = wordend && !rx_found(re_no_wrd_bound_end(), regex, NULL);
+	if (!rx_found(re_grouped(), regex, NULL)) {
+		size_t g[8];
+
+		if (rx_search(re_group(), regex, strlen(regex), 0, false, g, 4) == RX_MATCH) {
+			tmp = xasprintf("%.*s(%.*s)%.*s", (int)(g[3] - g[2]), regex + g[2],
+			    (int)(g[5] - g[4]), regex + g[4], (int)(g[7] - g[6]), regex + g[6]);
+			free(regex);
+			regex = tmp;
+		}
+	}
+	t->flags = 0;
+	if (bbeg) {
+		if (wordbegin != 2) {
+			t->flags |= TPL_WORD_BEGIN;
+			tmp = xasprintf("(?=^|\\b|\\W)%s", regex);
+		} else {
+			t->flags |= TPL_LINE_BEGIN;
+			tmp = xasprintf("^(?:\\W{0,2})?%s", regex);
+			if (strncmp(t->name, "{^LN-BEG}", 9) != 0) {
+				char *nm = xasprintf("{^LN-BEG}%s", t->name);
+
+				free(t->name);
+				t->name = nm;
+			}
+		}
+		free(regex);
+		regex = tmp;
+	}
+	if (bend) {
+		t->flags |= TPL_WORD_END;
+		tmp = xasprintf("%s(?=\\b|\\W|$)", regex);
+		free(regex);
+		regex = tmp;
+	}
+	if (!(t->flags & TPL_LINE_BEGIN) && rx_found(re_line_bound_beg(), regex, NULL))
+		t->flags |= TPL_LINE_BEGIN;
+	if (!(t->flags & TPL_LINE_END) && rx_found(re_line_bound_end(), regex, NULL))
+		t->flags |= TPL_LINE_END;
+	tmp = rx_sub(re_del_wrd_bounds(), regex, sub_drop_stars, NULL, 0);
+	free(regex);
+	regex = tmp;
+	if (gf) {
+		tmp = xasprintf("%s%s", gf, regex);
+		free(regex);
+		regex = tmp;
+		free(gf);
+	}
+	free(t->regex);
+	t->regex = regex;
+}
+
+static const struct directive *
+directive_at(const char *p, size_t *len)
+{
+	size_t i;
+
+	/* the alternation order of getTimePatternRE(): %, the Ex keys, then one char */
+	for (i = 0; i < sizeof(directives) / sizeof(directives[0]); i++) {
+		size_t kl = strlen(directives[i].key);
+
+		if (strncmp(p, directives[i].key, kl) == 0) {
+			*len = kl;
+			return &directives[i];
+		}
+	}
+	return NULL;
+}
+
+/* DatePatternRegex: pattern with %-directives -> template. */
+static struct tpl *
+tpl_pattern(const char *pattern, int wordbegin, bool wordend)
+{
+	struct tpl *t = xcalloc(1, sizeof(*t));
+	struct strbuf name = STRBUF_INIT, regex = STRBUF_INIT;
+	const char *p;
+	char *pat = xstrdup(pattern), *tmp;
+	size_t sp[2];
+
+	t->kind = TPL_PATTERN;
+	t->weight = 1.0;
+	t->pattern = xstrdup(pattern);
+	if (rx_found(re_exline_no_bounds(), pat, NULL)) {
+		tmp = rx_sub(re_exline_no_bounds(), pat, sub_empty, NULL, 0);
+		free(pat);
+		pat = tmp;
+		wordbegin = 0;
+		wordend = false;
+	}
+	if (wordbegin && rx_found(re_exline_bound_beg(), pat, NULL)) {
+		tmp = rx_sub(re_exline_bound_beg(), pat, sub_empty, NULL, 0);
+		free(pat);
+		pat = tmp;
+		wordbegin = 2;
+	}
+	for (p = pat; *p; p++) {
+		const struct directive *d;
+		size_t dl;
+
+		if (*p != '%') {
+			strbuf_addc(&name, *p);
+			strbuf_addc(&regex, *p);
+			continue;
+		}
+		if ((d = directive_at(p + 1, &dl)) == NULL) {
+			t->err = xasprintf("Failed to set datepattern '%s' (may be an invalid "
+			    "format or unescaped percent char)", pattern);
+			break;
+		}
+		strbuf_adds(&name, d->name);
+		strbuf_adds(&regex, d->regex ? d->regex : tpl_exy());
+		p += dl;
+	}
+	t->name = strbuf_detach(&name);
+	if (t->err == NULL) {
+		if (rx_found(re_alpha_pattern(), pattern, sp)) {
+			tmp = xasprintf("(?iu)%s", strbuf_str(&regex));
+			strbuf_reset(&regex);
+			strbuf_adds(&regex, tmp);
+			free(tmp);
+		}
+		tpl_set_regex(t, strbuf_str(&regex), wordbegin, wordend);
+	} else
+		t->regex = xstrdup("");
+	strbuf_free(&regex);
+	free(pat);
+	return t;
+}
+
+#define EPOCH_RE	"\\d{10,11}\\b(?:\\.\\d{3,6})?"
+#define LEPOCH_RE	"\\d{10,11}(?:\\d{3}(?:\\.\\d{1,6}|\\d{3})?)?"
+
+static void
+sub_epoch(const char *m, size_t n, void *arg, struct strbuf *out)
+{
+	(void)m; (void)n;
+	strbuf_addf(out, "(%s)", (const char *)arg);
+}
+
+/* DateEpoch */
+static struct tpl *
+tpl_epoch(bool linebegin, const char *pattern, bool longfrm)
+{
+	struct tpl *t = xcalloc(1, sizeof(*t));
+	const char *ere = longfrm ? LEPOCH_RE : EPOCH_RE;
+	char *regex;
+
+	t->kind = TPL_EPOCH;
+	t->weight = 1.0;
+	t->longfrm = longfrm;
+	t->grp = 1;
+	t->name = xstrdup(pattern ? pattern : longfrm ? "LongEpoch" : "Epoch");
+	if (pattern) {
+		char *inner = rx_sub(re_epoch_pattern(), pattern, sub_epoch, (void *)ere, 0);
+
+		regex = xasprintf("(%s)", inner);
+		free(inner);
+		t->grp = 2;
+		tpl_set_regex(t, regex, 1, true);
+	} else if (!linebegin) {
+		regex = xasprintf("((?:^|(?P<square>(?<=^\\[))|(?P<selinux>(?<=\\baudit\\()))%s)"
+		    "(?:(?(selinux)(?=:\\d+\\)))|(?(square)(?=\\])))", ere);
+		tpl_set_regex(t, regex, 0, true);
+	} else {
+		regex = xasprintf("((?P<square>(?<=^\\[))?%s)(?(square)(?=\\]))", ere);
+		tpl_set_regex(t, regex, 2, true);
+	}
+	free(regex);
+	return t;
+}
+
+/* DateTai64n */
+static struct tpl *
+tpl_tai64n(int wordbegin)
+{
+	struct tpl *t = xcalloc(1, sizeof(*t));
+
+	t->kind = TPL_TAI64N;
+	t->weight = 1.0;
+	t->name = xstrdup("TAI64N");
+	tpl_set_regex(t, "@[0-9a-f]{24}", wordbegin, true);
+	return t;
+}
+
+/* Compiles a template at first use; false if its regex does not compile. */
+static bool
+tpl_compile(struct tpl *t)
+{
+	if (t->rx != NULL)
+		return true;
+	if (t->err != NULL)
+		return false;
+	return (t->rx = rx_compile(t->regex, 0, &t->err)) != NULL;
+}
+
+/* ---- the template cache (DD_patternCache) ------------------------------ */
+
+static struct dict *tpl_cache;	/* key -> struct tpl *, never freed */
+
+static struct tpl *
+cache_get(const char *key)
+{
+	return tpl_cache ? dict_get(tpl_cache, key, NULL) : NULL;
+}
+
+static void
+cache_set(const char *key, struct tpl *t)
+{
+	if (tpl_cache == NULL)
+		tpl_cache = dict_new(NULL);
+	dict_set(tpl_cache, key, t);
+}
+
+static char *
+upper(const char *s)
+{
+	char *u = xstrdup(s), *p;
+
+	for (p = u; *p; p++)
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 'a' + 'A');
+	return u;
+}
+
+/* _getPatternTemplate(pattern, key) */
+static struct tpl *
+get_pattern_template(const char *pattern, const char *key_in)
+{
+	char *key = key_in ? xstrdup(key_in) : strchr(pattern, '%') ? xstrdup(pattern) :
+	    upper(pattern);
+	struct tpl *t = cache_get(key);
+
+	if (t == NULL) {
+		if (strstr(key, "EPOCH") != NULL) {
+			bool lep = strstr(key, "LEPOCH") != NULL;
+
+			if (rx_found(re_epoch_pattern(), pattern, NULL))
+				t = tpl_epoch(false, pattern, lep);
+			else if (!strcmp(key, "EPOCH") || !strcmp(key, "{^LN-BEG}EPOCH") ||
+			    !strcmp(key, "^EPOCH"))
+				t = tpl_epoch(strcmp(key, "EPOCH") != 0, NULL, false);
+			else if (!strcmp(key, "LEPOCH") || !strcmp(key, "{^LN-BEG}LEPOCH") ||
+			    !strcmp(key, "^LEPOCH"))
+				t = tpl_epoch(strcmp(key, "LEPOCH") != 0, NULL, true);
+		}
+		if (t == NULL) {
+			if (!strcmp(key, "TAI64N") || !strcmp(key, "{^LN-BEG}TAI64N") ||
+			    !strcmp(key, "^TAI64N"))
+				t = tpl_tai64n(strcmp(key, "TAI64N") != 0 ? 2 : 0);
+			else
+				t = tpl_pattern(pattern, 1, true);
+		}
+	}
+	cache_set(key, t);
+	free(key);
+	return t;
+}
+
+/* DateTemplate.unboundPattern */
+static char *
+unbound_pattern(const char *p)
+{
+	char *a = rx_sub(re_exline_no_bounds(), p, sub_empty, NULL, 0);
+	char *b = rx_sub(re_exline_bound_beg(), a, sub_empty, NULL, 0);
+	char *c = rx_sub(re_exsanc_bound_beg(), b, sub_empty, NULL, 0);
+	char *e = rx_sub(re_exeanc_bound_beg(), c, sub_empty, NULL, 0);
+
+	free(a);
+	free(b);
+	free(c);
+	return e;
+}
+
+/* The wrap function of _getAnchoredTemplate: prefix, or {DATE} replaced. */
+struct wrap {
+	const char	*prematch;	/* NULL: prefix {^LN-BEG} */
+};
+
+static char *
+wrap_apply(const struct wrap *w, const char *s)
+{
+	char *u, *r;
+
+	if (w->prematch == NULL)
+		return xasprintf("{^LN-BEG}%s", s);
+	u = unbound_pattern(s);
+	r = rx_sub(re_date_prematch(), w->prematch, sub_text, u, 0);
+	free(u);
+	return r;
+}
+
+/* _getAnchoredTemplate */
+static struct tpl *
+get_anchored_template(struct tpl *t, const struct wrap *w)
+{
+	char *name = wrap_apply(w, t->name), *regex;
+	struct tpl *t2 = cache_get(name);
+
+	if (t2 == NULL) {
+		regex = wrap_apply(w, t->pattern ? t->pattern : t->regex);
+		if (t->pattern)
+			t2 = cache_get(regex);
+		if (t2 == NULL)
+			t2 = t->pattern ? get_pattern_template(regex, NULL) :
+			    get_pattern_template(name, NULL);
+		free(regex);
+	}
+	free(name);
+	return t2;
+}
+
+/* DateDetectorCache: the default templates, raw (17) and ordered (31). */
+static const char *const default_patterns[] = {
+	"%ExY(?P<_sep>[-/.])%m(?P=_sep)%d(?:T|  ?)%H:%M:%S(?:[.,]%f)?(?:\\s*%z)?",
+	"(?:%a )?%b %d %k:%M:%S(?:\\.%f)?(?: %ExY)?",
+	"(?:%a )?%b %d %ExY %k:%M:%S(?:\\.%f)?",
+	"%d(?P<_sep>[-/])%m(?P=_sep)(?:%ExY|%Exy) %k:%M:%S",
+	"%d(?P<_sep>[-/])%b(?P=_sep)%ExY[ :]?%H:%M:%S(?:\\.%f)?(?: %z)?",
+	"%m/%d/%ExY:%H:%M:%S",
+	"%m-%d-%ExY %k:%M:%S(?:\\.%f)?",
+	"EPOCH",
+	"{^LN-BEG}%H:%M:%S",
+	"^<%m/%d/%Exy@%H:%M:%S>",
+	"%Exy%Exm%Exd  ?%H:%M:%S",
+	"%b %d, %ExY %I:%M:%S %p",
+	"^%b-%d-%Exy %k:%M:%S",
+	"%ExY%Exm%Exd(?:T|  ?)%ExH%ExM%ExS(?:[.,]%f)?(?:\\s*%z)?",
+	"(?:%Z )?(?:%a )?%b %d %k:%M:%S(?:\\.%f)?(?: %ExY)?",
+	"(?:%z )?(?:%a )?%b %d %k:%M:%S(?:\\.%f)?(?: %ExY)?",
+	"TAI64N",
+};
+#define NDEFAULT (sizeof(default_patterns) / sizeof(default_patterns[0]))
+
+static struct tpl *raw_defaults[NDEFAULT];
+static struct tpl **all_defaults;
+static size_t nall_defaults;
+
+static void
+defaults_init(void)
+{
+	static const struct wrap anchor = { NULL };
+	struct tpl **anch;
+	size_t i, na = 0;
+
+	if (all_defaults != NULL)
+		return;
+	for (i = 0; i < NDEFAULT; i++)
+		raw_defaults[i] = get_pattern_template(default_patterns[i], NULL);
+	anch = xcalloc(NDEFAULT, sizeof(*anch));
+	for (i = 0; i < NDEFAULT; i++) {
+		struct tpl *t = raw_defaults[i], *t2;
+
+		if (strncmp(t->name, "{^LN-BEG}", 9) != 0 && t->name[0] != '^') {
+			t2 = get_anchored_template(t, &anchor);
+			if (strcmp(t2->name, t->name) != 0) {
+				t2->weight = 100.0;
+				anch[na++] = t2;
+			}
+		}
+	}
+	nall_defaults = na + NDEFAULT;
+	all_defaults = xcalloc(nall_defaults, sizeof(*all_defaults));
+	memcpy(all_defaults, anch, na * sizeof(*anch));
+	memcpy(all_defaults + na, raw_defaults, NDEFAULT * sizeof(*raw_defaults));
+	free(anch);
+}
+
+/* ---- the detector ------------------------------------------------------- */
+
+struct entry {
+	struct tpl	*tpl;
+	unsigned long	 hits;
+	double		 lastused;
+	double		 distance;
+};
+
+/* A character next to a position (Python line[a:b] of length one), or -1. */
+typedef int32_t dchar;
+
+struct datedet {
+	struct entry	*e;
+	size_t		 n, cap;
+	struct dict	*names;
+	size_t		 lastpos;	/* __lastPos: distance, char before, char at */
+	dchar		 lastpos_before, lastpos_at;
+	bool		 lastpos_set;
+	size_t		 lastend;	/* __lastEndPos: endpos, char before, char at */
+	dchar		 lastend_before, lastend_at;
+	size_t		 lastidx;
+	size_t		 firstunused;
+	bool		 has_tz;
+	int		 tz_minutes;
+	char		*describe;
+	size_t		 spans[2 * TPL_MAXGROUPS];	/* groups of the last match */
+};
+
+struct datedet *
+datedet_new(void)
+{
+	struct datedet *d = xcalloc(1, sizeof(*d));
+
+	d->names = dict_new(NULL);
+	d->lastpos = 1;
+	d->lastend = 0x7fffffff;
+	d->lastidx = 0x7fffffff;
+	d->lastpos_before = d->lastpos_at = d->lastend_before = d->lastend_at = -2;
+	return d;
+}
+
+void
+datedet_free(struct datedet *d)
+{
+	if (d == NULL)
+		return;
+	free(d->e);
+	dict_free(d->names);
+	free(d->describe);
+	free(d);
+}
+
+/* _appendTemplate; returns -1 on a duplicate name unless ignored. */
+static int
+det_append(struct datedet *d, struct tpl *t, bool ignoredup, char **err)
+{
+	if (dict_has(d->names, t->name)) {
+		if (ignoredup)
+			return 0;
+		*err = xasprintf("There is already a template with name %s", t->name);
+		return -1;
+	}
+	dict_set(d->names, t->name, NULL);
+	d->e = xgrow(d->e, &d->cap, d->n + 1, sizeof(*d->e));
+	memset(&d->e[d->n], 0, sizeof(d->e[d->n]));
+	d->e[d->n].tpl = t;
+	d->e[d->n].distance = 0x7fffffff;
+	d->n++;
+	return 0;
+}
+
+/* addDefaultTemplate(filterTemplate, preMatch, allDefaults) */
+static int
+det_add_defaults(struct datedet *d, bool linebegin_only, const char *prematch,
+    char **err)
+{
+	struct wrap w = { prematch };
+	bool ignoredup = d->n > 0;
+	struct tpl **list;
+	size_t i, n;
+
+	defaults_init();
+	list = prematch ? raw_defaults : all_defaults;
+	n = prematch ? NDEFAULT : nall_defaults;
+	for (i = 0; i < n; i++) {
+		struct tpl *t = list[i];
+
+		if (linebegin_only && !(t->flags & TPL_LINE_BEGIN))
+			continue;
+		if (prematch)
+			t = get_anchored_template(t, &w);
+		if (det_append(d, t, ignoredup, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+datedet_add(struct datedet *d, const char *pattern, char **err)
+{
+	char *key = strchr(pattern, '%') ? xstrdup(pattern) : upper(pattern);
+	struct tpl *t = cache_get(key);
+	int rc;
+
+	*err = NULL;
+	if (t == NULL) {
+		if (!strcmp(key, "{^LN-BEG}")) {
+			free(key);
+			return det_add_defaults(d, true, NULL, err);
+		}
+		/*
+		 * {DEFAULT} is meant to add every default template, but fail2ban
+		 * 1.0.2's filter lambda returns None for it, so it adds nothing;
+		 * alone it still works because an empty detector gets the
+		 * defaults at first use.
+		 */
+		if (!strcmp(key, "{DEFAULT}")) {
+			free(key);
+			return 0;
+		}
+		if (strstr(key, "{DATE}") != NULL) {
+			free(key);
+			return det_add_defaults(d, false, pattern, err);
+		}
+		if (!strcmp(key, "{NONE}"))
+			t = get_pattern_template("{UNB}^", key);
+		else
+			t = get_pattern_template(pattern, key);
+	}
+	cache_set(key, t);
+	free(key);
+	if (t->err != NULL || !tpl_compile(t)) {
+		*err = xasprintf("%s: %s", t->name, t->err ? t->err : "invalid");
+		return -1;
+	}
+	rc = det_append(d, t, false, err);
+	return rc;
+}
+
+int
+datedet_zone_offset(const char *tz, int *minutes)
+{
+	static const char tz_str[] =
+	    "-12 Y\n-11 X NUT SST\n-10 W CKT HAST HST TAHT TKT\n"
+	    "-9 V AKST GAMT GIT HADT HNY\n-8 U AKDT CIST HAY HNP PST PT\n"
+	    "-7 T HAP HNR MST PDT\n-6 S CST EAST GALT HAR HNC MDT\n"
+	    "-5 R CDT COT EASST ECT EST ET HAC HNE PET\n"
+	    "-4 Q AST BOT CLT COST EDT FKT GYT HAE HNA PYT\n"
+	    "-3 P ADT ART BRT CLST FKST GFT HAA PMST PYST SRT UYT WGT\n"
+	    "-2 O BRST FNT PMDT UYST WGST\n-1 N AZOT CVT EGT\n"
+	    "0 Z EGST GMT UTC WET WT\n1 A CET DFT WAT WEDT WEST\n"
+	    "2 B CAT CEDT CEST EET SAST WAST\n3 C EAT EEDT EEST IDT MSK\n"
+	    "4 D AMT AZT GET GST KUYT MSD MUT RET SAMT SCT\n"
+	    "5 E AMST AQTT AZST HMT MAWT MVT PKT TFT TJT TMT UZT YEKT\n"
+	    "6 F ALMT BIOT BTT IOT KGT NOVT OMST YEKST\n"
+	    "7 G CXT DAVT HOVT ICT KRAT NOVST OMSST THA WIB\n"
+	    "8 H ACT AWST BDT BNT CAST HKT IRKT KRAST MYT PHT SGT ULAT WITA WST\n"
+	    "9 I AWDT IRKST JST KST PWT TLT WDT WIT YAKT\n"
+	    "10 K AEST ChST PGT VLAT YAKST YAPT\n"
+	    "11 L AEDT LHDT MAGT NCT PONT SBT VLAST VUT\n"
+	    "12 M ANAST ANAT FJT GILT MAGST MHT NZST PETST PETT TVT WFT\n"
+	    "13 FJST NZDT\n11.5 NFT\n10.5 ACDT LHST\n9.5 ACST\n6.5 CCT MMT\n5.75 NPT\n"
+	    "5.5 SLT\n4.5 AFT IRDT\n3.5 IRST\n-2.5 HAT NDT\n-3.5 HNT NST NT\n"
+	    "-4.5 HLV VET\n-9.5 MART MIT\n";
+	size_t al = 0, i;
+	const char *p = tz, *off;
+	int base = 0;
+
+	/* FIXED_OFFSET_TZ_RE: ([A-Z](?:[A-Z]{2,4})?)?([+-][01]\d(?::?\d{2})?)?$ */
+	if (p[0] >= 'A' && p[0] <= 'Z') {
+		al = 1;
+		if (p[1] >= 'A' && p[1] <= 'Z' && p[2] >= 'A' && p[2] <= 'Z') {
+			al = 3;
+			while (al < 5 && p[al] >= 'A' && p[al] <= 'Z')
+				al++;
+		}
+	}
+	off = p + al;
+	if (*off && !((off[0] == '+' || off[0] == '-') && (off[1] == '0' || off[1] == '1') &&
+	    off[2] >= '0' && off[2] <= '9'))
+		return -1;
+	if (*off) {
+		const char *q = off + 3;
+
+		if (*q == ':')
+			q++;
+		if (*q) {
+			if (!(q[0] >= '0' && q[0] <= '9' && q[1] >= '0' && q[1] <= '9' &&
+			    q[2] == '\0'))
+				return -1;
+		}
+	}
+	if (al) {
+		const char *line = tz_str;
+		bool found = false;
+
+		while (*line && !found) {
+			const char *end = strchr(line, '\n'), *w = line;
+			double o = strtod(line, NULL);
+
+			w = strchr(line, ' ');
+			while (w && w < end && !found) {
+				const char *we;
+
+				w++;
+				we = w;
+				while (we < end && *we != ' ')
+					we++;
+				if ((size_t)(we - w) == al && strncmp(w, p, al) == 0) {
+					base = (int)(o * 60);
+					found = true;
+				}
+				w = we;
+			}
+			line = end + 1;
+		}
+		if (!found)
+			return -2;
+	}
+	if (*off) {
+		size_t ol = strlen(off);
+		int sign = off[0] == '-' ? -1 : 1;
+
+		if (ol <= 3)
+			base += atoi(off) * 60;
+		else if (off[3] != ':')
+			base += sign * ((off[1] - '0') * 600 + (off[2] - '0') * 60 +
+			    (off[3] - '0') * 10 + (off[4] - '0'));
+		else
+			base += sign * ((off[1] - '0') * 600 + (off[2] - '0') * 60 +
+			    (off[4] - '0') * 10 + (off[5] - '0'));
+	}
+	(void)i;
+	*minutes = base;
+	return 0;
+}
+
+int
+datedet_set_timezone(struct datedet *d, const char *tz, char **err)
+{
+	int m;
+
+	*err = NULL;
+	if (tz == NULL || tz[0] == '\0') {
+		d->has_tz = false;
+		return 0;
+	}
+	if (datedet_zone_offset(tz, &m) < 0) {
+		*err = xasprintf("Unknown or unsupported time zone: '%s'", tz);
+		return -1;
+	}
+	d->has_tz = true;
+	d->tz_minutes = m;
+	return 0;
+}
+
+static double
+realtime(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+/* line[i-1:i] as a code point (-1 when empty) */
+static dchar
+char_before(const char *line, size_t len, size_t i)
+{
+	size_t s;
+	uint32_t cp;
+
+	if (i == 0 || i > len)
+		return -1;
+	s = i - 1;
+	while (s > 0 && i - s < 4 && ((unsigned char)line[s] & 0xc0) == 0x80)
+		s--;
+	if (utf8_decode(line + s, i - s, &cp) < 0)
+		return (unsigned char)line[i - 1];
+	return (dchar)cp;
+}
+
+/* line[i:i+1] as a code point (-1 when empty) */
+static dchar
+char_at(const char *line, size_t len, size_t i)
+{
+	uint32_t cp;
+
+	if (i >= len)
+		return -1;
+	if (utf8_decode(line + i, len - i, &cp) < 0)
+		return (unsigned char)line[i];
+	return (dchar)cp;
+}
+
+/* Python str.isalnum() for one character (non-ASCII counted as letters). */
+static bool
+char_isalnum(dchar c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= 0xaa && c != 0xd7 && c != 0xf7 && !utf8_isspace((uint32_t)c));
+}
+
+static double
+entry_weight(const struct entry *e)
+{
+	return (double)e->hits * e->tpl->weight / (e->distance > 1 ? e->distance : 1);
+}
+
+/* matchDate: search, counting the template's global hits */
+static bool
+tpl_match(struct tpl *t, const char *line, size_t len, size_t pos, size_t endpos,
+    size_t *span)
+{
+	if (!tpl_compile(t))
+		return false;
+	if (rx_search(t->rx, line, endpos, pos, false, span, TPL_MAXGROUPS) != RX_MATCH)
+		return false;
+	t->hits++;
+	(void)len;
+	return true;
+}
+
+/* _reorderTemplate */
+static size_t
+det_reorder(struct datedet *d, size_t num)
+{
+	struct entry e = d->e[num];
+	double untime = e.lastused - 300, weight = entry_weight(&e);
+	size_t pos = d->firstunused < num ? d->firstunused : num / 2;
+
+	if (!(weight > entry_weight(&d->e[pos]) || untime > d->e[pos].lastused)) {
+		if (pos == num - 1)
+			return num;
+		pos = num - 1;
+		if (!(weight > entry_weight(&d->e[pos]) || untime > d->e[pos].lastused))
+			return num;
+	}
+	memmove(&d->e[pos + 1], &d->e[pos], (num - pos) * sizeof(*d->e));
+	d->e[pos] = e;
+	while (d->firstunused < d->n && d->e[d->firstunused].hits)
+		d->firstunused++;
+	return pos;
+}
+
+bool
+datedet_match(struct datedet *d, const char *line, size_t len, struct datedet_match *out)
+{
+	size_t sp[2 * TPL_MAXGROUPS], found_sp[2 * TPL_MAXGROUPS];
+	size_t i, ignore = 0x7fffffff, distance = 0, endpos = 0;
+	size_t found_i = 0, found_d = 0x7fffffff, found_e = 0;
+	bool match = false, have_found = false;
+	struct entry *e;
+	char *err;
+
+	if (d->n == 0 && det_add_defaults(d, false, NULL, &err) < 0)
+		free(err);
+
+	/* first the last template, at the same place if it is not anchored */
+	i = d->lastidx;
+	if (i < d->n) {
+		struct tpl *t = d->e[i].tpl;
+
+		if (t->flags & (TPL_LINE_BEGIN | TPL_LINE_END)) {
+			match = tpl_match(t, line, len, 0, len, sp);
+			ignore = i;
+		} else {
+			size_t dist = d->lastpos, end = d->lastend;
+			dchar before = char_before(line, len, dist), at = char_at(line, len, dist);
+			dchar eat = char_at(line, len, end), ebefore = char_before(line, len, end);
+			bool okb, oke;
+
+			okb = (before == d->lastpos_before) ||
+			    (at == d->lastpos_at && !char_isalnum(d->lastpos_at));
+			oke = (eat == d->lastend_at) ||
+			    (ebefore == d->lastend_before && !char_isalnum(d->lastend_before));
+			if (okb && oke && dist <= len)
+				match = tpl_match(t, line, len, dist, end < len ? end : len, sp);
+			else {
+				match = tpl_match(t, line, len, 0, len, sp);
+				ignore = i;
+			}
+		}
+		if (match) {
+			distance = sp[0];
+			endpos = sp[1];
+			if (!(d->n == 1 || (t->flags & (TPL_LINE_BEGIN | TPL_LINE_END)) ||
+			    (distance == d->lastpos && endpos == d->lastend))) {
+				have_found = true;
+				found_i = i;
+				found_d = distance;
+				found_e = endpos;
+				memcpy(found_sp, sp, sizeof(sp));
+				match = false;
+			}
+		}
+	}
+	/* then every template in order, preferring the nearest date */
+	if (!match) {
+		for (i = 0; i < d->n; i++) {
+			struct tpl *t;
+
+			if (i == ignore)
+				continue;
+			t = d->e[i].tpl;
+			if (!tpl_match(t, line, len, 0, len, sp))
+				continue;
+			distance = sp[0];
+			endpos = sp[1];
+			match = true;
+			if (i + 1 >= d->n)
+				break;
+			if (t->flags & (TPL_LINE_BEGIN | TPL_LINE_END))
+				break;
+			if ((distance == 0 && d->e[i].hits) && !d->e[i + 1].tpl->hits)
+				break;
+			if ((double)distance > d->e[i].distance || distance > d->lastpos) {
+				if (distance < found_d) {
+					have_found = true;
+					found_i = i;
+					found_d = distance;
+					found_e = endpos;
+					memcpy(found_sp, sp, sizeof(sp));
+				}
+				match = false;
+				continue;
+			}
+			break;
+		}
+		if (!match && have_found) {
+			match = true;
+			i = found_i;
+			distance = found_d;
+			endpos = found_e;
+			memcpy(sp, found_sp, sizeof(sp));
+		}
+	}
+	if (!match)
+		return false;
+	e = &d->e[i];
+	e->hits++;
+	e->lastused = realtime();
+	e->distance = (double)distance;
+	if (d->firstunused == i)
+		d->firstunused++;
+	d->lastpos = distance;
+	d->lastpos_before = char_before(line, len, distance);
+	d->lastpos_at = char_at(line, len, distance);
+	d->lastend = endpos;
+	/* line[endpos-1]: with endpos 0 Python reads the last character */
+	d->lastend_before = endpos == 0 ? char_before(line, len, len) :
+	    char_before(line, len, endpos);
+	d->lastend_at = char_at(line, len, endpos);
+	if (i && i != d->lastidx)
+		i = det_reorder(d, i);
+	d->lastidx = i;
+	memcpy(d->spans, sp, sizeof(sp));
+	out->mstart = sp[0];
+	out->mend = sp[1];
+	out->start = sp[2];
+	out->end = sp[3];
+	out->tpl = (int)i;
+	out->priv = d->e[i].tpl;
+	return true;
+}
+
+/* ---- conversion (strptime.reGroupDictStrptime) ------------------------- */
+
+static int
+num(const char *s, size_t n)
+{
+	int v = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] >= '0' && s[i] <= '9')
+			v = v * 10 + (s[i] - '0');
+	return v;
+}
+
+static int
+index_of(const char *const *names, size_t nnames, const char *s, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < nnames; i++) {
+		if (strlen(names[i]) != n)
+			continue;
+		for (j = 0; j < n; j++) {
+			char c = s[j];
+
+			if (c >= 'A' && c <= 'Z')
+				c = (char)(c - 'A' + 'a');
+			if (c != names[i][j])
+				break;
+		}
+		if (j == n)
+			return (int)i;
+	}
+	return -1;
+}
+
+static bool
+is_leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int
+days_in_month(int y, int m)
+{
+	static const int dm[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	return m == 2 && is_leap(y) ? 29 : dm[m - 1];
+}
+
+/* datetime arithmetic on a naive date-time held as seconds since 1970 */
+static double
+naive(int y, int mo, int d, int h, int mi, int s)
+{
+	struct tm tm = { .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
+		.tm_hour = h, .tm_min = mi, .tm_sec = s };
+
+	return clock_timegm(&tm);
+}
+
+int
+datedet_time(struct datedet *d, const char *line, const struct datedet_match *m,
+    struct datedet_time *out)
+{
+	struct tpl *t = m->priv;
+	const size_t *sp = d->spans;
+	int ng, f, year = -1, month = -1, day = -1, hour = 0, minute = 0, second = 0;
+	int julian = -1, week = -1, weekday = -1, wstart = 0, tzoff = 0;
+	(void)m;
+	bool has_tz = false, assume_year = false, assume_today = false;
+	double dt, now_naive;
+	struct tm now;
+
+	out->is_int = false;
+	if (t->kind == TPL_TAI64N) {
+		char hex[16];
+
+		memcpy(hex, line + m->start + 2, 15);
+		hex[15] = '\0';
+		out->secs = (double)strtoull(hex, NULL, 16);
+		out->is_int = true;
+		return 0;
+	}
+	ng = rx_ngroups(t->rx) + 1;
+	if (ng > TPL_MAXGROUPS)
+		ng = TPL_MAXGROUPS;
+	if (t->kind == TPL_EPOCH) {
+		size_t s = sp[2 * t->grp], e = sp[2 * t->grp + 1];
+		char buf[64];
+
+		if (s == RX_UNSET || e - s >= sizeof(buf))
+			return -1;
+		memcpy(buf, line + s, e - s);
+		buf[e - s] = '\0';
+		out->secs = strtod(buf, NULL);
+		if (t->longfrm && e - s >= 13) {
+			if (e - s >= 16 && !strchr(buf, '.'))
+				out->secs /= 1000000;
+			else
+				out->secs /= 1000;
+		}
+		return 0;
+	}
+	/* fields in group order, as Python walks groupdict() */
+	for (f = 1; f < ng; f++) {
+		const char *name = rx_group_name(t->rx, f), *v;
+		size_t n;
+
+		if (name == NULL || name[1] != '\0' || sp[2 * f] == RX_UNSET)
+			continue;
+		v = line + sp[2 * f];
+		n = sp[2 * f + 1] - sp[2 * f];
+		switch (name[0]) {
+		case 'y':
+			year = num(v, n);
+			if (year <= 2000)
+				year += 2000;
+			break;
+		case 'Y':
+			year = num(v, n);
+			break;
+		case 'm':
+			month = num(v, n);
+			break;
+		case 'B':
+			month = index_of(month_full, 12, v, n) + 1;
+			break;
+		case 'b':
+			month = index_of(month_abbr, 12, v, n) + 1;
+			break;
+		case 'd':
+			day = num(v, n);
+			break;
+		case 'H':
+			hour = num(v, n);
+			break;
+		case 'I': {
+			int g = rx_group_number(t->rx, "p");
+			bool pm = false, am = true;
+
+			hour = num(v, n);
+			if (g > 0 && g < ng && sp[2 * g] != RX_UNSET) {
+				const char *p = line + sp[2 * g];
+
+				am = (p[0] == 'a' || p[0] == 'A');
+				pm = !am;
+			}
+			if (am && hour == 12)
+				hour = 0;
+			else if (pm && hour != 12)
+				hour += 12;
+			break;
+		}
+		case 'M':
+			minute = num(v, n);
+			break;
+		case 'S':
+			second = num(v, n);
+			break;
+		case 'A':
+			weekday = index_of(day_full, 7, v, n);
+			break;
+		case 'a':
+			weekday = index_of(day_abbr, 7, v, n);
+			break;
+		case 'w':
+			weekday = num(v, n) - 1;
+			if (weekday < 0)
+				weekday = 6;
+			break;
+		case 'j':
+			julian = num(v, n);
+			break;
+		case 'U':
+		case 'W':
+			week = num(v, n);
+			wstart = name[0] == 'U' ? 6 : 0;
+			break;
+		case 'z':
+		case 'Z': {
+			char z[16];
+
+			if (n >= sizeof(z))
+				return -1;
+			memcpy(z, v, n);
+			z[n] = '\0';
+			has_tz = true;
+			if (!strcmp(z, "Z") || !strcmp(z, "UTC") || !strcmp(z, "GMT"))
+				tzoff = 0;
+			else if (datedet_zone_offset(z, &tzoff) < 0)
+				return -1;	/* fail2ban raises here (KeyError) */
+			break;
+		}
+		}
+	}
+	clock_now_tm(&now);
+	if (year < 0) {
+		year = now.tm_year + 1900;
+		assume_year = true;
+	}
+	if (month < 0 || day < 0) {
+		if (julian < 0 && week >= 0 && weekday >= 0) {
+			/* _calc_julian_from_U_or_W */
+			struct tm jan1 = { .tm_year = year - 1900, .tm_mon = 0, .tm_mday = 1 };
+			double t0 = clock_timegm(&jan1);
+			time_t tt = (time_t)t0;
+			struct tm g;
+			int first_wd, week0;
+
+			gmtime_r(&tt, &g);
+			first_wd = (g.tm_wday + 6) % 7;		/* Monday = 0 */
+			if (wstart != 0) {			/* %U: weeks start on Sunday */
+				first_wd = (first_wd + 1) % 7;
+				weekday = (weekday + 1) % 7;
+			}
+			week0 = (7 - first_wd) % 7;
+			julian = week == 0 ? 1 + weekday - first_wd :
+			    1 + week0 + 7 * (week - 1) + weekday;
+		}
+		if (julian >= 0) {
+			double jd = naive(year, 1, 1, 0, 0, 0) + (julian - 1) * 86400.0;
+			time_t tt = (time_t)jd;
+			struct tm g;
+
+			gmtime_r(&tt, &g);
+			year = g.tm_year + 1900;
+			month = g.tm_mon + 1;
+			day = g.tm_mday;
+		}
+	}
+	if (month < 0 && day < 0) {
+		month = now.tm_mon + 1;
+		day = now.tm_mday;
+		assume_today = true;
+	}
+	if (month < 0 || day < 0 || month < 1 || month > 12 || day < 1 ||
+	    day > days_in_month(year, month) || hour > 23 || minute > 59 || second > 59)
+		return -1;	/* datetime() would raise ValueError */
+	dt = naive(year, month, day, hour, minute, second);
+	if (!has_tz && d->has_tz) {
+		tzoff = d->tz_minutes;
+		has_tz = true;
+	}
+	if (has_tz)
+		dt -= tzoff * 60.0;
+	now_naive = naive(now.tm_year + 1900, now.tm_mon + 1, now.tm_mday, now.tm_hour,
+	    now.tm_min, now.tm_sec) + fmod(clock_now(), 1.0);
+	if (assume_today && dt > now_naive)
+		dt -= 86400;
+	if (assume_year && dt > now_naive + 86400) {
+		/* date_result.replace(year=year-1, month=month, day=day) */
+		time_t tt = (time_t)dt;
+		struct tm g;
+
+		gmtime_r(&tt, &g);
+		if (month == 2 && day == 29 && !is_leap(year - 1))
+			return -1;
+		dt = naive(year - 1, month, day, g.tm_hour, g.tm_min, g.tm_sec);
+	}
+	if (has_tz) {
+		out->secs = dt;
+		out->is_int = true;	/* calendar.timegm() gives an int */
+	} else {
+		time_t tt = (time_t)dt;
+		struct tm g;
+
+		gmtime_r(&tt, &g);
+		out->secs = clock_mktime(&g);
+	}
+	return 0;
+}
+
+/* ---- introspection ------------------------------------------------------ */
+
+size_t
+datedet_count(const struct datedet *d)
+{
+	return d->n;
+}
+
+const char *
+datedet_name(const struct datedet *d, size_t i)
+{
+	return i < d->n ? d->e[i].tpl->name : NULL;
+}
+
+const char *
+datedet_regex(const struct datedet *d, size_t i)
+{
+	return i < d->n ? d->e[i].tpl->regex : NULL;
+}
+
+const char *
+datedet_pattern(const struct datedet *d, size_t i)
+{
+	return i < d->n ? d->e[i].tpl->pattern : NULL;
+}
+
+unsigned long
+datedet_hits(const struct datedet *d, size_t i)
+{
+	return i < d->n ? d->e[i].hits : 0;
+}
+
+double
+datedet_weight(const struct datedet *d, size_t i, double *tplweight)
+{
+	if (tplweight)
+		*tplweight = d->e[i].tpl->weight;
+	return entry_weight(&d->e[i]);
+}
+
+const char *
+datedet_describe(const struct datedet *d, const char **pattern)
+{
+	*pattern = NULL;
+	if (d->n == 0 || d->n > 2)
+		return "Default Detectors";
+	*pattern = d->e[0].tpl->pattern;
+	return d->e[0].tpl->name;
+}

@@ -1,0 +1,1256 @@
+/*
+ * filter: fail2ban's Filter.processLine/findFailure.  Lines are held as
+ * "tuple lines" like fail2ban's (pre-date, date, post-date), here one string
+ * with the date's span; regexes see every buffered line with its date cut
+ * out, joined by "\n" and ending in "\n".
+ *
+ * The hot path (a line that matches nothing) allocates nothing: the date is
+ * found in place, the search buffer is a reused strbuf, and failure data is
+ * built only for a match.
+ */
+#include "filter.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include "addr.h"
+#include "clock.h"
+#include "datedet.h"
+#include "dict.h"
+#include "failregex.h"
+#include "log.h"
+#include "pyval.h"
+#include "rx.h"
+#include "strbuf.h"
+#include "utf8.h"
+#include "xmalloc.h"
+
+/* A buffered line: text with the date at [ds, de). */
+struct tline {
+	char	*s;
+	size_t	 len, ds, de;
+};
+
+/* Multi-line failure cache entry (Utils.Cache(maxCount=100, maxTime=300)). */
+struct mlfent {
+	struct pyval	*fail;
+	double		 expires;
+};
+
+#define MLFID_MAX	100
+#define MLFID_TTL	(5 * 60)
+
+struct filter {
+	char			*usedns;
+	long			 maxlines;
+	struct failregex	*pref;
+	struct failregex	**fail;
+	size_t			 nfail, capfail;
+	struct failregex	**ign;
+	size_t			 nign, capign;
+	struct datedet		*dd;		/* NULL: datepattern None */
+	char			*tz;
+	double			 findtime;
+	bool			 checkall, ignorepending, checkfindtime, inoperation;
+	bool			 rawhost;
+	struct tline		*lines;
+	size_t			 nlines, caplines;
+	char			*lasttimetext;
+	bool			 has_lastdate;
+	struct datedet_time	 lastdate;
+	struct dict		*mlfid;		/* mlfid -> struct mlfent * */
+	struct strbuf		 text, buf, tmp;
+	struct pyval		*pref_groups;
+	filter_ignore_fn	*onignore;
+	void			*onignore_arg;
+	double			 next_warn_simtime, next_warn_ignored, next_warn_notime;
+	struct filter_linestat	*stat;
+};
+
+static void
+tline_free(struct tline *t)
+{
+	free(t->s);
+	t->s = NULL;
+}
+
+static void
+mlfent_free(void *p)
+{
+	struct mlfent *e = p;
+
+	pyval_free(e->fail);
+	free(e);
+}
+
+struct filter *
+filter_new(void)
+{
+	struct filter *f = xcalloc(1, sizeof(*f));
+
+	f->usedns = xstrdup("warn");
+	f->maxlines = 1;
+	f->dd = datedet_new();
+	f->findtime = 600;
+	f->ignorepending = true;
+	f->checkfindtime = true;
+	f->inoperation = true;
+	f->mlfid = dict_new(mlfent_free);
+	return f;
+}
+
+void
+filter_free(struct filter *f)
+{
+	size_t i;
+
+	if (f == NULL)
+		return;
+	free(f->usedns);
+	failregex_free(f->pref);
+	for (i = 0; i < f->nfail; i++)
+		failregex_free(f->fail[i]);
+	free(f->fail);
+	for (i = 0; i < f->nign; i++)
+		failregex_free(f->ign[i]);
+	free(f->ign);
+	datedet_free(f->dd);
+	free(f->tz);
+	for (i = 0; i < f->nlines; i++)
+		tline_free(&f->lines[i]);
+	free(f->lines);
+	free(f->lasttimetext);
+	dict_free(f->mlfid);
+	strbuf_free(&f->text);
+	strbuf_free(&f->buf);
+	strbuf_free(&f->tmp);
+	pyval_free(f->pref_groups);
+	free(f);
+}
+
+/* ---- settings ----------------------------------------------------------- */
+
+int
+filter_set_usedns(struct filter *f, const char *v, char **err)
+{
+	char *l = xstrdup(v), *p;
+
+	*err = NULL;
+	for (p = l; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	if (strcmp(l, "yes") && strcmp(l, "warn") && strcmp(l, "no") && strcmp(l, "raw")) {
+		log_msg(LOG_LVL_ERROR, "fail2ban.filter", "Incorrect value '%s' specified "
+		    "for usedns. Using safe 'no'", v);
+		free(l);
+		l = xstrdup("no");
+	}
+	free(f->usedns);
+	f->usedns = l;
+	return 0;
+}
+
+int
+filter_set_maxlines(struct filter *f, long n, char **err)
+{
+	*err = NULL;
+	if (n <= 0) {
+		*err = xstrdup("maxlines must be integer greater than zero");
+		return -1;
+	}
+	f->maxlines = n;
+	return 0;
+}
+
+int
+filter_set_prefregex(struct filter *f, const char *v, char **err)
+{
+	*err = NULL;
+	failregex_free(f->pref);
+	f->pref = NULL;
+	if (v == NULL || v[0] == '\0')
+		return 0;
+	f->pref = failregex_new(v, false, f->usedns, err);
+	return f->pref ? 0 : -1;
+}
+
+int
+filter_add_failregex(struct filter *f, const char *v, char **err)
+{
+	struct failregex *fr = failregex_new(v, f->maxlines > 1, f->usedns, err);
+
+	if (fr == NULL)
+		return -1;
+	if (!failregex_has_id(fr) && !(f->pref && failregex_has_id(f->pref))) {
+		*err = xasprintf("No failure-id group in '%s'", failregex_pattern(fr));
+		failregex_free(fr);
+		return -1;
+	}
+	f->fail = xgrow(f->fail, &f->capfail, f->nfail + 1, sizeof(*f->fail));
+	f->fail[f->nfail++] = fr;
+	return 0;
+}
+
+int
+filter_add_ignoreregex(struct filter *f, const char *v, char **err)
+{
+	struct failregex *fr = failregex_new(v, false, f->usedns, err);
+
+	if (fr == NULL)
+		return -1;
+	f->ign = xgrow(f->ign, &f->capign, f->nign + 1, sizeof(*f->ign));
+	f->ign[f->nign++] = fr;
+	return 0;
+}
+
+int
+filter_set_datepattern(struct filter *f, const char *pattern, char **err)
+{
+	struct datedet *dd;
+	const char *p;
+
+	*err = NULL;
+	if (pattern == NULL) {
+		datedet_free(f->dd);
+		f->dd = NULL;
+		return 0;
+	}
+	dd = datedet_new();
+	if (f->tz && datedet_set_timezone(dd, f->tz, err) < 0) {
+		datedet_free(dd);
+		return -1;
+	}
+	/* each non-empty line, stripped, is one template */
+	for (p = pattern; *p;) {
+		size_t n = strcspn(p, "\n"), s = 0, e = n;
+
+		while (s < e && (p[s] == ' ' || (p[s] >= '\t' && p[s] <= '\r')))
+			s++;
+		while (e > s && (p[e - 1] == ' ' || (p[e - 1] >= '\t' && p[e - 1] <= '\r')))
+			e--;
+		if (e > s) {
+			char *line = xstrndup(p + s, e - s);
+			int rc = datedet_add(dd, line, err);
+
+			free(line);
+			if (rc < 0) {
+				datedet_free(dd);
+				return -1;
+			}
+		}
+		p += n;
+		if (*p == '\n')
+			p++;
+	}
+	datedet_free(f->dd);
+	f->dd = dd;
+	return 0;
+}
+
+int
+filter_set_logtimezone(struct filter *f, const char *tz, char **err)
+{
+	int m;
+
+	*err = NULL;
+	if (tz && tz[0] && datedet_zone_offset(tz, &m) < 0) {
+		*err = xasprintf("Unknown or unsupported time zone: '%s'", tz);
+		return -1;
+	}
+	free(f->tz);
+	f->tz = tz && tz[0] ? xstrdup(tz) : NULL;
+	if (f->dd)
+		return datedet_set_timezone(f->dd, f->tz, err);
+	return 0;
+}
+
+void
+filter_set_findtime(struct filter *f, double t)
+{
+	f->findtime = t;
+}
+
+void
+filter_set_check_all(struct filter *f, bool v)
+{
+	f->checkall = v;
+}
+
+void
+filter_set_ignore_pending(struct filter *f, bool v)
+{
+	f->ignorepending = v;
+}
+
+void
+filter_set_check_findtime(struct filter *f, bool v)
+{
+	f->checkfindtime = v;
+}
+
+void
+filter_set_raw(struct filter *f, bool v)
+{
+	f->rawhost = v;
+}
+
+void
+filter_set_in_operation(struct filter *f, bool v)
+{
+	f->inoperation = v;
+}
+
+void
+filter_on_ignore(struct filter *f, filter_ignore_fn *fn, void *arg)
+{
+	f->onignore = fn;
+	f->onignore_arg = arg;
+}
+
+/* ---- tuple lines -------------------------------------------------------- */
+
+/* "\n".join(pre + post for each line) + "\n" */
+static void
+join_lines(struct strbuf *sb, const struct tline *l, size_t n)
+{
+	size_t i;
+
+	strbuf_reset(sb);
+	for (i = 0; i < n; i++) {
+		if (i)
+			strbuf_addc(sb, '\n');
+		strbuf_add(sb, l[i].s, l[i].ds);
+		strbuf_add(sb, l[i].s + l[i].de, l[i].len - l[i].de);
+	}
+	strbuf_addc(sb, '\n');
+}
+
+static struct pyval *
+tline_pyval(const struct tline *l)
+{
+	struct pyval *t = pyval_tuple();
+
+	pyval_append(t, pyval_strn(l->s, l->ds));
+	pyval_append(t, pyval_strn(l->s + l->ds, l->de - l->ds));
+	pyval_append(t, pyval_strn(l->s + l->de, l->len - l->de));
+	return t;
+}
+
+static struct tline
+tline_copy(const struct tline *l)
+{
+	struct tline c = *l;
+
+	c.s = xstrndup(l->s, l->len);
+	return c;
+}
+
+/*
+ * The lines a match covers and the rest (Regex.search's
+ * _matchedTupleLines/_unmatchedTupleLines), as index lists into org.
+ */
+struct linesplit {
+	size_t	*matched, nmatched;
+	size_t	*unmatched, nunmatched;
+};
+
+static void
+linesplit_free(struct linesplit *s)
+{
+	free(s->matched);
+	free(s->unmatched);
+	memset(s, 0, sizeof(*s));
+}
+
+static void
+split_lines(const struct failregex *fr, const char *buf, size_t len,
+    const struct failregex_match *m, const struct tline *org, size_t norg,
+    struct linesplit *out)
+{
+	size_t first, last, i, n, k;
+	struct strbuf skipped = STRBUF_INIT;
+	const char *sk;
+
+	memset(out, 0, sizeof(*out));
+	out->matched = xcalloc(norg + 1, sizeof(size_t));
+	out->unmatched = xcalloc(norg + 1, sizeof(size_t));
+	if (norg <= 1) {
+		for (i = 0; i < norg; i++)
+			out->matched[out->nmatched++] = i;
+		return;
+	}
+	failregex_line_range(buf, len, m, &first, &last);
+	for (i = first; i < last && i < norg; i++)
+		out->matched[out->nmatched++] = i;
+	for (i = 0; i < first && i < norg; i++)
+		out->unmatched[out->nunmatched++] = i;
+	n = failregex_skipped(fr, buf, m, &skipped);
+	k = 0;	/* fail2ban's n: where to look from */
+	for (sk = strbuf_str(&skipped); n > 0; n--, sk += strlen(sk) + 1) {
+		size_t j;
+
+		for (j = k; j < out->nmatched; j++) {
+			const struct tline *l = &org[out->matched[j]];
+			size_t pl = l->ds + (l->len - l->de);
+
+			if (pl == strlen(sk) && memcmp(l->s, sk, l->ds) == 0 &&
+			    memcmp(l->s + l->de, sk + l->ds, l->len - l->de) == 0) {
+				out->unmatched[out->nunmatched++] = out->matched[j];
+				memmove(out->matched + j, out->matched + j + 1,
+				    (out->nmatched - j - 1) * sizeof(size_t));
+				out->nmatched--;
+				k = j;
+				break;
+			}
+		}
+	}
+	for (i = last; i < norg; i++)
+		out->unmatched[out->nunmatched++] = i;
+	strbuf_free(&skipped);
+}
+
+/* The buffer becomes the given lines of org (which may alias f->lines). */
+static void
+set_buffer(struct filter *f, const struct tline *org, size_t norg, const size_t *idx,
+    size_t n)
+{
+	struct tline *nl = xcalloc(n + 1, sizeof(*nl));
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		nl[i] = tline_copy(&org[idx[i]]);
+	(void)norg;
+	for (i = 0; i < f->nlines; i++)
+		tline_free(&f->lines[i]);
+	free(f->lines);
+	f->lines = nl;
+	f->nlines = n;
+	f->caplines = n + 1;
+}
+
+static struct pyval *
+matched_pyval(const struct tline *org, const struct linesplit *s)
+{
+	struct pyval *l = pyval_list();
+	size_t i;
+
+	for (i = 0; i < s->nmatched; i++)
+		pyval_append(l, tline_pyval(&org[s->matched[i]]));
+	return l;
+}
+
+/* ---- the mlfid cache ---------------------------------------------------- */
+
+static double
+realtime(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+static struct pyval *
+mlfid_get(struct filter *f, const char *key)
+{
+	struct mlfent *e = dict_get(f->mlfid, key, NULL);
+
+	if (e == NULL)
+		return NULL;
+	if (e->expires > realtime())
+		return e->fail;
+	dict_del(f->mlfid, key);
+	return NULL;
+}
+
+static void
+mlfid_set(struct filter *f, const char *key, struct pyval *fail)
+{
+	double t = realtime();
+	struct mlfent *e;
+
+	if (dict_len(f->mlfid) >= MLFID_MAX && !dict_has(f->mlfid, key)) {
+		while (dict_len(f->mlfid) > 0) {
+			size_t pos = 0;
+			const char *k;
+			char *kc;
+			bool keep;
+
+			dict_next(f->mlfid, &pos, &k, (void **)&e);
+			keep = e->expires > t;
+			kc = xstrdup(k);
+			dict_del(f->mlfid, kc);
+			free(kc);
+			if (keep && dict_len(f->mlfid) < MLFID_MAX)
+				break;
+		}
+	}
+	e = dict_get(f->mlfid, key, NULL);
+	if (e != NULL) {
+		if (e->fail != fail)
+			pyval_free(e->fail);
+		e->fail = fail;
+		e->expires = t + MLFID_TTL;
+		return;
+	}
+	e = xmalloc(sizeof(*e));
+	e->fail = fail;
+	e->expires = t + MLFID_TTL;
+	dict_set(f->mlfid, key, e);
+}
+
+/* ---- dict helpers on pyval dicts --------------------------------------- */
+
+static struct pyval *
+dget(const struct pyval *d, const char *k)
+{
+	return pyval_dict_get(d, k);
+}
+
+/* bool(fail.get(k)) */
+static bool
+dtrue(const struct pyval *d, const char *k)
+{
+	struct pyval *v = dget(d, k);
+
+	return v != NULL && pyval_as_bool(v);
+}
+
+static void
+dset(struct pyval *d, const char *k, struct pyval *v)
+{
+	pyval_dict_set(d, pyval_str(k), v);
+}
+
+/* fail.pop(k, None): returns the value (caller frees) or NULL */
+static struct pyval *
+dpop(struct pyval *d, const char *k)
+{
+	return pyval_dict_pop(d, k);
+}
+
+/* _updateUsers: users set gains user (if any); returns the set or NULL */
+static struct pyval *
+update_users(struct pyval *fail, const struct pyval *user)
+{
+	struct pyval *users = dget(fail, "users");
+	size_t i;
+
+	if (user && pyval_as_bool(user)) {
+		if (users == NULL || !pyval_as_bool(users)) {
+			dset(fail, "users", pyval_set());
+			users = dget(fail, "users");
+		}
+		for (i = 0; i < pyval_len(users); i++)
+			if (pyval_equal(pyval_at(users, i), user))
+				return users;
+		pyval_append(users, pyval_copy(user));
+		return users;
+	}
+	return users;
+}
+
+static void
+list_extend(struct pyval *dst, const struct pyval *src)
+{
+	size_t i;
+
+	for (i = 0; src && i < pyval_len(src); i++)
+		pyval_append(dst, pyval_copy(pyval_at(src, i)));
+}
+
+/*
+ * _mergeFailure: merges a failure into the cached state of its connection
+ * (mlfid).  Takes ownership of fail; returns the merged dict (owned by the
+ * cache when cached: *cached tells).
+ */
+static struct pyval *
+merge_failure(struct filter *f, const char *mlfid, struct pyval *fail,
+    struct pyval *matched, bool *cached)
+{
+	struct pyval *mf = mlfid_get(f, mlfid), *users = NULL, *v;
+	int fl = 0;
+	size_t i;
+
+	*cached = false;
+	if (dtrue(fail, "mlfgained")) {
+		fl |= 8 | 1;
+		if (!dtrue(fail, "nofail"))
+			dset(fail, "nofail", pyval_copy(dget(fail, "mlfgained")));
+	} else if (dtrue(fail, "nofail"))
+		fl |= 1;
+	if ((v = dpop(fail, "mlfforget")) != NULL) {
+		if (pyval_as_bool(v))
+			fl |= 2;
+		pyval_free(v);
+	}
+	if (mf != NULL) {
+		users = update_users(mf, dget(fail, "user"));
+		if ((v = dpop(mf, "nofail")) != NULL) {
+			if (pyval_as_bool(v))
+				fl |= 4;
+			pyval_free(v);
+		}
+		if ((v = dpop(mf, "mlfgained")) != NULL) {
+			if (pyval_as_bool(v))
+				fl |= 4;
+			pyval_free(v);
+		}
+		if (fl & 8)
+			pyval_free(dpop(mf, "mlfpending"));
+		if ((fl & 4) == 0 && !dtrue(mf, "mlfpending"))
+			pyval_free(dpop(mf, "matches"));
+		for (i = 0; i < pyval_len(fail); i++) {
+			struct pyval *k = pyval_dict_key(fail, i), *val = pyval_dict_val(fail, i);
+
+			if (pyval_type(val) != PY_NONE)
+				pyval_dict_set(mf, pyval_copy(k), pyval_copy(val));
+		}
+		pyval_free(fail);
+		fail = mf;
+		*cached = true;
+		if (fl & 2) {
+			fail = pyval_copy(mf);
+			dict_del(f->mlfid, mlfid);
+			*cached = false;
+		}
+		users = dget(fail, "users");
+	} else if (!(fl & 2)) {
+		users = update_users(fail, dget(fail, "user"));
+		mlfid_set(f, mlfid, fail);
+		*cached = true;
+	}
+	/* pending failures or several users: the connection did fail */
+	v = dpop(fail, "mlfpending");
+	if ((v && pyval_as_bool(v)) || (users && pyval_len(users) > 1)) {
+		pyval_free(dpop(fail, "nofail"));
+		pyval_free(dpop(fail, "mlfgained"));
+		fl &= ~(8 | 1);
+	}
+	pyval_free(v);
+	if ((fl & 1) == 0) {
+		struct pyval *m = dpop(fail, "nofail-matches");
+
+		if (m == NULL)
+			m = pyval_list();
+		list_extend(m, dget(fail, "matches"));
+		if ((fl & 8) == 0)
+			list_extend(m, matched);
+		dset(fail, "matches", m);
+	} else if ((fl & 3) == 1) {
+		struct pyval *m = pyval_list();
+
+		list_extend(m, dget(fail, "nofail-matches"));
+		list_extend(m, matched);
+		dset(fail, "nofail-matches", m);
+	}
+	return fail;
+}
+
+/* ---- DNS (DNSUtils.textToIp) -------------------------------------------- */
+
+struct dnsent {
+	struct addr	*ips;
+	size_t		 n;
+	double		 expires;
+};
+
+static void
+dnsent_free(void *p)
+{
+	struct dnsent *e = p;
+	size_t i;
+
+	for (i = 0; i < e->n; i++)
+		addr_clear(&e->ips[i]);
+	free(e->ips);
+	free(e);
+}
+
+static struct dict *dns_cache;
+
+static struct dnsent *
+dns_lookup(const char *host)
+{
+	struct dnsent *e;
+	int fams[2] = { AF_INET, AF_INET6 }, i, err = 0;
+	size_t cap = 0;
+
+	if (dns_cache == NULL)
+		dns_cache = dict_new(dnsent_free);
+	if ((e = dict_get(dns_cache, host, NULL)) != NULL && e->expires > realtime())
+		return e;
+	e = xcalloc(1, sizeof(*e));
+	for (i = 0; i < 2; i++) {
+		struct addrinfo hints, *res = NULL, *r;
+
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_family = fams[i];
+		hints.ai_protocol = IPPROTO_TCP;
+		if ((err = getaddrinfo(host, NULL, &hints, &res)) != 0)
+			continue;
+		for (r = res; r; r = r->ai_next) {
+			char buf[64];
+			const void *src = r->ai_family == AF_INET ?
+			    (const void *)&((struct sockaddr_in *)r->ai_addr)->sin_addr :
+			    (const void *)&((struct sockaddr_in6 *)r->ai_addr)->sin6_addr;
+			struct addr a;
+			size_t j;
+
+			if (inet_ntop(r->ai_family, src, buf, sizeof(buf)) == NULL)
+				continue;
+			addr_parse(&a, buf, r->ai_family == AF_INET ? ADDR_FAM_IPV4 :
+			    ADDR_FAM_IPV6);
+			for (j = 0; j < e->n && !addr_equal(&e->ips[j], &a); j++)
+				;
+			if (!addr_valid(&a) || j < e->n) {
+				addr_clear(&a);
+				continue;
+			}
+			e->ips = xgrow(e->ips, &cap, e->n + 1, sizeof(*e->ips));
+			e->ips[e->n++] = a;
+		}
+		freeaddrinfo(res);
+	}
+	if (e->n == 0 && err)
+		log_msg(LOG_LVL_WARNING, "fail2ban.ipdns", "Unable to find a corresponding "
+		    "IP address for %s: %s", host, gai_strerror(err));
+	e->expires = realtime() + 300;
+	dict_set(dns_cache, host, e);
+	return e;
+}
+
+/* ---- findFailure -------------------------------------------------------- */
+
+static void
+push_failure(struct filter_failure **out, size_t *n, size_t *cap, int regex,
+    const struct addr *id, bool has_time, const struct datedet_time *t,
+    const struct pyval *data)
+{
+	struct filter_failure *ff;
+
+	*out = xgrow(*out, cap, *n + 1, sizeof(**out));
+	ff = &(*out)[(*n)++];
+	memset(ff, 0, sizeof(*ff));
+	ff->regex = regex;
+	if (id) {
+		ff->has_id = true;
+		addr_copy(&ff->id, id);
+	}
+	ff->has_time = has_time;
+	if (has_time)
+		ff->time = *t;
+	ff->data = pyval_copy(data);
+}
+
+void
+filter_failures_free(struct filter_failure *ff, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		addr_clear(&ff[i].id);
+		pyval_free(ff[i].data);
+	}
+	free(ff);
+}
+
+/* _ignoreLine: index of the first ignoreregex that matches, or -1 */
+static int
+ignore_line(struct filter *f, const char *buf, size_t len, const struct tline *org,
+    size_t norg, const struct failregex *fr, const struct linesplit *split)
+{
+	struct strbuf own = STRBUF_INIT;
+	struct tline *sub = NULL;
+	int found = -1;
+	size_t i;
+
+	if (fr && f->maxlines > 1) {
+		sub = xcalloc(split->nmatched + 1, sizeof(*sub));
+		for (i = 0; i < split->nmatched; i++)
+			sub[i] = org[split->matched[i]];
+		join_lines(&own, sub, split->nmatched);
+		buf = own.s;
+		len = own.len;
+	}
+	for (i = 0; i < f->nign; i++) {
+		struct failregex_match m;
+		int rc = failregex_search(f->ign[i], buf, len, &m);
+
+		if (rc == RX_LIMIT && f->stat)
+			f->stat->limit_hits++;
+		if (rc != RX_MATCH)
+			continue;
+		found = (int)i;
+		if (f->stat)
+			f->stat->ignored = true;
+		if (f->onignore)
+			f->onignore(f->onignore_arg, (int)i);
+		if ((!f->checkall || f->maxlines > 1) && fr)
+			set_buffer(f, org, norg, split->unmatched, split->nunmatched);
+		if (!f->checkall)
+			break;
+	}
+	free(sub);
+	strbuf_free(&own);
+	return found;
+}
+
+static void
+warn_once(double *next, const char *fmt, const char *arg)
+{
+	double now = clock_now();
+
+	if (now < *next)
+		return;
+	*next = now + 24 * 60 * 60;
+	log_msg(LOG_LVL_WARNING, "fail2ban.filter", fmt, arg);
+}
+
+static void
+find_failure(struct filter *f, const struct tline *tl, bool has_date,
+    const struct datedet_time *date, bool nodate, struct filter_failure **out,
+    size_t *n, size_t *cap)
+{
+	int defcidr = (!strcmp(f->usedns, "raw") || f->rawhost) ? ADDR_CIDR_RAW :
+	    ADDR_CIDR_UNSPEC;
+	struct tline *org;
+	size_t norg, i;
+	struct pyval *pregroups = NULL;
+	bool havebuf;
+
+	/* the line buffer; org is what the regexes' line bookkeeping refers to */
+	if (f->maxlines > 1) {
+		f->lines = xgrow(f->lines, &f->caplines, f->nlines + 1, sizeof(*f->lines));
+		f->lines[f->nlines++] = tline_copy(tl);
+		while (f->nlines > (size_t)f->maxlines) {
+			tline_free(&f->lines[0]);
+			memmove(f->lines, f->lines + 1, (f->nlines - 1) * sizeof(*f->lines));
+			f->nlines--;
+		}
+	} else {
+		for (i = 0; i < f->nlines; i++)
+			tline_free(&f->lines[i]);
+		f->lines = xgrow(f->lines, &f->caplines, 1, sizeof(*f->lines));
+		f->lines[0] = tline_copy(tl);
+		f->nlines = 1;
+	}
+	norg = f->nlines;
+	org = xcalloc(norg, sizeof(*org));
+	for (i = 0; i < norg; i++)
+		org[i] = tline_copy(&f->lines[i]);
+	join_lines(&f->buf, org, norg);
+	havebuf = true;
+
+	if (f->nign && f->nign + 2 < f->nfail &&
+	    ignore_line(f, f->buf.s, f->buf.len, org, norg, NULL, NULL) >= 0)
+		goto out;
+
+	pyval_free(f->pref_groups);
+	f->pref_groups = NULL;
+	if (f->pref) {
+		struct failregex_match pm;
+		int rc = failregex_search(f->pref, f->buf.s, f->buf.len, &pm);
+		struct pyval *content;
+		size_t clen;
+		const char *c;
+
+		if (rc == RX_LIMIT && f->stat)
+			f->stat->limit_hits++;
+		if (rc != RX_MATCH)
+			goto out;
+		if (f->stat)
+			f->stat->pref_matched = true;
+		pregroups = failregex_groups(f->pref, f->buf.s, &pm);
+		f->pref_groups = pyval_copy(pregroups);
+		c = failregex_group(f->pref, f->buf.s, &pm, "content", &clen);
+		content = dpop(pregroups, "content");
+		if (c != NULL && clen > 0) {
+			struct tline cl = { xstrndup(c, clen), clen, 0, 0 };
+
+			for (i = 0; i < f->nlines; i++)
+				tline_free(&f->lines[i]);
+			f->lines[0] = cl;
+			f->nlines = 1;
+			havebuf = false;
+		}
+		pyval_free(content);
+	}
+
+	for (i = 0; i < f->nfail; i++) {
+		struct failregex *fr = f->fail[i];
+		struct failregex_match m;
+		struct linesplit split;
+		struct pyval *fail, *mlfid, *matched, *v;
+		const char *ip = NULL, *fid = NULL;
+		struct addr ids[1];
+		int cidr = defcidr, rc;
+		bool raw = defcidr == ADDR_CIDR_RAW, cached = false;
+		char *mlfidkey = NULL;
+
+		if (!havebuf) {
+			join_lines(&f->buf, f->lines, f->nlines);
+			havebuf = true;
+		}
+		rc = failregex_search(fr, f->buf.s, f->buf.len, &m);
+		if (rc == RX_LIMIT) {
+			if (f->stat)
+				f->stat->limit_hits++;
+			log_msg(LOG_LVL_WARNING, "fail2ban.filter", "failregex %zu hit the "
+			    "match limit on a line (treated as not matching)", i);
+		}
+		if (rc != RX_MATCH)
+			continue;
+		fail = failregex_groups(fr, f->buf.s, &m);
+		split_lines(fr, f->buf.s, f->buf.len, &m, org, norg, &split);
+		if (f->nign && ignore_line(f, f->buf.s, f->buf.len, org, norg, fr, &split) >= 0) {
+			havebuf = false;
+			pyval_free(fail);
+			linesplit_free(&split);
+			if (!f->checkall)
+				break;
+			continue;
+		}
+		if (nodate) {
+			warn_once(&f->next_warn_notime, "Found a match but no valid date/time "
+			    "found for '%s'.", "");
+			if (!has_date && f->checkfindtime) {
+				pyval_free(fail);
+				linesplit_free(&split);
+				continue;
+			}
+		}
+		if (!f->checkall || f->maxlines > 1) {
+			set_buffer(f, org, norg, split.unmatched, split.nunmatched);
+			havebuf = false;
+		}
+		if (pregroups) {
+			struct pyval *merged = pyval_copy(pregroups);
+			size_t k;
+
+			for (k = 0; k < pyval_len(fail); k++)
+				pyval_dict_set(merged, pyval_copy(pyval_dict_key(fail, k)),
+				    pyval_copy(pyval_dict_val(fail, k)));
+			pyval_free(fail);
+			fail = merged;
+		}
+		matched = matched_pyval(org, &split);
+		mlfid = dget(fail, "mlfid");
+		if (mlfid != NULL && pyval_type(mlfid) != PY_NONE) {
+			mlfidkey = xstrdup(pyval_as_str(mlfid) ? pyval_as_str(mlfid) : "");
+			fail = merge_failure(f, mlfidkey, fail, matched, &cached);
+			if (dtrue(fail, "nofail") && !f->checkall) {
+				pyval_free(matched);
+				linesplit_free(&split);
+				free(mlfidkey);
+				if (!cached)
+					pyval_free(fail);
+				goto out;
+			}
+		} else {
+			struct pyval *ml = pyval_list();
+
+			list_extend(ml, dget(fail, "matches"));
+			list_extend(ml, matched);
+			dset(fail, "matches", ml);
+		}
+		pyval_free(matched);
+		linesplit_free(&split);
+
+		/* the failure id: ip4, ip6, dns, then fid */
+		if ((v = dget(fail, "fid")) && pyval_type(v) == PY_STR)
+			fid = pyval_as_str(v);
+		if ((v = dget(fail, "ip4")) && pyval_type(v) == PY_STR) {
+			struct pyval *c = dget(fail, "cidr");
+			long long cv;
+
+			ip = pyval_as_str(v);
+			cidr = ADDR_FAM_IPV4;
+			if (c && pyval_as_bool(c) && pyval_type(c) == PY_STR &&
+			    (cv = strtoll(pyval_as_str(c), NULL, 10)) >= 0)
+				cidr = (int)cv;
+			raw = true;
+		} else if ((v = dget(fail, "ip6")) && pyval_type(v) == PY_STR) {
+			struct pyval *c = dget(fail, "cidr");
+			long long cv;
+
+			ip = pyval_as_str(v);
+			cidr = ADDR_FAM_IPV6;
+			if (c && pyval_as_bool(c) && pyval_type(c) == PY_STR &&
+			    (cv = strtoll(pyval_as_str(c), NULL, 10)) >= 0)
+				cidr = (int)cv;
+			raw = true;
+		} else if ((v = dget(fail, "dns")) && pyval_type(v) == PY_STR)
+			ip = pyval_as_str(v);
+		else {
+			if (fid == NULL && mlfidkey == NULL) {
+				/*
+				 * getFailID() on a match without fid, ip4, ip6 or
+				 * dns raises; fail2ban logs it and goes on
+				 */
+				log_msg(LOG_LVL_ERROR, "fail2ban.filter", "No group found in "
+				    "'%s' using '%s'", f->buf.s, failregex_pattern(fr));
+				if (!cached)
+					pyval_free(fail);
+				free(mlfidkey);
+				continue;
+			}
+			ip = fid;
+			raw = true;
+		}
+		if (ip == NULL) {
+			/* multi-line failure without an id yet: pending */
+			dset(fail, "mlfpending", pyval_int(1));
+			if (!f->checkall && f->ignorepending) {
+				if (!cached)
+					pyval_free(fail);
+				free(mlfidkey);
+				goto out;
+			}
+			push_failure(out, n, cap, (int)i, NULL, has_date, date, fail);
+		} else if (raw) {
+			if (fid == NULL || strcmp(fid, ip) == 0)
+				addr_parse(&ids[0], ip, cidr);
+			else {
+				char abuf[ADDR_STRLEN];
+				struct addr ipa;
+
+				addr_parse(&ipa, ip, cidr);
+				dset(fail, "ip", pyval_str(addr_str(&ipa, abuf, sizeof(abuf))));
+				addr_clear(&ipa);
+				if (addr_parse(&ids[0], fid, defcidr) < 0)
+					addr_parse(&ids[0], fid, ADDR_CIDR_RAW);
+			}
+			push_failure(out, n, cap, (int)i, &ids[0], has_date, date, fail);
+			addr_clear(&ids[0]);
+		} else {
+			/* DNSUtils.textToIp */
+			size_t s, l;
+			char *host = xstrdup(ip);
+
+			if (addr_search(host, &s, &l)) {
+				char *t = xstrndup(host + s, l);
+				struct addr a;
+
+				addr_parse(&a, t, ADDR_CIDR_UNSPEC);
+				if (addr_valid(&a))
+					push_failure(out, n, cap, (int)i, &a, has_date, date, fail);
+				addr_clear(&a);
+				free(t);
+			} else if (!strcmp(f->usedns, "yes") || !strcmp(f->usedns, "warn")) {
+				struct dnsent *e = dns_lookup(host);
+				size_t k;
+
+				if (e->n && !strcmp(f->usedns, "warn")) {
+					char abuf[ADDR_STRLEN];
+
+					log_msg(LOG_LVL_WARNING, "fail2ban.filter", "Determined IP "
+					    "using DNS Lookup: %s = %s", host,
+					    addr_str(&e->ips[0], abuf, sizeof(abuf)));
+				}
+				for (k = 0; k < e->n; k++)
+					push_failure(out, n, cap, (int)i, &e->ips[k], has_date,
+					    date, fail);
+			}
+			free(host);
+		}
+		if (!cached)
+			pyval_free(fail);
+		free(mlfidkey);
+		if (!f->checkall)
+			break;
+	}
+out:
+	for (i = 0; i < norg; i++)
+		tline_free(&org[i]);
+	free(org);
+	pyval_free(pregroups);
+}
+
+/* ---- processLine -------------------------------------------------------- */
+
+void
+filter_process_line(struct filter *f, const char *line, size_t len,
+    struct filter_failure **out, size_t *n, size_t *cap, struct filter_linestat *st)
+{
+	struct tline tl = { NULL, 0, 0, 0 };
+	struct datedet_time date = { 0, false };
+	bool has_date = false, nodate = false;
+	const char *text;
+	size_t tlen;
+	double now = clock_now();
+
+	f->stat = st;
+	if (st)
+		memset(st, 0, sizeof(*st));
+	strbuf_reset(&f->text);
+	utf8_sanitize(line, len, &f->text);
+	text = strbuf_str(&f->text);
+	tlen = f->text.len;
+	tl.s = (char *)text;
+	tl.len = tlen;
+
+	if (f->dd) {
+		struct datedet_match m;
+
+		if (datedet_match(f->dd, text, tlen, &m)) {
+			size_t s = m.start, e = m.end;
+
+			if (s == RX_UNSET) {
+				/* group 1 unset: Python slices with -1 */
+				s = e = tlen ? tlen - 1 : 0;
+				while (s > 0 && ((unsigned char)text[s] & 0xc0) == 0x80)
+					s--, e--;
+			}
+			tl.ds = s;
+			tl.de = e;
+			if (e > s) {
+				if (datedet_time(f->dd, text, &m, &date) == 0) {
+					has_date = true;
+					free(f->lasttimetext);
+					f->lasttimetext = xstrndup(text + s, e - s);
+					f->lastdate = date;
+					f->has_lastdate = true;
+				} else
+					log_msg(LOG_LVL_ERROR, "fail2ban.filter", "findFailure "
+					    "failed to parse timeText: %.*s", (int)(e - s), text + s);
+			} else if (f->has_lastdate && f->lastdate.secs > now - 60) {
+				strbuf_reset(&f->tmp);
+				strbuf_adds(&f->tmp, f->lasttimetext);
+				strbuf_add(&f->tmp, text, tlen);
+				tl.s = f->tmp.s;
+				tl.len = f->tmp.len;
+				tl.ds = 0;
+				tl.de = strlen(f->lasttimetext);
+				date = f->lastdate;
+				has_date = true;
+			} else {
+				date.secs = now;
+				date.is_int = false;
+				has_date = true;
+			}
+		} else
+			tl.ds = tl.de = 0;
+	}
+	if (!has_date) {
+		nodate = true;
+		if (f->has_lastdate && f->lastdate.secs > now - 60) {
+			strbuf_reset(&f->tmp);
+			strbuf_adds(&f->tmp, f->lasttimetext);
+			strbuf_add(&f->tmp, text, tlen);
+			tl.s = f->tmp.s;
+			tl.len = f->tmp.len;
+			tl.ds = 0;
+			tl.de = strlen(f->lasttimetext);
+			date = f->lastdate;
+			has_date = true;
+		} else if (f->checkfindtime && f->inoperation) {
+			date.secs = now;
+			date.is_int = false;
+			has_date = true;
+		}
+	}
+	if (f->checkfindtime && has_date) {
+		if (f->inoperation) {
+			long delta = (long)(date.secs - now);
+
+			if (labs(delta) > 60) {
+				warn_once(&f->next_warn_simtime, "Detected a log entry with "
+				    "an odd timestamp in operation mode%s; treating such entries "
+				    "as if they just happened", "");
+				date.secs = now;
+				date.is_int = false;
+				f->lastdate = date;
+			}
+		} else if (date.secs < now - f->findtime) {
+			warn_once(&f->next_warn_ignored, "Ignoring all log entries older "
+			    "than findtime%s; these are probably messages generated while "
+			    "fail2ban was not running.", "");
+			return;
+		}
+	}
+	find_failure(f, &tl, has_date, &date, nodate, out, n, cap);
+}
+
+/* ---- introspection ------------------------------------------------------ */
+
+size_t
+filter_nfailregex(const struct filter *f)
+{
+	return f->nfail;
+}
+
+const char *
+filter_failregex(const struct filter *f, size_t i)
+{
+	return i < f->nfail ? failregex_pattern(f->fail[i]) : NULL;
+}
+
+size_t
+filter_nignoreregex(const struct filter *f)
+{
+	return f->nign;
+}
+
+const char *
+filter_ignoreregex(const struct filter *f, size_t i)
+{
+	return i < f->nign ? failregex_pattern(f->ign[i]) : NULL;
+}
+
+const char *
+filter_prefregex(const struct filter *f)
+{
+	return f->pref ? failregex_pattern(f->pref) : NULL;
+}
+
+struct pyval *
+filter_pref_groups(const struct filter *f)
+{
+	return f->pref_groups;
+}
+
+long
+filter_maxlines(const struct filter *f)
+{
+	return f->maxlines;
+}
+
+const char *
+filter_usedns(const struct filter *f)
+{
+	return f->usedns;
+}
+
+struct datedet *
+filter_datedet(const struct filter *f)
+{
+	return f->dd;
+}
+
+size_t
+filter_buffer_count(const struct filter *f)
+{
+	return f->nlines;
+}
+
+char *
+filter_buffer_line(const struct filter *f, size_t i)
+{
+	const struct tline *l = &f->lines[i];
+	char *s = xmalloc(l->len + 1);
+
+	memcpy(s, l->s, l->len);
+	s[l->len] = '\0';
+	return s;
+}
+
+const char *
+filter_processed_line(const struct filter *f)
+{
+	return strbuf_str(&f->buf);
+}

@@ -1,0 +1,89 @@
+/*
+ * filter: a log line in, failures out - fail2ban's Filter.processLine and
+ * findFailure (server/filter.py).  It finds and cuts out the date, keeps
+ * the maxlines buffer, applies prefregex (with <F-CONTENT>), the failregexes
+ * and the ignoreregexes in fail2ban's order, merges multi-line failures by
+ * <F-MLFID> (pending, nofail, forget, gained, users), and turns the matched
+ * groups into a failure id by fail2ban's rules (ip4, ip6, dns, fid; CIDR;
+ * usedns yes/warn/no/raw).
+ */
+#ifndef F2B_FILTER_H
+#define F2B_FILTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "addr.h"
+#include "datedet.h"
+
+struct pyval;
+struct filter;
+
+/* One failure found in a line (an entry of findFailure's list). */
+struct filter_failure {
+	int			 regex;		/* index of the failregex */
+	bool			 has_id;	/* false: pending multi-line failure */
+	struct addr		 id;		/* failure id (an address or raw text) */
+	bool			 has_time;	/* false: no date (fail2ban's None) */
+	struct datedet_time	 time;
+	struct pyval		*data;		/* the failure's dict (groups, matches...) */
+};
+
+/* Statistics a line leaves behind for fail2ban-regex. */
+struct filter_linestat {
+	bool	 pref_matched;		/* prefregex matched this line */
+	bool	 ignored;		/* an ignoreregex matched */
+	size_t	 limit_hits;		/* searches stopped by the match limit */
+};
+
+typedef void filter_ignore_fn(void *arg, int ignoreregex_index);
+
+struct filter	*filter_new(void);
+void		 filter_free(struct filter *);
+
+/* Setters in stream order; each returns 0 or -1 with fail2ban's message. */
+int	 filter_set_usedns(struct filter *, const char *, char **err);
+int	 filter_set_maxlines(struct filter *, long, char **err);
+int	 filter_set_prefregex(struct filter *, const char *, char **err);
+int	 filter_add_failregex(struct filter *, const char *, char **err);
+int	 filter_add_ignoreregex(struct filter *, const char *, char **err);
+/* NULL: no date detection at all (journal input carries its own time). */
+int	 filter_set_datepattern(struct filter *, const char *, char **err);
+int	 filter_set_logtimezone(struct filter *, const char *, char **err);
+void	 filter_set_findtime(struct filter *, double);
+
+/* fail2ban-regex's switches. */
+void	 filter_set_check_all(struct filter *, bool);	/* checkAllRegex */
+void	 filter_set_ignore_pending(struct filter *, bool);
+void	 filter_set_check_findtime(struct filter *, bool);
+void	 filter_set_raw(struct filter *, bool);		/* returnRawHost */
+void	 filter_set_in_operation(struct filter *, bool);
+void	 filter_on_ignore(struct filter *, filter_ignore_fn *, void *);
+
+/*
+ * Processes one line (without its newline; invalid UTF-8 is replaced as
+ * Python does).  Failures are appended to *out (an array grown with xgrow,
+ * *n and *cap updated); the caller frees them with filter_failures_free().
+ */
+void	 filter_process_line(struct filter *, const char *line, size_t len,
+	    struct filter_failure **out, size_t *n, size_t *cap,
+	    struct filter_linestat *);
+void	 filter_failures_free(struct filter_failure *, size_t n);
+
+/* Introspection for fail2ban-regex. */
+size_t		 filter_nfailregex(const struct filter *);
+const char	*filter_failregex(const struct filter *, size_t);
+size_t		 filter_nignoreregex(const struct filter *);
+const char	*filter_ignoreregex(const struct filter *, size_t);
+const char	*filter_prefregex(const struct filter *);
+struct pyval	*filter_pref_groups(const struct filter *);
+long		 filter_maxlines(const struct filter *);
+const char	*filter_usedns(const struct filter *);
+struct datedet	*filter_datedet(const struct filter *);
+/* The lines waiting in the multi-line buffer, joined as fail2ban joins them. */
+size_t		 filter_buffer_count(const struct filter *);
+char		*filter_buffer_line(const struct filter *, size_t i);
+/* The last processed line with its date cut out (processedLine). */
+const char	*filter_processed_line(const struct filter *);
+
+#endif
