@@ -21,12 +21,12 @@
 #include "diag.h"
 #include "dict.h"
 #include "ini.h"
+#include "json.h"
 #include "log.h"
 #include "optspec.h"
 #include "pyval.h"
 #include "strbuf.h"
 #include "tagsub.h"
-#include "utf8.h"
 #include "xmalloc.h"
 
 #define F2B_VERSION_STRING	"1.0.2"
@@ -934,65 +934,16 @@ jail_enabled(const struct jail *j)
 static char *
 json_dumps(const struct dict *opts)
 {
+	struct pyval *d = pyval_dict();
 	struct strbuf sb = STRBUF_INIT;
 	const char *k;
 	char *v;
 	size_t pos = 0;
-	int i;
 
-	strbuf_addc(&sb, '{');
-	while (dict_next(opts, &pos, &k, (void **)&v)) {
-		for (i = 0; i < 2; i++) {
-			const char *s = i == 0 ? k : v;
-			size_t n = strlen(s), off = 0;
-
-			if (i == 0 && sb.len > 1)
-				strbuf_adds(&sb, ", ");
-			strbuf_addc(&sb, '"');
-			while (off < n) {
-				unsigned char c = (unsigned char)s[off];
-				uint32_t cp;
-				int l;
-
-				if (c == '"' || c == '\\')
-					strbuf_addf(&sb, "\\%c", c);
-				else if (c == '\n')
-					strbuf_adds(&sb, "\\n");
-				else if (c == '\r')
-					strbuf_adds(&sb, "\\r");
-				else if (c == '\t')
-					strbuf_adds(&sb, "\\t");
-				else if (c == '\b')
-					strbuf_adds(&sb, "\\b");
-				else if (c == '\f')
-					strbuf_adds(&sb, "\\f");
-				else if (c < 0x20 || c == 0x7f)
-					strbuf_addf(&sb, "\\u%04x", c);
-				else if (c < 0x80)
-					strbuf_addc(&sb, (char)c);
-				else {
-					l = utf8_decode(s + off, n - off, &cp);
-					if (l < 0) {
-						l = 1;
-						cp = 0xfffd;
-					}
-					if (cp >= 0x10000) {
-						cp -= 0x10000;
-						strbuf_addf(&sb, "\\u%04x\\u%04x",
-						    0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff));
-					} else
-						strbuf_addf(&sb, "\\u%04x", cp);
-					off += (size_t)l;
-					continue;
-				}
-				off++;
-			}
-			strbuf_addc(&sb, '"');
-			if (i == 0)
-				strbuf_adds(&sb, ": ");
-		}
-	}
-	strbuf_addc(&sb, '}');
+	while (dict_next(opts, &pos, &k, (void **)&v))
+		pyval_dict_set(d, pyval_str(k), pyval_str(v));
+	json_dump(d, true, &sb);
+	pyval_free(d);
 	return strbuf_detach(&sb);
 }
 
@@ -1504,11 +1455,11 @@ config_filter(const char *basedir, const char *name, const struct dict *args,
 			goto out;
 	}
 	*why = 2;
-	/* applyAutoOptions */
+	/* applyAutoOptions (not applied without a backend, as in fail2ban's tests) */
 	def = confset_section(r->sh->cs, "Definition");
-	if ((cfgopts_str(init, "logtype") == NULL || !cfgopts_str(init, "logtype")[0]) &&
+	if (backend != NULL && (cfgopts_str(init, "logtype") == NULL || !cfgopts_str(init, "logtype")[0]) &&
 	    (def == NULL || !dict_has(def, "logtype")))
-		dict_set(init, "logtype", cfgopt_new(pyval_str(backend &&
+		dict_set(init, "logtype", cfgopt_new(pyval_str(
 		    strncmp(backend, "systemd", 7) == 0 ? "journal" : "file"), NULL, 0));
 	if (defreader_getoptions(r, none, false) < 0)
 		goto out;

@@ -175,7 +175,12 @@ tpl_exy(void)
 
 	if (exy != NULL)
 		return exy;
-	clock_now_tm(&now);
+	/* computed once from the real clock, as at fail2ban's import time */
+	{
+		time_t tt = time(NULL);
+
+		localtime_r(&tt, &now);
+	}
 	y = now.tm_year + 1900;
 	years[ny++] = y - 1;
 	years[ny++] = y + 3;

@@ -1071,6 +1071,37 @@ out:
 	pyval_free(pregroups);
 }
 
+/* The end of processLine: the findtime checks, then findFailure. */
+static void
+process_tuple(struct filter *f, const struct tline *tl, bool has_date,
+    const struct datedet_time *d, bool nodate, struct filter_failure **out,
+    size_t *n, size_t *cap)
+{
+	struct datedet_time date = *d;
+	double now = clock_now();
+
+	if (f->checkfindtime && has_date) {
+		if (f->inoperation) {
+			long delta = (long)(date.secs - now);
+
+			if (labs(delta) > 60) {
+				warn_once(&f->next_warn_simtime, "Detected a log entry with "
+				    "an odd timestamp in operation mode%s; treating such entries "
+				    "as if they just happened", "");
+				date.secs = now;
+				date.is_int = false;
+				f->lastdate = date;
+			}
+		} else if (date.secs < now - f->findtime) {
+			warn_once(&f->next_warn_ignored, "Ignoring all log entries older "
+			    "than findtime%s; these are probably messages generated while "
+			    "fail2ban was not running.", "");
+			return;
+		}
+	}
+	find_failure(f, tl, has_date, &date, nodate, out, n, cap);
+}
+
 /* ---- processLine -------------------------------------------------------- */
 
 void
@@ -1154,26 +1185,31 @@ filter_process_line(struct filter *f, const char *line, size_t len,
 			has_date = true;
 		}
 	}
-	if (f->checkfindtime && has_date) {
-		if (f->inoperation) {
-			long delta = (long)(date.secs - now);
+	process_tuple(f, &tl, has_date, &date, nodate, out, n, cap);
+}
 
-			if (labs(delta) > 60) {
-				warn_once(&f->next_warn_simtime, "Detected a log entry with "
-				    "an odd timestamp in operation mode%s; treating such entries "
-				    "as if they just happened", "");
-				date.secs = now;
-				date.is_int = false;
-				f->lastdate = date;
-			}
-		} else if (date.secs < now - f->findtime) {
-			warn_once(&f->next_warn_ignored, "Ignoring all log entries older "
-			    "than findtime%s; these are probably messages generated while "
-			    "fail2ban was not running.", "");
-			return;
-		}
-	}
-	find_failure(f, &tl, has_date, &date, nodate, out, n, cap);
+void
+filter_process_dated(struct filter *f, const char *datetext, const char *line,
+    size_t len, const struct datedet_time *date, struct filter_failure **out,
+    size_t *n, size_t *cap, struct filter_linestat *st)
+{
+	struct tline tl;
+
+	f->stat = st;
+	if (st)
+		memset(st, 0, sizeof(*st));
+	strbuf_reset(&f->text);
+	strbuf_adds(&f->text, datetext);
+	utf8_sanitize(line, len, &f->text);
+	tl.s = f->text.s;
+	tl.len = f->text.len;
+	tl.ds = 0;
+	tl.de = strlen(datetext);
+	free(f->lasttimetext);
+	f->lasttimetext = xstrdup(datetext);
+	f->lastdate = *date;
+	f->has_lastdate = true;
+	process_tuple(f, &tl, true, date, false, out, n, cap);
 }
 
 /* ---- introspection ------------------------------------------------------ */

@@ -68,6 +68,14 @@ void	 filter_on_ignore(struct filter *, filter_ignore_fn *, void *);
 void	 filter_process_line(struct filter *, const char *line, size_t len,
 	    struct filter_failure **out, size_t *n, size_t *cap,
 	    struct filter_linestat *);
+/*
+ * Processes a line whose date is known (a journal entry): the regexes see
+ * the line, the failures carry datetext + line and the given time.
+ */
+void	 filter_process_dated(struct filter *, const char *datetext,
+	    const char *line, size_t len, const struct datedet_time *,
+	    struct filter_failure **out, size_t *n, size_t *cap,
+	    struct filter_linestat *);
 void	 filter_failures_free(struct filter_failure *, size_t n);
 
 /* Introspection for fail2ban-regex. */

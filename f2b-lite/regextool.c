@@ -22,6 +22,7 @@
 #include "addr.h"
 #include "clock.h"
 #include "config.h"
+#include "corpus.h"
 #include "datedet.h"
 #include "diag.h"
 #include "dict.h"
@@ -1220,8 +1221,6 @@ wallclock(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-int regextool_corpus(const char *path, const char *config, bool tap);
-
 int
 regextool_main(int argc, char **argv)
 {
@@ -1314,7 +1313,7 @@ regextool_main(int argc, char **argv)
 		}
 	}
 	if (t.o.corpus)
-		return regextool_corpus(t.o.corpus, t.o.config, t.o.tap);
+		return corpus_run(t.o.corpus, t.o.config, t.o.tap);
 	if (argc - optind != 2 && argc - optind != 3) {
 		usage(stdout, argv[0]);
 		fprintf(stderr, "\nERROR: provide both <LOG> and <REGEX>.\n");
@@ -1434,12 +1433,3 @@ out:
 	return rc;
 }
 
-int
-regextool_corpus(const char *path, const char *config, bool tap)
-{
-	(void)path;
-	(void)config;
-	(void)tap;
-	fprintf(stderr, "corpus mode: not yet\n");
-	return 255;
-}
