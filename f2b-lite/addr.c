@@ -69,15 +69,15 @@ int
 addr_parse(struct addr *out, const char *text, int cidr)
 {
 	struct addr a;
-	char *s = xstrdup(text), *slash;
+	char *buf = xstrdup(text), *s = buf, *slash;
 	size_t n = strlen(s);
 
 	memset(&a, 0, sizeof(a));
 	if (cidr == ADDR_CIDR_UNSPEC) {
 		/* __wrap_ipstr: [ipv6] brackets, then /len or /mask */
 		if (n > 2 && s[0] == '[' && s[n - 1] == ']') {
-			memmove(s, s + 1, n - 2);
-			s[n - 2] = '\0';
+			s[n - 1] = '\0';
+			s++;
 		}
 		if ((slash = strchr(s, '/')) != NULL) {
 			char *end;
@@ -92,7 +92,7 @@ addr_parse(struct addr *out, const char *text, int cidr)
 					v = -1;
 			}
 			if (v < 0) {
-				free(s);
+				free(buf);
 				return -1;
 			}
 			cidr = (int)v;
@@ -128,7 +128,7 @@ addr_parse(struct addr *out, const char *text, int cidr)
 		} else
 			a.family = ADDR_INVALID;
 	}
-	free(s);
+	free(buf);
 	*out = a;
 	return 0;
 }
@@ -152,11 +152,25 @@ addr_str(const struct addr *a, char *buf, size_t len)
 	char tmp[INET6_ADDRSTRLEN];
 
 	if (a->family == ADDR_IPV4) {
-		inet_ntop(AF_INET, a->a, tmp, sizeof(tmp));
+		char *p = tmp;
+		int i;
+
+		for (i = 0; i < 4; i++) {
+			unsigned v = a->a[i];
+
+			if (i)
+				*p++ = '.';
+			if (v >= 100)
+				*p++ = (char)('0' + v / 100);
+			if (v >= 10)
+				*p++ = (char)('0' + v / 10 % 10);
+			*p++ = (char)('0' + v % 10);
+		}
+		*p = '\0';
 		if (a->plen && a->plen < 32)
 			snprintf(buf, len, "%s/%d", tmp, a->plen);
-		else
-			snprintf(buf, len, "%s", tmp);
+		else if (len > (size_t)(p - tmp))
+			memcpy(buf, tmp, (size_t)(p - tmp) + 1);
 		return buf;
 	}
 	if (a->family == ADDR_IPV6) {

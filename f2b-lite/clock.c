@@ -1,10 +1,8 @@
 /*
- * clock: MyTime.  mktime() is the slow part of date handling (it consults
- * the time zone rules); clock_mktime() caches the offset for the current
- * hour, which is exact because zone transitions fall on whole hours in
- * every zone database entry fail2ban users run in... except a few
- * historical ones, so the cache is checked against mktime() whenever the
- * hour changes.
+ * clock: MyTime.  Local-time conversion is the slow part of date handling
+ * (it consults the zone rules), so both directions are cached: the
+ * broken-down "now" per second, and mktime()'s result per local hour
+ * (checked to be an unambiguous hour before it is reused).
  */
 #include "clock.h"
 
@@ -34,9 +32,16 @@ clock_set(double t)
 void
 clock_now_tm(struct tm *tm)
 {
+	static time_t last = -1;
+	static struct tm cached;
 	time_t t = (time_t)clock_now();
 
-	localtime_r(&t, tm);
+	/* localtime_r() consults the zone rules: once per second is enough */
+	if (t != last) {
+		localtime_r(&t, &cached);
+		last = t;
+	}
+	*tm = cached;
 }
 
 double

@@ -1247,14 +1247,54 @@ days_in_month(int y, int m)
 	return m == 2 && is_leap(y) ? 29 : dm[m - 1];
 }
 
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
+static long
+days_from_civil(long y, unsigned m, unsigned d)
+{
+	long era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (long)doe - 719468;
+}
+
+/* The broken-down UTC fields of seconds since 1970 (the inverse). */
+static void
+civil_from_secs(double secs, struct tm *tm)
+{
+	long t = (long)floor(secs), z = (t >= 0 ? t : t - 86399) / 86400;
+	long sod = t - z * 86400, era, y;
+	unsigned doe, yoe, doy, mp, d, m;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = (unsigned)(z - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = (long)yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = doy - (153 * mp + 2) / 5 + 1;
+	m = mp < 10 ? mp + 3 : mp - 9;
+	memset(tm, 0, sizeof(*tm));
+	tm->tm_year = (int)(y + (m <= 2) - 1900);
+	tm->tm_mon = (int)m - 1;
+	tm->tm_mday = (int)d;
+	tm->tm_hour = (int)(sod / 3600);
+	tm->tm_min = (int)(sod / 60 % 60);
+	tm->tm_sec = (int)(sod % 60);
+	tm->tm_isdst = -1;
+}
+
 /* datetime arithmetic on a naive date-time held as seconds since 1970 */
 static double
 naive(int y, int mo, int d, int h, int mi, int s)
 {
-	struct tm tm = { .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
-		.tm_hour = h, .tm_min = mi, .tm_sec = s };
-
-	return clock_timegm(&tm);
+	return (double)days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400.0 +
+	    h * 3600 + mi * 60 + s;
 }
 
 int
@@ -1400,14 +1440,11 @@ datedet_time(struct datedet *d, const char *line, const struct datedet_match *m,
 	if (month < 0 || day < 0) {
 		if (julian < 0 && week >= 0 && weekday >= 0) {
 			/* _calc_julian_from_U_or_W */
-			struct tm jan1 = { .tm_year = year - 1900, .tm_mon = 0, .tm_mday = 1 };
-			double t0 = clock_timegm(&jan1);
-			time_t tt = (time_t)t0;
-			struct tm g;
+			long jan1 = days_from_civil(year, 1, 1);
 			int first_wd, week0;
 
-			gmtime_r(&tt, &g);
-			first_wd = (g.tm_wday + 6) % 7;		/* Monday = 0 */
+			/* 1970-01-01 was a Thursday (Monday = 0: 3) */
+			first_wd = (int)(((jan1 % 7) + 7 + 3) % 7);
 			if (wstart != 0) {			/* %U: weeks start on Sunday */
 				first_wd = (first_wd + 1) % 7;
 				weekday = (weekday + 1) % 7;
@@ -1418,10 +1455,9 @@ datedet_time(struct datedet *d, const char *line, const struct datedet_match *m,
 		}
 		if (julian >= 0) {
 			double jd = naive(year, 1, 1, 0, 0, 0) + (julian - 1) * 86400.0;
-			time_t tt = (time_t)jd;
 			struct tm g;
 
-			gmtime_r(&tt, &g);
+			civil_from_secs(jd, &g);
 			year = g.tm_year + 1900;
 			month = g.tm_mon + 1;
 			day = g.tm_mday;
@@ -1448,10 +1484,9 @@ datedet_time(struct datedet *d, const char *line, const struct datedet_match *m,
 		dt -= 86400;
 	if (assume_year && dt > now_naive + 86400) {
 		/* date_result.replace(year=year-1, month=month, day=day) */
-		time_t tt = (time_t)dt;
 		struct tm g;
 
-		gmtime_r(&tt, &g);
+		civil_from_secs(dt, &g);
 		if (month == 2 && day == 29 && !is_leap(year - 1))
 			return -1;
 		dt = naive(year - 1, month, day, g.tm_hour, g.tm_min, g.tm_sec);
@@ -1460,10 +1495,9 @@ datedet_time(struct datedet *d, const char *line, const struct datedet_match *m,
 		out->secs = dt;
 		out->is_int = true;	/* calendar.timegm() gives an int */
 	} else {
-		time_t tt = (time_t)dt;
 		struct tm g;
 
-		gmtime_r(&tt, &g);
+		civil_from_secs(dt, &g);
 		out->secs = clock_mktime(&g);
 	}
 	return 0;

@@ -45,6 +45,9 @@ struct complname {
 struct failregex {
 	struct rx		*rx;
 	char			*regex;
+	char			*literal;	/* text every match contains, or NULL */
+	size_t			 litlen;
+	size_t			 litrare;	/* index of its least common byte */
 	struct complname	*alt, *tup;
 	size_t			 nalt, ntup;
 	int			 nskip;
@@ -182,6 +185,51 @@ failregex_expand(const char *regex, const char *usedns)
 	return strbuf_detach(&tmp);
 }
 
+/*
+ * How common a byte is in log text, roughly (higher = rarer): searching
+ * for the rarest byte of a literal finds few false starts.
+ */
+static int
+byte_rarity(unsigned char c)
+{
+	static const char common[] = " etaoinsrhldcumfpgwybvk0123456789.:-/=[]\"()";
+	const char *p = c ? strchr(common, c) : NULL;
+
+	return p ? (int)(p - common) : 64 + (c >= 'A' && c <= 'Z');
+}
+
+static size_t
+rarest_byte(const char *s, size_t n)
+{
+	size_t i, best = 0;
+
+	for (i = 1; i < n; i++)
+		if (byte_rarity((unsigned char)s[i]) > byte_rarity((unsigned char)s[best]))
+			best = i;
+	return best;
+}
+
+/* memmem() for one literal, scanning for its rarest byte */
+static bool
+has_literal(const struct failregex *fr, const char *buf, size_t len)
+{
+	const char *p = buf + fr->litrare, *end = buf + len;
+	char c = fr->literal[fr->litrare];
+
+	if (len < fr->litlen)
+		return false;
+	while (p < end && (p = memchr(p, c, (size_t)(end - p))) != NULL) {
+		const char *st = p - fr->litrare;
+
+		if (st + fr->litlen > end)
+			return false;
+		if (memcmp(st, fr->literal, fr->litlen) == 0)
+			return true;
+		p++;
+	}
+	return false;
+}
+
 static int
 complname_cmp(const void *a, const void *b)
 {
@@ -218,6 +266,10 @@ failregex_new(const char *regex, bool multiline, const char *usedns, char **err)
 		return NULL;
 	}
 	fr->regex = exp;
+	if ((fr->literal = rx_required_literal(exp)) != NULL) {
+		fr->litlen = strlen(fr->literal);
+		fr->litrare = rarest_byte(fr->literal, fr->litlen);
+	}
 	for (i = 1; i <= rx_ngroups(fr->rx); i++) {
 		const char *g = rx_group_name(fr->rx, i), *rest;
 		struct complname **list;
@@ -282,6 +334,7 @@ failregex_free(struct failregex *fr)
 	free(fr->alt);
 	free(fr->tup);
 	free(fr->regex);
+	free(fr->literal);
 	rx_free(fr->rx);
 	free(fr);
 }
@@ -308,6 +361,8 @@ failregex_search(const struct failregex *fr, const char *buf, size_t len,
 	if (ng > FAILREGEX_MAXGROUPS)
 		ng = FAILREGEX_MAXGROUPS;
 	m->ngroups = ng;
+	if (fr->literal && !has_literal(fr, buf, len))
+		return RX_NOMATCH;
 	return rx_search(fr->rx, buf, len, 0, false, m->span, ng);
 }
 
@@ -427,4 +482,29 @@ failregex_skipped(const struct failregex *fr, const char *buf,
 	}
 	strbuf_free(&all);
 	return n;
+}
+
+struct rx *
+failregex_union(struct failregex *const *list, size_t n, bool multiline)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct rx *rx;
+	char *err;
+	size_t i, nolit = 0;
+
+	/* regexes with a required literal are ruled out by memmem already */
+	for (i = 0; i < n; i++)
+		nolit += list[i]->literal == NULL;
+	if (nolit < 2)
+		return NULL;
+
+	for (i = 0; i < n; i++) {
+		if (i)
+			strbuf_addc(&sb, '|');
+		strbuf_addf(&sb, "(?:%s)", list[i]->regex);
+	}
+	rx = rx_compile(strbuf_str(&sb), RX_DUPNAMES | (multiline ? RX_MULTILINE : 0), &err);
+	free(err);
+	strbuf_free(&sb);
+	return rx;
 }

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 struct pyval;
+struct rx;
 struct strbuf;
 
 /* Most capture groups of a failregex we keep spans for. */
@@ -60,6 +61,12 @@ const char *failregex_group(const struct failregex *, const char *buf,
  */
 void	 failregex_line_range(const char *buf, size_t len,
 	    const struct failregex_match *, size_t *first, size_t *last);
+/*
+ * A pattern matching wherever any of the regexes matches (their
+ * alternation): a line it does not match cannot match any of them.  Returns
+ * NULL when it cannot be built.  The caller frees it with rx_free().
+ */
+struct rx *failregex_union(struct failregex *const *, size_t n, bool multiline);
 /*
  * The lines captured by <SKIPLINES> groups, NUL-separated in out; returns
  * their number.

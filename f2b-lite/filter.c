@@ -63,8 +63,11 @@ struct filter {
 	bool			 has_lastdate;
 	struct datedet_time	 lastdate;
 	struct dict		*mlfid;		/* mlfid -> struct mlfent * */
-	struct strbuf		 text, buf, tmp;
-	struct pyval		*pref_groups;
+	struct strbuf		 text, buf, buf2, tmp;
+	bool			 pref_matched;	/* prefregex's last search (hasMatched) */
+	struct failregex_match	 pref_spans;	/* ... and its groups, in buf */
+	struct rx		*prefilter;	/* the failregexes' alternation */
+	bool			 prefilter_built;
 	filter_ignore_fn	*onignore;
 	void			*onignore_arg;
 	double			 next_warn_simtime, next_warn_ignored, next_warn_notime;
@@ -127,8 +130,9 @@ filter_free(struct filter *f)
 	dict_free(f->mlfid);
 	strbuf_free(&f->text);
 	strbuf_free(&f->buf);
+	strbuf_free(&f->buf2);
 	strbuf_free(&f->tmp);
-	pyval_free(f->pref_groups);
+	rx_free(f->prefilter);
 	free(f);
 }
 
@@ -192,6 +196,9 @@ filter_add_failregex(struct filter *f, const char *v, char **err)
 	}
 	f->fail = xgrow(f->fail, &f->capfail, f->nfail + 1, sizeof(*f->fail));
 	f->fail[f->nfail++] = fr;
+	rx_free(f->prefilter);
+	f->prefilter = NULL;
+	f->prefilter_built = false;
 	return 0;
 }
 
@@ -759,10 +766,38 @@ filter_failures_free(struct filter_failure *ff, size_t n)
 	free(ff);
 }
 
+/*
+ * The line buffer while one line is processed (fail2ban's __lineBuffer):
+ * with maxlines 1 it lives only for the call and points at the caller's
+ * line; with more lines it is f->lines, which persists.
+ */
+struct cur {
+	struct tline	*l;
+	size_t		 n;
+	struct tline	 content;	/* <F-CONTENT> replacement (single line) */
+};
+
+/* self.__lineBuffer = the given lines of org */
+static void
+cur_set(struct filter *f, struct cur *c, const struct tline *org, size_t norg,
+    const size_t *idx, size_t n)
+{
+	if (f->maxlines > 1) {
+		set_buffer(f, org, norg, idx, n);
+		c->l = f->lines;
+		c->n = f->nlines;
+	} else {
+		/* one line: what is left is the line itself or nothing */
+		c->l = (struct tline *)org;
+		c->n = n;
+	}
+}
+
 /* _ignoreLine: index of the first ignoreregex that matches, or -1 */
 static int
-ignore_line(struct filter *f, const char *buf, size_t len, const struct tline *org,
-    size_t norg, const struct failregex *fr, const struct linesplit *split)
+ignore_line(struct filter *f, struct cur *c, const char *buf, size_t len,
+    const struct tline *org, size_t norg, const struct failregex *fr,
+    const struct linesplit *split)
 {
 	struct strbuf own = STRBUF_INIT;
 	struct tline *sub = NULL;
@@ -791,7 +826,7 @@ ignore_line(struct filter *f, const char *buf, size_t len, const struct tline *o
 		if (f->onignore)
 			f->onignore(f->onignore_arg, (int)i);
 		if ((!f->checkall || f->maxlines > 1) && fr)
-			set_buffer(f, org, norg, split->unmatched, split->nunmatched);
+			cur_set(f, c, org, norg, split->unmatched, split->nunmatched);
 		if (!f->checkall)
 			break;
 	}
@@ -811,19 +846,128 @@ warn_once(double *next, const char *fmt, const char *arg)
 	log_msg(LOG_LVL_WARNING, "fail2ban.filter", fmt, arg);
 }
 
+/* The failregexes' alternation, built when first needed. */
+static const struct rx *
+prefilter(struct filter *f)
+{
+	if (!f->prefilter_built) {
+		f->prefilter_built = true;
+		if (f->nfail > 1)
+			f->prefilter = failregex_union(f->fail, f->nfail, f->maxlines > 1);
+	}
+	return f->prefilter;
+}
+
+/* The failure id of a matched failure: pushes one failure per id found. */
+static void
+push_ids(struct filter *f, int ri, struct pyval *fail, const char *mlfidkey,
+    bool has_date, const struct datedet_time *date, struct filter_failure **out,
+    size_t *n, size_t *cap, bool *stop)
+{
+	int defcidr = (!strcmp(f->usedns, "raw") || f->rawhost) ? ADDR_CIDR_RAW :
+	    ADDR_CIDR_UNSPEC, cidr = defcidr;
+	const char *ip = NULL, *fid = NULL;
+	bool raw = defcidr == ADDR_CIDR_RAW;
+	struct pyval *v;
+	struct addr id;
+
+	*stop = false;
+	if ((v = dget(fail, "fid")) && pyval_type(v) == PY_STR)
+		fid = pyval_as_str(v);
+	if (((v = dget(fail, "ip4")) && pyval_type(v) == PY_STR) ||
+	    ((v = dget(fail, "ip6")) && pyval_type(v) == PY_STR)) {
+		bool v4 = v == dget(fail, "ip4");
+		struct pyval *c = dget(fail, "cidr");
+		long long cv;
+
+		ip = pyval_as_str(v);
+		cidr = v4 ? ADDR_FAM_IPV4 : ADDR_FAM_IPV6;
+		if (c && pyval_as_bool(c) && pyval_type(c) == PY_STR &&
+		    (cv = strtoll(pyval_as_str(c), NULL, 10)) >= 0)
+			cidr = (int)cv;
+		raw = true;
+	} else if ((v = dget(fail, "dns")) && pyval_type(v) == PY_STR)
+		ip = pyval_as_str(v);
+	else {
+		if (fid == NULL && mlfidkey == NULL) {
+			/* getFailID() finds nothing either: fail2ban logs and goes on */
+			log_msg(LOG_LVL_ERROR, "fail2ban.filter", "No group found in a match "
+			    "of failregex %d", ri);
+			return;
+		}
+		ip = fid;
+		raw = true;
+	}
+	if (ip == NULL) {
+		/* multi-line failure without an id yet: pending */
+		dset(fail, "mlfpending", pyval_int(1));
+		if (!f->checkall && f->ignorepending) {
+			*stop = true;
+			return;
+		}
+		push_failure(out, n, cap, ri, NULL, has_date, date, fail);
+	} else if (raw) {
+		if (fid == NULL || strcmp(fid, ip) == 0)
+			addr_parse(&id, ip, cidr);
+		else {
+			char abuf[ADDR_STRLEN];
+			struct addr ipa;
+
+			addr_parse(&ipa, ip, cidr);
+			dset(fail, "ip", pyval_str(addr_str(&ipa, abuf, sizeof(abuf))));
+			addr_clear(&ipa);
+			if (addr_parse(&id, fid, defcidr) < 0)
+				addr_parse(&id, fid, ADDR_CIDR_RAW);
+		}
+		push_failure(out, n, cap, ri, &id, has_date, date, fail);
+		addr_clear(&id);
+	} else {
+		/* DNSUtils.textToIp */
+		char *host = xstrdup(ip);
+		size_t s, l;
+
+		if (addr_search(host, &s, &l)) {
+			char *t = xstrndup(host + s, l);
+
+			addr_parse(&id, t, ADDR_CIDR_UNSPEC);
+			if (addr_valid(&id))
+				push_failure(out, n, cap, ri, &id, has_date, date, fail);
+			addr_clear(&id);
+			free(t);
+		} else if (!strcmp(f->usedns, "yes") || !strcmp(f->usedns, "warn")) {
+			struct dnsent *e = dns_lookup(host);
+			size_t k;
+
+			if (e->n && !strcmp(f->usedns, "warn")) {
+				char abuf[ADDR_STRLEN];
+
+				log_msg(LOG_LVL_WARNING, "fail2ban.filter", "Determined IP using "
+				    "DNS Lookup: %s = %s", host, addr_str(&e->ips[0], abuf,
+				    sizeof(abuf)));
+			}
+			for (k = 0; k < e->n; k++)
+				push_failure(out, n, cap, ri, &e->ips[k], has_date, date, fail);
+		}
+		free(host);
+	}
+}
+
 static void
 find_failure(struct filter *f, const struct tline *tl, bool has_date,
     const struct datedet_time *date, bool nodate, struct filter_failure **out,
     size_t *n, size_t *cap)
 {
-	int defcidr = (!strcmp(f->usedns, "raw") || f->rawhost) ? ADDR_CIDR_RAW :
-	    ADDR_CIDR_UNSPEC;
-	struct tline *org;
+	struct tline *org, one = *tl;
 	size_t norg, i;
 	struct pyval *pregroups = NULL;
-	bool havebuf;
+	struct failregex_match pm;
+	struct strbuf *sbuf = &f->buf;
+	struct cur c;
+	bool havebuf, pref = false;
+	const struct rx *pf;
 
-	/* the line buffer; org is what the regexes' line bookkeeping refers to */
+	memset(&c, 0, sizeof(c));
+	/* org: the buffer the regexes' line bookkeeping refers to */
 	if (f->maxlines > 1) {
 		f->lines = xgrow(f->lines, &f->caplines, f->nlines + 1, sizeof(*f->lines));
 		f->lines[f->nlines++] = tline_copy(tl);
@@ -832,71 +976,83 @@ find_failure(struct filter *f, const struct tline *tl, bool has_date,
 			memmove(f->lines, f->lines + 1, (f->nlines - 1) * sizeof(*f->lines));
 			f->nlines--;
 		}
+		norg = f->nlines;
+		org = xcalloc(norg, sizeof(*org));
+		for (i = 0; i < norg; i++)
+			org[i] = tline_copy(&f->lines[i]);
+		c.l = f->lines;
+		c.n = f->nlines;
 	} else {
-		for (i = 0; i < f->nlines; i++)
-			tline_free(&f->lines[i]);
-		f->lines = xgrow(f->lines, &f->caplines, 1, sizeof(*f->lines));
-		f->lines[0] = tline_copy(tl);
-		f->nlines = 1;
+		org = &one;
+		norg = 1;
+		c.l = org;
+		c.n = 1;
 	}
-	norg = f->nlines;
-	org = xcalloc(norg, sizeof(*org));
-	for (i = 0; i < norg; i++)
-		org[i] = tline_copy(&f->lines[i]);
 	join_lines(&f->buf, org, norg);
 	havebuf = true;
 
 	if (f->nign && f->nign + 2 < f->nfail &&
-	    ignore_line(f, f->buf.s, f->buf.len, org, norg, NULL, NULL) >= 0)
+	    ignore_line(f, &c, f->buf.s, f->buf.len, org, norg, NULL, NULL) >= 0)
 		goto out;
 
-	pyval_free(f->pref_groups);
-	f->pref_groups = NULL;
 	if (f->pref) {
-		struct failregex_match pm;
 		int rc = failregex_search(f->pref, f->buf.s, f->buf.len, &pm);
-		struct pyval *content;
 		size_t clen;
-		const char *c;
+		const char *cs;
 
 		if (rc == RX_LIMIT && f->stat)
 			f->stat->limit_hits++;
+		f->pref_matched = rc == RX_MATCH;
+		f->pref_spans = pm;
 		if (rc != RX_MATCH)
 			goto out;
-		if (f->stat)
-			f->stat->pref_matched = true;
-		pregroups = failregex_groups(f->pref, f->buf.s, &pm);
-		f->pref_groups = pyval_copy(pregroups);
-		c = failregex_group(f->pref, f->buf.s, &pm, "content", &clen);
-		content = dpop(pregroups, "content");
-		if (c != NULL && clen > 0) {
-			struct tline cl = { xstrndup(c, clen), clen, 0, 0 };
+		pref = true;
+		cs = failregex_group(f->pref, f->buf.s, &pm, "content", &clen);
+		if (cs != NULL && clen > 0) {
+			/* the failregexes see only the content from now on */
+			if (f->maxlines > 1) {
+				struct tline cl = { xstrndup(cs, clen), clen, 0, 0 };
 
-			for (i = 0; i < f->nlines; i++)
-				tline_free(&f->lines[i]);
-			f->lines[0] = cl;
-			f->nlines = 1;
+				for (i = 0; i < f->nlines; i++)
+					tline_free(&f->lines[i]);
+				f->lines[0] = cl;
+				f->nlines = 1;
+				c.l = f->lines;
+				c.n = 1;
+			} else {
+				c.content.s = (char *)cs;
+				c.content.len = clen;
+				c.content.ds = c.content.de = 0;
+				c.l = &c.content;
+				c.n = 1;
+			}
 			havebuf = false;
 		}
-		pyval_free(content);
 	}
 
 	for (i = 0; i < f->nfail; i++) {
 		struct failregex *fr = f->fail[i];
 		struct failregex_match m;
 		struct linesplit split;
-		struct pyval *fail, *mlfid, *matched, *v;
-		const char *ip = NULL, *fid = NULL;
-		struct addr ids[1];
-		int cidr = defcidr, rc;
-		bool raw = defcidr == ADDR_CIDR_RAW, cached = false;
+		struct pyval *fail, *mlfid, *matched;
+		bool cached = false, stop;
 		char *mlfidkey = NULL;
+		int rc;
 
 		if (!havebuf) {
-			join_lines(&f->buf, f->lines, f->nlines);
+			join_lines(&f->buf2, c.l, c.n);
+			sbuf = &f->buf2;
 			havebuf = true;
 		}
-		rc = failregex_search(fr, f->buf.s, f->buf.len, &m);
+		/* one search of the alternation rules out most lines at once */
+		if (i == 0 && (pf = prefilter(f)) != NULL) {
+			size_t sp[2];
+
+			rc = rx_search(pf, sbuf->s, sbuf->len, 0, false, sp, 1);
+			if (rc == RX_NOMATCH)
+				break;
+		}
+		rc = failregex_search(fr, sbuf->s, sbuf->len, &m);
 		if (rc == RX_LIMIT) {
 			if (f->stat)
 				f->stat->limit_hits++;
@@ -905,9 +1061,10 @@ find_failure(struct filter *f, const struct tline *tl, bool has_date,
 		}
 		if (rc != RX_MATCH)
 			continue;
-		fail = failregex_groups(fr, f->buf.s, &m);
-		split_lines(fr, f->buf.s, f->buf.len, &m, org, norg, &split);
-		if (f->nign && ignore_line(f, f->buf.s, f->buf.len, org, norg, fr, &split) >= 0) {
+		fail = failregex_groups(fr, sbuf->s, &m);
+		split_lines(fr, sbuf->s, sbuf->len, &m, org, norg, &split);
+		if (f->nign && ignore_line(f, &c, sbuf->s, sbuf->len, org, norg, fr,
+		    &split) >= 0) {
 			havebuf = false;
 			pyval_free(fail);
 			linesplit_free(&split);
@@ -917,7 +1074,7 @@ find_failure(struct filter *f, const struct tline *tl, bool has_date,
 		}
 		if (nodate) {
 			warn_once(&f->next_warn_notime, "Found a match but no valid date/time "
-			    "found for '%s'.", "");
+			    "found%s.", "");
 			if (!has_date && f->checkfindtime) {
 				pyval_free(fail);
 				linesplit_free(&split);
@@ -925,13 +1082,18 @@ find_failure(struct filter *f, const struct tline *tl, bool has_date,
 			}
 		}
 		if (!f->checkall || f->maxlines > 1) {
-			set_buffer(f, org, norg, split.unmatched, split.nunmatched);
+			cur_set(f, &c, org, norg, split.unmatched, split.nunmatched);
 			havebuf = false;
 		}
-		if (pregroups) {
-			struct pyval *merged = pyval_copy(pregroups);
+		if (pref) {
+			struct pyval *merged;
 			size_t k;
 
+			if (pregroups == NULL) {
+				pregroups = failregex_groups(f->pref, f->buf.s, &pm);
+				pyval_free(dpop(pregroups, "content"));
+			}
+			merged = pyval_copy(pregroups);
 			for (k = 0; k < pyval_len(fail); k++)
 				pyval_dict_set(merged, pyval_copy(pyval_dict_key(fail, k)),
 				    pyval_copy(pyval_dict_val(fail, k)));
@@ -939,13 +1101,13 @@ find_failure(struct filter *f, const struct tline *tl, bool has_date,
 			fail = merged;
 		}
 		matched = matched_pyval(org, &split);
+		linesplit_free(&split);
 		mlfid = dget(fail, "mlfid");
 		if (mlfid != NULL && pyval_type(mlfid) != PY_NONE) {
 			mlfidkey = xstrdup(pyval_as_str(mlfid) ? pyval_as_str(mlfid) : "");
 			fail = merge_failure(f, mlfidkey, fail, matched, &cached);
+			pyval_free(matched);
 			if (dtrue(fail, "nofail") && !f->checkall) {
-				pyval_free(matched);
-				linesplit_free(&split);
 				free(mlfidkey);
 				if (!cached)
 					pyval_free(fail);
@@ -957,117 +1119,23 @@ find_failure(struct filter *f, const struct tline *tl, bool has_date,
 			list_extend(ml, dget(fail, "matches"));
 			list_extend(ml, matched);
 			dset(fail, "matches", ml);
+			pyval_free(matched);
 		}
-		pyval_free(matched);
-		linesplit_free(&split);
-
-		/* the failure id: ip4, ip6, dns, then fid */
-		if ((v = dget(fail, "fid")) && pyval_type(v) == PY_STR)
-			fid = pyval_as_str(v);
-		if ((v = dget(fail, "ip4")) && pyval_type(v) == PY_STR) {
-			struct pyval *c = dget(fail, "cidr");
-			long long cv;
-
-			ip = pyval_as_str(v);
-			cidr = ADDR_FAM_IPV4;
-			if (c && pyval_as_bool(c) && pyval_type(c) == PY_STR &&
-			    (cv = strtoll(pyval_as_str(c), NULL, 10)) >= 0)
-				cidr = (int)cv;
-			raw = true;
-		} else if ((v = dget(fail, "ip6")) && pyval_type(v) == PY_STR) {
-			struct pyval *c = dget(fail, "cidr");
-			long long cv;
-
-			ip = pyval_as_str(v);
-			cidr = ADDR_FAM_IPV6;
-			if (c && pyval_as_bool(c) && pyval_type(c) == PY_STR &&
-			    (cv = strtoll(pyval_as_str(c), NULL, 10)) >= 0)
-				cidr = (int)cv;
-			raw = true;
-		} else if ((v = dget(fail, "dns")) && pyval_type(v) == PY_STR)
-			ip = pyval_as_str(v);
-		else {
-			if (fid == NULL && mlfidkey == NULL) {
-				/*
-				 * getFailID() on a match without fid, ip4, ip6 or
-				 * dns raises; fail2ban logs it and goes on
-				 */
-				log_msg(LOG_LVL_ERROR, "fail2ban.filter", "No group found in "
-				    "'%s' using '%s'", f->buf.s, failregex_pattern(fr));
-				if (!cached)
-					pyval_free(fail);
-				free(mlfidkey);
-				continue;
-			}
-			ip = fid;
-			raw = true;
-		}
-		if (ip == NULL) {
-			/* multi-line failure without an id yet: pending */
-			dset(fail, "mlfpending", pyval_int(1));
-			if (!f->checkall && f->ignorepending) {
-				if (!cached)
-					pyval_free(fail);
-				free(mlfidkey);
-				goto out;
-			}
-			push_failure(out, n, cap, (int)i, NULL, has_date, date, fail);
-		} else if (raw) {
-			if (fid == NULL || strcmp(fid, ip) == 0)
-				addr_parse(&ids[0], ip, cidr);
-			else {
-				char abuf[ADDR_STRLEN];
-				struct addr ipa;
-
-				addr_parse(&ipa, ip, cidr);
-				dset(fail, "ip", pyval_str(addr_str(&ipa, abuf, sizeof(abuf))));
-				addr_clear(&ipa);
-				if (addr_parse(&ids[0], fid, defcidr) < 0)
-					addr_parse(&ids[0], fid, ADDR_CIDR_RAW);
-			}
-			push_failure(out, n, cap, (int)i, &ids[0], has_date, date, fail);
-			addr_clear(&ids[0]);
-		} else {
-			/* DNSUtils.textToIp */
-			size_t s, l;
-			char *host = xstrdup(ip);
-
-			if (addr_search(host, &s, &l)) {
-				char *t = xstrndup(host + s, l);
-				struct addr a;
-
-				addr_parse(&a, t, ADDR_CIDR_UNSPEC);
-				if (addr_valid(&a))
-					push_failure(out, n, cap, (int)i, &a, has_date, date, fail);
-				addr_clear(&a);
-				free(t);
-			} else if (!strcmp(f->usedns, "yes") || !strcmp(f->usedns, "warn")) {
-				struct dnsent *e = dns_lookup(host);
-				size_t k;
-
-				if (e->n && !strcmp(f->usedns, "warn")) {
-					char abuf[ADDR_STRLEN];
-
-					log_msg(LOG_LVL_WARNING, "fail2ban.filter", "Determined IP "
-					    "using DNS Lookup: %s = %s", host,
-					    addr_str(&e->ips[0], abuf, sizeof(abuf)));
-				}
-				for (k = 0; k < e->n; k++)
-					push_failure(out, n, cap, (int)i, &e->ips[k], has_date,
-					    date, fail);
-			}
-			free(host);
-		}
+		push_ids(f, (int)i, fail, mlfidkey, has_date, date, out, n, cap, &stop);
 		if (!cached)
 			pyval_free(fail);
 		free(mlfidkey);
+		if (stop)
+			goto out;
 		if (!f->checkall)
 			break;
 	}
 out:
-	for (i = 0; i < norg; i++)
-		tline_free(&org[i]);
-	free(org);
+	if (f->maxlines > 1) {
+		for (i = 0; i < norg; i++)
+			tline_free(&org[i]);
+		free(org);
+	}
 	pyval_free(pregroups);
 }
 
@@ -1100,6 +1168,8 @@ process_tuple(struct filter *f, const struct tline *tl, bool has_date,
 		}
 	}
 	find_failure(f, tl, has_date, &date, nodate, out, n, cap);
+	if (f->stat)
+		f->stat->pref_matched = f->pref_matched;
 }
 
 /* ---- processLine -------------------------------------------------------- */
@@ -1247,7 +1317,13 @@ filter_prefregex(const struct filter *f)
 struct pyval *
 filter_pref_groups(const struct filter *f)
 {
-	return f->pref_groups;
+	struct pyval *g;
+
+	if (!f->pref || !f->pref_matched)
+		return NULL;
+	g = failregex_groups(f->pref, f->buf.s, &f->pref_spans);
+	pyval_free(pyval_dict_pop(g, "content"));
+	return g;
 }
 
 long

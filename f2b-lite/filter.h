@@ -31,7 +31,7 @@ struct filter_failure {
 
 /* Statistics a line leaves behind for fail2ban-regex. */
 struct filter_linestat {
-	bool	 pref_matched;		/* prefregex matched this line */
+	bool	 pref_matched;		/* prefregex's last search matched */
 	bool	 ignored;		/* an ignoreregex matched */
 	size_t	 limit_hits;		/* searches stopped by the match limit */
 };
@@ -84,6 +84,7 @@ const char	*filter_failregex(const struct filter *, size_t);
 size_t		 filter_nignoreregex(const struct filter *);
 const char	*filter_ignoreregex(const struct filter *, size_t);
 const char	*filter_prefregex(const struct filter *);
+/* The last prefregex match's groups (a new dict), or NULL. */
 struct pyval	*filter_pref_groups(const struct filter *);
 long		 filter_maxlines(const struct filter *);
 const char	*filter_usedns(const struct filter *);

@@ -15,8 +15,12 @@
 #include "utf8.h"
 #include "xmalloc.h"
 
+/* Short strings live in the node itself (no second allocation). */
+#define PYVAL_INLINE	24
+
 struct pyval {
 	enum pyval_type	 type;
+	char		 inl[PYVAL_INLINE];
 	union {
 		long long	 i;
 		double		 f;
@@ -32,13 +36,40 @@ struct pyval {
 	} u;
 };
 
+/*
+ * Freed nodes are kept for reuse: failure data is built and dropped for
+ * every matching log line, and malloc/free dominated that path.
+ */
+#define PYVAL_POOL_MAX	4096
+
+static struct pyval *pyval_pool;
+static size_t pyval_pooled;
+
 static struct pyval *
 pyval_new(enum pyval_type t)
 {
-	struct pyval *v = xcalloc(1, sizeof(*v));
+	struct pyval *v = pyval_pool;
 
+	if (v != NULL) {
+		pyval_pool = v->u.seq.item ? (struct pyval *)v->u.seq.item : NULL;
+		pyval_pooled--;
+		memset(v, 0, sizeof(*v));
+	} else
+		v = xcalloc(1, sizeof(*v));
 	v->type = t;
 	return v;
+}
+
+static void
+pyval_release(struct pyval *v)
+{
+	if (pyval_pooled >= PYVAL_POOL_MAX) {
+		free(v);
+		return;
+	}
+	v->u.seq.item = (struct pyval **)pyval_pool;
+	pyval_pool = v;
+	pyval_pooled++;
 }
 
 struct pyval *
@@ -79,7 +110,12 @@ pyval_strn(const char *s, size_t n)
 {
 	struct pyval *v = pyval_new(PY_STR);
 
-	v->u.str.s = xstrndup(s, n);
+	if (n < PYVAL_INLINE) {
+		memcpy(v->inl, s, n);
+		v->inl[n] = '\0';
+		v->u.str.s = v->inl;
+	} else
+		v->u.str.s = xstrndup(s, n);
 	v->u.str.len = n;
 	return v;
 }
@@ -147,14 +183,15 @@ pyval_free(struct pyval *v)
 
 	if (v == NULL)
 		return;
-	if (v->type == PY_STR || v->type == PY_BYTES)
-		free(v->u.str.s);
-	else if (pyval_is_seq(v)) {
+	if (v->type == PY_STR || v->type == PY_BYTES) {
+		if (v->u.str.s != v->inl)
+			free(v->u.str.s);
+	} else if (pyval_is_seq(v)) {
 		for (i = 0; i < v->u.seq.n; i++)
 			pyval_free(v->u.seq.item[i]);
 		free(v->u.seq.item);
 	}
-	free(v);
+	pyval_release(v);
 }
 
 struct pyval *
@@ -455,6 +492,25 @@ pyval_repr_float(double f, struct strbuf *sb)
 	}
 	if (isinf(f)) {
 		strbuf_adds(sb, f < 0 ? "-inf" : "inf");
+		return;
+	}
+	/* integral values below 1e16 (times, counters): digits and ".0" */
+	if (f == floor(f) && fabs(f) < 1e16) {
+		long long v = (long long)f;
+		char *p = buf + sizeof(buf);
+		bool neg = v < 0 || (v == 0 && signbit(f));
+
+		*--p = '0';
+		*--p = '.';
+		if (v < 0)
+			v = -v;
+		do {
+			*--p = (char)('0' + v % 10);
+			v /= 10;
+		} while (v);
+		if (neg)
+			*--p = '-';
+		strbuf_add(sb, p, (size_t)(buf + sizeof(buf) - p));
 		return;
 	}
 	/* shortest %.Ne that reads back exactly */

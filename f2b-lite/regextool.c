@@ -671,12 +671,8 @@ render_template(const struct outctx *c, const char *fmt, struct strbuf *out)
 			strbuf_add(&first, m, nlen + 2);
 		else if (strcmp(tag, "msg") == 0)
 			strbuf_add(&first, v, strlen(v) ? strlen(v) : 5);
-		else {
-			const char *q;
-
-			for (q = v; *q; q++)
-				strbuf_addc(&first, *q);
-		}
+		else
+			strbuf_adds(&first, v);
 		free(v);
 		free(tag);
 		p = m + nlen + 2;
@@ -688,6 +684,14 @@ render_template(const struct outctx *c, const char *fmt, struct strbuf *out)
 		const char *end = p + first.len;
 
 		while (p < end) {
+			const char *lt = memchr(p, '<', (size_t)(end - p));
+
+			if (lt == NULL) {
+				strbuf_add(out, p, (size_t)(end - p));
+				break;
+			}
+			strbuf_add(out, p, (size_t)(lt - p));
+			p = lt;
 			if (end - p > 3 && p[0] == '<' && p[1] == 'F' && p[2] == '-') {
 				const char *e = p + 3;
 
@@ -949,7 +953,7 @@ test_line(struct tool *t, const char *line)
 			if (t->pref_groups == NULL)
 				t->pref_groups = pyval_list();
 			if ((long)pyval_len(t->pref_groups) < t->display_max)
-				pyval_append(t->pref_groups, pyval_copy(filter_pref_groups(t->flt)));
+				pyval_append(t->pref_groups, filter_pref_groups(t->flt));
 			else if ((long)pyval_len(t->pref_groups) == t->display_max)
 				pyval_append(t->pref_groups, pyval_str("..."));
 		}

@@ -136,6 +136,120 @@ rx_translate(const char *p)
 	return strbuf_detach(&sb);
 }
 
+/* Skips a group, class or escape starting at p; returns the end. */
+static const char *
+rx_skip_group(const char *p)
+{
+	int depth = 0;
+	bool inclass = false;
+
+	for (; *p; p++) {
+		if (*p == '\\' && p[1]) {
+			p++;
+			continue;
+		}
+		if (inclass) {
+			if (*p == ']')
+				inclass = false;
+			continue;
+		}
+		if (*p == '[') {
+			inclass = true;
+			if (p[1] == '^')
+				p++;
+			if (p[1] == ']')
+				p++;
+			continue;
+		}
+		if (*p == '(')
+			depth++;
+		else if (*p == ')' && --depth == 0)
+			return p + 1;
+	}
+	return p;
+}
+
+char *
+rx_required_literal(const char *p)
+{
+	struct strbuf run = STRBUF_INIT, best = STRBUF_INIT;
+	const char *q;
+
+	/* flags that change what a literal means make the analysis void */
+	if (strstr(p, "(?i") || strstr(p, "(?x") || strstr(p, "(?s") ||
+	    strstr(p, "(?L") || strstr(p, "\\Q"))
+		goto none;
+	for (q = p; *q; q++)	/* top-level alternation: give up */
+		if (*q == '(' || *q == '[') {
+			q = rx_skip_group(q) - 1;
+			if (*q == '\0')
+				break;
+		} else if (*q == '\\' && q[1])
+			q++;
+		else if (*q == '|')
+			goto none;
+	while (*p) {
+		int c = -1;		/* a literal character, or -1 */
+		const char *next;
+
+		if (*p == '(' || *p == '[') {
+			next = rx_skip_group(p);
+		} else if (*p == '\\' && p[1]) {
+			char e = p[1];
+
+			next = p + 2;
+			if (e == 't')
+				c = '\t';
+			else if (e == 'n')
+				c = '\n';
+			else if (!((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') ||
+			    (e >= '0' && e <= '9')) && (unsigned char)e < 0x80)
+				c = e;		/* an escaped punctuation character */
+		} else {
+			next = p + 1;
+			if ((unsigned char)*p < 0x80 && !strchr(".^$*+?{}()[]|", *p))
+				c = *p;
+		}
+		/* a quantifier after the item: optional, or repeated at least once */
+		if (*next == '?' || *next == '*' || *next == '{') {
+			c = -1;
+		} else if (*next == '+') {
+			if (c >= 0)
+				strbuf_addc(&run, (char)c);
+			c = -1;
+		}
+		if (c >= 0)
+			strbuf_addc(&run, (char)c);
+		else {
+			if (run.len > best.len) {
+				strbuf_reset(&best);
+				strbuf_add(&best, run.s, run.len);
+			}
+			strbuf_reset(&run);
+		}
+		p = next;
+		while (*p == '?' || *p == '*' || *p == '+' || *p == '{') {
+			if (*p == '{') {
+				const char *e = strchr(p, '}');
+
+				p = e ? e + 1 : p + 1;
+			} else
+				p++;
+		}
+	}
+	if (run.len > best.len) {
+		strbuf_reset(&best);
+		strbuf_add(&best, run.s, run.len);
+	}
+	strbuf_free(&run);
+	if (best.len >= 3)
+		return strbuf_detach(&best);
+none:
+	strbuf_free(&run);
+	strbuf_free(&best);
+	return NULL;
+}
+
 struct rx *
 rx_compile(const char *pattern, unsigned flags, char **err)
 {
@@ -153,6 +267,8 @@ rx_compile(const char *pattern, unsigned flags, char **err)
 		opts |= PCRE2_MULTILINE;
 	if (flags & RX_CASELESS)
 		opts |= PCRE2_CASELESS;
+	if (flags & RX_DUPNAMES)
+		opts |= PCRE2_DUPNAMES;
 	pat = flags & RX_LITERAL ? xstrdup(pattern) : rx_translate(pattern);
 	rx = xcalloc(1, sizeof(*rx));
 	rx->code = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, opts,

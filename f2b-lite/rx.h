@@ -22,6 +22,7 @@ struct rx;
 #define RX_MULTILINE	0x02	/* Python re.MULTILINE */
 #define RX_CASELESS	0x04	/* Python re.IGNORECASE */
 #define RX_LITERAL	0x08	/* the pattern is PCRE2 syntax: no dialect rewrite */
+#define RX_DUPNAMES	0x10	/* groups may share a name (combined patterns) */
 
 /* Sentinel for an unset group in a span array. */
 #define RX_UNSET	((size_t)-1)
@@ -51,6 +52,13 @@ const char	*rx_group_name(const struct rx *, int i);
  */
 int		 rx_search(const struct rx *, const char *subj, size_t len,
 		    size_t start, bool anchored, size_t *span, int nspan);
+/*
+ * A literal text every match of the Python-dialect pattern must contain
+ * (the longest one found at the top level), or NULL when none can be
+ * proven.  A subject without it cannot match: memmem() first is much
+ * cheaper than running a backtracking pattern to failure.
+ */
+char		*rx_required_literal(const char *pattern);
 /* Rewrites a Python pattern into PCRE2 syntax (heap string). */
 char		*rx_translate(const char *pattern);
 /* Sets the match limit used by every search (0 restores the default). */

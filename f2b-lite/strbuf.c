@@ -16,7 +16,8 @@ strbuf_reserve(struct strbuf *sb, size_t extra)
 void
 strbuf_add(struct strbuf *sb, const char *p, size_t n)
 {
-	strbuf_reserve(sb, n);
+	if (sb->len + n + 1 > sb->cap)
+		strbuf_reserve(sb, n);
 	if (n)
 		memcpy(sb->s + sb->len, p, n);
 	sb->len += n;

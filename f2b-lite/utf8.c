@@ -1,6 +1,8 @@
 /* utf8: strict UTF-8 decoding and Python's whitespace/printable classes. */
 #include "utf8.h"
 
+#include <string.h>
+
 #include "strbuf.h"
 
 int
@@ -182,7 +184,17 @@ utf8_sanitize(const char *str, size_t n, struct strbuf *sb)
 
 	while (i < n) {
 		size_t need, got;
+		uint64_t w;
 
+		/* plain ASCII eight bytes at a time: most log text */
+		while (i + 8 <= n) {
+			memcpy(&w, s + i, 8);
+			if (w & 0x8080808080808080ULL)
+				break;
+			i += 8;
+		}
+		if (i >= n)
+			break;
 		if (s[i] < 0x80) {
 			i++;
 			continue;
