@@ -12,6 +12,12 @@
 
 static double clock_fixed = -1;
 
+/* caches of the local-time conversions (see clock_zone_changed()) */
+static time_t now_last = -1;
+static struct tm now_cached;
+static struct tm mk_last;
+static double mk_lastbase = -1;
+
 double
 clock_now(void)
 {
@@ -32,16 +38,14 @@ clock_set(double t)
 void
 clock_now_tm(struct tm *tm)
 {
-	static time_t last = -1;
-	static struct tm cached;
 	time_t t = (time_t)clock_now();
 
 	/* localtime_r() consults the zone rules: once per second is enough */
-	if (t != last) {
-		localtime_r(&t, &cached);
-		last = t;
+	if (t != now_last) {
+		localtime_r(&t, &now_cached);
+		now_last = t;
 	}
-	*tm = cached;
+	*tm = now_cached;
 }
 
 double
@@ -55,17 +59,15 @@ clock_timegm(const struct tm *tm)
 double
 clock_mktime(const struct tm *tm)
 {
-	static struct tm last;
-	static double lastbase = -1;
 	struct tm c = *tm;
 	double base;
 	time_t t;
 
 	/* same local hour as last time: add minutes and seconds */
-	if (lastbase >= 0 && tm->tm_year == last.tm_year && tm->tm_mon == last.tm_mon &&
-	    tm->tm_mday == last.tm_mday && tm->tm_hour == last.tm_hour &&
+	if (mk_lastbase >= 0 && tm->tm_year == mk_last.tm_year && tm->tm_mon == mk_last.tm_mon &&
+	    tm->tm_mday == mk_last.tm_mday && tm->tm_hour == mk_last.tm_hour &&
 	    tm->tm_min >= 0 && tm->tm_min < 60 && tm->tm_sec >= 0 && tm->tm_sec < 60)
-		return lastbase + tm->tm_min * 60 + tm->tm_sec;
+		return mk_lastbase + tm->tm_min * 60 + tm->tm_sec;
 	c.tm_isdst = -1;
 	if ((t = mktime(&c)) == (time_t)-1 && !(c.tm_year == 69 && c.tm_mon == 11))
 		return -1;
@@ -75,11 +77,19 @@ clock_mktime(const struct tm *tm)
 	c.tm_isdst = -1;
 	base = (double)mktime(&c);
 	if (base + tm->tm_min * 60 + tm->tm_sec == (double)t) {
-		last = *tm;
-		lastbase = base;
+		mk_last = *tm;
+		mk_lastbase = base;
 	} else
-		lastbase = -1;
+		mk_lastbase = -1;
 	return (double)t;
+}
+
+void
+clock_zone_changed(void)
+{
+	tzset();
+	now_last = -1;
+	mk_lastbase = -1;
 }
 
 void

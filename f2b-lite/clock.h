@@ -19,6 +19,8 @@ void	 clock_now_tm(struct tm *);
 double	 clock_mktime(const struct tm *);
 /* calendar.timegm(): broken-down UTC time to seconds. */
 double	 clock_timegm(const struct tm *);
+/* After TZ changed: re-reads it and drops the cached conversions. */
+void	 clock_zone_changed(void);
 /* "YYYY-mm-dd HH:MM:SS" of a time in local time (MyTime.time2str). */
 void	 clock_str(double, char *buf, size_t len);
 

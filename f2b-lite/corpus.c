@@ -514,7 +514,7 @@ corpus_run(const char *path, const char *basedir, bool tap)
 	struct stat st;
 
 	setenv("TZ", TEST_TZ, 1);
-	tzset();
+	clock_zone_changed();
 	clock_set(TEST_NOW);
 	r.filters = dict_new(ftest_free);
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {

@@ -1468,7 +1468,7 @@ datedet_time(struct datedet *d, const char *line, const struct datedet_match *m,
 		day = now.tm_mday;
 		assume_today = true;
 	}
-	if (month < 0 || day < 0 || month < 1 || month > 12 || day < 1 ||
+	if (year < 1 || year > 9999 || month < 1 || month > 12 || day < 1 ||
 	    day > days_in_month(year, month) || hour > 23 || minute > 59 || second > 59)
 		return -1;	/* datetime() would raise ValueError */
 	dt = naive(year, month, day, hour, minute, second);

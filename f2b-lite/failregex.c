@@ -306,8 +306,10 @@ failregex_new(const char *regex, bool multiline, const char *usedns, char **err)
 		(*list)[*n].num = i;
 		(*n)++;
 	}
-	qsort(fr->alt, fr->nalt, sizeof(*fr->alt), complname_cmp);
-	qsort(fr->tup, fr->ntup, sizeof(*fr->tup), complname_cmp);
+	if (fr->nalt)
+		qsort(fr->alt, fr->nalt, sizeof(*fr->alt), complname_cmp);
+	if (fr->ntup)
+		qsort(fr->tup, fr->ntup, sizeof(*fr->tup), complname_cmp);
 	fr->g_fid = rx_group_number(fr->rx, "fid");
 	fr->g_ip4 = rx_group_number(fr->rx, "ip4");
 	fr->g_ip6 = rx_group_number(fr->rx, "ip6");

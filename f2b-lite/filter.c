@@ -70,9 +70,35 @@ struct filter {
 	bool			 prefilter_built;
 	filter_ignore_fn	*onignore;
 	void			*onignore_arg;
+	filter_limit_fn		*onlimit;
+	void			*onlimit_arg;
 	double			 next_warn_simtime, next_warn_ignored, next_warn_notime;
 	struct filter_linestat	*stat;
 };
+
+/* Length of line cut to FILTER_LINE_MAX bytes, not splitting a character. */
+static size_t
+cut_line(const char *line, size_t len, struct filter_linestat *st)
+{
+	if (len <= FILTER_LINE_MAX)
+		return len;
+	len = FILTER_LINE_MAX;
+	while (len > 0 && ((unsigned char)line[len] & 0xc0) == 0x80)
+		len--;
+	if (st)
+		st->truncated = true;
+	return len;
+}
+
+/* A search of regex (kind, index) stopped by the match limit. */
+static void
+limit_hit(struct filter *f, enum filter_rx kind, size_t index)
+{
+	if (f->stat)
+		f->stat->limit_hits++;
+	if (f->onlimit)
+		f->onlimit(f->onlimit_arg, kind, (int)index);
+}
 
 static void
 tline_free(struct tline *t)
@@ -316,6 +342,13 @@ filter_on_ignore(struct filter *f, filter_ignore_fn *fn, void *arg)
 {
 	f->onignore = fn;
 	f->onignore_arg = arg;
+}
+
+void
+filter_on_limit(struct filter *f, filter_limit_fn *fn, void *arg)
+{
+	f->onlimit = fn;
+	f->onlimit_arg = arg;
 }
 
 /* ---- tuple lines -------------------------------------------------------- */
@@ -816,8 +849,8 @@ ignore_line(struct filter *f, struct cur *c, const char *buf, size_t len,
 		struct failregex_match m;
 		int rc = failregex_search(f->ign[i], buf, len, &m);
 
-		if (rc == RX_LIMIT && f->stat)
-			f->stat->limit_hits++;
+		if (rc == RX_LIMIT)
+			limit_hit(f, FILTER_RX_IGNORE, i);
 		if (rc != RX_MATCH)
 			continue;
 		found = (int)i;
@@ -1000,8 +1033,8 @@ find_failure(struct filter *f, const struct tline *tl, bool has_date,
 		size_t clen;
 		const char *cs;
 
-		if (rc == RX_LIMIT && f->stat)
-			f->stat->limit_hits++;
+		if (rc == RX_LIMIT)
+			limit_hit(f, FILTER_RX_PREF, 0);
 		f->pref_matched = rc == RX_MATCH;
 		f->pref_spans = pm;
 		if (rc != RX_MATCH)
@@ -1053,12 +1086,8 @@ find_failure(struct filter *f, const struct tline *tl, bool has_date,
 				break;
 		}
 		rc = failregex_search(fr, sbuf->s, sbuf->len, &m);
-		if (rc == RX_LIMIT) {
-			if (f->stat)
-				f->stat->limit_hits++;
-			log_msg(LOG_LVL_WARNING, "fail2ban.filter", "failregex %zu hit the "
-			    "match limit on a line (treated as not matching)", i);
-		}
+		if (rc == RX_LIMIT)
+			limit_hit(f, FILTER_RX_FAIL, i);
 		if (rc != RX_MATCH)
 			continue;
 		fail = failregex_groups(fr, sbuf->s, &m);
@@ -1188,6 +1217,7 @@ filter_process_line(struct filter *f, const char *line, size_t len,
 	f->stat = st;
 	if (st)
 		memset(st, 0, sizeof(*st));
+	len = cut_line(line, len, st);
 	strbuf_reset(&f->text);
 	utf8_sanitize(line, len, &f->text);
 	text = strbuf_str(&f->text);
@@ -1268,6 +1298,7 @@ filter_process_dated(struct filter *f, const char *datetext, const char *line,
 	f->stat = st;
 	if (st)
 		memset(st, 0, sizeof(*st));
+	len = cut_line(line, len, st);
 	strbuf_reset(&f->text);
 	strbuf_adds(&f->text, datetext);
 	utf8_sanitize(line, len, &f->text);

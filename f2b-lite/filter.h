@@ -29,14 +29,31 @@ struct filter_failure {
 	struct pyval		*data;		/* the failure's dict (groups, matches...) */
 };
 
+/*
+ * Lines longer than this are cut (at a character boundary) before matching,
+ * and the line's filter_linestat says so: a hostile or broken log cannot make
+ * every regex scan megabytes.
+ */
+#define FILTER_LINE_MAX	65536
+
 /* Statistics a line leaves behind for fail2ban-regex. */
 struct filter_linestat {
 	bool	 pref_matched;		/* prefregex's last search matched */
 	bool	 ignored;		/* an ignoreregex matched */
+	bool	 truncated;		/* cut to FILTER_LINE_MAX bytes */
 	size_t	 limit_hits;		/* searches stopped by the match limit */
 };
 
+/* Which regex of a filter: for filter_limit_fn. */
+enum filter_rx {
+	FILTER_RX_PREF,
+	FILTER_RX_FAIL,
+	FILTER_RX_IGNORE
+};
+
 typedef void filter_ignore_fn(void *arg, int ignoreregex_index);
+/* A search stopped by the match or depth limit (the line did not match it). */
+typedef void filter_limit_fn(void *arg, enum filter_rx, int index);
 
 struct filter	*filter_new(void);
 void		 filter_free(struct filter *);
@@ -59,6 +76,7 @@ void	 filter_set_check_findtime(struct filter *, bool);
 void	 filter_set_raw(struct filter *, bool);		/* returnRawHost */
 void	 filter_set_in_operation(struct filter *, bool);
 void	 filter_on_ignore(struct filter *, filter_ignore_fn *, void *);
+void	 filter_on_limit(struct filter *, filter_limit_fn *, void *);
 
 /*
  * Processes one line (without its newline; invalid UTF-8 is replaced as

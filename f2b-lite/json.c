@@ -167,6 +167,18 @@ jp_number(struct jp *p)
 
 static struct pyval *jp_value(struct jp *, int depth);
 
+/* Consumes word when the text continues with it. */
+static bool
+jp_word(struct jp *p, const char *word)
+{
+	size_t l = strlen(word);
+
+	if (p->n - p->i < l || memcmp(p->s + p->i, word, l) != 0)
+		return false;
+	p->i += l;
+	return true;
+}
+
 static struct pyval *
 jp_container(struct jp *p, int depth, bool object)
 {
@@ -260,6 +272,13 @@ jp_value(struct jp *p, int depth)
 		}
 		break;
 	default:
+		/* Python's json also reads NaN, Infinity and -Infinity */
+		if (jp_word(p, "NaN"))
+			return pyval_float(NAN);
+		if (jp_word(p, "Infinity"))
+			return pyval_float(INFINITY);
+		if (jp_word(p, "-Infinity"))
+			return pyval_float(-INFINITY);
 		if (p->s[p->i] == '-' || (p->s[p->i] >= '0' && p->s[p->i] <= '9'))
 			return jp_number(p);
 	}

@@ -42,6 +42,7 @@
 struct rstat {
 	char		*regex;
 	unsigned long	 hits;
+	unsigned long	 limit_hits;	/* searches stopped by the match limit */
 	struct pyval	*iplist;	/* verbose: [id, time, multiple] rows */
 };
 
@@ -85,7 +86,9 @@ struct tool {
 	bool		 line_ignored;
 	const char	*backend;
 	double		 elapsed;
-	size_t		 limit_hits;
+	size_t		 limit_hits;	/* searches stopped by the match limit */
+	size_t		 limit_pref;	/* ... of the prefregex (per regex: rstat) */
+	size_t		 truncated;	/* lines cut to FILTER_LINE_MAX */
 };
 
 static void
@@ -843,6 +846,19 @@ on_ignore(void *arg, int idx)
 }
 
 static void
+on_limit(void *arg, enum filter_rx kind, int idx)
+{
+	struct tool *t = arg;
+
+	if (kind == FILTER_RX_PREF)
+		t->limit_pref++;
+	else if (kind == FILTER_RX_FAIL && (size_t)idx < t->nfail)
+		t->fail[idx].limit_hits++;
+	else if (kind == FILTER_RX_IGNORE && (size_t)idx < t->nign)
+		t->ign[idx].limit_hits++;
+}
+
+static void
 lines_add(struct strbuf *sb, size_t *n, const char *line)
 {
 	strbuf_add(sb, line, strlen(line) + 1);
@@ -896,7 +912,7 @@ snapshot_has(const struct strbuf *s, const char *line)
 }
 
 static void
-test_line(struct tool *t, const char *line)
+test_line(struct tool *t, const char *line, size_t len)
 {
 	struct filter_failure *ff = NULL;
 	size_t n = 0, cap = 0, i, nret = 0, nbefore = 0;
@@ -909,8 +925,10 @@ test_line(struct tool *t, const char *line)
 		fullbuf = (long)nbefore >= filter_maxlines(t->flt);
 	}
 	t->line_ignored = false;
-	filter_process_line(t->flt, line, strlen(line), &ff, &n, &cap, &st);
+	filter_process_line(t->flt, line, len, &ff, &n, &cap, &st);
 	t->limit_hits += st.limit_hits;
+	if (st.truncated)
+		t->truncated++;
 	for (i = 0; i < n; i++) {
 		bool nofail;
 		struct pyval *nf = pyval_dict_get(ff[i].data, "nofail");
@@ -1005,7 +1023,7 @@ process_line(struct tool *t, char *line, size_t len)
 		line[--len] = '\0';
 	if (len == 0 || line[0] == '#')
 		return;
-	test_line(t, line);
+	test_line(t, line, len);
 }
 
 static bool progress_tty;
@@ -1045,6 +1063,43 @@ process_file(struct tool *t, const char *path)
 }
 
 /* ---- the report --------------------------------------------------------- */
+
+/*
+ * Lines our limits changed (f2b-lite's addition to the report): searches the
+ * match or depth limit stopped, by regex, and lines cut for being too long.
+ */
+static void
+report_hazards(struct tool *t, FILE *fp)
+{
+	size_t i;
+
+	const char *sep = " ";
+
+	if (t->limit_hits) {
+		fprintf(fp, "[%zu search%s stopped by the regex match limit, counted as no "
+		    "match:", t->limit_hits, t->limit_hits == 1 ? "" : "es");
+		if (t->limit_pref) {
+			fprintf(fp, "%sprefregex: %zu", sep, t->limit_pref);
+			sep = ", ";
+		}
+		for (i = 0; i < t->nfail; i++)
+			if (t->fail[i].limit_hits) {
+				fprintf(fp, "%sfailregex #%zu: %lu", sep, i + 1,
+				    t->fail[i].limit_hits);
+				sep = ", ";
+			}
+		for (i = 0; i < t->nign; i++)
+			if (t->ign[i].limit_hits) {
+				fprintf(fp, "%signoreregex #%zu: %lu", sep, i + 1,
+				    t->ign[i].limit_hits);
+				sep = ", ";
+			}
+		fputs("]\n", fp);
+	}
+	if (t->truncated)
+		fprintf(fp, "[%zu line%s longer than %d bytes cut to that length for "
+		    "matching]\n", t->truncated, t->truncated == 1 ? "" : "s", FILTER_LINE_MAX);
+}
 
 static unsigned long
 print_regexes(struct tool *t, const char *title, struct rstat *list, size_t n)
@@ -1201,9 +1256,7 @@ print_stats(struct tool *t)
 	out_fmt("\nLines: %lu lines, %lu ignored, %lu matched, %lu missed", t->st.tested,
 	    t->st.ignored, t->st.matched, t->st.missed);
 	out_fmt("[processed in %.2f sec]", t->elapsed);
-	if (t->limit_hits)
-		out_fmt("[%zu search%s stopped by the regex match limit, counted as no match]",
-		    t->limit_hits, t->limit_hits == 1 ? "" : "es");
+	report_hazards(t, stdout);
 	out_line("");
 	if (t->o.print_all_matched)
 		print_lines(t, "matched", t->st.matched, &t->st.matched_lines,
@@ -1363,6 +1416,7 @@ regextool_main(int argc, char **argv)
 	filter_set_check_all(t.flt, t.o.check_all && !t.o.out);
 	filter_set_ignore_pending(t.flt, t.o.out != NULL);
 	filter_on_ignore(t.flt, on_ignore, &t);
+	filter_on_limit(t.flt, on_limit, &t);
 
 	/* start() */
 	if (read_regex(&t, cmd_regex, true) < 0)
@@ -1424,6 +1478,8 @@ regextool_main(int argc, char **argv)
 	t.elapsed = wallclock() - t0;
 	if (!t.o.out)
 		print_stats(&t);
+	else
+		report_hazards(&t, stderr);
 	rc = 0;
 out:
 	fflush(stdout);

@@ -22,16 +22,21 @@ main(int argc, char **argv)
 	size_t cap = 0;
 	ssize_t n;
 	int i;
+	unsigned long no = 0;
 
 	for (i = 1; i < argc; i++)
 		if (datedet_add(d, argv[i], &err) < 0) {
-			printf("ERROR %s\n", err);
+			printf("ERROR\n");
+			fprintf(stderr, "%s\n", err);
+			free(err);
+			datedet_free(d);
 			return 1;
 		}
 	while ((n = getline(&buf, &cap, stdin)) > 0) {
 		struct datedet_match m;
 		struct datedet_time t;
 
+		no++;
 		while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
 			n--;
 		strbuf_reset(&line);
@@ -39,6 +44,7 @@ main(int argc, char **argv)
 		if (line.len == 0 || line.s[0] == '#')
 			continue;
 		strbuf_reset(&out);
+		strbuf_addf(&out, "%lu\t", no);
 		if (!datedet_match(d, line.s, line.len, &m))
 			strbuf_adds(&out, "None");
 		else {

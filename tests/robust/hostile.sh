@@ -1,0 +1,150 @@
+#!/bin/bash
+# Hostile input for the filter engine, through `f2b-lite regex`: a line built
+# to make a stock filter backtrack (fail2ban-regex spends minutes on it), a
+# classic catastrophic pattern, 1 MB lines, NUL bytes, invalid UTF-8 and
+# binary garbage.  Each must finish within a bounded time (10 s here, a few
+# milliseconds in practice), be counted, and be reported: limit hits with the
+# regex that hit them, over-long lines as cut.  Where fail2ban agrees on the
+# result (invalid UTF-8, NUL bytes) the rows are compared with fail2ban-regex's.
+# Output is TAP.
+set -u
+F2B=${1:?usage: hostile.sh F2B-LITE-BINARY}
+TMP=$(mktemp -d /tmp/f2b-hostile.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+FILTERS=/etc/fail2ban/filter.d
+n=0
+failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
+# run NAME ARGS...: f2b-lite regex within 10 s; stdout in $TMP/out, rc in $rc
+run() {
+	local t0 t1
+	t0=$(date +%s%N)
+	timeout 10 "$F2B" regex "$@" > "$TMP/out" 2> "$TMP/err"
+	rc=$?
+	t1=$(date +%s%N)
+	ms=$(( (t1 - t0) / 1000000 ))
+}
+echo "1..9"
+
+# 1. backtracking in a stock filter: apache-badbots's ".*" chain
+python3 -c "print('192.0.2.1 - - [01/Jan/2024:00:00:00 +0000] \"' + 'GET HTTP \"' * 2000 + 'x')" \
+	> "$TMP/badbots.log"
+if [ -f $FILTERS/apache-badbots.conf ]; then
+	run "$TMP/badbots.log" $FILTERS/apache-badbots.conf
+	if [ $rc = 0 ] && grep -q 'stopped by the regex match limit, counted as no match: failregex #1: 1\]' "$TMP/out" &&
+	    grep -q '^Lines: 1 lines, 0 ignored, 0 matched, 1 missed' "$TMP/out"; then
+		ok "apache-badbots backtracking line: limit reported against failregex #1 (${ms} ms)"
+	else
+		nok "apache-badbots backtracking line" "rc=$rc after ${ms} ms" "$(grep -a 'Lines:\|limit' "$TMP/out")"
+	fi
+else
+	ok "# SKIP stock filters not installed"
+fi
+
+# 2. a classic catastrophic pattern, given on the command line
+python3 -c "print('Jan  1 00:00:00 host ' + 'a' * 5000 + '!')" > "$TMP/nested.log"
+run "$TMP/nested.log" '^.*(a|aa)*b <HOST>'
+if [ $rc = 0 ] && grep -q 'failregex #1: 1\]' "$TMP/out"; then
+	ok "nested quantifier: limit reported (${ms} ms)"
+else
+	nok "nested quantifier" "rc=$rc after ${ms} ms" "$(grep -a 'Lines:\|limit' "$TMP/out")"
+fi
+
+# 3. a 1 MB line of noise
+python3 -c "
+import random; random.seed(1)
+print('Jan  1 00:00:00 host sshd[1]: ' + ''.join(random.choice('ab .:[]()/=-') for _ in range(1 << 20)))" \
+	> "$TMP/noise.log"
+run "$TMP/noise.log" $FILTERS/sshd.conf
+if [ $rc = 0 ] && grep -q '^\[1 line longer than 65536 bytes cut to that length for matching\]' "$TMP/out" &&
+    grep -q '^Lines: 1 lines, 0 ignored, 0 matched, 1 missed' "$TMP/out"; then
+	ok "1 MB line of noise: missed, reported as cut (${ms} ms)"
+else
+	nok "1 MB line of noise" "rc=$rc after ${ms} ms" "$(grep -a 'Lines:\|cut' "$TMP/out" | cut -c1-200)"
+fi
+
+# 4. a 1 MB line whose failure is in its first 64 KB still counts
+python3 -c "print('Jan  1 00:00:07 host x: failure from 192.0.2.16' + ' pad' * 262144)" > "$TMP/long.log"
+run -o '<fid>' "$TMP/long.log" 'failure from <HOST>'
+if [ $rc = 0 ] && [ "$(cat "$TMP/out")" = 192.0.2.16 ] &&
+    grep -q 'cut to that length' "$TMP/err"; then
+	ok "1 MB line: the failure at its start is found, the cut reported on stderr (${ms} ms)"
+else
+	nok "1 MB line with a failure" "rc=$rc after ${ms} ms" "$(head -c 200 "$TMP/out")" "$(cat "$TMP/err")"
+fi
+
+# 5, 6. NUL bytes and invalid UTF-8 (lone surrogates, overlong forms, bad
+# continuation bytes, Latin-1): decoded as Python's 'replace' does
+python3 - "$TMP" <<'PY'
+import sys
+d = sys.argv[1]
+open(d + '/nul.log', 'wb').write(b'\n'.join([
+    b'Jan  1 00:00:01 host x: failure from 192.0.2.10 \x00 tail',
+    b'Jan  1 00:00:02 host x: fail\x00ure from 192.0.2.11',
+    b'\x00\x00\x00',
+    b'Jan  1 00:00:03 host x: \x00failure from 192.0.2.12',
+]) + b'\n')
+open(d + '/utf8.log', 'wb').write(b'\n'.join([
+    b'Jan  1 00:00:03 host x: failure from 192.0.2.12 \xff\xfe\xc3(',
+    b'Jan  1 00:00:04 host x: \xed\xa0\x80 failure from 192.0.2.13 \xf0\x9f\x98\x80 ok',
+    b'Jan  1 00:00:05 host x: \xc0\xaf overlong failure from 192.0.2.14',
+    b'Jan  1 00:00:06 host \xe9t\xe9 failure from 192.0.2.15',
+    b'Jan  1 00:00:07 host \xf4\x90\x80\x80 \xe2\x82 failure from 192.0.2.17',
+    b'Jan  1 00:00:08 h\xc3\xb6st x: failure from 192.0.2.18 \xef\xbb\xbf',
+]) + b'\n')
+PY
+run -o '<fid>' "$TMP/nul.log" 'failure from <HOST>'
+if [ $rc = 0 ] && [ "$(tr '\n' ' ' < "$TMP/out")" = "192.0.2.10 192.0.2.12 " ]; then
+	ok "NUL bytes: the regexes see the whole line (${ms} ms)"
+else
+	nok "NUL bytes" "rc=$rc" "$(cat -v "$TMP/out")"
+fi
+OUT=$'<fid>\t<time>\t<msg>'
+run -o "$OUT" "$TMP/utf8.log" 'failure from <HOST>'
+if command -v fail2ban-regex > /dev/null; then
+	fail2ban-regex -o "$OUT" "$TMP/utf8.log" 'failure from <HOST>' > "$TMP/theirs" 2>/dev/null
+else
+	printf '192.0.2.1%s\n' 2 3 4 5 7 8 > "$TMP/theirs"
+	cut -f1 "$TMP/out" > "$TMP/out1" && mv "$TMP/out1" "$TMP/out"
+fi
+if [ $rc = 0 ] && cmp -s "$TMP/theirs" "$TMP/out"; then
+	ok "invalid UTF-8: rows identical to fail2ban-regex's ($(wc -l < "$TMP/out") rows)"
+else
+	nok "invalid UTF-8" "rc=$rc" "$(diff "$TMP/theirs" "$TMP/out" | cat -v | head -6)"
+fi
+
+# 7, 8. binary garbage through two filters: every line counted, nothing hangs
+head -c 4000000 /dev/urandom > "$TMP/garbage.log"
+lines=$(python3 -c "
+import sys
+n = 0
+for l in open(sys.argv[1], 'rb').read().split(b'\n')[:-1]:
+    l = l.rstrip(b'\r')
+    if l and not l.startswith(b'#'):
+        n += 1
+print(n)" "$TMP/garbage.log")
+for flt in $FILTERS/sshd.conf "$(dirname "$0")/../../filter.d/fu_hmail.conf"; do
+	run "$TMP/garbage.log" "$flt"
+	# (fu_hmail's ignoreregex is the two characters "", which noise can contain)
+	if [ $rc = 0 ] && grep -q "^Lines: $lines lines, [0-9]* ignored, 0 matched, [0-9]* missed" "$TMP/out"; then
+		ok "4 MB of random bytes through $(basename "$flt"): $lines lines, all missed (${ms} ms)"
+	else
+		nok "random bytes through $(basename "$flt")" "rc=$rc after ${ms} ms, expected $lines lines" \
+		    "$(grep -a '^Lines:' "$TMP/out")"
+	fi
+done
+
+# 9. many over-long lines: the cut keeps the cost linear
+python3 -c "
+for i in range(200):
+    print('Jan  1 00:00:00 host sshd[1]: Failed password for root from 192.0.2.%d port 22 ssh2 ' % (i % 250) + 'x' * 100000)" \
+	> "$TMP/longs.log"
+run "$TMP/longs.log" $FILTERS/sshd.conf
+if [ $rc = 0 ] && grep -q '^\[200 lines longer than 65536 bytes cut to that length for matching\]' "$TMP/out" &&
+    grep -q '^Lines: 200 lines, 0 ignored, 200 matched, 0 missed' "$TMP/out"; then
+	ok "200 sshd failures of 100 KB each: all cut, matched and counted (${ms} ms)"
+else
+	nok "200 lines of 100 KB" "rc=$rc after ${ms} ms" "$(grep -a '^Lines:\|cut' "$TMP/out")"
+fi
+exit $((failed > 0))

@@ -1,0 +1,98 @@
+/*
+ * Unit tests for addr: fail2ban's IPAddr rules for failure ids - IPv4 and
+ * IPv6 text, ::ffff: mapping, brackets, /len and /mask, CIDR arguments, raw
+ * ids and invalid text kept as given.  Expected values come from fail2ban
+ * 1.0.2 (tests/tools/gen_addr_cases.py wrote addr_cases.h).
+ */
+#include "addr.h"
+#include "tap.h"
+
+struct acase {
+	const char	*text;
+	int		 cidr;
+	int		 valid;		/* -1: refused outright */
+	const char	*family;	/* "inet4", "inet6" or "" */
+	const char	*str;
+	int		 single;
+};
+
+#include "addr_cases.h"
+
+int
+main(void)
+{
+	size_t i, s, l;
+	char buf[ADDR_STRLEN], *p;
+	struct addr a, net;
+
+	for (i = 0; i < sizeof(acases) / sizeof(acases[0]); i++) {
+		const struct acase *c = &acases[i];
+		int rc = addr_parse(&a, c->text, c->cidr);
+
+		if (c->valid < 0) {
+			is_int(rc, -1, "'%s' (cidr %d) refused", c->text, c->cidr);
+			continue;
+		}
+		if (rc != 0) {
+			ok(0, "'%s' (cidr %d) parses", c->text, c->cidr);
+			continue;
+		}
+		if (c->cidr == ADDR_CIDR_RAW) {
+			/* IPAddr's isValid is true for raw ids; ours says "an address" */
+			ok(a.family == ADDR_RAW && !addr_valid(&a), "'%s' raw: kept as text",
+			    c->text);
+			is_str(addr_str(&a, buf, sizeof(buf)), c->str, "str('%s')", c->text);
+			addr_clear(&a);
+			continue;
+		}
+		ok(addr_valid(&a) == (bool)c->valid &&
+		    strcmp(addr_family_str(&a) ? addr_family_str(&a) : "", c->family) == 0 &&
+		    (!c->valid || addr_single(&a) == (bool)c->single),
+		    "'%s' (cidr %d): valid %d, family '%s', single %d", c->text, c->cidr,
+		    c->valid, c->family, c->single);
+		is_str(addr_str(&a, buf, sizeof(buf)), c->str, "str('%s')", c->text);
+		addr_clear(&a);
+	}
+
+	/* membership in networks */
+	addr_parse(&net, "192.0.2.0/24", ADDR_CIDR_UNSPEC);
+	addr_parse(&a, "192.0.2.200", ADDR_CIDR_UNSPEC);
+	ok(addr_in_net(&a, &net), "192.0.2.200 in 192.0.2.0/24");
+	addr_clear(&a);
+	addr_parse(&a, "192.0.3.1", ADDR_CIDR_UNSPEC);
+	ok(!addr_in_net(&a, &net), "192.0.3.1 not in 192.0.2.0/24");
+	addr_clear(&a);
+	addr_parse(&a, "::ffff:192.0.2.3", ADDR_CIDR_UNSPEC);
+	ok(addr_in_net(&a, &net), "a mapped address is its IPv4 address");
+	addr_clear(&a);
+	addr_clear(&net);
+	addr_parse(&net, "2001:db8::/32", ADDR_CIDR_UNSPEC);
+	addr_parse(&a, "2001:db8:ffff::1", ADDR_CIDR_UNSPEC);
+	ok(addr_in_net(&a, &net), "2001:db8:ffff::1 in 2001:db8::/32");
+	addr_clear(&a);
+	addr_parse(&a, "192.0.2.1", ADDR_CIDR_UNSPEC);
+	ok(!addr_in_net(&a, &net), "no IPv4 address is in an IPv6 network");
+	addr_clear(&a);
+	addr_clear(&net);
+
+	/* equality, reverse names, searchIP */
+	addr_parse(&a, "2001:DB8::1", ADDR_CIDR_UNSPEC);
+	addr_parse(&net, "[2001:db8:0::1]", ADDR_CIDR_UNSPEC);
+	ok(addr_equal(&a, &net), "spellings of one IPv6 address are equal");
+	p = addr_ptr(&a, "ip6.arpa.");
+	is_str(p, "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.",
+	    "IPv6 reverse name");
+	free(p);
+	addr_clear(&a);
+	addr_clear(&net);
+	addr_parse(&a, "192.0.2.7", ADDR_CIDR_UNSPEC);
+	p = addr_ptr(&a, "in-addr.arpa.");
+	is_str(p, "7.2.0.192.in-addr.arpa.", "IPv4 reverse name");
+	free(p);
+	addr_clear(&a);
+	ok(addr_search("192.0.2.9", &s, &l) && s == 0 && l == 9, "searchIP finds IPv4");
+	ok(!addr_search("host.example.com", &s, &l), "searchIP: a name is not an address");
+	ok(!addr_search("2001:db8::1", &s, &l), "searchIP: IPv6 gives None in 1.0.2");
+	ok(!addr_search("\xff\xfe", &s, &l), "searchIP: invalid UTF-8 is not an address");
+	return tap_done();
+}

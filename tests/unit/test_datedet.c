@@ -1,0 +1,121 @@
+/*
+ * Unit tests for datedet: every default template, custom datepatterns
+ * (strptime directives, %Ex*, {^LN-BEG}, {DATE}, {UNB}, **, EPOCH, LEPOCH,
+ * TAI64N), year inference with the year-end rollover, and time zones (local
+ * rules with DST gaps and overlaps, offsets, abbreviations, logtimezone).
+ * The expected values come from fail2ban 1.0.2's DateDetector at the same
+ * fixed "now" (tests/tools/gen_datedet_cases.py wrote datedet_cases.h).
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "clock.h"
+#include "datedet.h"
+#include "strbuf.h"
+#include "tap.h"
+
+struct dcase {
+	const char	*tz;
+	double		 now;
+	const char	*pattern;	/* NULL: the default templates */
+	const char	*line;
+	const char	*name;		/* NULL: no date found */
+	size_t		 start, end;
+	int		 has_time;
+	double		 time;
+};
+
+#include "datedet_cases.h"
+
+static void
+zone(const char *tz, double now)
+{
+	setenv("TZ", tz, 1);
+	clock_zone_changed();
+	clock_set(now);
+}
+
+static void
+run_case(const struct dcase *c)
+{
+	struct datedet *d = datedet_new();
+	struct datedet_match m;
+	struct datedet_time t;
+	char *err = NULL;
+	bool found;
+
+	zone(c->tz, c->now);
+	if (c->pattern && datedet_add(d, c->pattern, &err) < 0) {
+		ok(0, "%s: pattern %s: %s", c->line, c->pattern, err);
+		free(err);
+		datedet_free(d);
+		return;
+	}
+	found = datedet_match(d, c->line, strlen(c->line), &m);
+	if (c->name == NULL) {
+		ok(!found, "[%s] %s: no date", c->tz, c->line);
+		datedet_free(d);
+		return;
+	}
+	ok(found && strcmp(datedet_name(d, (size_t)m.tpl), c->name) == 0 &&
+	    m.start == c->start && m.end == c->end,
+	    "[%s] %s: template and span", c->tz, c->line);
+	if (found && datedet_time(d, c->line, &m, &t) == 0)
+		ok(c->has_time && fabs(t.secs - c->time) < 1e-6,
+		    "[%s] %s: time %.6f (want %s%.6f)", c->tz, c->line, t.secs,
+		    c->has_time ? "" : "none, not ", c->time);
+	else
+		ok(!c->has_time, "[%s] %s: no valid time", c->tz, c->line);
+	datedet_free(d);
+}
+
+int
+main(void)
+{
+	size_t i;
+	struct datedet *d;
+	struct datedet_match m;
+	struct datedet_time t;
+	char *err = NULL;
+	const char *line;
+
+	for (i = 0; i < sizeof(dcases) / sizeof(dcases[0]); i++)
+		run_case(&dcases[i]);
+
+	/* all 31 default templates, in fail2ban's order */
+	zone("UTC", 1124013600.0);
+	d = datedet_new();
+	ok(!datedet_match(d, "x", 1, &m), "no date in 'x'");
+	is_int(datedet_count(d), 31, "31 default templates");
+	datedet_free(d);
+
+	/* logtimezone overrides the local zone for dates without their own */
+	d = datedet_new();
+	ok(datedet_set_timezone(d, "UTC+0300", &err) == 0, "logtimezone UTC+0300");
+	line = "2005-08-13 12:34:56 x";
+	ok(datedet_match(d, line, strlen(line), &m) && datedet_time(d, line, &m, &t) == 0 &&
+	    t.secs == 1123936496.0 - 3 * 3600, "logtimezone applies to a date without zone");
+	line = "2005-08-13 12:34:56 +0100 x";
+	ok(datedet_match(d, line, strlen(line), &m) && datedet_time(d, line, &m, &t) == 0 &&
+	    t.secs == 1123936496.0 - 3600 && t.is_int, "the date's own zone wins (an int)");
+	datedet_free(d);
+	d = datedet_new();
+	ok(datedet_set_timezone(d, "CEST", &err) == 0, "logtimezone CEST");
+	line = "Aug 13 12:34:56 x";
+	ok(datedet_match(d, line, strlen(line), &m) && datedet_time(d, line, &m, &t) == 0 &&
+	    t.secs == 1123936496.0 - 2 * 3600, "abbreviation CEST is +0200");
+	datedet_free(d);
+	d = datedet_new();
+	ok(datedet_set_timezone(d, "Mars/Olympus", &err) < 0 && err != NULL,
+	    "an unknown logtimezone is refused");
+	free(err);
+	err = NULL;
+	datedet_free(d);
+
+	/* invalid patterns are refused with a message */
+	d = datedet_new();
+	ok(datedet_add(d, "%Y-%m-%d (", &err) < 0 && err != NULL, "unbalanced pattern refused");
+	free(err);
+	datedet_free(d);
+	return tap_done();
+}
