@@ -21,12 +21,24 @@ static double mk_lastbase = -1;
 double
 clock_now(void)
 {
-	struct timeval tv;
-
 	if (clock_fixed >= 0)
 		return clock_fixed;
-	gettimeofday(&tv, NULL);
-	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+	/*
+	 * The coarse clock (a few milliseconds' resolution) is read from
+	 * memory without touching the hardware counter: several reads per log
+	 * line cost nothing, where gettimeofday() was a third of the time
+	 * spent on a line that matches nothing.
+	 */
+	return clock_real();
+}
+
+double
+clock_real(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 void

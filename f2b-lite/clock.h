@@ -11,6 +11,8 @@
 
 /* time.time(): seconds since the epoch, or the time set with clock_set(). */
 double	 clock_now(void);
+/* The real clock even when the time is fixed (cache ages, timings). */
+double	 clock_real(void);
 /* Fixes the time returned by clock_now(); a negative value unfixes it. */
 void	 clock_set(double);
 /* datetime.now() as broken-down local time. */

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <time.h>
 
 #include "clock.h"
@@ -757,6 +756,8 @@ struct datedet {
 	int		 tz_minutes;
 	char		*describe;
 	size_t		 spans[2 * TPL_MAXGROUPS];	/* groups of the last match */
+	unsigned long	 nmatches;
+	double		 lastreal;	/* clock_real() at a recent match */
 };
 
 struct datedet *
@@ -987,15 +988,6 @@ datedet_set_timezone(struct datedet *d, const char *tz, char **err)
 	return 0;
 }
 
-static double
-realtime(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
-}
-
 /* line[i-1:i] as a code point (-1 when empty) */
 static dchar
 char_before(const char *line, size_t len, size_t i)
@@ -1172,7 +1164,10 @@ datedet_match(struct datedet *d, const char *line, size_t len, struct datedet_ma
 		return false;
 	e = &d->e[i];
 	e->hits++;
-	e->lastused = realtime();
+	/* time.time(), compared in 300-second steps: a reading per 64 matches */
+	if ((d->nmatches++ & 63) == 0)
+		d->lastreal = clock_real();
+	e->lastused = d->lastreal;
 	e->distance = (double)distance;
 	if (d->firstunused == i)
 		d->firstunused++;
@@ -1305,8 +1300,7 @@ datedet_time(struct datedet *d, const char *line, const struct datedet_match *m,
 	const size_t *sp = d->spans;
 	int ng, f, year = -1, month = -1, day = -1, hour = 0, minute = 0, second = 0;
 	int julian = -1, week = -1, weekday = -1, wstart = 0, tzoff = 0;
-	(void)m;
-	bool has_tz = false, assume_year = false, assume_today = false;
+	bool has_tz = false, assume_year = false, assume_today = false, adjusted = false;
 	double dt, now_naive;
 	struct tm now;
 
@@ -1478,10 +1472,13 @@ datedet_time(struct datedet *d, const char *line, const struct datedet_match *m,
 	}
 	if (has_tz)
 		dt -= tzoff * 60.0;
+	now_naive = clock_now();
 	now_naive = naive(now.tm_year + 1900, now.tm_mon + 1, now.tm_mday, now.tm_hour,
-	    now.tm_min, now.tm_sec) + fmod(clock_now(), 1.0);
-	if (assume_today && dt > now_naive)
+	    now.tm_min, now.tm_sec) + (now_naive - floor(now_naive));
+	if (assume_today && dt > now_naive) {
 		dt -= 86400;
+		adjusted = true;
+	}
 	if (assume_year && dt > now_naive + 86400) {
 		/* date_result.replace(year=year-1, month=month, day=day) */
 		struct tm g;
@@ -1490,10 +1487,18 @@ datedet_time(struct datedet *d, const char *line, const struct datedet_match *m,
 		if (month == 2 && day == 29 && !is_leap(year - 1))
 			return -1;
 		dt = naive(year - 1, month, day, g.tm_hour, g.tm_min, g.tm_sec);
+		adjusted = true;
 	}
 	if (has_tz) {
 		out->secs = dt;
 		out->is_int = true;	/* calendar.timegm() gives an int */
+	} else if (!adjusted) {
+		/* dt is the fields as read: no need to take it apart again */
+		struct tm g = { .tm_year = year - 1900, .tm_mon = month - 1,
+		    .tm_mday = day, .tm_hour = hour, .tm_min = minute, .tm_sec = second,
+		    .tm_isdst = -1 };
+
+		out->secs = clock_mktime(&g);
 	} else {
 		struct tm g;
 

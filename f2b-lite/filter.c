@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 
 #include "addr.h"
 #include "clock.h"
@@ -485,15 +484,6 @@ matched_pyval(const struct tline *org, const struct linesplit *s)
 
 /* ---- the mlfid cache ---------------------------------------------------- */
 
-static double
-realtime(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
-}
-
 static struct pyval *
 mlfid_get(struct filter *f, const char *key)
 {
@@ -501,7 +491,7 @@ mlfid_get(struct filter *f, const char *key)
 
 	if (e == NULL)
 		return NULL;
-	if (e->expires > realtime())
+	if (e->expires > clock_real())
 		return e->fail;
 	dict_del(f->mlfid, key);
 	return NULL;
@@ -510,7 +500,7 @@ mlfid_get(struct filter *f, const char *key)
 static void
 mlfid_set(struct filter *f, const char *key, struct pyval *fail)
 {
-	double t = realtime();
+	double t = clock_real();
 	struct mlfent *e;
 
 	if (dict_len(f->mlfid) >= MLFID_MAX && !dict_has(f->mlfid, key)) {
@@ -722,7 +712,7 @@ dns_lookup(const char *host)
 
 	if (dns_cache == NULL)
 		dns_cache = dict_new(dnsent_free);
-	if ((e = dict_get(dns_cache, host, NULL)) != NULL && e->expires > realtime())
+	if ((e = dict_get(dns_cache, host, NULL)) != NULL && e->expires > clock_real())
 		return e;
 	e = xcalloc(1, sizeof(*e));
 	for (i = 0; i < 2; i++) {
@@ -759,7 +749,7 @@ dns_lookup(const char *host)
 	if (e->n == 0 && err)
 		log_msg(LOG_LVL_WARNING, "fail2ban.ipdns", "Unable to find a corresponding "
 		    "IP address for %s: %s", host, gai_strerror(err));
-	e->expires = realtime() + 300;
+	e->expires = clock_real() + 300;
 	dict_set(dns_cache, host, e);
 	return e;
 }
