@@ -19,6 +19,7 @@
 #include "pyval.h"
 #include "strbuf.h"
 #include "xmalloc.h"
+#include "timestr.h"
 
 #define CLIENT_VERSION	"1.0.2"
 
@@ -206,9 +207,26 @@ client_main(int argc, char **argv)
 			printf("Fail2Ban v%s\n", CLIENT_VERSION);
 			rc = 0;
 			goto out;
-		case 7:
-			fprintf(stderr, "ERROR: --str2sec is not supported yet\n");
+		case 7: {
+			struct timestr_val v;
+			struct strbuf sb = STRBUF_INIT;
+			char *err;
+
+			if (timestr_parse(optarg, &v, &err) < 0) {
+				fprintf(stderr, "ERROR: %s\n", err);
+				free(err);
+				goto out;
+			}
+			if (v.is_int)
+				printf("%lld\n", v.i);
+			else {
+				pyval_repr_float(v.f, &sb);
+				printf("%s\n", strbuf_str(&sb));
+				strbuf_free(&sb);
+			}
+			rc = 0;
 			goto out;
+		}
 		case 'x': case 'f': case 'b': case 'i': case 4: case 5: case 6:
 			break;
 		default:

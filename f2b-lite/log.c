@@ -8,6 +8,12 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <systemd/sd-journal.h>
+
+#include "xmalloc.h"
 
 static const struct {
 	const char	*name;
@@ -22,6 +28,13 @@ static const struct {
 };
 
 static int log_level = LOG_LVL_WARNING;
+
+enum log_kind { LOG_TO_STDERR, LOG_TO_STDOUT, LOG_TO_FILE, LOG_TO_SYSLOG, LOG_TO_JOURNAL };
+static enum log_kind log_kind = LOG_TO_STDERR;
+static FILE *log_file;
+static char *log_path;
+static char *log_syslogsocket;
+static int log_sock = -1;
 
 int
 log_level_parse(const char *s)
@@ -74,6 +87,9 @@ log_get_level(void)
 	return log_level;
 }
 
+static void log_vsys(int level, const char *name, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
 void
 log_vmsg(int level, const char *name, const char *fmt, va_list ap)
 {
@@ -81,15 +97,116 @@ log_vmsg(int level, const char *name, const char *fmt, va_list ap)
 	struct timeval tv;
 	struct tm tm;
 
+	FILE *fp;
+
 	if (level < log_level)
 		return;
+	if (log_kind == LOG_TO_SYSLOG || log_kind == LOG_TO_JOURNAL) {
+		log_vsys(level, name, fmt, ap);
+		return;
+	}
+	fp = log_kind == LOG_TO_STDOUT ? stdout : log_kind == LOG_TO_FILE && log_file ?
+	    log_file : stderr;
 	gettimeofday(&tv, NULL);
 	localtime_r(&tv.tv_sec, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-	fprintf(stderr, "%s,%03d %-24s[%d]: %-7s ", when, (int)(tv.tv_usec / 1000),
+	fprintf(fp, "%s,%03d %-24s[%d]: %-7s ", when, (int)(tv.tv_usec / 1000),
 	    name, (int)getpid(), log_level_name(level, lname, sizeof(lname)));
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vfprintf(fp, fmt, ap);
+	fputc('\n', fp);
+	if (fp != stderr)
+		fflush(fp);
+}
+
+/* syslog (RFC 3164 to the syslog socket) or the journal: no time, no padding */
+static void
+log_vsys(int level, const char *name, const char *fmt, va_list ap)
+{
+	char msg[4096], lname[24], line[4200];
+	int pri = level >= LOG_LVL_CRITICAL ? 2 : level >= LOG_LVL_ERROR ? 3 :
+	    level >= LOG_LVL_WARNING ? 4 : level >= LOG_LVL_NOTICE ? 5 :
+	    level >= LOG_LVL_INFO ? 6 : 7;
+	int n;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (log_kind == LOG_TO_JOURNAL) {
+		sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%d", pri,
+		    "SYSLOG_IDENTIFIER=%s", name, "LOGGER=%s", name, NULL);
+		return;
+	}
+	n = snprintf(line, sizeof(line), "<%d>%s[%d]: %s %s", 3 * 8 + pri, name,
+	    (int)getpid(), log_level_name(level, lname, sizeof(lname)), msg);
+	if (n < 0)
+		return;
+	if (log_sock < 0) {
+		struct sockaddr_un sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sun_family = AF_UNIX;
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s",
+		    log_syslogsocket && strcmp(log_syslogsocket, "auto") ? log_syslogsocket :
+		    "/dev/log");
+		log_sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (log_sock >= 0 && connect(log_sock, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+			close(log_sock);
+			log_sock = -1;
+		}
+	}
+	if (log_sock < 0 || send(log_sock, line, (size_t)n, MSG_NOSIGNAL) < 0)
+		fprintf(stderr, "%s\n", line);
+}
+
+int
+log_open(const char *target, const char *syslogsocket)
+{
+	char *t = xstrdup(target), *br = strchr(t, '[');
+	int rc = 0;
+
+	if (br)
+		*br = '\0';	/* options such as SYSLOG[facility=...] are not used */
+	free(log_syslogsocket);
+	log_syslogsocket = syslogsocket ? xstrdup(syslogsocket) : NULL;
+	if (log_file) {
+		fclose(log_file);
+		log_file = NULL;
+	}
+	if (log_sock >= 0) {
+		close(log_sock);
+		log_sock = -1;
+	}
+	if (strcasecmp(t, "STDOUT") == 0 || strcasecmp(t, "SYSOUT") == 0)
+		log_kind = LOG_TO_STDOUT;
+	else if (strcasecmp(t, "STDERR") == 0)
+		log_kind = LOG_TO_STDERR;
+	else if (strcasecmp(t, "SYSLOG") == 0)
+		log_kind = LOG_TO_SYSLOG;
+	else if (strcasecmp(t, "SYSTEMD-JOURNAL") == 0)
+		log_kind = LOG_TO_JOURNAL;
+	else {
+		free(log_path);
+		log_path = xstrdup(t);
+		if ((log_file = fopen(t, "ae")) == NULL) {
+			log_kind = LOG_TO_STDERR;
+			rc = -1;
+		} else
+			log_kind = LOG_TO_FILE;
+	}
+	free(t);
+	return rc;
+}
+
+int
+log_reopen(void)
+{
+	if (log_kind != LOG_TO_FILE || log_path == NULL)
+		return 0;
+	if (log_file)
+		fclose(log_file);
+	if ((log_file = fopen(log_path, "ae")) == NULL) {
+		log_kind = LOG_TO_STDERR;
+		return -1;
+	}
+	return 0;
 }
 
 void

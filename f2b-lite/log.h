@@ -28,6 +28,14 @@ const char *log_level_name(int, char *buf, int buflen);
 /* Where log lines go: stderr until log_open() says otherwise. */
 void	 log_set_level(int);
 int	 log_get_level(void);
+/*
+ * Sends log lines to target: a file name, STDOUT, STDERR, SYSOUT, SYSLOG
+ * (via syslogsocket, "auto" = /dev/log) or SYSTEMD-JOURNAL.  -1 if the file
+ * cannot be opened (lines then go to stderr).
+ */
+int	 log_open(const char *target, const char *syslogsocket);
+/* Reopens the log file (after rotation, SIGUSR1 / flushlogs). */
+int	 log_reopen(void);
 /* Writes one line for logger `name` ("fail2ban.filter") at level. */
 void	 log_msg(int level, const char *name, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));

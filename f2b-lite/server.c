@@ -1,23 +1,590 @@
-/* server: fail2ban-server's command line. */
+/* server: fail2ban-server. */
 #include "server.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "client.h"
+#include "config.h"
+#include "diag.h"
+#include "dict.h"
+#include "jail.h"
+#include "log.h"
+#include "loop.h"
+#include "pyval.h"
+#include "strbuf.h"
+#include "transmitter.h"
+#include "xmalloc.h"
+
+#define SERVER_VERSION	"1.0.2"
+#define LOG_SERVER	"fail2ban.server"
+
+struct server {
+	struct loop	*loop;
+	struct jail	**jails;
+	size_t		 njails;
+	struct jail	**stopping;	/* jails being stopped, freed when done */
+	size_t		 nstopping;
+	char		*conf;
+	char		*socket, *pidfile;
+	struct dict	*params;	/* command-line options (char *) */
+	char		*loglevel, *logtarget, *syslogsocket, *dbfile;
+	bool		 allow_ipv6;
+	bool		 quitting, reloading;
+	int		 listen_fd;
+	int		 exit_code;
+};
+
+/* ---- jails ------------------------------------------------------------------ */
+
+struct loop *
+server_loop(struct server *s)
+{
+	return s->loop;
+}
+
+struct jail *
+server_jail(struct server *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->njails; i++)
+		if (strcmp(jail_name(s->jails[i]), name) == 0)
+			return s->jails[i];
+	return NULL;
+}
+
+size_t
+server_njails(const struct server *s)
+{
+	return s->njails;
+}
+
+struct jail *
+server_jail_at(struct server *s, size_t i)
+{
+	return i < s->njails ? s->jails[i] : NULL;
+}
+
+struct jail *
+server_add_jail(struct server *s, const char *name, const char *backend, char **err)
+{
+	struct jail_env env = { s->loop, s->allow_ipv6 };
+	struct jail *j;
+
+	if (server_jail(s, name) != NULL) {
+		*err = xasprintf("%s", name);	/* DuplicateJailException */
+		return NULL;
+	}
+	j = jail_new(&env, name, backend);
+	s->jails = xrealloc(s->jails, (s->njails + 1) * sizeof(*s->jails));
+	s->jails[s->njails++] = j;
+	return j;
+}
+
+static void
+check_quit(struct server *s)
+{
+	if (s->quitting && s->njails == 0 && s->nstopping == 0)
+		loop_stop(s->loop);
+}
+
+static void
+on_jail_stopped(void *arg, struct jail *j)
+{
+	struct server *s = arg;
+	size_t i;
+
+	for (i = 0; i < s->nstopping; i++)
+		if (s->stopping[i] == j) {
+			s->stopping[i] = s->stopping[--s->nstopping];
+			break;
+		}
+	jail_free(j);
+	check_quit(s);
+}
+
+static void
+stop_jail_at(struct server *s, size_t i)
+{
+	struct jail *j = s->jails[i];
+
+	memmove(&s->jails[i], &s->jails[i + 1], (s->njails - i - 1) * sizeof(*s->jails));
+	s->njails--;
+	s->stopping = xrealloc(s->stopping, (s->nstopping + 1) * sizeof(*s->stopping));
+	s->stopping[s->nstopping++] = j;
+	jail_stop(j, on_jail_stopped, s);
+}
+
+void
+server_stop_jail(struct server *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->njails; i++)
+		if (strcmp(jail_name(s->jails[i]), name) == 0) {
+			stop_jail_at(s, i);
+			return;
+		}
+}
+
+void
+server_quit(struct server *s)
+{
+	if (s->quitting)
+		return;
+	s->quitting = true;
+	log_msg(LOG_LVL_INFO, LOG_SERVER, "Shutdown in progress...");
+	/* stopped in reverse order of their creation, as fail2ban does */
+	while (s->njails > 0)
+		stop_jail_at(s, s->njails - 1);
+	check_quit(s);
+}
+
+/* ---- options ---------------------------------------------------------------- */
+
+static void
+replace(char **slot, const char *v)
+{
+	free(*slot);
+	*slot = v ? xstrdup(v) : NULL;
+}
+
+struct pyval *
+server_set(struct server *s, const char *opt, const struct pyval *v, char **err)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct pyval *ret = NULL;
+
+	*err = NULL;
+	if (pyval_len(v) > 0)
+		pyval_to_text(pyval_at(v, 0), &sb);
+	if (strcmp(opt, "loglevel") == 0) {
+		int l = log_level_parse(strbuf_str(&sb));
+
+		if (l < 0)
+			*err = xasprintf("Invalid log level '%s'", strbuf_str(&sb));
+		else {
+			log_set_level(l);
+			replace(&s->loglevel, strbuf_str(&sb));
+			ret = pyval_str(strbuf_str(&sb));
+		}
+	} else if (strcmp(opt, "logtarget") == 0) {
+		/* the command line wins over fail2ban.conf */
+		const char *t = dict_get(s->params, "logtarget", NULL);
+
+		if (t == NULL)
+			t = strbuf_str(&sb);
+		if (s->logtarget == NULL || strcmp(s->logtarget, t) != 0) {
+			if (log_open(t, s->syslogsocket) < 0)
+				log_msg(LOG_LVL_ERROR, LOG_SERVER, "Unable to log to '%s'", t);
+			replace(&s->logtarget, t);
+		}
+		ret = pyval_str(t);
+	} else if (strcmp(opt, "syslogsocket") == 0) {
+		replace(&s->syslogsocket, strbuf_str(&sb));
+		ret = pyval_str(strbuf_str(&sb));
+	} else if (strcmp(opt, "allowipv6") == 0) {
+		const char *a = strbuf_str(&sb);
+
+		s->allow_ipv6 = strcmp(a, "auto") == 0 || config_parse_bool(a);
+		ret = pyval_str(a);
+	} else if (strcmp(opt, "dbfile") == 0) {
+		replace(&s->dbfile, strbuf_str(&sb));
+		ret = pyval_str(strbuf_str(&sb));
+	} else if (strcmp(opt, "dbmaxmatches") == 0 || strcmp(opt, "dbpurgeage") == 0) {
+		ret = pyval_copy(pyval_at(v, 0));
+	} else if (strcmp(opt, "flushlogs") == 0) {
+		log_reopen();
+		ret = pyval_str("rolled over");
+	} else
+		*err = xasprintf("Invalid command '%s' (no set action or not yet implemented)",
+		    opt);
+	strbuf_free(&sb);
+	return ret;
+}
+
+struct pyval *
+server_get(struct server *s, const char *opt, char **err)
+{
+	*err = NULL;
+	if (strcmp(opt, "loglevel") == 0)
+		return pyval_str(s->loglevel ? s->loglevel : "INFO");
+	if (strcmp(opt, "logtarget") == 0)
+		return pyval_str(s->logtarget ? s->logtarget : "STDERR");
+	if (strcmp(opt, "syslogsocket") == 0)
+		return pyval_str(s->syslogsocket ? s->syslogsocket : "auto");
+	if (strcmp(opt, "dbfile") == 0)
+		return s->dbfile ? pyval_str(s->dbfile) : pyval_none();
+	*err = xasprintf("Invalid command '%s' (no get action or not yet implemented)", opt);
+	return NULL;
+}
+
+/* ---- the configuration ------------------------------------------------------- */
+
+static struct pyval *
+read_config(struct server *s, bool *ok)
+{
+	struct config_request req = { .basedir = s->conf };
+	struct dict *main = dict_new(NULL);
+	static const char *const passed[] = { "loglevel", "logtarget", "syslogsocket" };
+	struct diag *d = diag_new();
+	struct pyval *stream;
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		char *v = dict_get(s->params, passed[i], NULL);
+
+		if (v)
+			dict_set(main, passed[i], v);
+	}
+	req.mainopts = main;
+	stream = config_stream(&req, d, ok);
+	for (i = 0; i < diag_count(d); i++)
+		if (diag_level(d, i) != DIAG_NOTICE)
+			log_msg(diag_level(d, i) == DIAG_WARNING ? LOG_LVL_WARNING :
+			    LOG_LVL_ERROR, "fail2ban", "%s", diag_text(d, i));
+	if (diag_nerrors(d))
+		*ok = false;
+	dict_free(main);
+	diag_free(d);
+	return stream;
+}
+
+static int
+apply(struct server *s, const struct pyval *stream)
+{
+	size_t i;
+	int failed = 0;
+
+	for (i = 0; i < pyval_len(stream); i++) {
+		char *err = NULL;
+		struct pyval *r = transmitter_proceed(s, pyval_at(stream, i), &err);
+
+		if (r == NULL) {
+			struct strbuf sb = STRBUF_INIT;
+
+			pyval_repr(pyval_at(stream, i), &sb);
+			log_msg(LOG_LVL_ERROR, "fail2ban.transmitter", "Command %s has failed. "
+			    "Received %s", strbuf_str(&sb), err ? err : "an error");
+			strbuf_free(&sb);
+			failed++;
+		}
+		free(err);
+		pyval_free(r);
+	}
+	return failed;
+}
+
+int
+server_reload(struct server *s, char **err)
+{
+	bool ok = false;
+	struct pyval *stream = read_config(s, &ok);
+
+	if (stream == NULL || !ok) {
+		pyval_free(stream);
+		*err = xstrdup("the new configuration does not load; the running one is kept");
+		log_msg(LOG_LVL_ERROR, LOG_SERVER, "Reload failed: %s", *err);
+		return -1;
+	}
+	log_msg(LOG_LVL_INFO, LOG_SERVER, "Reload all jails");
+	while (s->njails > 0)
+		stop_jail_at(s, s->njails - 1);
+	apply(s, stream);
+	pyval_free(stream);
+	return 0;
+}
+
+/* ---- socket and pidfile --------------------------------------------------------- */
+
+static int
+socket_check(const char *path, bool force)
+{
+	struct sockaddr_un sa;
+	struct stat st;
+	int fd;
+
+	if (stat(path, &st) < 0)
+		return 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+		close(fd);
+		fprintf(stderr, "ERROR: Server already running\n");
+		return -1;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (!force) {
+		fprintf(stderr, "ERROR: Fail2ban seems to be in unexpected state (not running "
+		    "but the socket exists)\n");
+		return -1;
+	}
+	unlink(path);
+	return 0;
+}
+
+static int
+socket_listen(const char *path)
+{
+	struct sockaddr_un sa;
+	int fd;
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+
+	if (slash && slash != dir) {
+		*slash = '\0';
+		mkdir(dir, 0755);
+	}
+	free(dir);
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int
+write_pidfile(const char *path)
+{
+	FILE *f;
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+
+	if (slash && slash != dir) {
+		*slash = '\0';
+		mkdir(dir, 0755);
+	}
+	free(dir);
+	if ((f = fopen(path, "we")) == NULL)
+		return -1;
+	fprintf(f, "%d\n", (int)getpid());
+	return fclose(f);
+}
+
+/* ---- signals -------------------------------------------------------------------- */
+
+static void
+on_signal(void *arg, int signo)
+{
+	struct server *s = arg;
+	char *err = NULL;
+
+	switch (signo) {
+	case SIGTERM:
+	case SIGINT:
+		server_quit(s);
+		break;
+	case SIGHUP:
+		if (!s->quitting && server_reload(s, &err) < 0)
+			free(err);
+		break;
+	case SIGUSR1:
+		log_reopen();
+		log_msg(LOG_LVL_INFO, LOG_SERVER, "rollover performed on %s",
+		    s->logtarget ? s->logtarget : "STDERR");
+		break;
+	}
+}
+
+/* ---- the command line ------------------------------------------------------------ */
+
+static void
+daemonize(void)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0)
+		exit(255);
+	if (pid > 0)
+		_exit(0);
+	setsid();
+	pid = fork();
+	if (pid < 0)
+		exit(255);
+	if (pid > 0)
+		_exit(0);
+	if (chdir("/") < 0)
+		_exit(255);
+	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+}
 
 int
 server_main(int argc, char **argv)
 {
-	int i;
+	static const struct option longopts[] = {
+		{ "conf", required_argument, NULL, 'c' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "pidfile", required_argument, NULL, 'p' },
+		{ "pname", required_argument, NULL, 1 },
+		{ "loglevel", required_argument, NULL, 2 },
+		{ "logtarget", required_argument, NULL, 3 },
+		{ "syslogsocket", required_argument, NULL, 4 },
+		{ "async", no_argument, NULL, 5 },
+		{ "timeout", required_argument, NULL, 6 },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "dp", no_argument, NULL, 7 },
+		{ "dump-pretty", no_argument, NULL, 7 },
+		{ "test", no_argument, NULL, 't' },
+		{ "str2sec", required_argument, NULL, 8 },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct server s;
+	struct diag *d;
+	struct pyval *stream = NULL;
+	bool foreground = false, force = false, async = false, ok = false;
+	const char *conf = "/etc/fail2ban";
+	int c, i;
 
 	/* options that only inspect the configuration behave as the client's */
 	for (i = 1; i < argc; i++)
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0 ||
 		    strcmp(argv[i], "-V") == 0 || strcmp(argv[i], "--version") == 0 ||
 		    strcmp(argv[i], "-d") == 0 || strcmp(argv[i], "--dp") == 0 ||
+		    strcmp(argv[i], "--dump-pretty") == 0 || strcmp(argv[i], "--str2sec") == 0 ||
 		    strcmp(argv[i], "-t") == 0 || strcmp(argv[i], "--test") == 0)
 			return client_main(argc, argv);
-	fprintf(stderr, "%s: the server is not implemented yet\n", argv[0]);
-	return 255;
+
+	memset(&s, 0, sizeof(s));
+	s.params = dict_new(free);
+	s.allow_ipv6 = true;
+	s.listen_fd = -1;
+	while ((c = getopt_long(argc, argv, "+c:s:p:xfbivqh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': conf = optarg; break;
+		case 's': dict_set(s.params, "socket", xstrdup(optarg)); break;
+		case 'p': dict_set(s.params, "pidfile", xstrdup(optarg)); break;
+		case 2: dict_set(s.params, "loglevel", xstrdup(optarg)); break;
+		case 3: dict_set(s.params, "logtarget", xstrdup(optarg)); break;
+		case 4: dict_set(s.params, "syslogsocket", xstrdup(optarg)); break;
+		case 'x': force = true; break;
+		case 'f': foreground = true; break;
+		case 'b': foreground = false; break;
+		case 5: async = true; break;
+		case 1: case 6: case 'i': case 'v': case 'q': break;
+		default:
+			dict_free(s.params);
+			return 255;
+		}
+	}
+	for (i = optind; i < argc; i++)
+		if (strcmp(argv[i], "start") != 0) {
+			fprintf(stderr, "ERROR: the server takes no command but 'start' (got '%s')\n",
+			    argv[i]);
+			dict_free(s.params);
+			return 255;
+		}
+	s.conf = xstrdup(conf);
+
+	d = diag_new();
+	if (config_early(conf, s.params, d) < 0) {
+		printf("ERROR: Base configuration directory %s does not exist \n", conf);
+		diag_free(d);
+		dict_free(s.params);
+		free(s.conf);
+		return 255;
+	}
+	diag_free(d);
+	s.socket = xstrdup(dict_get(s.params, "socket", NULL) ? (char *)dict_get(s.params,
+	    "socket", NULL) : "/var/run/fail2ban/fail2ban.sock");
+	s.pidfile = xstrdup(dict_get(s.params, "pidfile", NULL) ? (char *)dict_get(s.params,
+	    "pidfile", NULL) : "/var/run/fail2ban/fail2ban.pid");
+	{
+		const char *ll = dict_get(s.params, "loglevel", NULL);
+
+		log_set_level(ll && log_level_parse(ll) >= 0 ? log_level_parse(ll) :
+		    LOG_LVL_INFO);
+	}
+	umask(077);
+
+	/* the whole configuration is read before anything starts */
+	if (!async) {
+		stream = read_config(&s, &ok);
+		if (stream == NULL || !ok) {
+			fprintf(stderr, "ERROR: Failed during configuration: the configuration "
+			    "has errors (see above); nothing was started\n");
+			pyval_free(stream);
+			s.exit_code = 255;
+			goto out;
+		}
+	}
+	if (socket_check(s.socket, force) < 0) {
+		s.exit_code = 255;
+		goto out;
+	}
+	if (!foreground)
+		daemonize();
+	{
+		const char *lt = dict_get(s.params, "logtarget", NULL);
+
+		if (lt) {
+			log_open(lt, dict_get(s.params, "syslogsocket", NULL));
+			s.logtarget = xstrdup(lt);
+		}
+	}
+	s.loop = loop_new();
+	if ((s.listen_fd = socket_listen(s.socket)) < 0)
+		log_msg(LOG_LVL_ERROR, LOG_SERVER, "Unable to open the socket %s: %s", s.socket,
+		    strerror(errno));
+	if (write_pidfile(s.pidfile) < 0)
+		log_msg(LOG_LVL_ERROR, LOG_SERVER, "Unable to write the pidfile %s: %s",
+		    s.pidfile, strerror(errno));
+	log_msg(LOG_LVL_INFO, LOG_SERVER, "Starting Fail2ban v%s", SERVER_VERSION);
+	loop_signal(s.loop, SIGTERM, on_signal, &s);
+	loop_signal(s.loop, SIGINT, on_signal, &s);
+	loop_signal(s.loop, SIGHUP, on_signal, &s);
+	loop_signal(s.loop, SIGUSR1, on_signal, &s);
+	signal(SIGPIPE, SIG_IGN);
+	if (stream) {
+		apply(&s, stream);
+		pyval_free(stream);
+	}
+	if (foreground)
+		printf("Server ready\n");
+	fflush(stdout);
+	loop_run(s.loop);
+	log_msg(LOG_LVL_INFO, LOG_SERVER, "Exiting Fail2ban");
+	if (s.listen_fd >= 0) {
+		close(s.listen_fd);
+		unlink(s.socket);
+	}
+	unlink(s.pidfile);
+out:
+	for (i = 0; i < (int)s.njails; i++)
+		jail_free(s.jails[i]);
+	free(s.jails);
+	free(s.stopping);
+	loop_free(s.loop);
+	dict_free(s.params);
+	free(s.conf);
+	free(s.socket);
+	free(s.pidfile);
+	free(s.loglevel);
+	free(s.logtarget);
+	free(s.syslogsocket);
+	free(s.dbfile);
+	return s.exit_code;
 }

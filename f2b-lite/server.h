@@ -1,11 +1,42 @@
 /*
- * server: fail2ban-server.  Start-up, signals and the event loop come with
- * the daemon; for now this module parses fail2ban-server's options and
- * reports that serving is not available yet.
+ * server: fail2ban-server - the daemon process.  It reads the configuration
+ * into fail2ban's command stream, applies it through the transmitter,
+ * and runs the jails on one event loop until SIGTERM/SIGINT (clean stop:
+ * bans flushed or unbanned, actions stopped) or reloads on SIGHUP (a new
+ * configuration replaces the old one only if it loads whole).  It keeps
+ * the pidfile and refuses to start while another server answers on the
+ * socket (-x removes a stale one).
  */
 #ifndef F2B_SERVER_H
 #define F2B_SERVER_H
 
-int	 server_main(int argc, char **argv);
+#include <stdbool.h>
+#include <stddef.h>
+
+struct jail;
+struct loop;
+struct pyval;
+struct server;
+
+int		 server_main(int argc, char **argv);
+
+/* For the transmitter. */
+struct loop	*server_loop(struct server *);
+struct jail	*server_jail(struct server *, const char *name);
+size_t		 server_njails(const struct server *);
+struct jail	*server_jail_at(struct server *, size_t);
+/* add <jail> <backend>: NULL with *err when it exists. */
+struct jail	*server_add_jail(struct server *, const char *name, const char *backend,
+		    char **err);
+/* Server-wide `set` options; returns the value to answer, or NULL and *err. */
+struct pyval	*server_set(struct server *, const char *opt, const struct pyval *v,
+		    char **err);
+struct pyval	*server_get(struct server *, const char *opt, char **err);
+/* stop <jail>: stops and removes it (asynchronously). */
+void		 server_stop_jail(struct server *, const char *name);
+/* stop: the whole server. */
+void		 server_quit(struct server *);
+/* reload: re-reads the configuration. */
+int		 server_reload(struct server *, char **err);
 
 #endif

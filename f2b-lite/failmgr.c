@@ -1,0 +1,175 @@
+/* failmgr: FailManager and FailTicket counting. */
+#include "failmgr.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "addr.h"
+#include "dict.h"
+#include "pyval.h"
+#include "ticket.h"
+#include "xmalloc.h"
+
+struct failmgr {
+	struct dict	*list;		/* id text -> struct ticket * */
+	long		 maxretry;
+	double		 findtime;
+	long		 maxmatches;
+	unsigned long	 total;
+};
+
+struct failmgr *
+failmgr_new(void)
+{
+	struct failmgr *fm = xcalloc(1, sizeof(*fm));
+
+	fm->list = dict_new(NULL);	/* tickets are freed here */
+	fm->maxretry = 3;
+	fm->findtime = 600;
+	fm->maxmatches = 5;
+	return fm;
+}
+
+void
+failmgr_free(struct failmgr *fm)
+{
+	size_t pos = 0;
+	void *t;
+
+	if (fm == NULL)
+		return;
+	while (dict_next(fm->list, &pos, NULL, &t))
+		ticket_free(t);
+	dict_free(fm->list);
+	free(fm);
+}
+
+void failmgr_set_maxretry(struct failmgr *fm, long v) { fm->maxretry = v; }
+long failmgr_maxretry(const struct failmgr *fm) { return fm->maxretry; }
+void failmgr_set_findtime(struct failmgr *fm, double v) { fm->findtime = v; }
+double failmgr_findtime(const struct failmgr *fm) { return fm->findtime; }
+void failmgr_set_maxmatches(struct failmgr *fm, long v) { fm->maxmatches = v; }
+long failmgr_maxmatches(const struct failmgr *fm) { return fm->maxmatches; }
+
+static const char *
+key(const struct addr *id, char *buf)
+{
+	return addr_str(id, buf, ADDR_STRLEN);
+}
+
+/* Keeps the last maxmatches matched lines (none with maxmatches 0). */
+static void
+truncate_matches(struct failmgr *fm, struct ticket *t)
+{
+	struct pyval *m = ticket_matches(t), *keep;
+	size_t i, n = pyval_len(m);
+
+	if (fm->maxmatches <= 0) {
+		if (n)
+			pyval_dict_set(t->data, pyval_str("matches"), pyval_list());
+		return;
+	}
+	if ((long)n <= fm->maxmatches)
+		return;
+	keep = pyval_list();
+	for (i = n - (size_t)fm->maxmatches; i < n; i++)
+		pyval_append(keep, pyval_copy(pyval_at(m, i)));
+	pyval_dict_set(t->data, pyval_str("matches"), keep);
+}
+
+long
+failmgr_add(struct failmgr *fm, const struct addr *id, double time, struct pyval *data,
+    long count)
+{
+	char buf[ADDR_STRLEN];
+	struct ticket *t = dict_get(fm->list, key(id, buf), NULL);
+
+	if (t != NULL) {
+		struct pyval *m = pyval_dict_pop(data, "matches");
+
+		/* adjustTime: past the window, rescale by the rate seen so far */
+		if (time > t->time) {
+			if (t->firsttime < time - fm->findtime) {
+				t->retry = lround((double)t->retry / (time - t->firsttime) *
+				    fm->findtime);
+				t->firsttime = time - fm->findtime;
+			}
+			t->time = time;
+		}
+		/* inc(): the new ticket's data other than its lines is dropped */
+		t->retry += count;
+		t->failures += 1;
+		if (m && fm->maxmatches > 0) {
+			struct pyval *tm = ticket_matches(t);
+			size_t i;
+
+			for (i = 0; i < pyval_len(m); i++)
+				pyval_append(tm, pyval_copy(pyval_at(m, i)));
+		}
+		pyval_free(m);
+		pyval_free(data);
+	} else {
+		t = ticket_new(id, time, data);
+		t->retry = count;
+		t->failures = 1;
+		dict_set(fm->list, buf, t);
+	}
+	truncate_matches(fm, t);
+	fm->total++;
+	return t->retry;
+}
+
+struct ticket *
+failmgr_toban(struct failmgr *fm, const struct addr *id)
+{
+	char buf[ADDR_STRLEN];
+	struct ticket *t = dict_get(fm->list, key(id, buf), NULL);
+
+	if (t == NULL || t->retry < fm->maxretry)
+		return NULL;
+	dict_del(fm->list, buf);
+	return t;
+}
+
+void
+failmgr_cleanup(struct failmgr *fm, double now)
+{
+	size_t pos = 0, n = 0, i;
+	const char *k;
+	void *v;
+	char **old = NULL;
+
+	now -= fm->findtime;
+	while (dict_next(fm->list, &pos, &k, &v))
+		if (((struct ticket *)v)->time <= now) {
+			old = xrealloc(old, (n + 1) * sizeof(*old));
+			old[n++] = xstrdup(k);
+		}
+	for (i = 0; i < n; i++) {
+		ticket_free(dict_get(fm->list, old[i], NULL));
+		dict_del(fm->list, old[i]);
+		free(old[i]);
+	}
+	free(old);
+}
+
+void
+failmgr_forget(struct failmgr *fm, const struct addr *id)
+{
+	char buf[ADDR_STRLEN];
+
+	ticket_free(dict_get(fm->list, key(id, buf), NULL));
+	dict_del(fm->list, buf);
+}
+
+size_t
+failmgr_size(const struct failmgr *fm)
+{
+	return dict_len(fm->list);
+}
+
+unsigned long
+failmgr_total(const struct failmgr *fm)
+{
+	return fm->total;
+}

@@ -1,0 +1,25 @@
+/*
+ * ipset: ipset commands run in-process through libipset, with the ipset
+ * tool's syntax and results - no fork, no exec.  An action line is run this
+ * way only when it is a plain `ipset` invocation (add, del, test, create,
+ * flush, destroy, swap with their options) without any shell syntax;
+ * everything else stays with the shell.  Leaf module.
+ */
+#ifndef F2B_IPSET_H
+#define F2B_IPSET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct strbuf;
+
+/*
+ * Splits line into argv (heap, NULL-terminated, freed with
+ * ipset_argv_free()) when it is a plain ipset command we run ourselves.
+ */
+bool	 ipset_native(const char *line, char ***argv, int *argc);
+void	 ipset_argv_free(char **);
+/* Runs it; returns ipset's exit status, its messages in msg. */
+int	 ipset_run(int argc, char **argv, struct strbuf *msg);
+
+#endif

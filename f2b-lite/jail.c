@@ -1,0 +1,1324 @@
+/* jail: a jail's pipeline from log lines to actions. */
+#include "jail.h"
+
+#include <arpa/inet.h>
+#include <math.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "action.h"
+#include "addr.h"
+#include "banlist.h"
+#include "clock.h"
+#include "config.h"
+#include "dict.h"
+#include "failmgr.h"
+#include "filter.h"
+#include "log.h"
+#include "loop.h"
+#include "pyval.h"
+#include "runner.h"
+#include "strbuf.h"
+#include "tail.h"
+#include "ticket.h"
+#include "timestr.h"
+#include "xmalloc.h"
+
+#define LOG_FILTER	"fail2ban.filter"
+#define LOG_ACTIONS	"fail2ban.actions"
+#define LOG_JAIL	"fail2ban.jail"
+#define LOG_ACTION	"fail2ban.utils"
+
+#define FAM_NONE	0
+#define FAM_INET4	1
+#define FAM_INET6	2
+
+struct jact {
+	struct action	*a;
+	unsigned	 state[3];	/* by family: 1 started, 2 holds bans */
+};
+
+struct jlog {
+	char		*path;
+	enum tail_start	 start;
+	struct tail	*t;
+};
+
+struct ignorenet {
+	struct addr	 net;		/* valid: an address or network */
+	char		*name;		/* otherwise a DNS name */
+};
+
+struct jail {
+	struct jail_env	 env;
+	char		*name;
+	char		*backend;
+	struct filter	*filter;
+	struct failmgr	*fm;
+	struct banlist	*bl;
+	struct runner	*runner;
+	struct jact	*acts;
+	size_t		 nacts;
+	struct jlog	*logs;
+	size_t		 nlogs;
+	struct ignorenet *ign;
+	size_t		 nign;
+	bool		 ignoreself;
+	char		*ignorecommand;
+	char		*ignorecache;
+	struct dict	*icache;	/* key -> "1"/"0" */
+	char		*logencoding;
+	struct pyval	*journalmatch;
+	struct dict	*extra;		/* other options, kept for `get` */
+	bool		 started, stopping, idle;
+	struct loop_timer *unban_timer;
+	struct loop_timer *svc_timer;
+	jail_done_fn	*done;
+	void		*done_arg;
+	unsigned long	 found_total;
+};
+
+/* ---- small helpers ----------------------------------------------------------- */
+
+static const char *
+fam_name(int f)
+{
+	return f == FAM_INET4 ? "inet4" : f == FAM_INET6 ? "inet6" : "";
+}
+
+static int
+fam_index(const char *f)
+{
+	return strcmp(f, "inet4") == 0 ? FAM_INET4 : strcmp(f, "inet6") == 0 ? FAM_INET6 :
+	    FAM_NONE;
+}
+
+static int
+ticket_fam(const struct ticket *t)
+{
+	return t->id.family == ADDR_IPV4 ? FAM_INET4 : t->id.family == ADDR_IPV6 ?
+	    FAM_INET6 : FAM_NONE;
+}
+
+static const char *
+pystr(const struct pyval *v, struct strbuf *tmp)
+{
+	strbuf_reset(tmp);
+	if (v == NULL)
+		return "";
+	pyval_to_text(v, tmp);
+	return strbuf_str(tmp);
+}
+
+/* ---- lifecycle ------------------------------------------------------------------ */
+
+struct jail *
+jail_new(const struct jail_env *env, const char *name, const char *backend)
+{
+	struct jail *j = xcalloc(1, sizeof(*j));
+
+	j->env = *env;
+	j->name = xstrdup(name);
+	j->backend = xstrdup(backend ? backend : "auto");
+	j->filter = filter_new();
+	filter_set_check_findtime(j->filter, true);
+	filter_set_in_operation(j->filter, false);
+	j->fm = failmgr_new();
+	j->bl = banlist_new();
+	j->runner = runner_new(env->loop);
+	j->ignoreself = true;
+	j->extra = dict_new(free);
+	j->icache = dict_new(free);
+	log_msg(LOG_LVL_INFO, LOG_JAIL, "Creating new jail '%s'", name);
+	if (strncmp(j->backend, "polling", 7) == 0)
+		log_msg(LOG_LVL_INFO, LOG_JAIL, "Initiated 'polling' backend");
+	else
+		log_msg(LOG_LVL_INFO, LOG_JAIL, "Initiated 'pyinotify' backend");
+	return j;
+}
+
+void
+jail_free(struct jail *j)
+{
+	size_t i;
+
+	if (j == NULL)
+		return;
+	for (i = 0; i < j->nlogs; i++) {
+		if (j->logs[i].t)
+			tail_unfollow(j->logs[i].t, j);
+		free(j->logs[i].path);
+	}
+	free(j->logs);
+	loop_timer_cancel(j->env.loop, j->unban_timer);
+	loop_timer_cancel(j->env.loop, j->svc_timer);
+	runner_free(j->runner);
+	for (i = 0; i < j->nacts; i++)
+		action_free(j->acts[i].a);
+	free(j->acts);
+	for (i = 0; i < j->nign; i++) {
+		addr_clear(&j->ign[i].net);
+		free(j->ign[i].name);
+	}
+	free(j->ign);
+	filter_free(j->filter);
+	failmgr_free(j->fm);
+	banlist_free(j->bl);
+	dict_free(j->extra);
+	dict_free(j->icache);
+	pyval_free(j->journalmatch);
+	free(j->ignorecommand);
+	free(j->ignorecache);
+	free(j->logencoding);
+	free(j->backend);
+	free(j->name);
+	free(j);
+}
+
+const char *
+jail_name(const struct jail *j)
+{
+	return j->name;
+}
+
+const char *
+jail_backend(const struct jail *j)
+{
+	return j->backend;
+}
+
+bool
+jail_started(const struct jail *j)
+{
+	return j->started;
+}
+
+/* ---- action info: the dynamic tags ----------------------------------------- */
+
+struct info {
+	struct jail	*j;
+	struct ticket	*t;		/* NULL: start/stop/flush */
+	const char	*family;
+};
+
+static char *
+reverse_name(const struct addr *a)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char host[NI_MAXHOST];
+
+	memset(&ss, 0, sizeof(ss));
+	if (a->family == ADDR_IPV4) {
+		struct sockaddr_in *s = (struct sockaddr_in *)&ss;
+
+		s->sin_family = AF_INET;
+		memcpy(&s->sin_addr, a->a, 4);
+		len = sizeof(*s);
+	} else if (a->family == ADDR_IPV6) {
+		struct sockaddr_in6 *s = (struct sockaddr_in6 *)&ss;
+
+		s->sin6_family = AF_INET6;
+		memcpy(&s->sin6_addr, a->a, 16);
+		len = sizeof(*s);
+	} else
+		return NULL;
+	if (getnameinfo((struct sockaddr *)&ss, len, host, sizeof(host), NULL, 0,
+	    NI_NAMEREQD) != 0)
+		return NULL;
+	return xstrdup(host);
+}
+
+static char *
+info_value(void *arg, const char *tag)
+{
+	struct info *in = arg;
+	struct ticket *t = in->t;
+	struct jail *j = in->j;
+	struct strbuf sb = STRBUF_INIT;
+	char buf[ADDR_STRLEN];
+
+	if (strcmp(tag, "family") == 0)
+		return xstrdup(in->family);
+	if (t == NULL) {
+		if (strcmp(tag, "time") == 0) {
+			pyval_repr_float(clock_now(), &sb);
+			return strbuf_detach(&sb);
+		}
+		return NULL;
+	}
+	if (strcmp(tag, "ip") == 0) {
+		ticket_ip_text(t, &sb);
+		return strbuf_detach(&sb);
+	}
+	if (strcmp(tag, "fid") == 0)
+		return xstrdup(addr_str(&t->id, buf, sizeof(buf)));
+	if (strcmp(tag, "ip-rev") == 0)
+		return addr_valid(&t->id) ? addr_ptr(&t->id, "") : NULL;
+	if (strcmp(tag, "ip-host") == 0)
+		return reverse_name(&t->id);
+	if (strcmp(tag, "failures") == 0 || strcmp(tag, "ipfailures") == 0 ||
+	    strcmp(tag, "ipjailfailures") == 0)
+		return xasprintf("%ld", t->failures);
+	if (strcmp(tag, "time") == 0) {
+		pyval_repr_float(t->time, &sb);
+		return strbuf_detach(&sb);
+	}
+	if (strcmp(tag, "bantime") == 0)
+		return xasprintf("%lld", t->bantime != TICKET_BANTIME_UNSET ? t->bantime :
+		    banlist_bantime(j->bl));
+	if (strcmp(tag, "bancount") == 0)
+		return xasprintf("%ld", t->bancount);
+	if (strcmp(tag, "restored") == 0)
+		return xstrdup(t->restored ? "1" : "0");
+	if (strcmp(tag, "matches") == 0 || strcmp(tag, "ipmatches") == 0 ||
+	    strcmp(tag, "ipjailmatches") == 0) {
+		ticket_matches_text(t, &sb);
+		return strbuf_detach(&sb);
+	}
+	if (strcmp(tag, "jail.banned") == 0)
+		return xasprintf("%zu", banlist_size(j->bl));
+	if (strcmp(tag, "jail.banned_total") == 0)
+		return xasprintf("%lu", banlist_total(j->bl));
+	if (strcmp(tag, "jail.found") == 0)
+		return xasprintf("%zu", failmgr_size(j->fm));
+	if (strcmp(tag, "jail.found_total") == 0)
+		return xasprintf("%lu", j->found_total);
+	if (strncmp(tag, "F-*", 3) == 0) {
+		struct pyval *v = pyval_dict_get(t->data, tag + 3);
+
+		if (v == NULL || pyval_type(v) == PY_NONE)
+			return NULL;
+		pyval_to_text(v, &sb);
+		return strbuf_detach(&sb);
+	}
+	return NULL;
+}
+
+/* ---- running operations ------------------------------------------------------- */
+
+struct opctx {
+	struct jail	*j;
+	size_t		 act;
+	char		*op;
+	int		 fam;
+	struct ticket	*t;		/* a copy, for a retry */
+	int		 stage;		/* 0 first run, 1 check, 2 repair, 3 retry */
+};
+
+static void op_done(void *arg, int status, const char *output);
+
+static void
+opctx_free(struct opctx *c)
+{
+	ticket_free(c->t);
+	free(c->op);
+	free(c);
+}
+
+/* Submits op of action ja for family with ticket t (copied). */
+static bool
+submit(struct jail *j, size_t act, const char *op, int fam, const struct ticket *t,
+    int stage, bool next)
+{
+	struct jact *ja = &j->acts[act];
+	struct info in = { j, (struct ticket *)t, fam_name(fam) };
+	struct action_cmd cmd;
+	struct opctx *c;
+	char *err = NULL;
+
+	if (!action_command(ja->a, op, fam_name(fam), info_value, &in, &cmd, &err)) {
+		if (err) {
+			log_msg(LOG_LVL_ERROR, LOG_ACTIONS, "[%s] %s: %s", j->name,
+			    action_name(ja->a), err);
+			free(err);
+		}
+		return false;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->j = j;
+	c->act = act;
+	c->op = xstrdup(op);
+	c->fam = fam;
+	c->t = t ? ticket_copy(t) : NULL;
+	c->stage = stage;
+	log_msg(LOG_LVL_DEBUG, LOG_ACTION, "[%s] %s %s: %s", j->name, action_name(ja->a), op,
+	    cmd.script);
+	if (next)
+		runner_submit_next(j->runner, &cmd, action_timeout(ja->a), op_done, c);
+	else
+		runner_submit(j->runner, &cmd, action_timeout(ja->a), op_done, c);
+	return true;
+}
+
+static void
+log_failure(struct opctx *c, int status, const char *output)
+{
+	struct jail *j = c->j;
+	const char *an = action_name(j->acts[c->act].a);
+
+	if (output && *output)
+		log_msg(LOG_LVL_ERROR, LOG_ACTION, "[%s] %s %s -- stderr: '%s'", j->name, an,
+		    c->op, output);
+	if (status == RUNNER_TIMEOUT)
+		log_msg(LOG_LVL_ERROR, LOG_ACTION, "[%s] %s %s -- timed out after %g seconds.",
+		    j->name, an, c->op, action_timeout(j->acts[c->act].a));
+	else if (status == RUNNER_NOSPAWN)
+		log_msg(LOG_LVL_ERROR, LOG_ACTION, "[%s] %s %s -- could not run /bin/sh",
+		    j->name, an, c->op);
+	else if (status > 128)
+		log_msg(LOG_LVL_ERROR, LOG_ACTION, "[%s] %s %s -- killed with signal %d",
+		    j->name, an, c->op, status - 128);
+	else
+		log_msg(LOG_LVL_ERROR, LOG_ACTION, "[%s] %s %s -- returned %d%s", j->name, an,
+		    c->op, status, status == 127 ? " -- Command not found" : "");
+}
+
+static void
+op_done(void *arg, int status, const char *output)
+{
+	struct opctx *c = arg;
+	struct jail *j = c->j;
+	struct jact *ja = &j->acts[c->act];
+	const char *an = action_name(ja->a);
+	char ipbuf[ADDR_STRLEN];
+
+	if (status == 0) {
+		if (output && *output)
+			log_msg(LOG_LVL_DEBUG, LOG_ACTION, "[%s] %s %s -- stdout: '%s'", j->name,
+			    an, c->op, output);
+		if (c->stage == 1) {
+			/* the check passed: retry the command itself */
+			submit(j, c->act, c->op, c->fam, c->t, 3, true);
+		} else if (c->stage == 2)
+			submit(j, c->act, c->op, c->fam, c->t, 3, true);
+		else if (strcmp(c->op, "actionstart") == 0)
+			ja->state[c->fam] |= 1;
+		opctx_free(c);
+		return;
+	}
+	log_failure(c, status, output);
+	if (c->stage == 0 && strcmp(c->op, "actioncheck") != 0 &&
+	    action_has(ja->a, "actioncheck", fam_name(c->fam))) {
+		/* _processCmd: check, repair if needed, then one retry */
+		struct opctx *k = xcalloc(1, sizeof(*k));
+		struct info in = { j, NULL, fam_name(c->fam) };
+		struct action_cmd cmd;
+		char *err = NULL;
+
+		*k = *c;
+		k->op = xstrdup(c->op);
+		k->t = c->t ? ticket_copy(c->t) : NULL;
+		k->stage = 1;
+		if (action_command(ja->a, "actioncheck", fam_name(c->fam), info_value, &in, &cmd,
+		    &err)) {
+			runner_submit_next(j->runner, &cmd, action_timeout(ja->a), op_done, k);
+			opctx_free(c);
+			return;
+		}
+		free(err);
+		opctx_free(k);
+	} else if (c->stage == 1) {
+		log_msg(LOG_LVL_ERROR, LOG_ACTION, "[%s] %s: Invariant check failed. Trying to "
+		    "restore a sane environment", j->name, an);
+		if (action_has(ja->a, "actionrepair", fam_name(c->fam))) {
+			struct opctx *k = xcalloc(1, sizeof(*k));
+			struct info in = { j, NULL, fam_name(c->fam) };
+			struct action_cmd cmd;
+			char *err = NULL;
+
+			*k = *c;
+			k->op = xstrdup(c->op);
+			k->t = c->t ? ticket_copy(c->t) : NULL;
+			k->stage = 2;
+			if (action_command(ja->a, "actionrepair", fam_name(c->fam), info_value, &in,
+			    &cmd, &err)) {
+				runner_submit_next(j->runner, &cmd, action_timeout(ja->a), op_done, k);
+				opctx_free(c);
+				return;
+			}
+			free(err);
+			opctx_free(k);
+		} else {
+			/* no repair: stop and start the action, then retry */
+			submit(j, c->act, c->op, c->fam, c->t, 3, true);
+			submit(j, c->act, "actionstart", c->fam, NULL, 3, true);
+			submit(j, c->act, "actionstop", c->fam, NULL, 3, true);
+			opctx_free(c);
+			return;
+		}
+	} else if (c->stage == 2)
+		log_msg(LOG_LVL_CRITICAL, LOG_ACTION, "[%s] %s: Unable to restore environment",
+		    j->name, an);
+	if (strcmp(c->op, "actionban") == 0 && c->t)
+		log_msg(LOG_LVL_ERROR, LOG_ACTIONS, "Failed to execute ban jail '%s' action '%s' "
+		    "info '%s': Error banning %s", j->name, an, addr_str(&c->t->id, ipbuf,
+		    sizeof(ipbuf)), addr_str(&c->t->id, ipbuf, sizeof(ipbuf)));
+	else if (strcmp(c->op, "actionunban") == 0 && c->t)
+		log_msg(LOG_LVL_ERROR, LOG_ACTIONS, "Failed to execute unban jail '%s' action '%s' "
+		    "info '%s': Error unbanning %s", j->name, an, addr_str(&c->t->id, ipbuf,
+		    sizeof(ipbuf)), addr_str(&c->t->id, ipbuf, sizeof(ipbuf)));
+	else
+		log_msg(LOG_LVL_ERROR, LOG_ACTIONS, "Failed to %s jail '%s' action '%s'",
+		    c->op + 6, j->name, an);
+	opctx_free(c);
+}
+
+/* ---- bans and unbans -------------------------------------------------------------- */
+
+static void schedule_unban(struct jail *);
+
+static void
+start_family(struct jail *j, size_t i, int fam)
+{
+	if (j->acts[i].state[fam] & 1)
+		return;
+	j->acts[i].state[fam] |= 1;	/* queued: later bans go behind it */
+	submit(j, i, "actionstart", fam, NULL, 0, false);
+}
+
+static void
+run_ban(struct jail *j, struct ticket *t)
+{
+	size_t i;
+	int fam = ticket_fam(t);
+
+	for (i = 0; i < j->nacts; i++) {
+		struct jact *ja = &j->acts[i];
+		int f = action_start_on_demand(ja->a) ? fam : FAM_NONE;
+
+		if (t->restored && action_norestored(ja->a))
+			continue;
+		if (action_start_on_demand(ja->a))
+			start_family(j, i, f);
+		submit(j, i, "actionban", fam, t, 0, false);
+		ja->state[f] |= 2;
+	}
+}
+
+static void
+run_unban(struct jail *j, struct ticket *t)
+{
+	size_t i;
+	int fam = ticket_fam(t);
+
+	for (i = 0; i < j->nacts; i++) {
+		struct jact *ja = &j->acts[i];
+		int f = action_start_on_demand(ja->a) ? fam : FAM_NONE;
+
+		if (t->restored && action_norestored(ja->a))
+			continue;
+		if (!(ja->state[f] & 1) && action_start_on_demand(ja->a))
+			continue;	/* never started for this family */
+		submit(j, i, "actionunban", fam, t, 0, false);
+	}
+}
+
+/* Takes t (a ticket leaving the fail table). */
+static void
+ban(struct jail *j, struct ticket *t)
+{
+	struct ticket *old = NULL;
+	char buf[ADDR_STRLEN];
+	double now = clock_now();
+
+	switch (banlist_add(j->bl, t, now, &old)) {
+	case BAN_NEW:
+		log_msg(LOG_LVL_NOTICE, LOG_ACTIONS, "[%s] %sBan %s", j->name,
+		    t->restored ? "Restore " : "", addr_str(&t->id, buf, sizeof(buf)));
+		run_ban(j, t);
+		schedule_unban(j);
+		return;
+	case BAN_ALREADY: {
+		double dif = t->time - old->time;
+
+		log_msg(dif < 3 ? LOG_LVL_DEBUG : dif < 60 ? LOG_LVL_NOTICE : LOG_LVL_WARNING,
+		    LOG_ACTIONS, "[%s] %s already banned", j->name,
+		    addr_str(&t->id, buf, sizeof(buf)));
+		schedule_unban(j);
+		break;
+	}
+	case BAN_EXPIRED:
+		log_msg(LOG_LVL_INFO, LOG_ACTIONS, "[%s] Ignore %s, expired bantime", j->name,
+		    addr_str(&t->id, buf, sizeof(buf)));
+		break;
+	}
+	ticket_free(t);
+}
+
+static void
+unban(struct jail *j, struct ticket *t)
+{
+	char buf[ADDR_STRLEN];
+
+	log_msg(LOG_LVL_NOTICE, LOG_ACTIONS, "[%s] Unban %s", j->name,
+	    addr_str(&t->id, buf, sizeof(buf)));
+	run_unban(j, t);
+	ticket_free(t);
+}
+
+static void
+on_unban_timer(void *arg)
+{
+	struct jail *j = arg;
+	struct ticket *t;
+	double now = clock_now();
+
+	j->unban_timer = NULL;
+	while ((t = banlist_pop_expired(j->bl, now)) != NULL)
+		unban(j, t);
+	schedule_unban(j);
+}
+
+static void
+schedule_unban(struct jail *j)
+{
+	double end = banlist_next_end(j->bl), delay;
+
+	loop_timer_cancel(j->env.loop, j->unban_timer);
+	j->unban_timer = NULL;
+	if (end < 0 || j->stopping)
+		return;
+	/* BanTicket.isTimedOut: now > end */
+	delay = end - clock_now() + 0.001;
+	j->unban_timer = loop_timer_add(j->env.loop, delay > 0 ? delay : 0, on_unban_timer, j);
+}
+
+/* ---- ignore checks -------------------------------------------------------------- */
+
+static bool
+is_self(const struct addr *a)
+{
+	static struct addr *self;
+	static size_t nself;
+	char host[256];
+	const char *names[3] = { "localhost", host, NULL };
+	size_t i, k;
+
+	if (self == NULL) {
+		if (gethostname(host, sizeof(host)) < 0)
+			host[0] = '\0';
+		host[sizeof(host) - 1] = '\0';
+		for (k = 0; k < 2 && names[k] && *names[k]; k++) {
+			struct addrinfo hints, *res, *r;
+
+			memset(&hints, 0, sizeof(hints));
+			hints.ai_socktype = SOCK_STREAM;
+			if (getaddrinfo(names[k], NULL, &hints, &res) != 0)
+				continue;
+			for (r = res; r; r = r->ai_next) {
+				char txt[INET6_ADDRSTRLEN];
+				const void *p = r->ai_family == AF_INET ?
+				    (const void *)&((struct sockaddr_in *)r->ai_addr)->sin_addr :
+				    (const void *)&((struct sockaddr_in6 *)r->ai_addr)->sin6_addr;
+
+				if (inet_ntop(r->ai_family, p, txt, sizeof(txt)) == NULL)
+					continue;
+				self = xrealloc(self, (nself + 1) * sizeof(*self));
+				addr_parse(&self[nself++], txt, ADDR_CIDR_UNSPEC);
+			}
+			freeaddrinfo(res);
+		}
+		self = xrealloc(self, (nself + 2) * sizeof(*self));
+		addr_parse(&self[nself++], "127.0.0.1", ADDR_CIDR_UNSPEC);
+		addr_parse(&self[nself++], "::1", ADDR_CIDR_UNSPEC);
+	}
+	for (i = 0; i < nself; i++)
+		if (addr_equal(a, &self[i]))
+			return true;
+	return false;
+}
+
+static bool
+name_has(const char *name, const struct addr *a)
+{
+	struct addrinfo hints, *res, *r;
+	bool hit = false;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(name, NULL, &hints, &res) != 0)
+		return false;
+	for (r = res; r && !hit; r = r->ai_next) {
+		char txt[INET6_ADDRSTRLEN];
+		struct addr x;
+		const void *p = r->ai_family == AF_INET ?
+		    (const void *)&((struct sockaddr_in *)r->ai_addr)->sin_addr :
+		    (const void *)&((struct sockaddr_in6 *)r->ai_addr)->sin6_addr;
+
+		if (inet_ntop(r->ai_family, p, txt, sizeof(txt)) == NULL)
+			continue;
+		addr_parse(&x, txt, ADDR_CIDR_UNSPEC);
+		hit = addr_equal(a, &x);
+		addr_clear(&x);
+	}
+	freeaddrinfo(res);
+	return hit;
+}
+
+/* Runs the ignorecommand; exit 0 ignores, 1 does not, anything else is an error. */
+static bool
+ignore_by_command(struct jail *j, struct ticket *t)
+{
+	struct info in = { j, t, fam_name(ticket_fam(t)) };
+	struct action *a = action_new("ignorecommand");
+	struct action_cmd cmd;
+	char *err = NULL;
+	int status = -1;
+	pid_t pid;
+	double until;
+
+	action_set(a, "ignorecommand", j->ignorecommand);
+	if (!action_command(a, "ignorecommand", "", info_value, &in, &cmd, &err)) {
+		free(err);
+		action_free(a);
+		return false;
+	}
+	action_free(a);
+	pid = fork();
+	if (pid == 0) {
+		char **argv = calloc(cmd.nargs + 4, sizeof(*argv));
+		sigset_t none;
+		size_t i;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		setsid();
+		if (argv == NULL)
+			_exit(127);
+		argv[0] = "/bin/sh";
+		argv[1] = "-c";
+		argv[2] = cmd.script;
+		for (i = 0; i < cmd.nargs; i++)
+			argv[3 + i] = cmd.args[i];
+		execv("/bin/sh", argv);
+		_exit(127);
+	}
+	action_cmd_free(&cmd);
+	if (pid < 0)
+		return false;
+	until = loop_now() + 60;
+	for (;;) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		if (r == pid)
+			break;
+		if (r < 0 || loop_now() > until) {
+			kill(-pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			log_msg(LOG_LVL_ERROR, LOG_FILTER, "[%s] ignorecommand timed out", j->name);
+			return false;
+		}
+		usleep(1000);
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) <= 1)
+		return WEXITSTATUS(status) == 0;
+	log_msg(LOG_LVL_ERROR, LOG_FILTER, "[%s] ignorecommand failed with status %d", j->name,
+	    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	return false;
+}
+
+static bool
+ignored(struct jail *j, struct ticket *t)
+{
+	const char *how = NULL;
+	char buf[ADDR_STRLEN];
+	size_t i;
+
+	if (j->ignoreself && addr_valid(&t->id) && is_self(&t->id))
+		how = "ignoreself rule";
+	for (i = 0; how == NULL && i < j->nign; i++) {
+		if (j->ign[i].name == NULL) {
+			if (addr_valid(&t->id) && (addr_equal(&t->id, &j->ign[i].net) ||
+			    addr_in_net(&t->id, &j->ign[i].net)))
+				how = "ip";
+		} else if (addr_valid(&t->id) && name_has(j->ign[i].name, &t->id))
+			how = "dns";
+		else if (!addr_valid(&t->id) && strcmp(j->ign[i].name,
+		    addr_str(&t->id, buf, sizeof(buf))) == 0)
+			how = "ip";
+	}
+	if (how == NULL && j->ignorecommand && *j->ignorecommand &&
+	    ignore_by_command(j, t))
+		how = "command";
+	if (how)
+		log_msg(LOG_LVL_INFO, LOG_FILTER, "[%s] Ignore %s by %s", j->name,
+		    addr_str(&t->id, buf, sizeof(buf)), how);
+	return how != NULL;
+}
+
+/* ---- lines in ----------------------------------------------------------------------- */
+
+static void
+failure(struct jail *j, struct filter_failure *ff)
+{
+	struct ticket *t, *tb;
+	double now = clock_now(), time = ff->has_time ? ff->time.secs : now;
+	char buf[ADDR_STRLEN], when[32];
+	long attempts;
+
+	if (time > now)
+		time = now;
+	t = ticket_new(&ff->id, time, ff->data);
+	ff->data = NULL;
+	if (ignored(j, t)) {
+		ticket_free(t);
+		return;
+	}
+	clock_str(time, when, sizeof(when));
+	log_msg(LOG_LVL_INFO, LOG_FILTER, "[%s] Found %s - %s", j->name,
+	    addr_str(&t->id, buf, sizeof(buf)), when);
+	j->found_total++;
+	attempts = failmgr_add(j->fm, &t->id, t->time, t->data, 1);
+	t->data = NULL;
+	if (attempts >= failmgr_maxretry(j->fm) &&
+	    (tb = failmgr_toban(j->fm, &t->id)) != NULL)
+		ban(j, tb);
+	ticket_free(t);
+}
+
+void
+jail_feed(struct jail *j, const char *line, size_t len)
+{
+	struct filter_failure *ff = NULL;
+	size_t n = 0, cap = 0, i;
+
+	if (j->idle)
+		return;
+	filter_process_line(j->filter, line, len, &ff, &n, &cap, NULL);
+	for (i = 0; i < n; i++)
+		if (ff[i].has_id)
+			failure(j, &ff[i]);
+	filter_failures_free(ff, n);
+}
+
+static void
+on_line(void *arg, const char *line, size_t len)
+{
+	struct jail *j = arg;
+
+	if (j->started && !j->stopping)
+		jail_feed(j, line, len);
+}
+
+static void
+on_tail_event(void *arg, enum tail_event e, const char *path, long long detail)
+{
+	struct jail *j = arg;
+
+	switch (e) {
+	case TAIL_OPENED:
+		log_msg(LOG_LVL_DEBUG, LOG_FILTER, "[%s] Opened %s at %lld", j->name, path,
+		    detail);
+		break;
+	case TAIL_ROTATED:
+	case TAIL_TRUNCATED:
+		log_msg(LOG_LVL_MSG, LOG_FILTER, "Log rotation detected for %s", path);
+		break;
+	case TAIL_MISSING:
+		log_msg(LOG_LVL_ERROR, LOG_FILTER, "[%s] Unable to open %s (it does not exist; "
+		    "waiting for it)", j->name, path);
+		break;
+	case TAIL_ERROR:
+		log_msg(LOG_LVL_ERROR, LOG_FILTER, "[%s] Unable to open %s: %s", j->name, path,
+		    strerror((int)detail));
+		break;
+	}
+}
+
+static void
+on_service(void *arg)
+{
+	struct jail *j = arg;
+
+	j->svc_timer = loop_timer_add(j->env.loop, 1.0, on_service, j);
+	failmgr_cleanup(j->fm, clock_now());
+	/* after the first pass over the logs, new lines are "in operation" */
+	filter_set_in_operation(j->filter, true);
+}
+
+/* ---- configuration: set / get ---------------------------------------------------------- */
+
+static const char *
+arg_str(const struct pyval *args, size_t i, struct strbuf *tmp)
+{
+	return i < pyval_len(args) ? pystr(pyval_at(args, i), tmp) : "";
+}
+
+static int
+set_time(const char *v, double *out, char **err)
+{
+	struct timestr_val t;
+
+	if (timestr_parse(v, &t, err) < 0)
+		return -1;
+	*out = t.f;
+	return 0;
+}
+
+static void
+add_ignoreip(struct jail *j, const char *v)
+{
+	struct ignorenet in;
+	size_t i;
+
+	memset(&in, 0, sizeof(in));
+	if (addr_parse(&in.net, v, ADDR_CIDR_UNSPEC) < 0 || !addr_valid(&in.net)) {
+		addr_clear(&in.net);
+		in.name = xstrdup(v);
+	}
+	for (i = 0; i < j->nign; i++)
+		if ((in.name && j->ign[i].name && strcmp(in.name, j->ign[i].name) == 0) ||
+		    (!in.name && !j->ign[i].name && addr_equal(&in.net, &j->ign[i].net))) {
+			addr_clear(&in.net);
+			free(in.name);
+			return;
+		}
+	j->ign = xrealloc(j->ign, (j->nign + 1) * sizeof(*j->ign));
+	j->ign[j->nign++] = in;
+}
+
+static struct jact *
+find_action(struct jail *j, const char *name, size_t *idx)
+{
+	size_t i;
+
+	for (i = 0; i < j->nacts; i++)
+		if (strcmp(action_name(j->acts[i].a), name) == 0) {
+			if (idx)
+				*idx = i;
+			return &j->acts[i];
+		}
+	return NULL;
+}
+
+struct pyval *
+jail_set(struct jail *j, const char *opt, const struct pyval *args, char **err)
+{
+	struct strbuf tmp = STRBUF_INIT, tmp2 = STRBUF_INIT;
+	const char *v = arg_str(args, 0, &tmp);
+	struct pyval *ret = NULL;
+	double d;
+	size_t i;
+
+	*err = NULL;
+	if (strcmp(opt, "addfailregex") == 0 || strcmp(opt, "addignoreregex") == 0) {
+		int rc = opt[3] == 'f' ? filter_add_failregex(j->filter, v, err) :
+		    filter_add_ignoreregex(j->filter, v, err);
+
+		if (rc == 0)
+			ret = pyval_str(v);
+	} else if (strcmp(opt, "prefregex") == 0) {
+		if (filter_set_prefregex(j->filter, v, err) == 0)
+			ret = pyval_str(v);
+	} else if (strcmp(opt, "datepattern") == 0) {
+		if (filter_set_datepattern(j->filter, v, err) == 0)
+			ret = pyval_str(v);
+	} else if (strcmp(opt, "logtimezone") == 0) {
+		if (filter_set_logtimezone(j->filter, v, err) == 0)
+			ret = pyval_str(v);
+	} else if (strcmp(opt, "usedns") == 0) {
+		if (filter_set_usedns(j->filter, v, err) == 0)
+			ret = pyval_str(v);
+	} else if (strcmp(opt, "maxlines") == 0) {
+		long long n;
+
+		if (config_parse_int(v, &n) < 0)
+			*err = xasprintf("invalid literal for int() with base 10: '%s'", v);
+		else if (filter_set_maxlines(j->filter, (long)n, err) == 0)
+			ret = pyval_int(n);
+	} else if (strcmp(opt, "maxretry") == 0 || strcmp(opt, "maxmatches") == 0) {
+		long long n;
+
+		if (config_parse_int(v, &n) < 0)
+			*err = xasprintf("invalid literal for int() with base 10: '%s'", v);
+		else {
+			if (opt[3] == 'r')
+				failmgr_set_maxretry(j->fm, (long)n);
+			else
+				failmgr_set_maxmatches(j->fm, (long)n);
+			ret = pyval_int(n);
+		}
+	} else if (strcmp(opt, "findtime") == 0) {
+		if (set_time(v, &d, err) == 0) {
+			failmgr_set_findtime(j->fm, d);
+			filter_set_findtime(j->filter, d);
+			ret = pyval_int((long long)d);
+		}
+	} else if (strcmp(opt, "bantime") == 0) {
+		if (set_time(v, &d, err) == 0) {
+			banlist_set_bantime(j->bl, (long long)d);
+			ret = pyval_int((long long)d);
+		}
+	} else if (strcmp(opt, "ignoreself") == 0) {
+		j->ignoreself = config_parse_bool(v);
+		ret = pyval_bool(j->ignoreself);
+	} else if (strcmp(opt, "addignoreip") == 0) {
+		for (i = 0; i < pyval_len(args); i++)
+			add_ignoreip(j, arg_str(args, i, &tmp2));
+		ret = pyval_list();
+		for (i = 0; i < j->nign; i++) {
+			char buf[ADDR_STRLEN];
+
+			pyval_append(ret, pyval_str(j->ign[i].name ? j->ign[i].name :
+			    addr_str(&j->ign[i].net, buf, sizeof(buf))));
+		}
+	} else if (strcmp(opt, "ignorecommand") == 0) {
+		free(j->ignorecommand);
+		j->ignorecommand = xstrdup(v);
+		ret = pyval_str(v);
+	} else if (strcmp(opt, "ignorecache") == 0) {
+		free(j->ignorecache);
+		j->ignorecache = xstrdup(v);
+		ret = pyval_str(v);
+	} else if (strcmp(opt, "logencoding") == 0) {
+		free(j->logencoding);
+		j->logencoding = xstrdup(v);
+		ret = pyval_str(strcmp(v, "auto") == 0 ? "UTF-8" : v);
+	} else if (strcmp(opt, "addlogpath") == 0) {
+		const char *mode = arg_str(args, 1, &tmp2);
+
+		for (i = 0; i < j->nlogs; i++)
+			if (strcmp(j->logs[i].path, v) == 0)
+				break;
+		if (i == j->nlogs) {
+			j->logs = xrealloc(j->logs, (j->nlogs + 1) * sizeof(*j->logs));
+			j->logs[j->nlogs].path = xstrdup(v);
+			j->logs[j->nlogs].start = strcmp(mode, "tail") == 0 ? TAIL_TAIL : TAIL_HEAD;
+			j->logs[j->nlogs].t = NULL;
+			j->nlogs++;
+			log_msg(LOG_LVL_INFO, LOG_FILTER, "Added logfile: '%s' (pos = 0, hash = )", v);
+			if (j->started)
+				j->logs[j->nlogs - 1].t = tail_follow(j->env.loop, v,
+				    strncmp(j->backend, "polling", 7) == 0,
+				    j->logs[j->nlogs - 1].start, on_line, on_tail_event, j);
+		}
+		ret = pyval_list();
+		for (i = 0; i < j->nlogs; i++)
+			pyval_append(ret, pyval_str(j->logs[i].path));
+	} else if (strcmp(opt, "addjournalmatch") == 0) {
+		if (j->journalmatch == NULL)
+			j->journalmatch = pyval_list();
+		pyval_append(j->journalmatch, pyval_copy(args));
+		ret = pyval_copy(j->journalmatch);
+	} else if (strcmp(opt, "addaction") == 0) {
+		if (find_action(j, v, NULL) == NULL) {
+			j->acts = xrealloc(j->acts, (j->nacts + 1) * sizeof(*j->acts));
+			memset(&j->acts[j->nacts], 0, sizeof(*j->acts));
+			j->acts[j->nacts++].a = action_new(v);
+		}
+		ret = pyval_str(v);
+	} else if (strcmp(opt, "action") == 0) {
+		/* set <jail> action <act> <prop> <value>  |  multi-set: [[prop, value]...] */
+		struct jact *ja = find_action(j, v, NULL);
+		const struct pyval *rest = pyval_len(args) > 1 ? pyval_at(args, 1) : NULL;
+
+		if (ja == NULL)
+			*err = xasprintf("Invalid Action name: %s", v);
+		else if (rest && pyval_type(rest) == PY_LIST) {
+			for (i = 0; i < pyval_len(rest); i++) {
+				const struct pyval *kv = pyval_at(rest, i);
+				struct strbuf k = STRBUF_INIT, val = STRBUF_INIT;
+
+				pyval_to_text(pyval_at(kv, 0), &k);
+				pyval_to_text(pyval_at(kv, 1), &val);
+				action_set(ja->a, k.s ? k.s : "", val.s ? val.s : "");
+				strbuf_free(&k);
+				strbuf_free(&val);
+			}
+			ret = pyval_copy(rest);
+		} else {
+			struct strbuf k = STRBUF_INIT;
+			const char *key = arg_str(args, 1, &k);
+
+			action_set(ja->a, key, arg_str(args, 2, &tmp2));
+			ret = pyval_str(arg_str(args, 2, &tmp2));
+			strbuf_free(&k);
+		}
+	} else if (strcmp(opt, "idle") == 0) {
+		j->idle = strcmp(v, "on") == 0 || config_parse_bool(v);
+		ret = pyval_none();
+	} else if (strcmp(opt, "banip") == 0) {
+		long n = 0;
+
+		for (i = 0; i < pyval_len(args); i++)
+			n += jail_ban_text(j, arg_str(args, i, &tmp2));
+		ret = pyval_int(n);
+	} else if (strcmp(opt, "unbanip") == 0) {
+		long n = 0;
+
+		for (i = 0; i < pyval_len(args); i++)
+			n += jail_unban_text(j, arg_str(args, i, &tmp2));
+		ret = pyval_int(n);
+	} else if (strncmp(opt, "bantime.", 8) == 0 || strcmp(opt, "delignoreip") == 0 ||
+	    strcmp(opt, "dellogpath") == 0 || strcmp(opt, "delfailregex") == 0 ||
+	    strcmp(opt, "delignoreregex") == 0 || strcmp(opt, "deljournalmatch") == 0 ||
+	    strcmp(opt, "delaction") == 0 || strcmp(opt, "journalmatch") == 0 ||
+	    strcmp(opt, "addlogline") == 0) {
+		if (strcmp(opt, "addlogline") == 0)
+			jail_feed(j, v, strlen(v));
+		else if (strncmp(opt, "bantime.", 8) == 0 && strcmp(opt, "bantime.increment") != 0 &&
+		    strcmp(opt, "bantime.overalljails") != 0 && strcmp(opt, "bantime.formula") != 0 &&
+		    strcmp(opt, "bantime.multipliers") != 0 && *v) {
+			/* maxtime, rndtime, factor: time strings or numbers */
+			if (strcmp(opt, "bantime.factor") != 0 && set_time(v, &d, err) < 0)
+				goto out;
+		}
+		dict_set(j->extra, opt, xstrdup(v));
+		ret = pyval_str(v);
+	} else
+		*err = xasprintf("Invalid command '%s' (no set action or not yet implemented)", opt);
+out:
+	strbuf_free(&tmp);
+	strbuf_free(&tmp2);
+	return ret;
+}
+
+struct pyval *
+jail_get(struct jail *j, const char *opt, const struct pyval *args, char **err)
+{
+	struct strbuf tmp = STRBUF_INIT;
+	struct pyval *ret = NULL;
+	size_t i;
+
+	(void)args;
+	*err = NULL;
+	if (strcmp(opt, "maxretry") == 0)
+		ret = pyval_int(failmgr_maxretry(j->fm));
+	else if (strcmp(opt, "maxmatches") == 0)
+		ret = pyval_int(failmgr_maxmatches(j->fm));
+	else if (strcmp(opt, "findtime") == 0)
+		ret = pyval_int((long long)failmgr_findtime(j->fm));
+	else if (strcmp(opt, "bantime") == 0)
+		ret = pyval_int(banlist_bantime(j->bl));
+	else if (strcmp(opt, "usedns") == 0)
+		ret = pyval_str(filter_usedns(j->filter));
+	else if (strcmp(opt, "maxlines") == 0)
+		ret = pyval_int(filter_maxlines(j->filter));
+	else if (strcmp(opt, "ignoreself") == 0)
+		ret = pyval_bool(j->ignoreself);
+	else if (strcmp(opt, "ignorecommand") == 0)
+		ret = pyval_str(j->ignorecommand ? j->ignorecommand : "");
+	else if (strcmp(opt, "logpath") == 0) {
+		ret = pyval_list();
+		for (i = 0; i < j->nlogs; i++)
+			pyval_append(ret, pyval_str(j->logs[i].path));
+	} else if (strcmp(opt, "ignoreip") == 0) {
+		ret = pyval_list();
+		for (i = 0; i < j->nign; i++) {
+			char buf[ADDR_STRLEN];
+
+			pyval_append(ret, pyval_str(j->ign[i].name ? j->ign[i].name :
+			    addr_str(&j->ign[i].net, buf, sizeof(buf))));
+		}
+	} else if (strcmp(opt, "failregex") == 0 || strcmp(opt, "ignoreregex") == 0) {
+		bool fail = opt[0] == 'f';
+		size_t n = fail ? filter_nfailregex(j->filter) : filter_nignoreregex(j->filter);
+
+		ret = pyval_list();
+		for (i = 0; i < n; i++)
+			pyval_append(ret, pyval_str(fail ? filter_failregex(j->filter, i) :
+			    filter_ignoreregex(j->filter, i)));
+	} else if (strcmp(opt, "actions") == 0) {
+		ret = pyval_list();
+		for (i = 0; i < j->nacts; i++)
+			pyval_append(ret, pyval_str(action_name(j->acts[i].a)));
+	} else if (strcmp(opt, "banned") == 0 || strcmp(opt, "banip") == 0) {
+		struct ticket *t;
+		char buf[ADDR_STRLEN];
+
+		ret = pyval_list();
+		for (i = 0; (t = banlist_at(j->bl, i)) != NULL; i++)
+			pyval_append(ret, pyval_str(addr_str(&t->id, buf, sizeof(buf))));
+	} else if (dict_has(j->extra, opt))
+		ret = pyval_str(dict_get(j->extra, opt, NULL));
+	else
+		*err = xasprintf("Invalid command '%s' (no get action or not yet implemented)", opt);
+	strbuf_free(&tmp);
+	return ret;
+}
+
+/* ---- start and stop -------------------------------------------------------------- */
+
+int
+jail_start(struct jail *j, char **err)
+{
+	size_t i, k;
+	bool polling = strncmp(j->backend, "polling", 7) == 0;
+
+	*err = NULL;
+	if (j->started)
+		return 0;
+	j->started = true;
+	for (i = 0; i < j->nacts; i++) {
+		const char *fams[2];
+		size_t nf;
+
+		if (action_start_on_demand(j->acts[i].a))
+			continue;
+		nf = action_families(j->acts[i].a, j->env.allow_ipv6, fams);
+		for (k = 0; k < nf; k++)
+			start_family(j, i, fam_index(fams[k]));
+	}
+	for (i = 0; i < j->nlogs; i++)
+		j->logs[i].t = tail_follow(j->env.loop, j->logs[i].path, polling,
+		    j->logs[i].start, on_line, on_tail_event, j);
+	j->svc_timer = loop_timer_add(j->env.loop, 0.5, on_service, j);
+	log_msg(LOG_LVL_INFO, LOG_JAIL, "Jail '%s' started", j->name);
+	return 0;
+}
+
+static void
+check_stopped(void *arg)
+{
+	struct jail *j = arg;
+
+	if (runner_busy(j->runner)) {
+		loop_timer_add(j->env.loop, 0.01, check_stopped, j);
+		return;
+	}
+	log_msg(LOG_LVL_INFO, LOG_JAIL, "Jail '%s' stopped", j->name);
+	if (j->done)
+		j->done(j->done_arg, j);
+}
+
+void
+jail_stop(struct jail *j, jail_done_fn *done, void *arg)
+{
+	struct ticket *t;
+	size_t i, k;
+
+	j->done = done;
+	j->done_arg = arg;
+	if (!j->started || j->stopping) {
+		j->stopping = true;
+		loop_timer_add(j->env.loop, 0, check_stopped, j);
+		return;
+	}
+	j->stopping = true;
+	for (i = 0; i < j->nlogs; i++)
+		if (j->logs[i].t) {
+			tail_unfollow(j->logs[i].t, j);
+			j->logs[i].t = NULL;
+		}
+	loop_timer_cancel(j->env.loop, j->unban_timer);
+	j->unban_timer = NULL;
+	loop_timer_cancel(j->env.loop, j->svc_timer);
+	j->svc_timer = NULL;
+	/* __flushBan: actionflush where defined and something is banned, else unban each */
+	for (i = 0; i < j->nacts; i++) {
+		struct jact *ja = &j->acts[i];
+
+		for (k = 0; k < 3; k++) {
+			if (!(ja->state[k] & 2) || !(ja->state[k] & 1))
+				continue;
+			if (action_has(ja->a, "actionflush", fam_name((int)k)))
+				submit(j, i, "actionflush", (int)k, NULL, 0, false);
+			else {
+				size_t n;
+
+				for (n = 0; (t = banlist_at(j->bl, n)) != NULL; n++)
+					if (!action_start_on_demand(ja->a) || ticket_fam(t) == (int)k)
+						if (!(t->restored && action_norestored(ja->a)))
+							submit(j, i, "actionunban", ticket_fam(t), t, 0,
+							    false);
+			}
+		}
+	}
+	/* then every action stops, in reverse order */
+	for (i = j->nacts; i-- > 0; ) {
+		struct jact *ja = &j->acts[i];
+
+		for (k = 0; k < 3; k++)
+			if (ja->state[k] & 1)
+				submit(j, i, "actionstop", (int)k, NULL, 0, false);
+	}
+	check_stopped(j);
+}
+
+/* ---- manual bans, status ----------------------------------------------------------- */
+
+long
+jail_ban_text(struct jail *j, const char *ip)
+{
+	struct addr a;
+	struct ticket *t;
+	size_t before = banlist_size(j->bl);
+
+	if (addr_parse(&a, ip, ADDR_CIDR_UNSPEC) < 0)
+		return 0;
+	t = ticket_new(&a, clock_now(), NULL);
+	addr_clear(&a);
+	failmgr_forget(j->fm, &t->id);
+	ban(j, t);
+	return banlist_size(j->bl) > before ? 1 : 0;
+}
+
+long
+jail_unban_text(struct jail *j, const char *ip)
+{
+	struct addr a;
+	struct ticket *t;
+
+	if (addr_parse(&a, ip, ADDR_CIDR_UNSPEC) < 0)
+		return 0;
+	t = banlist_remove(j->bl, &a);
+	addr_clear(&a);
+	if (t == NULL)
+		return 0;
+	unban(j, t);
+	schedule_unban(j);
+	return 1;
+}
+
+void
+jail_counts(const struct jail *j, unsigned long out[4])
+{
+	out[0] = failmgr_size(j->fm);
+	out[1] = j->found_total;
+	out[2] = banlist_size(j->bl);
+	out[3] = banlist_total(j->bl);
+}
+
+static struct pyval *
+pair(const char *k, struct pyval *v)
+{
+	struct pyval *t = pyval_tuple();
+
+	pyval_append(t, pyval_str(k));
+	pyval_append(t, v);
+	return t;
+}
+
+struct pyval *
+jail_status(struct jail *j, const char *flavor)
+{
+	struct pyval *st = pyval_list(), *f = pyval_list(), *a = pyval_list(), *l;
+	struct ticket *t;
+	char buf[ADDR_STRLEN];
+	size_t i;
+
+	(void)flavor;
+	pyval_append(f, pair("Currently failed", pyval_int((long long)failmgr_size(j->fm))));
+	pyval_append(f, pair("Total failed", pyval_int((long long)j->found_total)));
+	l = pyval_list();
+	for (i = 0; i < j->nlogs; i++)
+		pyval_append(l, pyval_str(j->logs[i].path));
+	pyval_append(f, pair("File list", l));
+	pyval_append(st, pair("Filter", f));
+	pyval_append(a, pair("Currently banned", pyval_int((long long)banlist_size(j->bl))));
+	pyval_append(a, pair("Total banned", pyval_int((long long)banlist_total(j->bl))));
+	l = pyval_list();
+	for (i = 0; (t = banlist_at(j->bl, i)) != NULL; i++)
+		pyval_append(l, pyval_str(addr_str(&t->id, buf, sizeof(buf))));
+	pyval_append(a, pair("Banned IP list", l));
+	pyval_append(st, pair("Actions", a));
+	return st;
+}

@@ -1,0 +1,467 @@
+/* tail: follow log files through appends, rotation and truncation. */
+#include "tail.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "loop.h"
+#include "strbuf.h"
+#include "xmalloc.h"
+
+#define HEADLEN		64	/* first bytes compared to see a rewritten file */
+#define POLL_SECS	1.0	/* the polling backend */
+#define SAFETY_SECS	5.0	/* inotify's safety net */
+#define READ_CHUNK	(256 * 1024)
+
+struct sub {
+	tail_line_fn	*line;
+	tail_event_fn	*ev;
+	void		*arg;
+	enum tail_start	 start;
+	off_t		 from;		/* lines starting before are not for it */
+	bool		 gone;
+};
+
+struct tail {
+	struct loop	*loop;
+	char		*path, *dir, *base;
+	bool		 polling;
+	int		 fd;
+	dev_t		 dev;
+	ino_t		 ino;
+	off_t		 pos;		/* next byte to read */
+	unsigned char	 head[HEADLEN];
+	size_t		 nhead;
+	struct strbuf	 part;		/* the partial last line */
+	off_t		 part_at;	/* its offset in the file */
+	bool		 part_cut;	/* over TAIL_LINE_MAX: the rest is dropped */
+	struct sub	*subs;
+	size_t		 nsubs, capsubs;
+	int		 dispatching;
+	int		 wd_file, wd_dir;
+	struct loop_timer *timer;
+	bool		 started, reported_missing;
+	int		 reported_errno;
+	struct tail	*next;
+};
+
+static struct tail *tails;		/* every followed path */
+static int ino_fd = -1;
+static struct loop *ino_loop;
+static char *readbuf;
+
+static void open_file(struct tail *, bool from_start);
+static void check_path(struct tail *);
+
+/* ---- events to subscribers ---------------------------------------------- */
+
+static void
+emit(struct tail *t, enum tail_event e, long long detail)
+{
+	size_t i;
+
+	t->dispatching++;
+	for (i = 0; i < t->nsubs; i++)
+		if (!t->subs[i].gone && t->subs[i].ev)
+			t->subs[i].ev(t->subs[i].arg, e, t->path, detail);
+	t->dispatching--;
+}
+
+static void
+deliver(struct tail *t, const char *line, size_t len, off_t at)
+{
+	size_t i;
+
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	t->dispatching++;
+	for (i = 0; i < t->nsubs; i++)
+		if (!t->subs[i].gone && at >= t->subs[i].from)
+			t->subs[i].line(t->subs[i].arg, line, len);
+	t->dispatching--;
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+static void
+close_file(struct tail *t)
+{
+	if (t->wd_file >= 0 && ino_fd >= 0)
+		inotify_rm_watch(ino_fd, t->wd_file);
+	t->wd_file = -1;
+	if (t->fd >= 0)
+		close(t->fd);
+	t->fd = -1;
+	strbuf_reset(&t->part);
+	t->part_cut = false;
+}
+
+static void
+remember_head(struct tail *t)
+{
+	ssize_t n;
+
+	if (t->nhead == HEADLEN || t->fd < 0)
+		return;
+	n = pread(t->fd, t->head, HEADLEN, 0);
+	t->nhead = n > 0 ? (size_t)n : 0;
+}
+
+/* Whether the file was truncated or rewritten under us. */
+static bool
+rewritten(struct tail *t, const struct stat *st)
+{
+	unsigned char now[HEADLEN];
+	ssize_t n;
+
+	if (st->st_size < t->pos)
+		return true;
+	if (t->nhead == 0)
+		return false;
+	n = pread(t->fd, now, t->nhead, 0);
+	return n != (ssize_t)t->nhead || memcmp(now, t->head, t->nhead) != 0;
+}
+
+static void
+consume(struct tail *t, const char *buf, size_t n)
+{
+	const char *p = buf, *end = buf + n;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		off_t at = t->pos + (p - buf);
+
+		if (t->part.len == 0 && !t->part_cut)
+			t->part_at = at;
+		if (nl && t->part.len == 0 && !t->part_cut)
+			deliver(t, p, len, at);		/* the common case: no copy */
+		else {
+			size_t room = TAIL_LINE_MAX - t->part.len;
+
+			if (len > room) {
+				t->part_cut = true;
+				len = room;
+			}
+			strbuf_add(&t->part, p, len);
+			if (nl) {
+				deliver(t, t->part.s, t->part.len, t->part_at);
+				strbuf_reset(&t->part);
+				t->part_cut = false;
+			}
+		}
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	t->pos += (off_t)n;
+}
+
+static void
+read_more(struct tail *t)
+{
+	struct stat st;
+	ssize_t n;
+
+	if (t->fd < 0)
+		return;
+	if (fstat(t->fd, &st) == 0 && rewritten(t, &st)) {
+		t->pos = 0;
+		t->nhead = 0;
+		strbuf_reset(&t->part);
+		t->part_cut = false;
+		emit(t, TAIL_TRUNCATED, 0);
+	}
+	if (readbuf == NULL)
+		readbuf = xmalloc(READ_CHUNK);
+	while ((n = pread(t->fd, readbuf, READ_CHUNK, t->pos)) > 0) {
+		consume(t, readbuf, (size_t)n);
+		if (t->fd < 0)
+			return;		/* a subscriber closed us */
+	}
+	if (n < 0 && errno != EAGAIN && errno != EINTR && t->reported_errno != errno) {
+		t->reported_errno = errno;
+		emit(t, TAIL_ERROR, errno);
+	}
+	remember_head(t);
+}
+
+/* ---- inotify ------------------------------------------------------------ */
+
+static void
+on_inotify(void *arg, int fd, uint32_t events)
+{
+	char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n;
+
+	(void)arg;
+	(void)events;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		const char *p = buf;
+
+		while (p < buf + n) {
+			const struct inotify_event *ie = (const void *)p;
+			struct tail *t, *next;
+
+			for (t = tails; t; t = next) {
+				next = t->next;
+				if (ie->wd == t->wd_file) {
+					read_more(t);
+					if (ie->mask & (IN_MOVE_SELF | IN_DELETE_SELF | IN_ATTRIB))
+						check_path(t);
+				} else if (ie->wd == t->wd_dir && ie->len &&
+				    strcmp(ie->name, t->base) == 0)
+					check_path(t);
+			}
+			p += sizeof(*ie) + ie->len;
+		}
+	}
+}
+
+static void
+watch(struct tail *t)
+{
+	if (t->polling)
+		return;
+	if (ino_fd < 0) {
+		if ((ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0) {
+			t->polling = true;	/* no inotify: poll */
+			return;
+		}
+		ino_loop = t->loop;
+		loop_fd_add(t->loop, ino_fd, EPOLLIN, on_inotify, NULL);
+	}
+	if (t->wd_dir < 0)
+		t->wd_dir = inotify_add_watch(ino_fd, t->dir, IN_CREATE | IN_MOVED_TO |
+		    IN_DELETE | IN_MOVED_FROM | IN_MASK_ADD);
+	if (t->fd >= 0 && t->wd_file < 0)
+		t->wd_file = inotify_add_watch(ino_fd, t->path, IN_MODIFY | IN_ATTRIB |
+		    IN_MOVE_SELF | IN_DELETE_SELF);
+}
+
+/* ---- opening and rotation ----------------------------------------------- */
+
+static void
+open_file(struct tail *t, bool from_start)
+{
+	struct stat st;
+	int fd = open(t->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	size_t i;
+
+	if (fd < 0) {
+		if (errno == ENOENT || errno == ENOTDIR) {
+			if (!t->reported_missing)
+				emit(t, TAIL_MISSING, 0);
+			t->reported_missing = true;
+		} else if (t->reported_errno != errno) {
+			t->reported_errno = errno;
+			emit(t, TAIL_ERROR, errno);
+		}
+		return;
+	}
+	if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
+		int e = S_ISDIR(st.st_mode) ? EISDIR : errno;
+
+		close(fd);
+		if (t->reported_errno != e) {
+			t->reported_errno = e;
+			emit(t, TAIL_ERROR, e);
+		}
+		return;
+	}
+	t->fd = fd;
+	t->dev = st.st_dev;
+	t->ino = st.st_ino;
+	t->pos = 0;
+	t->nhead = 0;
+	t->reported_missing = false;
+	t->reported_errno = 0;
+	if (!from_start) {
+		bool all_tail = t->nsubs > 0;
+
+		for (i = 0; i < t->nsubs; i++)
+			if (t->subs[i].start == TAIL_HEAD)
+				all_tail = false;
+		if (all_tail)
+			t->pos = st.st_size;
+		for (i = 0; i < t->nsubs; i++)
+			t->subs[i].from = t->subs[i].start == TAIL_HEAD ? 0 : st.st_size;
+	} else
+		for (i = 0; i < t->nsubs; i++)
+			t->subs[i].from = 0;
+	remember_head(t);
+	watch(t);
+	emit(t, TAIL_OPENED, (long long)t->pos);
+	read_more(t);
+}
+
+static void
+check_path(struct tail *t)
+{
+	struct stat st;
+
+	if (stat(t->path, &st) < 0) {
+		if (t->fd >= 0) {
+			read_more(t);	/* deleted or moved away: finish it */
+			close_file(t);
+		}
+		if (!t->reported_missing)
+			emit(t, TAIL_MISSING, 0);
+		t->reported_missing = true;
+		return;
+	}
+	if (t->fd >= 0 && st.st_ino == t->ino && st.st_dev == t->dev) {
+		read_more(t);
+		return;
+	}
+	if (t->fd >= 0) {
+		read_more(t);	/* rotated by rename: the old file to its end */
+		close_file(t);
+		emit(t, TAIL_ROTATED, 0);
+	}
+	open_file(t, true);	/* a new file: all of it is new */
+}
+
+static void
+on_timer(void *arg)
+{
+	struct tail *t = arg;
+
+	t->timer = NULL;
+	if (!t->started) {
+		t->started = true;
+		open_file(t, false);
+		watch(t);
+	} else
+		check_path(t);
+	t->timer = loop_timer_add(t->loop, t->polling ? POLL_SECS : SAFETY_SECS, on_timer, t);
+}
+
+/* ---- subscriptions ------------------------------------------------------ */
+
+struct tail *
+tail_follow(struct loop *l, const char *path, bool polling, enum tail_start start,
+    tail_line_fn *line, tail_event_fn *ev, void *arg)
+{
+	struct tail *t;
+	struct sub *s;
+	char *d, *b;
+
+	for (t = tails; t; t = t->next)
+		if (strcmp(t->path, path) == 0)
+			break;
+	if (t == NULL) {
+		t = xcalloc(1, sizeof(*t));
+		t->loop = l;
+		t->path = xstrdup(path);
+		d = xstrdup(path);
+		b = xstrdup(path);
+		t->dir = xstrdup(dirname(d));
+		t->base = xstrdup(basename(b));
+		free(d);
+		free(b);
+		t->polling = polling;
+		t->fd = t->wd_file = t->wd_dir = -1;
+		t->next = tails;
+		tails = t;
+		t->timer = loop_timer_add(l, 0, on_timer, t);
+	} else if (polling)
+		t->polling = true;
+	t->subs = xgrow(t->subs, &t->capsubs, t->nsubs + 1, sizeof(*t->subs));
+	s = &t->subs[t->nsubs++];
+	memset(s, 0, sizeof(*s));
+	s->line = line;
+	s->ev = ev;
+	s->arg = arg;
+	s->start = start;
+	s->from = t->started ? t->pos : 0;
+	return t;
+}
+
+static void
+tail_free(struct tail *t)
+{
+	struct tail **pp;
+	bool dir_shared = false;
+	struct tail *o;
+
+	for (pp = &tails; *pp; pp = &(*pp)->next)
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
+	for (o = tails; o; o = o->next)
+		if (o->wd_dir == t->wd_dir)
+			dir_shared = true;
+	if (t->wd_dir >= 0 && !dir_shared && ino_fd >= 0)
+		inotify_rm_watch(ino_fd, t->wd_dir);
+	close_file(t);
+	loop_timer_cancel(t->loop, t->timer);
+	strbuf_free(&t->part);
+	free(t->subs);
+	free(t->path);
+	free(t->dir);
+	free(t->base);
+	free(t);
+	if (tails == NULL) {
+		if (ino_fd >= 0) {
+			loop_fd_del(ino_loop, ino_fd);
+			close(ino_fd);
+		}
+		ino_fd = -1;
+		free(readbuf);
+		readbuf = NULL;
+	}
+}
+
+void
+tail_unfollow(struct tail *t, void *arg)
+{
+	size_t i, live = 0;
+
+	for (i = 0; i < t->nsubs; i++) {
+		if (t->subs[i].arg == arg)
+			t->subs[i].gone = true;
+		if (!t->subs[i].gone)
+			live++;
+	}
+	if (t->dispatching)
+		return;		/* compacted by a later call */
+	for (i = 0; i < t->nsubs; )
+		if (t->subs[i].gone)
+			t->subs[i] = t->subs[--t->nsubs];
+		else
+			i++;
+	if (live == 0)
+		tail_free(t);
+}
+
+void
+tail_poll(struct tail *t)
+{
+	if (!t->started) {
+		loop_timer_cancel(t->loop, t->timer);
+		t->timer = NULL;
+		on_timer(t);
+	} else
+		check_path(t);
+}
+
+const char *
+tail_path(const struct tail *t)
+{
+	return t->path;
+}
+
+off_t
+tail_pos(const struct tail *t)
+{
+	return t->pos;
+}

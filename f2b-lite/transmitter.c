@@ -1,0 +1,205 @@
+/* transmitter: command dispatch. */
+#include "transmitter.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "jail.h"
+#include "pyval.h"
+#include "server.h"
+#include "strbuf.h"
+#include "xmalloc.h"
+
+/* The text of item i of cmd ("" when missing). */
+static char *
+word(const struct pyval *cmd, size_t i)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *s;
+
+	if (i < pyval_len(cmd))
+		pyval_to_text(pyval_at(cmd, i), &sb);
+	s = strbuf_detach(&sb);
+	return s ? s : xstrdup("");
+}
+
+/* cmd[from:] as a new list */
+static struct pyval *
+rest(const struct pyval *cmd, size_t from)
+{
+	struct pyval *l = pyval_list();
+	size_t i;
+
+	for (i = from; i < pyval_len(cmd); i++)
+		pyval_append(l, pyval_copy(pyval_at(cmd, i)));
+	return l;
+}
+
+static struct pyval *
+set_jail(struct server *s, struct jail *j, const struct pyval *cmd, bool multi, char **err)
+{
+	char *opt = word(cmd, 2);
+	struct pyval *args = rest(cmd, 3), *ret = NULL;
+
+	if (multi && strcmp(opt, "action") != 0 && pyval_len(args) == 1 &&
+	    pyval_type(pyval_at(args, 0)) == PY_LIST) {
+		/* multi-set <jail> addfailregex [r1, r2...]: one set per value */
+		const struct pyval *vals = pyval_at(args, 0);
+		size_t i;
+
+		ret = pyval_list();
+		for (i = 0; i < pyval_len(vals); i++) {
+			struct pyval *one = pyval_list(), *r;
+
+			pyval_append(one, pyval_copy(pyval_at(vals, i)));
+			r = jail_set(j, opt, one, err);
+			pyval_free(one);
+			if (r == NULL) {
+				pyval_free(ret);
+				ret = NULL;
+				break;
+			}
+			pyval_free(r);
+		}
+		if (ret) {
+			pyval_free(ret);
+			ret = jail_get(j, strncmp(opt, "add", 3) == 0 ? opt + 3 : opt, NULL, err);
+			if (ret == NULL) {
+				free(*err);
+				*err = NULL;
+				ret = pyval_none();
+			}
+		}
+	} else
+		ret = jail_set(j, opt, args, err);
+	(void)s;
+	pyval_free(args);
+	free(opt);
+	return ret;
+}
+
+static struct pyval *
+status(struct server *s, const struct pyval *cmd, char **err)
+{
+	struct pyval *ret;
+	size_t i;
+
+	if (pyval_len(cmd) > 1) {
+		char *name = word(cmd, 1), *flavor = word(cmd, 2);
+		struct jail *j = server_jail(s, name);
+
+		if (j == NULL) {
+			*err = xasprintf("Sorry but the jail '%s' does not exist", name);
+			ret = NULL;
+		} else
+			ret = jail_status(j, flavor);
+		free(name);
+		free(flavor);
+		return ret;
+	}
+	{
+		struct pyval *names = pyval_list(), *p;
+		struct strbuf sb = STRBUF_INIT;
+
+		for (i = 0; i < server_njails(s); i++) {
+			if (i)
+				strbuf_adds(&sb, ", ");
+			strbuf_adds(&sb, jail_name(server_jail_at(s, i)));
+		}
+		ret = pyval_list();
+		p = pyval_tuple();
+		pyval_append(p, pyval_str("Number of jail"));
+		pyval_append(p, pyval_int((long long)server_njails(s)));
+		pyval_append(ret, p);
+		p = pyval_tuple();
+		pyval_append(p, pyval_str("Jail list"));
+		pyval_append(p, pyval_str(sb.s ? sb.s : ""));
+		pyval_append(ret, p);
+		strbuf_free(&sb);
+		pyval_free(names);
+	}
+	return ret;
+}
+
+struct pyval *
+transmitter_proceed(struct server *s, const struct pyval *cmd, char **err)
+{
+	char *c0, *c1;
+	struct pyval *ret = NULL;
+	struct jail *j;
+
+	*err = NULL;
+	if (cmd == NULL || pyval_type(cmd) != PY_LIST || pyval_len(cmd) == 0) {
+		*err = xstrdup("Invalid command");
+		return NULL;
+	}
+	c0 = word(cmd, 0);
+	c1 = word(cmd, 1);
+	if (strcmp(c0, "ping") == 0)
+		ret = pyval_str("pong");
+	else if (strcmp(c0, "echo") == 0)
+		ret = rest(cmd, 1);
+	else if (strcmp(c0, "version") == 0)
+		ret = pyval_str("1.0.2");
+	else if (strcmp(c0, "add") == 0) {
+		char *backend = word(cmd, 2);
+
+		if (server_add_jail(s, c1, *backend ? backend : "auto", err) != NULL)
+			ret = pyval_str(c1);
+		free(backend);
+	} else if (strcmp(c0, "start") == 0) {
+		if ((j = server_jail(s, c1)) == NULL)
+			*err = xasprintf("Sorry but the jail '%s' does not exist", c1);
+		else if (jail_start(j, err) == 0)
+			ret = pyval_none();
+	} else if (strcmp(c0, "stop") == 0) {
+		if (pyval_len(cmd) > 1) {
+			if (server_jail(s, c1) == NULL)
+				*err = xasprintf("Sorry but the jail '%s' does not exist", c1);
+			else {
+				server_stop_jail(s, c1);
+				ret = pyval_none();
+			}
+		} else {
+			server_quit(s);
+			ret = pyval_none();
+		}
+	} else if (strcmp(c0, "reload") == 0) {
+		if (server_reload(s, err) == 0)
+			ret = pyval_str("OK");
+	} else if (strcmp(c0, "status") == 0)
+		ret = status(s, cmd, err);
+	else if (strcmp(c0, "flushlogs") == 0) {
+		struct pyval *v = pyval_list();
+
+		pyval_append(v, pyval_str("flushlogs"));
+		ret = server_set(s, "flushlogs", v, err);
+		pyval_free(v);
+	} else if (strcmp(c0, "set") == 0 || strcmp(c0, "multi-set") == 0) {
+		if ((j = server_jail(s, c1)) != NULL)
+			ret = set_jail(s, j, cmd, c0[0] == 'm', err);
+		else if (pyval_len(cmd) >= 3) {
+			struct pyval *v = rest(cmd, 2);
+
+			ret = server_set(s, c1, v, err);
+			pyval_free(v);
+		} else
+			*err = xasprintf("Invalid command (no set action or not yet implemented)");
+	} else if (strcmp(c0, "get") == 0) {
+		if ((j = server_jail(s, c1)) != NULL) {
+			char *opt = word(cmd, 2);
+			struct pyval *args = rest(cmd, 3);
+
+			ret = jail_get(j, opt, args, err);
+			pyval_free(args);
+			free(opt);
+		} else
+			ret = server_get(s, c1, err);
+	} else if (strcmp(c0, "banned") == 0 || strcmp(c0, "unban") == 0) {
+		*err = xasprintf("Invalid command '%s' (not yet implemented)", c0);
+	} else
+		*err = xasprintf("Invalid command '%s'", c0);
+	free(c0);
+	free(c1);
+	return ret;
+}
