@@ -96,7 +96,6 @@ log_vmsg(int level, const char *name, const char *fmt, va_list ap)
 	char when[32], lname[24];
 	struct timeval tv;
 	struct tm tm;
-
 	FILE *fp;
 
 	if (level < log_level)
@@ -112,7 +111,7 @@ log_vmsg(int level, const char *name, const char *fmt, va_list ap)
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
 	fprintf(fp, "%s,%03d %-24s[%d]: %-7s ", when, (int)(tv.tv_usec / 1000),
 	    name, (int)getpid(), log_level_name(level, lname, sizeof(lname)));
-	vfprintf(fp, fmt, ap);
+	vfprintf(fp, fmt ? fmt : "", ap);
 	fputc('\n', fp);
 	if (fp != stderr)
 		fflush(fp);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -562,6 +563,7 @@ server_main(int argc, char **argv)
 		apply(&s, stream);
 		pyval_free(stream);
 	}
+	malloc_trim(0);		/* the configuration's memory goes back */
 	if (foreground)
 		printf("Server ready\n");
 	fflush(stdout);

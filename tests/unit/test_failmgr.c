@@ -1,0 +1,62 @@
+/* Unit tests for failmgr: fail2ban's FailManager counting (values checked
+ * against fail2ban 1.0.2's FailManager/FailTicket). */
+#include "addr.h"
+#include "failmgr.h"
+#include "pyval.h"
+#include "tap.h"
+#include "ticket.h"
+
+static struct pyval *
+data(const char *line)
+{
+	struct pyval *d = pyval_dict(), *m = pyval_list(), *t = pyval_tuple();
+
+	pyval_append(t, pyval_str(""));
+	pyval_append(t, pyval_str(""));
+	pyval_append(t, pyval_str(line));
+	pyval_append(m, t);
+	pyval_dict_set(d, pyval_str("matches"), m);
+	pyval_dict_set(d, pyval_str("user"), pyval_str(line));
+	return d;
+}
+
+int
+main(void)
+{
+	struct failmgr *fm = failmgr_new();
+	struct addr a, b;
+	struct ticket *t;
+
+	addr_parse(&a, "192.0.2.1", ADDR_CIDR_UNSPEC);
+	addr_parse(&b, "192.0.2.2", ADDR_CIDR_UNSPEC);
+	failmgr_set_maxretry(fm, 3);
+	failmgr_set_findtime(fm, 600);
+	failmgr_set_maxmatches(fm, 2);
+	is_int(failmgr_add(fm, &a, 1000, data("l0"), 1), 1, "first failure");
+	is_int(failmgr_add(fm, &a, 1001, data("l1"), 1), 2, "second");
+	ok(failmgr_toban(fm, &a) == NULL, "not yet banned at 2 of 3");
+	is_int(failmgr_add(fm, &b, 1001, data("x"), 1), 1, "another id counts apart");
+	is_int(failmgr_add(fm, &a, 1002, data("l2"), 1), 3, "third");
+	t = failmgr_toban(fm, &a);
+	ok(t != NULL && t->failures == 3 && t->retry == 3 && t->time == 1002,
+	    "reaches maxretry: a ticket with 3 failures, time of the last");
+	ok(t && pyval_len(pyval_dict_get(t->data, "matches")) == 2,
+	    "maxmatches keeps the last 2 lines");
+	ok(t && strcmp(pyval_as_str(pyval_dict_get(t->data, "user")), "l0") == 0,
+	    "the first failure's data stays (fail2ban keeps the first ticket)");
+	ticket_free(t);
+	is_int(failmgr_size(fm), 1, "the banned id left the table");
+	is_int(failmgr_total(fm), 4, "total failures");
+
+	/* the rate estimate past findtime: 2 failures in 100 s, the next 1000 s later */
+	failmgr_add(fm, &a, 2000, data("r0"), 1);
+	failmgr_add(fm, &a, 2100, data("r1"), 1);
+	/* retry = round(2 / (3100 - 2000) * 600) = 1, then +1 */
+	is_int(failmgr_add(fm, &a, 3100, data("r2"), 1), 2, "rescaled by the rate (adjustTime)");
+	failmgr_cleanup(fm, 3100 + 601);
+	is_int(failmgr_size(fm), 0, "cleanup drops ids older than findtime");
+	addr_clear(&a);
+	addr_clear(&b);
+	failmgr_free(fm);
+	return tap_done();
+}

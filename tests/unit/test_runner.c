@@ -1,0 +1,75 @@
+/* Unit tests for runner: order, exit status and output, positional
+ * arguments never parsed by the shell, timeouts killing the process group. */
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "action.h"
+#include "loop.h"
+#include "runner.h"
+#include "strbuf.h"
+#include "tap.h"
+#include "xmalloc.h"
+
+static struct loop *L;
+static struct strbuf log_ = STRBUF_INIT;
+
+static void
+done(void *arg, int status, const char *out)
+{
+	strbuf_addf(&log_, "%s:%d:%s;", (const char *)arg, status, out);
+}
+
+static void stop(void *arg) { (void)arg; loop_stop(L); }
+
+static void
+cmd(struct runner *r, const char *script, const char *arg0, double timeout, const char *tag)
+{
+	struct action_cmd c = { xstrdup(script), NULL, 0 };
+
+	if (arg0) {
+		c.args = xcalloc(2, sizeof(*c.args));
+		c.args[0] = xstrdup(arg0);
+		c.nargs = 1;
+	}
+	runner_submit(r, &c, timeout, done, (void *)tag);
+}
+
+int
+main(void)
+{
+	struct runner *r;
+	char dir[] = "/tmp/f2b-run.XXXXXX", script[512];
+	struct stat st;
+
+	L = loop_new();
+	r = runner_new(L);
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	cmd(r, "echo one", NULL, 5, "a");
+	cmd(r, "echo two >&2; exit 3", NULL, 5, "b");
+	snprintf(script, sizeof(script), "v=$0 \ntouch %s/ran; echo \"$v\"", dir);
+	cmd(r, script, "$(touch pwned) `id` ; | ' \"", 5, "c");
+	cmd(r, "sleep 5", NULL, 0.3, "d");
+	cmd(r, "echo after", NULL, 5, "e");
+	ok(runner_busy(r), "queued");
+	loop_timer_add(L, 3, stop, NULL);
+	while (runner_busy(r)) {
+		loop_timer_add(L, 0.05, stop, NULL);
+		loop_run(L);
+	}
+	is_str(strbuf_str(&log_), "a:0:one\n;b:3:two\n;c:0:$(touch pwned) `id` ; | ' \"\n;"
+	    "d:-1:;e:0:after\n;", "in order; status and output; argument text untouched; "
+	    "timeout kills, the queue goes on");
+	ok(stat("pwned", &st) < 0, "nothing in the argument ran");
+	snprintf(script, sizeof(script), "%s/ran", dir);
+	ok(stat(script, &st) == 0, "the script itself ran");
+	is_int(runner_started(r), 5, "five commands started");
+	runner_free(r);
+	snprintf(script, sizeof(script), "rm -rf %s", dir);
+	if (system(script) != 0)
+		return 1;
+	strbuf_free(&log_);
+	loop_free(L);
+	return tap_done();
+}
