@@ -20,6 +20,8 @@
 #include "dict.h"
 #include "jail.h"
 #include "log.h"
+#include "control.h"
+#include "pickle.h"
 #include "loop.h"
 #include "pyval.h"
 #include "strbuf.h"
@@ -42,6 +44,7 @@ struct server {
 	bool		 allow_ipv6;
 	bool		 quitting, reloading;
 	int		 listen_fd;
+	struct control	*control;
 	int		 exit_code;
 };
 
@@ -261,6 +264,25 @@ read_config(struct server *s, bool *ok)
 	return stream;
 }
 
+/* "Command %r has failed. Received %r" */
+static void
+log_failed(const struct pyval *cmd, const struct pyval *exc)
+{
+	struct strbuf c = STRBUF_INIT, e = STRBUF_INIT;
+	const struct pyval *cls = pyval_dict_get(exc, PICKLE_EXC_KEY);
+	const struct pyval *args = pyval_dict_get(exc, "args");
+	const char *name = cls ? strrchr(pyval_as_str(cls), '.') : NULL;
+
+	pyval_repr(cmd, &c);
+	strbuf_addf(&e, "%s", name ? name + 1 : "Exception");
+	if (args)
+		pyval_repr(args, &e);
+	log_msg(LOG_LVL_ERROR, "fail2ban.transmitter", "Command %s has failed. Received %s",
+	    strbuf_str(&c), strbuf_str(&e));
+	strbuf_free(&c);
+	strbuf_free(&e);
+}
+
 static int
 apply(struct server *s, const struct pyval *stream)
 {
@@ -268,19 +290,14 @@ apply(struct server *s, const struct pyval *stream)
 	int failed = 0;
 
 	for (i = 0; i < pyval_len(stream); i++) {
-		char *err = NULL;
-		struct pyval *r = transmitter_proceed(s, pyval_at(stream, i), &err);
+		struct pyval *exc = NULL;
+		struct pyval *r = transmitter_proceed(s, pyval_at(stream, i), &exc);
 
 		if (r == NULL) {
-			struct strbuf sb = STRBUF_INIT;
-
-			pyval_repr(pyval_at(stream, i), &sb);
-			log_msg(LOG_LVL_ERROR, "fail2ban.transmitter", "Command %s has failed. "
-			    "Received %s", strbuf_str(&sb), err ? err : "an error");
-			strbuf_free(&sb);
 			failed++;
+			log_failed(pyval_at(stream, i), exc);
 		}
-		free(err);
+		pyval_free(exc);
 		pyval_free(r);
 	}
 	return failed;
@@ -376,6 +393,29 @@ write_pidfile(const char *path)
 		return -1;
 	fprintf(f, "%d\n", (int)getpid());
 	return fclose(f);
+}
+
+/* ---- the control socket ------------------------------------------------------------ */
+
+static struct pyval *
+on_request(void *arg, const struct pyval *req, bool *failed)
+{
+	struct server *s = arg;
+	struct pyval *exc = NULL, *r = transmitter_proceed(s, req, &exc);
+
+	if (r == NULL) {
+		log_failed(req, exc);
+		*failed = true;
+		return exc;
+	}
+	return r;
+}
+
+static void
+on_control_log(void *arg, const char *msg)
+{
+	(void)arg;
+	log_msg(LOG_LVL_ERROR, "fail2ban.server", "PROTO-error: %s", msg);
 }
 
 /* ---- signals -------------------------------------------------------------------- */
@@ -550,6 +590,8 @@ server_main(int argc, char **argv)
 	if ((s.listen_fd = socket_listen(s.socket)) < 0)
 		log_msg(LOG_LVL_ERROR, LOG_SERVER, "Unable to open the socket %s: %s", s.socket,
 		    strerror(errno));
+	else
+		s.control = control_new(s.loop, s.listen_fd, on_request, on_control_log, &s);
 	if (write_pidfile(s.pidfile) < 0)
 		log_msg(LOG_LVL_ERROR, LOG_SERVER, "Unable to write the pidfile %s: %s",
 		    s.pidfile, strerror(errno));
@@ -569,6 +611,7 @@ server_main(int argc, char **argv)
 	fflush(stdout);
 	loop_run(s.loop);
 	log_msg(LOG_LVL_INFO, LOG_SERVER, "Exiting Fail2ban");
+	control_free(s.control);
 	if (s.listen_fd >= 0) {
 		close(s.listen_fd);
 		unlink(s.socket);

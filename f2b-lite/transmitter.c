@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "jail.h"
+#include "pickle.h"
 #include "pyval.h"
 #include "server.h"
 #include "strbuf.h"
@@ -121,16 +122,20 @@ status(struct server *s, const struct pyval *cmd, char **err)
 	return ret;
 }
 
-struct pyval *
-transmitter_proceed(struct server *s, const struct pyval *cmd, char **err)
+#define UNKNOWN_JAIL	"fail2ban.server.jails.UnknownJailException"
+
+static struct pyval *
+proceed(struct server *s, const struct pyval *cmd, char **err, const char **cls)
 {
 	char *c0, *c1;
 	struct pyval *ret = NULL;
 	struct jail *j;
 
 	*err = NULL;
-	if (cmd == NULL || pyval_type(cmd) != PY_LIST || pyval_len(cmd) == 0) {
-		*err = xstrdup("Invalid command");
+	if (cmd == NULL || (pyval_type(cmd) != PY_LIST && pyval_type(cmd) != PY_TUPLE) ||
+	    pyval_len(cmd) == 0) {
+		*cls = "builtins.IndexError";
+		*err = xstrdup("list index out of range");
 		return NULL;
 	}
 	c0 = word(cmd, 0);
@@ -148,15 +153,18 @@ transmitter_proceed(struct server *s, const struct pyval *cmd, char **err)
 			ret = pyval_str(c1);
 		free(backend);
 	} else if (strcmp(c0, "start") == 0) {
-		if ((j = server_jail(s, c1)) == NULL)
-			*err = xasprintf("Sorry but the jail '%s' does not exist", c1);
+		if ((j = server_jail(s, c1)) == NULL) {
+			*cls = UNKNOWN_JAIL;
+			*err = xstrdup(c1);
+		}
 		else if (jail_start(j, err) == 0)
 			ret = pyval_none();
 	} else if (strcmp(c0, "stop") == 0) {
 		if (pyval_len(cmd) > 1) {
-			if (server_jail(s, c1) == NULL)
-				*err = xasprintf("Sorry but the jail '%s' does not exist", c1);
-			else {
+			if (server_jail(s, c1) == NULL) {
+				*cls = UNKNOWN_JAIL;
+				*err = xstrdup(c1);
+			} else {
 				server_stop_jail(s, c1);
 				ret = pyval_none();
 			}
@@ -167,8 +175,14 @@ transmitter_proceed(struct server *s, const struct pyval *cmd, char **err)
 	} else if (strcmp(c0, "reload") == 0) {
 		if (server_reload(s, err) == 0)
 			ret = pyval_str("OK");
-	} else if (strcmp(c0, "status") == 0)
+	} else if (strcmp(c0, "status") == 0) {
 		ret = status(s, cmd, err);
+		if (ret == NULL) {
+			*cls = UNKNOWN_JAIL;
+			free(*err);
+			*err = xstrdup(c1);
+		}
+	}
 	else if (strcmp(c0, "flushlogs") == 0) {
 		struct pyval *v = pyval_list();
 
@@ -198,8 +212,22 @@ transmitter_proceed(struct server *s, const struct pyval *cmd, char **err)
 	} else if (strcmp(c0, "banned") == 0 || strcmp(c0, "unban") == 0) {
 		*err = xasprintf("Invalid command '%s' (not yet implemented)", c0);
 	} else
-		*err = xasprintf("Invalid command '%s'", c0);
+		*err = xasprintf("Invalid command");
 	free(c0);
 	free(c1);
+	return ret;
+}
+
+struct pyval *
+transmitter_proceed(struct server *s, const struct pyval *cmd, struct pyval **exc)
+{
+	const char *cls = "builtins.Exception";
+	char *err = NULL;
+	struct pyval *ret = proceed(s, cmd, &err, &cls);
+
+	*exc = NULL;
+	if (ret == NULL)
+		*exc = pickle_exception(cls, err ? err : "failed");
+	free(err);
 	return ret;
 }

@@ -12,7 +12,12 @@
 struct pyval;
 struct server;
 
-/* Runs cmd; returns the answer, or NULL with a heap message in *err. */
-struct pyval	*transmitter_proceed(struct server *, const struct pyval *cmd, char **err);
+/*
+ * Runs cmd; returns the answer, or NULL with *exc set to the exception to
+ * answer with (see pickle_exception(); fail2ban's classes, so that its
+ * client words the error as it does for fail2ban-server).
+ */
+struct pyval	*transmitter_proceed(struct server *, const struct pyval *cmd,
+		    struct pyval **exc);
 
 #endif

@@ -1,0 +1,36 @@
+/*
+ * control: the control socket's connections, speaking fail2ban's protocol
+ * (fail2ban/server/asyncserver.py): a request is a pickled list ended by
+ * <F2B_END_COMMAND>, the answer a pickled (code, value) followed by the
+ * same terminator; <F2B_CLOSE_COMMAND> ends a connection.  Peers must be
+ * root or the server's own user.  A frame that does not decode or grows past
+ * CONTROL_MAX_FRAME gets an error answer; a slow or silent client never
+ * holds up the loop or any other client.  Leaf module: requests go to the
+ * handler.
+ */
+#ifndef F2B_CONTROL_H
+#define F2B_CONTROL_H
+
+#include <stdbool.h>
+
+struct control;
+struct loop;
+struct pyval;
+
+#define CONTROL_MAX_FRAME	(4 << 20)
+
+/*
+ * Handles one request: returns the answer's value; *failed marks it an
+ * error (the value is then an exception, see pickle_exception()).
+ */
+typedef struct pyval *control_fn(void *arg, const struct pyval *request, bool *failed);
+/* A protocol problem worth logging (the client got an error answer). */
+typedef void control_log_fn(void *arg, const char *message);
+
+struct control	*control_new(struct loop *, int listen_fd, control_fn *, control_log_fn *,
+		    void *arg);
+void		 control_free(struct control *);
+/* Connections open now. */
+unsigned	 control_clients(const struct control *);
+
+#endif

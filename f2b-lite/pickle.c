@@ -1,0 +1,669 @@
+/* pickle: decode and encode fail2ban's protocol values. */
+#include "pickle.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pyval.h"
+#include "strbuf.h"
+#include "utf8.h"
+#include "xmalloc.h"
+
+#define MAX_STACK	100000
+#define MAX_MARKS	1000
+#define MAX_MEMO	100000
+
+/* ---- decoding ------------------------------------------------------------ */
+
+/* A class reference on the stack: a str pyval with this prefix. */
+#define CLASS_PREFIX	"\x01class:"
+
+struct up {
+	const unsigned char *p, *end;
+	struct pyval	**stack;
+	size_t		  n, cap;
+	size_t		 *marks;
+	size_t		  nmarks, capmarks;
+	struct pyval	**memo;
+	size_t		  nmemo, capmemo;
+	char		 *err;
+};
+
+static const char *const allowed_classes[] = {
+	"builtins.Exception", "builtins.ValueError", "builtins.KeyError",
+	"builtins.IndexError", "builtins.TypeError", "builtins.RuntimeError",
+	"builtins.NameError", "builtins.AttributeError", "builtins.LookupError",
+	"builtins.OSError", "builtins.IOError", "builtins.NotImplementedError",
+	"builtins.AssertionError", "builtins.SyntaxError", "builtins.UnicodeDecodeError",
+	"fail2ban.server.jails.UnknownJailException",
+	"fail2ban.server.jails.DuplicateJailException",
+	"fail2ban.server.failregex.RegexException",
+	"fail2ban.server.filter.FailManagerEmpty",
+	"fail2ban.server.failmanager.FailManagerEmpty",
+	"fail2ban.server.banmanager.BanManagerEmpty",
+	NULL
+};
+
+static bool
+fail(struct up *u, const char *msg)
+{
+	if (u->err == NULL)
+		u->err = xstrdup(msg);
+	return false;
+}
+
+static bool
+need(struct up *u, size_t n)
+{
+	if ((size_t)(u->end - u->p) < n)
+		return fail(u, "pickle data was truncated");
+	return true;
+}
+
+static bool
+push(struct up *u, struct pyval *v)
+{
+	if (u->n >= MAX_STACK) {
+		pyval_free(v);
+		return fail(u, "pickle stack too deep");
+	}
+	u->stack = xgrow(u->stack, &u->cap, u->n + 1, sizeof(*u->stack));
+	u->stack[u->n++] = v;
+	return true;
+}
+
+static struct pyval *
+pop(struct up *u)
+{
+	if (u->n == 0 || (u->nmarks && u->n <= u->marks[u->nmarks - 1])) {
+		fail(u, "unpickling stack underflow");
+		return NULL;
+	}
+	return u->stack[--u->n];
+}
+
+/* The index of the topmost mark; the items above it are the mark's. */
+static bool
+pop_mark(struct up *u, size_t *at)
+{
+	if (u->nmarks == 0)
+		return fail(u, "could not find MARK");
+	*at = u->marks[--u->nmarks];
+	return true;
+}
+
+static uint64_t
+le(const unsigned char *p, int n)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = n - 1; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static bool
+is_class(const struct pyval *v)
+{
+	return v && pyval_type(v) == PY_STR &&
+	    strncmp(pyval_as_str(v), CLASS_PREFIX, strlen(CLASS_PREFIX)) == 0;
+}
+
+static bool
+global(struct up *u, const char *mod, size_t ml, const char *name, size_t nl)
+{
+	char *full = xasprintf("%.*s.%.*s", (int)ml, mod, (int)nl, name);
+	size_t i;
+
+	for (i = 0; allowed_classes[i]; i++)
+		if (strcmp(full, allowed_classes[i]) == 0) {
+			char *s = xasprintf("%s%s", CLASS_PREFIX, full);
+			bool r = push(u, pyval_str(s));
+
+			free(s);
+			free(full);
+			return r;
+		}
+	free(full);
+	return fail(u, "global not allowed in a fail2ban message");
+}
+
+static bool
+text(struct up *u, size_t len, bool bytes)
+{
+	const char *s = (const char *)u->p;
+
+	if (!need(u, len))
+		return false;
+	u->p += len;
+	if (!bytes && utf8_check(s, len) != len)
+		return fail(u, "invalid UTF-8 in a pickled str");
+	return push(u, bytes ? pyval_bytes(s, len) : pyval_strn(s, len));
+}
+
+static bool
+memo_put(struct up *u, size_t idx)
+{
+	if (u->n == 0)
+		return fail(u, "memo of an empty stack");
+	if (idx >= MAX_MEMO)
+		return fail(u, "memo index too large");
+	if (idx >= u->nmemo) {
+		size_t old = u->capmemo;
+
+		u->memo = xgrow(u->memo, &u->capmemo, idx + 1, sizeof(*u->memo));
+		memset(u->memo + old, 0, (u->capmemo - old) * sizeof(*u->memo));
+		u->nmemo = idx + 1;
+	}
+	pyval_free(u->memo[idx]);
+	u->memo[idx] = pyval_copy(u->stack[u->n - 1]);
+	return true;
+}
+
+static bool
+memo_get(struct up *u, size_t idx)
+{
+	if (idx >= u->nmemo || u->memo[idx] == NULL)
+		return fail(u, "memo key not found");
+	return push(u, pyval_copy(u->memo[idx]));
+}
+
+/* Items above the mark at `at` into container c (list/set appends, tuple). */
+static void
+move_items(struct up *u, size_t at, struct pyval *c)
+{
+	size_t i;
+
+	for (i = at; i < u->n; i++)
+		pyval_append(c, u->stack[i]);
+	u->n = at;
+}
+
+static bool
+set_items(struct up *u, size_t at)
+{
+	struct pyval *d;
+	size_t i;
+
+	if (at == 0 || (u->n - at) % 2)
+		return fail(u, "odd number of items for SETITEMS");
+	d = u->stack[at - 1];
+	if (pyval_type(d) != PY_DICT)
+		return fail(u, "SETITEMS on a non-dict");
+	for (i = at; i < u->n; i += 2)
+		pyval_dict_set(d, u->stack[i], u->stack[i + 1]);
+	u->n = at;
+	return true;
+}
+
+static bool
+reduce(struct up *u)
+{
+	struct pyval *args = pop(u), *cls = pop(u), *exc;
+
+	if (args == NULL || cls == NULL || !is_class(cls) || pyval_type(args) != PY_TUPLE) {
+		pyval_free(args);
+		pyval_free(cls);
+		return fail(u, "REDUCE of something other than an exception");
+	}
+	exc = pyval_dict();
+	pyval_dict_set(exc, pyval_str(PICKLE_EXC_KEY),
+	    pyval_str(pyval_as_str(cls) + strlen(CLASS_PREFIX)));
+	pyval_dict_set(exc, pyval_str("args"), args);
+	pyval_free(cls);
+	return push(u, exc);
+}
+
+static bool
+step(struct up *u, bool *stop)
+{
+	unsigned char op;
+	struct pyval *v, *w;
+	size_t at, len;
+	int64_t iv;
+	double d;
+
+	if (!need(u, 1))
+		return false;
+	op = *u->p++;
+	switch (op) {
+	case 0x80:	/* PROTO */
+		if (!need(u, 1))
+			return false;
+		if (*u->p > 5)
+			return fail(u, "unsupported pickle protocol");
+		u->p++;
+		return true;
+	case 0x95:	/* FRAME */
+		if (!need(u, 8))
+			return false;
+		u->p += 8;
+		return true;
+	case '.':	/* STOP */
+		*stop = true;
+		return true;
+	case '(':	/* MARK */
+		if (u->nmarks >= MAX_MARKS)
+			return fail(u, "too many marks");
+		u->marks = xgrow(u->marks, &u->capmarks, u->nmarks + 1, sizeof(*u->marks));
+		u->marks[u->nmarks++] = u->n;
+		return true;
+	case 'N':
+		return push(u, pyval_none());
+	case 0x88:
+		return push(u, pyval_bool(true));
+	case 0x89:
+		return push(u, pyval_bool(false));
+	case 'K':	/* BININT1 */
+		if (!need(u, 1))
+			return false;
+		return push(u, pyval_int(*u->p++));
+	case 'M':	/* BININT2 */
+		if (!need(u, 2))
+			return false;
+		iv = (int64_t)le(u->p, 2);
+		u->p += 2;
+		return push(u, pyval_int(iv));
+	case 'J':	/* BININT */
+		if (!need(u, 4))
+			return false;
+		iv = (int32_t)(uint32_t)le(u->p, 4);
+		u->p += 4;
+		return push(u, pyval_int(iv));
+	case 0x8a:	/* LONG1 */
+		if (!need(u, 1))
+			return false;
+		len = *u->p++;
+		if (!need(u, len))
+			return false;
+		if (len > 8)
+			return fail(u, "integer too large");
+		iv = 0;
+		if (len) {
+			uint64_t x = le(u->p, (int)len);
+
+			if (len < 8 && (u->p[len - 1] & 0x80))
+				x |= ~(uint64_t)0 << (8 * len);	/* sign */
+			iv = (int64_t)x;
+		}
+		u->p += len;
+		return push(u, pyval_int(iv));
+	case 'G':	/* BINFLOAT: big-endian */
+		if (!need(u, 8))
+			return false;
+		{
+			uint64_t x = 0;
+			int i;
+
+			for (i = 0; i < 8; i++)
+				x = (x << 8) | u->p[i];
+			memcpy(&d, &x, 8);
+		}
+		u->p += 8;
+		return push(u, pyval_float(d));
+	case 0x8c:	/* SHORT_BINUNICODE */
+		if (!need(u, 1))
+			return false;
+		len = *u->p++;
+		return text(u, len, false);
+	case 'X':	/* BINUNICODE */
+		if (!need(u, 4))
+			return false;
+		len = (size_t)le(u->p, 4);
+		u->p += 4;
+		return text(u, len, false);
+	case 0x8d:	/* BINUNICODE8 */
+		if (!need(u, 8))
+			return false;
+		len = (size_t)le(u->p, 8);
+		u->p += 8;
+		return text(u, len, false);
+	case 'C':	/* SHORT_BINBYTES */
+		if (!need(u, 1))
+			return false;
+		len = *u->p++;
+		return text(u, len, true);
+	case 'B':	/* BINBYTES */
+		if (!need(u, 4))
+			return false;
+		len = (size_t)le(u->p, 4);
+		u->p += 4;
+		return text(u, len, true);
+	case 0x8e:	/* BINBYTES8 */
+		if (!need(u, 8))
+			return false;
+		len = (size_t)le(u->p, 8);
+		u->p += 8;
+		return text(u, len, true);
+	case ']':
+		return push(u, pyval_list());
+	case ')':
+		return push(u, pyval_tuple());
+	case '}':
+		return push(u, pyval_dict());
+	case 0x8f:	/* EMPTY_SET */
+		return push(u, pyval_set());
+	case 'a':	/* APPEND */
+		if ((v = pop(u)) == NULL)
+			return false;
+		if (u->n == 0 || (pyval_type(u->stack[u->n - 1]) != PY_LIST)) {
+			pyval_free(v);
+			return fail(u, "APPEND to a non-list");
+		}
+		pyval_append(u->stack[u->n - 1], v);
+		return true;
+	case 'e':	/* APPENDS */
+	case 0x90:	/* ADDITEMS */
+		if (!pop_mark(u, &at))
+			return false;
+		if (at == 0 || pyval_type(u->stack[at - 1]) != (op == 'e' ? PY_LIST : PY_SET))
+			return fail(u, "APPENDS to a non-list");
+		w = u->stack[at - 1];
+		move_items(u, at, w);
+		return true;
+	case 0x91:	/* FROZENSET */
+		if (!pop_mark(u, &at))
+			return false;
+		w = pyval_set();
+		move_items(u, at, w);
+		return push(u, w);
+	case 't':	/* TUPLE */
+		if (!pop_mark(u, &at))
+			return false;
+		w = pyval_tuple();
+		move_items(u, at, w);
+		return push(u, w);
+	case 0x85: case 0x86: case 0x87:	/* TUPLE1..3 */
+		len = (size_t)(op - 0x84);
+		if (u->n < len || (u->nmarks && u->n - len < u->marks[u->nmarks - 1]))
+			return fail(u, "unpickling stack underflow");
+		w = pyval_tuple();
+		move_items(u, u->n - len, w);
+		return push(u, w);
+	case 'l':	/* LIST */
+		if (!pop_mark(u, &at))
+			return false;
+		w = pyval_list();
+		move_items(u, at, w);
+		return push(u, w);
+	case 'd':	/* DICT */
+		if (!pop_mark(u, &at))
+			return false;
+		if (!push(u, NULL))
+			return false;
+		/* shift the new dict below the items */
+		memmove(&u->stack[at + 1], &u->stack[at], (u->n - 1 - at) * sizeof(*u->stack));
+		u->stack[at] = pyval_dict();
+		return set_items(u, at + 1);
+	case 's':	/* SETITEM */
+		if (u->n < 3 || (u->nmarks && u->n - 2 < u->marks[u->nmarks - 1] + 1))
+			return fail(u, "unpickling stack underflow");
+		if (pyval_type(u->stack[u->n - 3]) != PY_DICT)
+			return fail(u, "SETITEM on a non-dict");
+		v = u->stack[--u->n];
+		w = u->stack[--u->n];
+		pyval_dict_set(u->stack[u->n - 1], w, v);
+		return true;
+	case 'u':	/* SETITEMS */
+		if (!pop_mark(u, &at))
+			return false;
+		return set_items(u, at);
+	case 0x94:	/* MEMOIZE */
+		return memo_put(u, u->nmemo);
+	case 'q':	/* BINPUT */
+		if (!need(u, 1))
+			return false;
+		return memo_put(u, *u->p++);
+	case 'r':	/* LONG_BINPUT */
+		if (!need(u, 4))
+			return false;
+		at = (size_t)le(u->p, 4);
+		u->p += 4;
+		return memo_put(u, at);
+	case 'h':	/* BINGET */
+		if (!need(u, 1))
+			return false;
+		return memo_get(u, *u->p++);
+	case 'j':	/* LONG_BINGET */
+		if (!need(u, 4))
+			return false;
+		at = (size_t)le(u->p, 4);
+		u->p += 4;
+		return memo_get(u, at);
+	case 0x93:	/* STACK_GLOBAL */
+		w = pop(u);
+		v = pop(u);
+		if (v == NULL || w == NULL || pyval_type(v) != PY_STR || pyval_type(w) != PY_STR) {
+			pyval_free(v);
+			pyval_free(w);
+			return fail(u, "STACK_GLOBAL needs two strings");
+		}
+		{
+			bool r = global(u, pyval_as_str(v), pyval_strlen(v), pyval_as_str(w),
+			    pyval_strlen(w));
+
+			pyval_free(v);
+			pyval_free(w);
+			return r;
+		}
+	case 'c': {	/* GLOBAL: "module\nname\n" */
+		const unsigned char *nl1 = memchr(u->p, '\n', (size_t)(u->end - u->p)), *nl2;
+
+		if (nl1 == NULL || (nl2 = memchr(nl1 + 1, '\n', (size_t)(u->end - nl1 - 1))) == NULL)
+			return fail(u, "pickle data was truncated");
+		{
+			bool r = global(u, (const char *)u->p, (size_t)(nl1 - u->p),
+			    (const char *)nl1 + 1, (size_t)(nl2 - nl1 - 1));
+
+			u->p = nl2 + 1;
+			return r;
+		}
+	}
+	case 'R':	/* REDUCE */
+		return reduce(u);
+	case 'b':	/* BUILD: exception state; ignored */
+		if ((v = pop(u)) == NULL)
+			return false;
+		pyval_free(v);
+		return u->n > 0 || fail(u, "BUILD of nothing");
+	case '0':	/* POP */
+		if ((v = pop(u)) == NULL)
+			return false;
+		pyval_free(v);
+		return true;
+	case '2':	/* DUP */
+		if (u->n == 0)
+			return fail(u, "DUP of nothing");
+		return push(u, pyval_copy(u->stack[u->n - 1]));
+	}
+	return fail(u, "unsupported pickle opcode");
+}
+
+struct pyval *
+pickle_load(const void *buf, size_t len, char **err)
+{
+	struct up u;
+	bool stop = false;
+	struct pyval *ret = NULL;
+	size_t i;
+
+	memset(&u, 0, sizeof(u));
+	u.p = buf;
+	u.end = u.p + len;
+	while (!stop && step(&u, &stop))
+		;
+	if (stop && u.err == NULL) {
+		if (u.n != 1 || u.nmarks)
+			fail(&u, "malformed pickle: stack not empty at STOP");
+		else if (is_class(u.stack[0]))
+			fail(&u, "a bare class is not a fail2ban message");
+		else
+			ret = u.stack[--u.n];
+	}
+	for (i = 0; i < u.n; i++)
+		pyval_free(u.stack[i]);
+	for (i = 0; i < u.nmemo; i++)
+		pyval_free(u.memo[i]);
+	free(u.stack);
+	free(u.marks);
+	free(u.memo);
+	if (ret == NULL)
+		*err = u.err ? u.err : xstrdup("malformed pickle");
+	else
+		free(u.err);
+	return ret;
+}
+
+/* ---- encoding ------------------------------------------------------------ */
+
+static void
+put_le(struct strbuf *out, uint64_t v, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		strbuf_addc(out, (char)((v >> (8 * i)) & 0xff));
+}
+
+static void
+put_text(struct strbuf *out, const char *s, size_t n, bool bytes)
+{
+	if (n < 256) {
+		strbuf_addc(out, bytes ? 'C' : (char)0x8c);
+		strbuf_addc(out, (char)n);
+	} else if (n <= 0xffffffffu) {
+		strbuf_addc(out, bytes ? 'B' : 'X');
+		put_le(out, n, 4);
+	} else {
+		strbuf_addc(out, bytes ? (char)0x8e : (char)0x8d);
+		put_le(out, n, 8);
+	}
+	strbuf_add(out, s, n);
+}
+
+static void
+dump(const struct pyval *v, struct strbuf *out)
+{
+	size_t i, n;
+
+	switch (pyval_type(v)) {
+	case PY_NONE:
+		strbuf_addc(out, 'N');
+		return;
+	case PY_BOOL:
+		strbuf_addc(out, pyval_as_bool(v) ? (char)0x88 : (char)0x89);
+		return;
+	case PY_INT: {
+		long long x = pyval_as_int(v);
+
+		if (x >= 0 && x < 256) {
+			strbuf_addc(out, 'K');
+			strbuf_addc(out, (char)x);
+		} else if (x >= 0 && x < 65536) {
+			strbuf_addc(out, 'M');
+			put_le(out, (uint64_t)x, 2);
+		} else if (x >= INT32_MIN && x <= INT32_MAX) {
+			strbuf_addc(out, 'J');
+			put_le(out, (uint64_t)(uint32_t)(int32_t)x, 4);
+		} else {
+			strbuf_addc(out, (char)0x8a);
+			strbuf_addc(out, 8);
+			put_le(out, (uint64_t)x, 8);
+		}
+		return;
+	}
+	case PY_FLOAT: {
+		double d = pyval_as_float(v);
+		uint64_t x;
+		int k;
+
+		memcpy(&x, &d, 8);
+		strbuf_addc(out, 'G');
+		for (k = 7; k >= 0; k--)
+			strbuf_addc(out, (char)((x >> (8 * k)) & 0xff));
+		return;
+	}
+	case PY_STR:
+	case PY_BYTES:
+		put_text(out, pyval_as_str(v), pyval_strlen(v), pyval_type(v) == PY_BYTES);
+		return;
+	case PY_LIST:
+	case PY_SET:
+		strbuf_addc(out, pyval_type(v) == PY_LIST ? ']' : (char)0x8f);
+		n = pyval_len(v);
+		if (n) {
+			strbuf_addc(out, '(');
+			for (i = 0; i < n; i++)
+				dump(pyval_at(v, i), out);
+			strbuf_addc(out, pyval_type(v) == PY_LIST ? 'e' : (char)0x90);
+		}
+		return;
+	case PY_TUPLE:
+		n = pyval_len(v);
+		if (n == 0) {
+			strbuf_addc(out, ')');
+			return;
+		}
+		if (n > 3)
+			strbuf_addc(out, '(');
+		for (i = 0; i < n; i++)
+			dump(pyval_at(v, i), out);
+		strbuf_addc(out, n == 1 ? (char)0x85 : n == 2 ? (char)0x86 : n == 3 ? (char)0x87 : 't');
+		return;
+	case PY_DICT: {
+		const struct pyval *cls = pyval_dict_get(v, PICKLE_EXC_KEY);
+
+		if (cls && pyval_type(cls) == PY_STR) {
+			const char *full = pyval_as_str(cls), *dot = strrchr(full, '.');
+			const struct pyval *args = pyval_dict_get(v, "args");
+
+			if (dot) {
+				put_text(out, full, (size_t)(dot - full), false);
+				put_text(out, dot + 1, strlen(dot + 1), false);
+				strbuf_addc(out, (char)0x93);
+				if (args && pyval_type(args) == PY_TUPLE)
+					dump(args, out);
+				else
+					strbuf_addc(out, ')');
+				strbuf_addc(out, 'R');
+				return;
+			}
+		}
+		strbuf_addc(out, '}');
+		n = pyval_len(v);
+		if (n) {
+			strbuf_addc(out, '(');
+			for (i = 0; i < n; i++) {
+				dump(pyval_dict_key(v, i), out);
+				dump(pyval_dict_val(v, i), out);
+			}
+			strbuf_addc(out, 'u');
+		}
+		return;
+	}
+	}
+}
+
+void
+pickle_dump(const struct pyval *v, struct strbuf *out)
+{
+	strbuf_addc(out, (char)0x80);
+	strbuf_addc(out, 4);
+	dump(v, out);
+	strbuf_addc(out, '.');
+}
+
+struct pyval *
+pickle_exception(const char *cls, const char *message)
+{
+	struct pyval *e = pyval_dict(), *args = pyval_tuple();
+
+	pyval_append(args, pyval_str(message));
+	pyval_dict_set(e, pyval_str(PICKLE_EXC_KEY), pyval_str(cls));
+	pyval_dict_set(e, pyval_str("args"), args);
+	return e;
+}
