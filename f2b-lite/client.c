@@ -11,6 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "diag.h"
@@ -20,10 +25,15 @@
 #include "strbuf.h"
 #include "xmalloc.h"
 #include "timestr.h"
+#include "beautifier.h"
+#include "pickle.h"
+#include "server.h"
 
 #define CLIENT_VERSION	"1.0.2"
 
 struct client_opts {
+	const char	*argv0;
+	bool		 foreground, force;
 	const char	*conf;
 	int		 dump;		/* 0, 1 (-d) or 2 (--dp) */
 	bool		 test;
@@ -130,6 +140,229 @@ client_read_config(struct client_opts *o, struct pyval **stream, struct diag *d)
 	return ok && *stream != NULL && diag_nerrors(d) == 0;
 }
 
+/* ---- talking to the server --------------------------------------------------- */
+
+#define END	"<F2B_END_COMMAND>"
+#define CLOSE	"<F2B_CLOSE_COMMAND>"
+
+static const char *
+socket_path(const struct client_opts *o)
+{
+	const char *s = dict_get(o->params, "socket", NULL);
+
+	return s ? s : "/var/run/fail2ban/fail2ban.sock";
+}
+
+static void
+socket_error(const struct client_opts *o, bool quiet)
+{
+	const char *path = socket_path(o);
+
+	if (quiet)
+		return;
+	if (access(path, F_OK) == 0) {
+		if (access(path, W_OK) == 0)
+			log_msg(LOG_LVL_ERROR, "fail2ban", "Unable to contact server. Is it running?");
+		else
+			log_msg(LOG_LVL_ERROR, "fail2ban", "Permission denied to socket: %s, "
+			    "(you must be root)", path);
+	} else
+		log_msg(LOG_LVL_ERROR, "fail2ban", "Failed to access socket path: %s. "
+		    "Is fail2ban running?", path);
+}
+
+/*
+ * Sends cmd and reads the answer: 0 with *code and *value, or -1 when the
+ * server cannot be reached (or hangs up).
+ */
+static int
+client_send(const struct client_opts *o, const struct pyval *cmd, double timeout,
+    int *code, struct pyval **value)
+{
+	struct sockaddr_un sa;
+	struct strbuf req = STRBUF_INIT, in = STRBUF_INIT;
+	struct pyval *ack = NULL;
+	char buf[65536], *err = NULL;
+	int fd, rc = -1;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", socket_path(o));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	if (timeout > 0) {
+		struct timeval tv = { (time_t)timeout, (suseconds_t)((timeout -
+		    (double)(time_t)timeout) * 1e6) };
+
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	}
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		goto out;
+	pickle_dump(cmd, &req);
+	strbuf_adds(&req, END);
+	if (write(fd, req.s, req.len) != (ssize_t)req.len)
+		goto out;
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n <= 0)
+			goto out;
+		strbuf_add(&in, buf, (size_t)n);
+		if (in.len >= strlen(END) && memcmp(in.s + in.len - strlen(END), END,
+		    strlen(END)) == 0)
+			break;
+	}
+	if (write(fd, CLOSE END, strlen(CLOSE END)) < 0)
+		(void)0;	/* the answer is in */
+	ack = pickle_load(in.s, in.len - strlen(END), &err);
+	if (ack == NULL) {
+		log_msg(LOG_LVL_ERROR, "fail2ban", "%s", err);
+		free(err);
+		goto out;
+	}
+	if (pyval_type(ack) == PY_TUPLE && pyval_len(ack) == 2) {
+		*code = (int)pyval_as_int(pyval_at(ack, 0));
+		*value = pyval_copy(pyval_at(ack, 1));
+	} else {
+		*code = 1;	/* a bare "ERROR: ..." string */
+		*value = pyval_copy(ack);
+	}
+	rc = 0;
+out:
+	pyval_free(ack);
+	strbuf_free(&req);
+	strbuf_free(&in);
+	close(fd);
+	return rc;
+}
+
+static bool
+server_alive(const struct client_opts *o)
+{
+	struct pyval *cmd = pyval_list(), *v = NULL;
+	int code;
+	bool ok;
+
+	pyval_append(cmd, pyval_str("ping"));
+	ok = client_send(o, cmd, 1.0, &code, &v) == 0 && code == 0;
+	pyval_free(cmd);
+	pyval_free(v);
+	return ok;
+}
+
+/* Starts the server: exec'd in the foreground, else spawned and waited for. */
+static int
+client_start(const struct client_opts *o)
+{
+	char *args[24];
+	int n = 0, i;
+	pid_t pid;
+	const char *keys[] = { "socket", "pidfile", "loglevel", "logtarget", "syslogsocket" };
+	const char *flags[] = { "-s", "-p", "--loglevel", "--logtarget", "--syslogsocket" };
+
+	if (server_alive(o)) {
+		log_msg(LOG_LVL_ERROR, "fail2ban", "Server already running");
+		return 255;
+	}
+	args[n++] = "fail2ban-server";
+	args[n++] = "-c";
+	args[n++] = (char *)o->conf;
+	for (i = 0; i < 5; i++) {
+		char *v = dict_get(o->params, keys[i], NULL);
+
+		if (v) {
+			args[n++] = (char *)flags[i];
+			args[n++] = v;
+		}
+	}
+	args[n++] = o->foreground ? "-f" : "-b";
+	if (o->force)
+		args[n++] = "-x";
+	args[n++] = "start";
+	args[n] = NULL;
+	if (o->foreground)
+		return server_main(n, args);
+	pid = fork();
+	if (pid < 0)
+		return 255;
+	if (pid == 0)
+		_exit(server_main(n, args));
+	/* the server daemonizes; its first process exits once forked */
+	{
+		int st;
+		double waited = 0;
+
+		waitpid(pid, &st, 0);
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			return 255;
+		while (waited < 30) {
+			if (server_alive(o))
+				return 0;
+			usleep(50000);
+			waited += 0.05;
+		}
+	}
+	log_msg(LOG_LVL_ERROR, "fail2ban", "Failed to start server");
+	return 255;
+}
+
+static int
+client_command(struct client_opts *o, int argc, char **argv)
+{
+	struct pyval *cmd = pyval_list(), *v = NULL;
+	struct strbuf out = STRBUF_INIT;
+	int code = 0, rc = 255, i;
+	double timeout = -1;
+
+	for (i = 0; i < argc; i++)
+		pyval_append(cmd, pyval_str(argv[i]));
+	if (argc == 1 && strcmp(argv[0], "start") == 0) {
+		pyval_free(cmd);
+		return client_start(o);
+	}
+	if (argc == 1 && strcmp(argv[0], "restart") == 0) {
+		struct pyval *stop = pyval_list();
+
+		pyval_append(stop, pyval_str("stop"));
+		if (client_send(o, stop, -1, &code, &v) == 0) {
+			for (i = 0; i < 300 && server_alive(o); i++)
+				usleep(100000);
+		}
+		pyval_free(stop);
+		pyval_free(v);
+		pyval_free(cmd);
+		return client_start(o);
+	}
+	if (argc > 1 && strcmp(argv[0], "ping") == 0)
+		timeout = atof(argv[1]);
+	if (client_send(o, cmd, timeout, &code, &v) < 0) {
+		socket_error(o, false);
+		pyval_free(cmd);
+		return 255;
+	}
+	if (code == 0) {
+		beautify(cmd, v, &out);
+		rc = 0;
+	} else {
+		struct strbuf e = STRBUF_INIT;
+		const struct pyval *args = pyval_type(v) == PY_DICT ?
+		    pyval_dict_get(v, "args") : NULL;
+
+		if (args)
+			pyval_repr(args, &e);
+		else
+			pyval_repr(v, &e);
+		log_msg(LOG_LVL_ERROR, "fail2ban", "NOK: %s", strbuf_str(&e));
+		strbuf_free(&e);
+		beautify_error(v, &out);
+	}
+	printf("%s\n", strbuf_str(&out));
+	strbuf_free(&out);
+	pyval_free(v);
+	pyval_free(cmd);
+	return rc;
+}
+
 int
 client_main(int argc, char **argv)
 {
@@ -227,7 +460,16 @@ client_main(int argc, char **argv)
 			rc = 0;
 			goto out;
 		}
-		case 'x': case 'f': case 'b': case 'i': case 4: case 5: case 6:
+		case 'f':
+			o.foreground = true;
+			break;
+		case 'b':
+			o.foreground = false;
+			break;
+		case 'x':
+			o.force = true;
+			break;
+		case 'i': case 4: case 5: case 6:
 			break;
 		default:
 			client_usage(argv[0]);
@@ -263,8 +505,8 @@ client_main(int argc, char **argv)
 			client_usage(argv[0]);
 			goto out;
 		}
-		log_msg(LOG_LVL_ERROR, "fail2ban", "Failed to access socket path: "
-		    "the f2b-lite server and control socket are not implemented yet");
+		o.argv0 = argv[0];
+		rc = client_command(&o, argc - optind, argv + optind);
 		goto out;
 	}
 

@@ -513,6 +513,7 @@ server_main(int argc, char **argv)
 	s.params = dict_new(free);
 	s.allow_ipv6 = true;
 	s.listen_fd = -1;
+	optind = 0;	/* a fresh scan, also when the client calls us */
 	while ((c = getopt_long(argc, argv, "+c:s:p:xfbivqh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': conf = optarg; break;
