@@ -474,6 +474,7 @@ op_done(void *arg, int status, const char *output)
 /* ---- bans and unbans -------------------------------------------------------------- */
 
 static void schedule_unban(struct jail *);
+static struct pyval *ban_list(struct jail *, bool with_time);
 
 static void
 start_family(struct jail *j, size_t i, int fam)
@@ -1053,8 +1054,17 @@ jail_set(struct jail *j, const char *opt, const struct pyval *args, char **err)
 		ret = pyval_int(n);
 	} else if (strcmp(opt, "unbanip") == 0) {
 		long n = 0;
+		size_t from = 0;
 
-		for (i = 0; i < pyval_len(args); i++)
+		if (pyval_len(args) && strcmp(arg_str(args, 0, &tmp2), "--report-absent") == 0) {
+			from = 1;
+			for (i = 1; i < pyval_len(args); i++)
+				if (!jail_is_banned(j, arg_str(args, i, &tmp2))) {
+					*err = xasprintf("%s is not banned", arg_str(args, i, &tmp2));
+					goto out;
+				}
+		}
+		for (i = from; i < pyval_len(args); i++)
 			n += jail_unban_text(j, arg_str(args, i, &tmp2));
 		ret = pyval_int(n);
 	} else if (strncmp(opt, "bantime.", 8) == 0 || strcmp(opt, "delignoreip") == 0 ||
@@ -1131,18 +1141,98 @@ jail_get(struct jail *j, const char *opt, const struct pyval *args, char **err)
 		for (i = 0; i < j->nacts; i++)
 			pyval_append(ret, pyval_str(action_name(j->acts[i].a)));
 	} else if (strcmp(opt, "banned") == 0 || strcmp(opt, "banip") == 0) {
-		struct ticket *t;
-		char buf[ADDR_STRLEN];
+		bool with_time = args && pyval_len(args) && strcmp(arg_str(args, 0, &tmp),
+		    "--with-time") == 0;
 
-		ret = pyval_list();
-		for (i = 0; (t = banlist_at(j->bl, i)) != NULL; i++)
-			pyval_append(ret, pyval_str(addr_str(&t->id, buf, sizeof(buf))));
+		ret = ban_list(j, with_time);
 	} else if (dict_has(j->extra, opt))
 		ret = pyval_str(dict_get(j->extra, opt, NULL));
 	else
 		*err = xasprintf("Invalid command '%s' (no get action or not yet implemented)", opt);
 	strbuf_free(&tmp);
 	return ret;
+}
+
+/* The bans ordered by their end (getBanList(ordered=True)), maybe with times. */
+static struct pyval *
+ban_list(struct jail *j, bool with_time)
+{
+	struct pyval *ret = pyval_list();
+	struct ticket *t, **v = NULL;
+	size_t n = 0, i, k;
+
+	for (i = 0; (t = banlist_at(j->bl, i)) != NULL; i++) {
+		v = xrealloc(v, (n + 1) * sizeof(*v));
+		v[n++] = t;
+	}
+	/* a stable insertion sort by end of ban (permanent last) */
+	for (i = 1; i < n; i++) {
+		double e = ticket_ban_end(v[i], banlist_bantime(j->bl));
+
+		e = e < 0 ? 1e300 : e;
+		for (k = i; k > 0; k--) {
+			double f = ticket_ban_end(v[k - 1], banlist_bantime(j->bl));
+
+			if ((f < 0 ? 1e300 : f) <= e)
+				break;
+			t = v[k];
+			v[k] = v[k - 1];
+			v[k - 1] = t;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		char buf[ADDR_STRLEN], t1[32], t2[32];
+		long long bt = v[i]->bantime != TICKET_BANTIME_UNSET ? v[i]->bantime :
+		    banlist_bantime(j->bl);
+		double end = ticket_ban_end(v[i], banlist_bantime(j->bl));
+
+		addr_str(&v[i]->id, buf, sizeof(buf));
+		if (!with_time) {
+			pyval_append(ret, pyval_str(buf));
+			continue;
+		}
+		clock_str(v[i]->time, t1, sizeof(t1));
+		if (end < 0)
+			snprintf(t2, sizeof(t2), "%s", "9999-12-31 23:59:59");
+		else
+			clock_str(end, t2, sizeof(t2));
+		{
+			char *s = xasprintf("%s \t%s + %lld = %s", buf, t1, bt, t2);
+
+			pyval_append(ret, pyval_str(s));
+			free(s);
+		}
+	}
+	free(v);
+	return ret;
+}
+
+bool
+jail_is_banned(struct jail *j, const char *ip)
+{
+	struct addr a;
+	bool r;
+
+	if (addr_parse(&a, ip, ADDR_CIDR_UNSPEC) < 0)
+		return false;
+	r = banlist_get(j->bl, &a) != NULL;
+	addr_clear(&a);
+	return r;
+}
+
+long
+jail_unban_all(struct jail *j)
+{
+	struct ticket *t;
+	long n = 0;
+
+	while ((t = banlist_at(j->bl, 0)) != NULL) {
+		t = banlist_remove(j->bl, &t->id);
+		unban(j, t);
+		n++;
+	}
+	schedule_unban(j);
+	return n;
 }
 
 /* ---- start and stop -------------------------------------------------------------- */

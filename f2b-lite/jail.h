@@ -52,6 +52,9 @@ void		 jail_feed(struct jail *, const char *line, size_t len);
 /* banip / unbanip: the number of addresses changed. */
 long		 jail_ban_text(struct jail *, const char *ip);
 long		 jail_unban_text(struct jail *, const char *ip);
+bool		 jail_is_banned(struct jail *, const char *ip);
+/* unban --all: every ban of the jail; returns how many. */
+long		 jail_unban_all(struct jail *);
 /* `status <jail>` as fail2ban's list of pairs. */
 struct pyval	*jail_status(struct jail *, const char *flavor);
 /* Counters: currently failed, total failed, currently banned, total banned. */

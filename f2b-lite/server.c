@@ -45,6 +45,7 @@ struct server {
 	bool		 quitting, reloading;
 	int		 listen_fd;
 	struct control	*control;
+	struct dict	*jailcfg;	/* jail -> repr of its commands, for reload */
 	int		 exit_code;
 };
 
@@ -283,13 +284,73 @@ log_failed(const struct pyval *cmd, const struct pyval *exc)
 	strbuf_free(&e);
 }
 
+/* The jail a stream command is about (add/set/multi-set/start), or NULL. */
+static const char *
+cmd_jail(struct server *s, const struct pyval *cmd, bool in_new)
+{
+	const struct pyval *c0 = pyval_len(cmd) > 1 ? pyval_at(cmd, 0) : NULL;
+	const struct pyval *c1 = c0 ? pyval_at(cmd, 1) : NULL;
+	const char *w0, *w1;
+
+	if (c0 == NULL || pyval_type(c0) != PY_STR || pyval_type(c1) != PY_STR)
+		return NULL;
+	w0 = pyval_as_str(c0);
+	w1 = pyval_as_str(c1);
+	if (strcmp(w0, "add") == 0 || strcmp(w0, "start") == 0)
+		return w1;
+	if ((strcmp(w0, "set") == 0 || strcmp(w0, "multi-set") == 0) && pyval_len(cmd) > 2 &&
+	    (in_new || server_jail(s, w1) != NULL))
+		return w1;
+	return NULL;
+}
+
+/* jail -> the repr of all its commands */
+static struct dict *
+group_stream(struct server *s, const struct pyval *stream)
+{
+	struct dict *g = dict_new(free);
+	size_t i;
+
+	for (i = 0; i < pyval_len(stream); i++) {
+		const struct pyval *cmd = pyval_at(stream, i);
+		const char *j = cmd_jail(s, cmd, true);
+		struct strbuf sb = STRBUF_INIT;
+		char *old;
+
+		if (j == NULL || (strcmp(pyval_as_str(pyval_at(cmd, 0)), "set") == 0 &&
+		    pyval_len(cmd) == 3))
+			continue;	/* global options have two words */
+		old = dict_get(g, j, NULL);
+		if (old)
+			strbuf_adds(&sb, old);
+		pyval_repr(cmd, &sb);
+		strbuf_addc(&sb, '\n');
+		dict_set(g, j, strbuf_detach(&sb));
+	}
+	return g;
+}
+
+static int
+apply_some(struct server *s, const struct pyval *stream, const struct dict *skip);
+
 static int
 apply(struct server *s, const struct pyval *stream)
+{
+	return apply_some(s, stream, NULL);
+}
+
+/* Applies the stream, leaving out the commands of the jails in skip. */
+static int
+apply_some(struct server *s, const struct pyval *stream, const struct dict *skip)
 {
 	size_t i;
 	int failed = 0;
 
 	for (i = 0; i < pyval_len(stream); i++) {
+		const char *j = skip ? cmd_jail(s, pyval_at(stream, i), true) : NULL;
+
+		if (j && dict_has(skip, j))
+			continue;
 		struct pyval *exc = NULL;
 		struct pyval *r = transmitter_proceed(s, pyval_at(stream, i), &exc);
 
@@ -315,10 +376,27 @@ server_reload(struct server *s, char **err)
 		log_msg(LOG_LVL_ERROR, LOG_SERVER, "Reload failed: %s", *err);
 		return -1;
 	}
-	log_msg(LOG_LVL_INFO, LOG_SERVER, "Reload all jails");
-	while (s->njails > 0)
-		stop_jail_at(s, s->njails - 1);
-	apply(s, stream);
+	{
+		struct dict *newg = group_stream(s, stream), *keep = dict_new(NULL);
+		size_t i;
+
+		log_msg(LOG_LVL_INFO, LOG_SERVER, "Reload all jails");
+		/* unchanged jails keep running with their failures and bans */
+		for (i = s->njails; i-- > 0; ) {
+			const char *name = jail_name(s->jails[i]);
+			const char *was = s->jailcfg ? dict_get(s->jailcfg, name, NULL) : NULL;
+			const char *now = dict_get(newg, name, NULL);
+
+			if (was && now && strcmp(was, now) == 0)
+				dict_set(keep, name, NULL);
+			else
+				stop_jail_at(s, i);	/* changed or gone */
+		}
+		apply_some(s, stream, keep);
+		dict_free(keep);
+		dict_free(s->jailcfg);
+		s->jailcfg = newg;
+	}
 	pyval_free(stream);
 	return 0;
 }
@@ -539,7 +617,12 @@ server_main(int argc, char **argv)
 			dict_free(s.params);
 			return 255;
 		}
-	s.conf = xstrdup(conf);
+	{
+		/* kept absolute: the daemon changes to / and reloads later */
+		char *abs = realpath(conf, NULL);
+
+		s.conf = abs ? abs : xstrdup(conf);
+	}
 
 	d = diag_new();
 	if (config_early(conf, s.params, d) < 0) {
@@ -604,6 +687,7 @@ server_main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (stream) {
 		apply(&s, stream);
+		s.jailcfg = group_stream(&s, stream);
 		pyval_free(stream);
 	}
 	malloc_trim(0);		/* the configuration's memory goes back */
@@ -632,5 +716,6 @@ out:
 	free(s.logtarget);
 	free(s.syslogsocket);
 	free(s.dbfile);
+	dict_free(s.jailcfg);
 	return s.exit_code;
 }

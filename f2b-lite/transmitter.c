@@ -209,8 +209,48 @@ proceed(struct server *s, const struct pyval *cmd, char **err, const char **cls)
 			free(opt);
 		} else
 			ret = server_get(s, c1, err);
-	} else if (strcmp(c0, "banned") == 0 || strcmp(c0, "unban") == 0) {
-		*err = xasprintf("Invalid command '%s' (not yet implemented)", c0);
+	} else if (strcmp(c0, "unban") == 0 && pyval_len(cmd) >= 2) {
+		long n = 0;
+		size_t i, k;
+
+		for (i = 0; i < server_njails(s); i++) {
+			j = server_jail_at(s, i);
+			if (strcmp(c1, "--all") == 0)
+				n += jail_unban_all(j);
+			else
+				for (k = 1; k < pyval_len(cmd); k++) {
+					char *ip = word(cmd, k);
+
+					n += jail_unban_text(j, ip);
+					free(ip);
+				}
+		}
+		ret = pyval_int(n);
+	} else if (strcmp(c0, "banned") == 0) {
+		size_t i, k;
+
+		ret = pyval_list();
+		if (pyval_len(cmd) > 1)
+			for (k = 1; k < pyval_len(cmd); k++) {
+				char *ip = word(cmd, k);
+				struct pyval *jl = pyval_list();
+
+				for (i = 0; i < server_njails(s); i++)
+					if (jail_is_banned(server_jail_at(s, i), ip))
+						pyval_append(jl, pyval_str(jail_name(server_jail_at(s, i))));
+				pyval_append(ret, jl);
+				free(ip);
+			}
+		else
+			for (i = 0; i < server_njails(s); i++) {
+				struct pyval *d = pyval_dict(), *none = NULL;
+				char *e2 = NULL;
+
+				j = server_jail_at(s, i);
+				pyval_dict_set(d, pyval_str(jail_name(j)), jail_get(j, "banip", none, &e2));
+				free(e2);
+				pyval_append(ret, d);
+			}
 	} else
 		*err = xasprintf("Invalid command");
 	free(c0);
