@@ -18,6 +18,7 @@
 #include "banlist.h"
 #include "clock.h"
 #include "config.h"
+#include "db.h"
 #include "dict.h"
 #include "failmgr.h"
 #include "filter.h"
@@ -48,6 +49,8 @@ struct jact {
 struct jlog {
 	char		*path;
 	enum tail_start	 start;
+	long long	 dbpos;		/* position kept in the database, -1: none */
+	long long	 saved;		/* last position written there */
 	struct tail	*t;
 };
 
@@ -137,6 +140,8 @@ jail_new(const struct jail_env *env, const char *name, const char *backend)
 	j->extra = dict_new(free);
 	j->icache = dict_new(free);
 	log_msg(LOG_LVL_INFO, LOG_JAIL, "Creating new jail '%s'", name);
+	if (env->db)
+		db_add_jail(env->db, name);
 	if (strncmp(j->backend, "polling", 7) == 0)
 		log_msg(LOG_LVL_INFO, LOG_JAIL, "Initiated 'polling' backend");
 	else
@@ -474,6 +479,7 @@ op_done(void *arg, int status, const char *output)
 /* ---- bans and unbans -------------------------------------------------------------- */
 
 static void schedule_unban(struct jail *);
+static bool ignored(struct jail *, struct ticket *);
 static struct pyval *ban_list(struct jail *, bool with_time);
 
 static void
@@ -534,6 +540,9 @@ ban(struct jail *j, struct ticket *t)
 	case BAN_NEW:
 		log_msg(LOG_LVL_NOTICE, LOG_ACTIONS, "[%s] %sBan %s", j->name,
 		    t->restored ? "Restore " : "", addr_str(&t->id, buf, sizeof(buf)));
+		if (j->env.db && !t->restored)
+			db_add_ban(j->env.db, j->name, t, t->bantime != TICKET_BANTIME_UNSET ?
+			    t->bantime : banlist_bantime(j->bl));
 		run_ban(j, t);
 		schedule_unban(j);
 		return;
@@ -800,6 +809,9 @@ jail_feed(struct jail *j, const char *line, size_t len)
 	filter_failures_free(ff, n);
 }
 
+static void follow(struct jail *, struct jlog *);
+static void restore_bans(struct jail *);
+
 static void
 on_line(void *arg, const char *line, size_t len)
 {
@@ -841,8 +853,64 @@ on_service(void *arg)
 
 	j->svc_timer = loop_timer_add(j->env.loop, 1.0, on_service, j);
 	failmgr_cleanup(j->fm, clock_now());
+	jail_save_positions(j);
 	/* after the first pass over the logs, new lines are "in operation" */
 	filter_set_in_operation(j->filter, true);
+}
+
+static void
+follow(struct jail *j, struct jlog *lg)
+{
+	bool polling = strncmp(j->backend, "polling", 7) == 0;
+
+	if (lg->dbpos > 0)
+		lg->t = tail_follow_at(j->env.loop, lg->path, polling, lg->dbpos, on_line,
+		    on_tail_event, j);
+	else
+		lg->t = tail_follow(j->env.loop, lg->path, polling, lg->start, on_line,
+		    on_tail_event, j);
+}
+
+void
+jail_save_positions(struct jail *j)
+{
+	size_t i;
+
+	if (j->env.db == NULL)
+		return;
+	for (i = 0; i < j->nlogs; i++) {
+		struct jlog *lg = &j->logs[i];
+		long long pos;
+		char hash[41];
+
+		if (lg->t == NULL || (pos = (long long)tail_pos(lg->t)) == lg->saved)
+			continue;
+		tail_first_line_hash(lg->path, hash);
+		db_update_log(j->env.db, j->name, lg->path, *hash ? hash : NULL, pos);
+		lg->saved = pos;
+	}
+}
+
+/* restoreCurrentBans: the bans still running in the database come back. */
+static void
+restore_bans(struct jail *j)
+{
+	struct ticket **v = NULL;
+	long long bt = banlist_bantime(j->bl);
+	size_t n, i;
+	double now = clock_now();
+
+	if (j->env.db == NULL)
+		return;
+	n = db_current_bans(j->env.db, j->name, now, bt, bt, failmgr_maxmatches(j->fm), bt, &v);
+	for (i = 0; i < n; i++) {
+		if (ignored(j, v[i])) {
+			ticket_free(v[i]);
+			continue;
+		}
+		ban(j, v[i]);
+	}
+	free(v);
 }
 
 /* ---- configuration: set / get ---------------------------------------------------------- */
@@ -991,15 +1059,21 @@ jail_set(struct jail *j, const char *opt, const struct pyval *args, char **err)
 				break;
 		if (i == j->nlogs) {
 			j->logs = xrealloc(j->logs, (j->nlogs + 1) * sizeof(*j->logs));
-			j->logs[j->nlogs].path = xstrdup(v);
-			j->logs[j->nlogs].start = strcmp(mode, "tail") == 0 ? TAIL_TAIL : TAIL_HEAD;
-			j->logs[j->nlogs].t = NULL;
+			struct jlog *lg = &j->logs[j->nlogs];
+			char hash[41];
+
+			lg->path = xstrdup(v);
+			lg->start = strcmp(mode, "tail") == 0 ? TAIL_TAIL : TAIL_HEAD;
+			lg->t = NULL;
+			lg->dbpos = lg->saved = -1;
+			tail_first_line_hash(v, hash);
+			if (j->env.db && lg->start == TAIL_HEAD)
+				lg->dbpos = db_add_log(j->env.db, j->name, v, *hash ? hash : NULL, 0);
 			j->nlogs++;
-			log_msg(LOG_LVL_INFO, LOG_FILTER, "Added logfile: '%s' (pos = 0, hash = )", v);
+			log_msg(LOG_LVL_INFO, LOG_FILTER, "Added logfile: '%s' (pos = %lld, hash = %s)",
+			    v, lg->dbpos > 0 ? lg->dbpos : 0, hash);
 			if (j->started)
-				j->logs[j->nlogs - 1].t = tail_follow(j->env.loop, v,
-				    strncmp(j->backend, "polling", 7) == 0,
-				    j->logs[j->nlogs - 1].start, on_line, on_tail_event, j);
+				follow(j, lg);
 		}
 		ret = pyval_list();
 		for (i = 0; i < j->nlogs; i++)
@@ -1231,6 +1305,8 @@ jail_unban_all(struct jail *j)
 		unban(j, t);
 		n++;
 	}
+	if (j->env.db)
+		db_del_ban(j->env.db, j->name, NULL);
 	schedule_unban(j);
 	return n;
 }
@@ -1257,9 +1333,10 @@ jail_start(struct jail *j, char **err)
 		for (k = 0; k < nf; k++)
 			start_family(j, i, fam_index(fams[k]));
 	}
+	(void)polling;
 	for (i = 0; i < j->nlogs; i++)
-		j->logs[i].t = tail_follow(j->env.loop, j->logs[i].path, polling,
-		    j->logs[i].start, on_line, on_tail_event, j);
+		follow(j, &j->logs[i]);
+	restore_bans(j);
 	j->svc_timer = loop_timer_add(j->env.loop, 0.5, on_service, j);
 	log_msg(LOG_LVL_INFO, LOG_JAIL, "Jail '%s' started", j->name);
 	return 0;
@@ -1293,6 +1370,7 @@ jail_stop(struct jail *j, jail_done_fn *done, void *arg)
 		return;
 	}
 	j->stopping = true;
+	jail_save_positions(j);
 	for (i = 0; i < j->nlogs; i++)
 		if (j->logs[i].t) {
 			tail_unfollow(j->logs[i].t, j);
@@ -1363,6 +1441,11 @@ jail_unban_text(struct jail *j, const char *ip)
 	addr_clear(&a);
 	if (t == NULL)
 		return 0;
+	if (j->env.db) {
+		char buf[ADDR_STRLEN];
+
+		db_del_ban(j->env.db, j->name, addr_str(&t->id, buf, sizeof(buf)));
+	}
 	unban(j, t);
 	schedule_unban(j);
 	return 1;

@@ -21,9 +21,12 @@ struct jail;
 struct pyval;
 struct strbuf;
 
+struct db;
+
 struct jail_env {
 	struct loop	*loop;
 	bool		 allow_ipv6;
+	struct db	*db;		/* NULL: no database */
 };
 
 typedef void jail_done_fn(void *arg, struct jail *);
@@ -55,6 +58,8 @@ long		 jail_unban_text(struct jail *, const char *ip);
 bool		 jail_is_banned(struct jail *, const char *ip);
 /* unban --all: every ban of the jail; returns how many. */
 long		 jail_unban_all(struct jail *);
+/* Writes the logs' positions to the database (with each transaction). */
+void		 jail_save_positions(struct jail *);
 /* `status <jail>` as fail2ban's list of pairs. */
 struct pyval	*jail_status(struct jail *, const char *flavor);
 /* Counters: currently failed, total failed, currently banned, total banned. */

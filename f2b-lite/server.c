@@ -9,13 +9,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "client.h"
+#include "clock.h"
 #include "config.h"
+#include "db.h"
 #include "diag.h"
 #include "dict.h"
 #include "jail.h"
@@ -25,6 +28,7 @@
 #include "loop.h"
 #include "pyval.h"
 #include "strbuf.h"
+#include "timestr.h"
 #include "transmitter.h"
 #include "xmalloc.h"
 
@@ -46,6 +50,8 @@ struct server {
 	int		 listen_fd;
 	struct control	*control;
 	struct dict	*jailcfg;	/* jail -> repr of its commands, for reload */
+	struct db	*db;
+	struct loop_timer *commit_timer, *purge_timer;
 	int		 exit_code;
 };
 
@@ -83,7 +89,7 @@ server_jail_at(struct server *s, size_t i)
 struct jail *
 server_add_jail(struct server *s, const char *name, const char *backend, char **err)
 {
-	struct jail_env env = { s->loop, s->allow_ipv6 };
+	struct jail_env env = { s->loop, s->allow_ipv6, s->db };
 	struct jail *j;
 
 	if (server_jail(s, name) != NULL) {
@@ -142,18 +148,36 @@ server_stop_jail(struct server *s, const char *name)
 		}
 }
 
+/* No more clients: a new server may start while this one winds down. */
+static void
+close_listener(void *arg)
+{
+	struct server *s = arg;
+
+	control_free(s->control);
+	s->control = NULL;
+	if (s->listen_fd >= 0) {
+		close(s->listen_fd);
+		unlink(s->socket);
+		s->listen_fd = -1;
+	}
+}
+
 void
 server_quit(struct server *s)
 {
 	if (s->quitting)
 		return;
 	s->quitting = true;
+	loop_timer_add(s->loop, 0, close_listener, s);
 	log_msg(LOG_LVL_INFO, LOG_SERVER, "Shutdown in progress...");
 	/* stopped in reverse order of their creation, as fail2ban does */
 	while (s->njails > 0)
 		stop_jail_at(s, s->njails - 1);
 	check_quit(s);
 }
+
+static void open_db(struct server *, const char *file);
 
 /* ---- options ---------------------------------------------------------------- */
 
@@ -204,10 +228,30 @@ server_set(struct server *s, const char *opt, const struct pyval *v, char **err)
 		s->allow_ipv6 = strcmp(a, "auto") == 0 || config_parse_bool(a);
 		ret = pyval_str(a);
 	} else if (strcmp(opt, "dbfile") == 0) {
-		replace(&s->dbfile, strbuf_str(&sb));
-		ret = pyval_str(strbuf_str(&sb));
-	} else if (strcmp(opt, "dbmaxmatches") == 0 || strcmp(opt, "dbpurgeage") == 0) {
-		ret = pyval_copy(pyval_at(v, 0));
+		const char *f = strbuf_str(&sb);
+
+		if (s->dbfile == NULL || strcmp(s->dbfile, f) != 0 || s->db == NULL)
+			open_db(s, f);
+		ret = s->db ? pyval_str(s->dbfile) : pyval_none();
+	} else if (strcmp(opt, "dbmaxmatches") == 0) {
+		long long n;
+
+		if (config_parse_int(strbuf_str(&sb), &n) < 0)
+			*err = xasprintf("invalid literal for int() with base 10: '%s'",
+			    strbuf_str(&sb));
+		else {
+			if (s->db)
+				db_set_maxmatches(s->db, (long)n);
+			ret = s->db ? pyval_int(n) : pyval_none();
+		}
+	} else if (strcmp(opt, "dbpurgeage") == 0) {
+		struct timestr_val tv;
+
+		if (timestr_parse(strbuf_str(&sb), &tv, err) == 0) {
+			if (s->db)
+				db_set_purgeage(s->db, tv.f);
+			ret = s->db ? pyval_int((long long)tv.f) : pyval_none();
+		}
 	} else if (strcmp(opt, "flushlogs") == 0) {
 		log_reopen();
 		ret = pyval_str("rolled over");
@@ -229,9 +273,85 @@ server_get(struct server *s, const char *opt, char **err)
 	if (strcmp(opt, "syslogsocket") == 0)
 		return pyval_str(s->syslogsocket ? s->syslogsocket : "auto");
 	if (strcmp(opt, "dbfile") == 0)
-		return s->dbfile ? pyval_str(s->dbfile) : pyval_none();
+		return s->db ? pyval_str(s->dbfile) : pyval_none();
+	if (strcmp(opt, "dbpurgeage") == 0)
+		return s->db ? pyval_int((long long)db_purgeage(s->db)) : pyval_none();
 	*err = xasprintf("Invalid command '%s' (no get action or not yet implemented)", opt);
 	return NULL;
+}
+
+/* ---- the database ------------------------------------------------------------- */
+
+static void
+on_commit(void *arg)
+{
+	struct server *s = arg;
+	char *err = NULL;
+	size_t i;
+
+	s->commit_timer = NULL;
+	if (s->db == NULL)
+		return;
+	/* the logs' positions go with the bans found in them */
+	for (i = 0; i < s->njails; i++)
+		jail_save_positions(s->jails[i]);
+	if (db_commit(s->db, &err) < 0) {
+		log_msg(LOG_LVL_ERROR, "fail2ban.database", "Commit failed: %s", err);
+		free(err);
+	}
+}
+
+static void
+on_db_begin(void *arg)
+{
+	struct server *s = arg;
+
+	if (s->commit_timer == NULL)
+		s->commit_timer = loop_timer_add(s->loop, 0, on_commit, s);
+}
+
+static void
+on_purge(void *arg)
+{
+	struct server *s = arg;
+
+	s->purge_timer = loop_timer_add(s->loop, 3600, on_purge, s);
+	if (s->db)
+		db_purge(s->db, clock_now());
+}
+
+static void
+close_db(struct server *s)
+{
+	if (s->db == NULL)
+		return;
+	on_commit(s);
+	loop_timer_cancel(s->loop, s->commit_timer);
+	s->commit_timer = NULL;
+	loop_timer_cancel(s->loop, s->purge_timer);
+	s->purge_timer = NULL;
+	db_close(s->db);
+	s->db = NULL;
+}
+
+static void
+open_db(struct server *s, const char *file)
+{
+	char *err = NULL;
+
+	close_db(s);
+	replace(&s->dbfile, file);
+	if (strcasecmp(file, "none") == 0 || *file == '\0')
+		return;
+	if ((s->db = db_open(file, &err)) == NULL) {
+		log_msg(LOG_LVL_ERROR, "fail2ban.database", "%s", err);
+		free(err);
+		return;
+	}
+	db_set_hook(s->db, on_db_begin, s);
+	log_msg(LOG_LVL_INFO, "fail2ban.database", "Connected to fail2ban persistent database '%s'",
+	    file);
+	s->purge_timer = loop_timer_add(s->loop, 3600, on_purge, s);
 }
 
 /* ---- the configuration ------------------------------------------------------- */
@@ -496,6 +616,22 @@ on_control_log(void *arg, const char *msg)
 	log_msg(LOG_LVL_ERROR, "fail2ban.server", "PROTO-error: %s", msg);
 }
 
+/* Removes the pidfile if it is still ours (a new server may have started). */
+static void
+remove_pidfile(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	int pid = -1;
+
+	if (f == NULL)
+		return;
+	if (fscanf(f, "%d", &pid) != 1)
+		pid = -1;
+	fclose(f);
+	if (pid == (int)getpid())
+		unlink(path);
+}
+
 /* ---- signals -------------------------------------------------------------------- */
 
 static void
@@ -522,6 +658,17 @@ on_signal(void *arg, int signo)
 }
 
 /* ---- the command line ------------------------------------------------------------ */
+
+/* path made absolute against the current directory (the daemon moves to /) */
+static char *
+absolute(const char *path)
+{
+	char cwd[4096];
+
+	if (path[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
+		return xstrdup(path);
+	return xasprintf("%s/%s", cwd, path);
+}
 
 static void
 daemonize(void)
@@ -633,10 +780,19 @@ server_main(int argc, char **argv)
 		return 255;
 	}
 	diag_free(d);
-	s.socket = xstrdup(dict_get(s.params, "socket", NULL) ? (char *)dict_get(s.params,
+	s.socket = absolute(dict_get(s.params, "socket", NULL) ? (char *)dict_get(s.params,
 	    "socket", NULL) : "/var/run/fail2ban/fail2ban.sock");
-	s.pidfile = xstrdup(dict_get(s.params, "pidfile", NULL) ? (char *)dict_get(s.params,
+	s.pidfile = absolute(dict_get(s.params, "pidfile", NULL) ? (char *)dict_get(s.params,
 	    "pidfile", NULL) : "/var/run/fail2ban/fail2ban.pid");
+	{
+		/* a log file named relative to where we were started */
+		const char *lt = dict_get(s.params, "logtarget", NULL);
+
+		if (lt && lt[0] != '/' && strcasecmp(lt, "STDOUT") && strcasecmp(lt, "STDERR") &&
+		    strcasecmp(lt, "SYSOUT") && strcasecmp(lt, "SYSLOG") &&
+		    strncasecmp(lt, "SYSTEMD-JOURNAL", 15))
+			dict_set(s.params, "logtarget", absolute(lt));
+	}
 	{
 		const char *ll = dict_get(s.params, "loglevel", NULL);
 
@@ -696,12 +852,9 @@ server_main(int argc, char **argv)
 	fflush(stdout);
 	loop_run(s.loop);
 	log_msg(LOG_LVL_INFO, LOG_SERVER, "Exiting Fail2ban");
-	control_free(s.control);
-	if (s.listen_fd >= 0) {
-		close(s.listen_fd);
-		unlink(s.socket);
-	}
-	unlink(s.pidfile);
+	close_listener(&s);
+	close_db(&s);
+	remove_pidfile(s.pidfile);
 out:
 	for (i = 0; i < (int)s.njails; i++)
 		jail_free(s.jails[i]);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "loop.h"
+#include "sha1.h"
 #include "strbuf.h"
 #include "xmalloc.h"
 
@@ -25,6 +26,7 @@ struct sub {
 	tail_event_fn	*ev;
 	void		*arg;
 	enum tail_start	 start;
+	long long	 at;		/* start offset, -1: by start */
 	off_t		 from;		/* lines starting before are not for it */
 	bool		 gone;
 };
@@ -42,6 +44,7 @@ struct tail {
 	struct strbuf	 part;		/* the partial last line */
 	off_t		 part_at;	/* its offset in the file */
 	bool		 part_cut;	/* over TAIL_LINE_MAX: the rest is dropped */
+	bool		 dropping;	/* started mid-line: skip to the next newline */
 	struct sub	*subs;
 	size_t		 nsubs, capsubs;
 	int		 dispatching;
@@ -134,6 +137,20 @@ consume(struct tail *t, const char *buf, size_t n)
 {
 	const char *p = buf, *end = buf + n;
 
+
+	if (t->dropping) {
+		const char *nl = memchr(p, '\n', n);
+
+		if (nl == NULL) {
+			t->pos += (off_t)n;
+			return;
+		}
+		t->dropping = false;
+		t->pos += (off_t)(nl + 1 - p);
+		n -= (size_t)(nl + 1 - p);
+		buf = p = nl + 1;
+		end = buf + n;
+	}
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
@@ -284,15 +301,29 @@ open_file(struct tail *t, bool from_start)
 	t->reported_missing = false;
 	t->reported_errno = 0;
 	if (!from_start) {
-		bool all_tail = t->nsubs > 0;
+		off_t first = st.st_size;
 
-		for (i = 0; i < t->nsubs; i++)
-			if (t->subs[i].start == TAIL_HEAD)
-				all_tail = false;
-		if (all_tail)
-			t->pos = st.st_size;
-		for (i = 0; i < t->nsubs; i++)
-			t->subs[i].from = t->subs[i].start == TAIL_HEAD ? 0 : st.st_size;
+		for (i = 0; i < t->nsubs; i++) {
+			struct sub *s = &t->subs[i];
+
+			if (s->at >= 0)
+				s->from = s->at <= st.st_size ? (off_t)s->at : 0;
+			else
+				s->from = s->start == TAIL_HEAD ? 0 : st.st_size;
+			if (s->from < first)
+				first = s->from;
+		}
+		t->pos = first;
+		/* a position inside a line starts at the next one */
+		if (first > 0) {
+			char c;
+
+			if (pread(fd, &c, 1, first - 1) == 1 && c != '\n') {
+				t->part_cut = false;
+				t->part_at = first;
+				t->dropping = true;
+			}
+		}
 	} else
 		for (i = 0; i < t->nsubs; i++)
 			t->subs[i].from = 0;
@@ -347,6 +378,33 @@ on_timer(void *arg)
 /* ---- subscriptions ------------------------------------------------------ */
 
 struct tail *
+tail_follow_at(struct loop *l, const char *path, bool polling, long long at,
+    tail_line_fn *line, tail_event_fn *ev, void *arg)
+{
+	struct tail *t = tail_follow(l, path, polling, TAIL_HEAD, line, ev, arg);
+
+	t->subs[t->nsubs - 1].at = at;
+	return t;
+}
+
+void
+tail_first_line_hash(const char *path, char out[41])
+{
+	char buf[65536];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+	char *nl;
+
+	out[0] = '\0';
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n > 0 && (nl = memchr(buf, '\n', (size_t)n)) != NULL)
+		sha1_hex(buf, (size_t)(nl + 1 - buf), out);
+}
+
+struct tail *
 tail_follow(struct loop *l, const char *path, bool polling, enum tail_start start,
     tail_line_fn *line, tail_event_fn *ev, void *arg)
 {
@@ -381,6 +439,7 @@ tail_follow(struct loop *l, const char *path, bool polling, enum tail_start star
 	s->ev = ev;
 	s->arg = arg;
 	s->start = start;
+	s->at = -1;
 	s->from = t->started ? t->pos : 0;
 	return t;
 }

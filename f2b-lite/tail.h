@@ -45,6 +45,14 @@ typedef void tail_event_fn(void *arg, enum tail_event, const char *path, long lo
  */
 struct tail	*tail_follow(struct loop *, const char *path, bool polling,
 		    enum tail_start, tail_line_fn *, tail_event_fn *, void *arg);
+/*
+ * As tail_follow, starting at byte offset at of the file (a position kept
+ * in the database; the start when the file is shorter now).
+ */
+struct tail	*tail_follow_at(struct loop *, const char *path, bool polling, long long at,
+		    tail_line_fn *, tail_event_fn *, void *arg);
+/* SHA-1 hex of the file's first line with its newline ("" if incomplete). */
+void		 tail_first_line_hash(const char *path, char out[41]);
 /* Stops this subscription (the file is closed with its last subscriber). */
 void		 tail_unfollow(struct tail *, void *arg);
 /* Reads what is there now (used at start-up and by tests). */
