@@ -20,6 +20,7 @@
 #include "config.h"
 #include "db.h"
 #include "dict.h"
+#include "expr.h"
 #include "failmgr.h"
 #include "filter.h"
 #include "log.h"
@@ -79,6 +80,14 @@ struct jail {
 	struct dict	*icache;	/* key -> "1"/"0" */
 	char		*logencoding;
 	struct pyval	*journalmatch;
+	struct {
+		bool		 on, overall;
+		struct expr	*formula;	/* NULL: fail2ban's default */
+		double		 factor;
+		long		*mult;
+		size_t		 nmult;
+		double		 maxtime, rndtime;	/* < 0: unset */
+	} incr;
 	struct dict	*extra;		/* other options, kept for `get` */
 	bool		 started, stopping, idle;
 	struct loop_timer *unban_timer;
@@ -137,6 +146,8 @@ jail_new(const struct jail_env *env, const char *name, const char *backend)
 	j->bl = banlist_new();
 	j->runner = runner_new(env->loop);
 	j->ignoreself = true;
+	j->incr.factor = 1;
+	j->incr.maxtime = j->incr.rndtime = -1;
 	j->extra = dict_new(free);
 	j->icache = dict_new(free);
 	log_msg(LOG_LVL_INFO, LOG_JAIL, "Creating new jail '%s'", name);
@@ -179,6 +190,8 @@ jail_free(struct jail *j)
 	dict_free(j->extra);
 	dict_free(j->icache);
 	pyval_free(j->journalmatch);
+	expr_free(j->incr.formula);
+	free(j->incr.mult);
 	free(j->ignorecommand);
 	free(j->ignorecache);
 	free(j->logencoding);
@@ -479,6 +492,9 @@ op_done(void *arg, int status, const char *output)
 /* ---- bans and unbans -------------------------------------------------------------- */
 
 static void schedule_unban(struct jail *);
+static bool increment(struct jail *, struct ticket *, long long *count, long long *tob);
+static void log_increment(struct jail *, struct ticket *, long long count, long long tob);
+static int set_time(const char *v, double *out, char **err);
 static bool ignored(struct jail *, struct ticket *);
 static struct pyval *ban_list(struct jail *, bool with_time);
 
@@ -535,11 +551,15 @@ ban(struct jail *j, struct ticket *t)
 	struct ticket *old = NULL;
 	char buf[ADDR_STRLEN];
 	double now = clock_now();
+	long long count = 0, tob = 0;
+	bool incr = increment(j, t, &count, &tob);
 
 	switch (banlist_add(j->bl, t, now, &old)) {
 	case BAN_NEW:
 		log_msg(LOG_LVL_NOTICE, LOG_ACTIONS, "[%s] %sBan %s", j->name,
 		    t->restored ? "Restore " : "", addr_str(&t->id, buf, sizeof(buf)));
+		if (incr)
+			log_increment(j, t, count, tob);
 		if (j->env.db && !t->restored)
 			db_add_ban(j->env.db, j->name, t, t->bantime != TICKET_BANTIME_UNSET ?
 			    t->bantime : banlist_bantime(j->bl));
@@ -913,6 +933,162 @@ restore_bans(struct jail *j)
 	free(v);
 }
 
+/* ---- bantime.increment ------------------------------------------------------------------ */
+
+/* setBanTimeExtra: each option parsed and checked now. */
+static int
+set_increment(struct jail *j, const char *opt, const char *v, char **err)
+{
+	double d;
+
+	if (strcmp(opt, "increment") == 0)
+		j->incr.on = *v && config_parse_bool(v);
+	else if (strcmp(opt, "overalljails") == 0)
+		j->incr.overall = *v && config_parse_bool(v);
+	else if (strcmp(opt, "maxtime") == 0 || strcmp(opt, "rndtime") == 0) {
+		if (*v == '\0')
+			d = -1;
+		else if (set_time(v, &d, err) < 0)
+			return -1;
+		*(opt[0] == 'm' ? &j->incr.maxtime : &j->incr.rndtime) = d;
+	} else if (strcmp(opt, "factor") == 0) {
+		struct expr *e;
+		struct expr_vars none = { 0, 0, 1 };
+		char *e2 = NULL;
+
+		if (*v == '\0') {
+			j->incr.factor = 1;
+			return 0;
+		}
+		if ((e = expr_parse(v, &e2)) == NULL || expr_eval(e, &none, &d, &e2) < 0) {
+			*err = xasprintf("bantime.factor '%s': %s", v, e2);
+			free(e2);
+			expr_free(e);
+			return -1;
+		}
+		expr_free(e);
+		j->incr.factor = d;
+	} else if (strcmp(opt, "formula") == 0) {
+		struct expr *e = NULL;
+		char *e2 = NULL;
+
+		if (*v && (e = expr_parse(v, &e2)) == NULL) {
+			*err = xasprintf("bantime.formula '%s': %s", v, e2);
+			free(e2);
+			return -1;
+		}
+		expr_free(j->incr.formula);
+		j->incr.formula = e;
+	} else if (strcmp(opt, "multipliers") == 0) {
+		const char *p = v;
+
+		free(j->incr.mult);
+		j->incr.mult = NULL;
+		j->incr.nmult = 0;
+		while (*p) {
+			char *end;
+			long n;
+
+			while (*p == ' ')
+				p++;
+			if (*p == '\0')
+				break;
+			n = strtol(p, &end, 10);
+			if (end == p || (*end && *end != ' ')) {
+				*err = xasprintf("invalid literal for int() with base 10: '%s'", p);
+				return -1;
+			}
+			j->incr.mult = xrealloc(j->incr.mult, (j->incr.nmult + 1) *
+			    sizeof(*j->incr.mult));
+			j->incr.mult[j->incr.nmult++] = n;
+			p = end;
+		}
+	} else {
+		*err = xasprintf("Invalid command 'bantime.%s' (no set action or not yet "
+		    "implemented)", opt);
+		return -1;
+	}
+	return 0;
+}
+
+/* The evformula of fail2ban's jail for a ban time and a count. */
+static double
+increased(struct jail *j, double btime, double count)
+{
+	double r;
+
+	if (j->incr.nmult) {
+		size_t i = count < (double)j->incr.nmult ? (size_t)count : j->incr.nmult - 1;
+
+		r = btime * j->incr.factor * (double)j->incr.mult[i];
+	} else if (j->incr.formula) {
+		struct expr_vars v = { btime, count, j->incr.factor };
+		char *err = NULL;
+
+		if (expr_eval(j->incr.formula, &v, &r, &err) < 0) {
+			log_msg(LOG_LVL_ERROR, LOG_ACTIONS, "[%s] bantime.formula: %s", j->name, err);
+			free(err);
+			r = btime;
+		}
+		r = r > btime ? r : btime;
+	} else {
+		/* ban.Time * (1<<(ban.Count if ban.Count<20 else 20)) * banFactor */
+		r = btime * (double)(1LL << (count < 20 ? (long long)count : 20)) * j->incr.factor;
+		r = r > btime ? r : btime;
+	}
+	if (j->incr.maxtime >= 0 && r > j->incr.maxtime)
+		r = j->incr.maxtime;
+	if (j->incr.rndtime >= 0)
+		r += drand48() * j->incr.rndtime;
+	return r;
+}
+
+/*
+ * ObserverThread.incrBanTime for a new ban, before it enters the ban list:
+ * the ban count and bantime from the database's history.
+ */
+static bool
+increment(struct jail *j, struct ticket *t, long long *count, long long *tob)
+{
+	long long last, btime = banlist_bantime(j->bl);
+	char ip[ADDR_STRLEN];
+
+	if (!j->incr.on || j->env.db == NULL || t->restored ||
+	    t->bantime != TICKET_BANTIME_UNSET || btime <= 0)
+		return false;
+	addr_str(&t->id, ip, sizeof(ip));
+	if (!db_get_ban(j->env.db, ip, j->name, j->incr.overall, count, tob, &last))
+		return false;
+	if (*count >= t->bancount + 1)
+		t->bancount = (long)*count;	/* the ban list adds one */
+	t->bantime = (long long)(*count > 0 ? increased(j, (double)btime, (double)*count) :
+	    (double)btime);
+	return true;
+}
+
+/* Its messages, after the "Ban" line as the observer logs them. */
+static void
+log_increment(struct jail *j, struct ticket *t, long long count, long long tob)
+{
+	long long btime = banlist_bantime(j->bl);
+	char ip[ADDR_STRLEN], when[32], from[32], to[32];
+
+	addr_str(&t->id, ip, sizeof(ip));
+	if (t->time > (double)tob) {
+		clock_str((double)tob, when, sizeof(when));
+		timestr_format((double)btime, from, sizeof(from));
+		timestr_format((double)t->bantime, to, sizeof(to));
+		log_msg(LOG_LVL_INFO, LOG_ACTIONS, "[%s] IP %s is bad: %lld # last %s - incr %s to %s",
+		    j->name, ip, count, when, from, to);
+	}
+	if (t->bantime != btime) {
+		timestr_format((double)t->bantime, from, sizeof(from));
+		clock_str(t->time + (double)t->bantime, to, sizeof(to));
+		log_msg(LOG_LVL_NOTICE, LOG_ACTIONS, "[%s] Increase Ban %s (%ld # %s -> %s)",
+		    j->name, ip, t->bancount, from, to);
+	}
+}
+
 /* ---- configuration: set / get ---------------------------------------------------------- */
 
 static const char *
@@ -1148,13 +1324,8 @@ jail_set(struct jail *j, const char *opt, const struct pyval *args, char **err)
 	    strcmp(opt, "addlogline") == 0) {
 		if (strcmp(opt, "addlogline") == 0)
 			jail_feed(j, v, strlen(v));
-		else if (strncmp(opt, "bantime.", 8) == 0 && strcmp(opt, "bantime.increment") != 0 &&
-		    strcmp(opt, "bantime.overalljails") != 0 && strcmp(opt, "bantime.formula") != 0 &&
-		    strcmp(opt, "bantime.multipliers") != 0 && *v) {
-			/* maxtime, rndtime, factor: time strings or numbers */
-			if (strcmp(opt, "bantime.factor") != 0 && set_time(v, &d, err) < 0)
-				goto out;
-		}
+		else if (strncmp(opt, "bantime.", 8) == 0 && set_increment(j, opt + 8, v, err) < 0)
+			goto out;
 		dict_set(j->extra, opt, xstrdup(v));
 		ret = pyval_str(v);
 	} else
