@@ -111,7 +111,8 @@ log_vmsg(int level, const char *name, const char *fmt, va_list ap)
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
 	fprintf(fp, "%s,%03d %-24s[%d]: %-7s ", when, (int)(tv.tv_usec / 1000),
 	    name, (int)getpid(), log_level_name(level, lname, sizeof(lname)));
-	vfprintf(fp, fmt ? fmt : "", ap);
+	if (fmt != NULL)
+		vfprintf(fp, fmt, ap);
 	fputc('\n', fp);
 	if (fp != stderr)
 		fflush(fp);

@@ -15,6 +15,7 @@
 #define MAX_STACK	100000
 #define MAX_MARKS	1000
 #define MAX_MEMO	100000
+#define MAX_NODES	2000000	/* values made, copies counted whole */
 
 /* ---- decoding ------------------------------------------------------------ */
 
@@ -29,8 +30,39 @@ struct up {
 	size_t		  nmarks, capmarks;
 	struct pyval	**memo;
 	size_t		  nmemo, capmemo;
+	size_t		  nodes;	/* against MAX_NODES: copies must not explode */
 	char		 *err;
 };
+
+/* Values in v (stops counting past limit). */
+static size_t
+count_nodes(const struct pyval *v, size_t limit)
+{
+	size_t n = 1, i;
+	enum pyval_type t = pyval_type(v);
+
+	if (t == PY_LIST || t == PY_TUPLE || t == PY_SET)
+		for (i = 0; i < pyval_len(v) && n <= limit; i++)
+			n += count_nodes(pyval_at(v, i), limit - n);
+	else if (t == PY_DICT)
+		for (i = 0; i < pyval_len(v) && n <= limit; i++)
+			n += count_nodes(pyval_dict_key(v, i), limit - n) +
+			    count_nodes(pyval_dict_val(v, i), limit - n);
+	return n;
+}
+
+/* A copy of v, if the budget allows it. */
+static struct pyval *
+budget_copy(struct up *u, const struct pyval *v)
+{
+	size_t left = MAX_NODES > u->nodes ? MAX_NODES - u->nodes : 0;
+	size_t n = count_nodes(v, left);
+
+	if (n > left)
+		return NULL;
+	u->nodes += n;
+	return pyval_copy(v);
+}
 
 static const char *const allowed_classes[] = {
 	"builtins.Exception", "builtins.ValueError", "builtins.KeyError",
@@ -66,6 +98,10 @@ need(struct up *u, size_t n)
 static bool
 push(struct up *u, struct pyval *v)
 {
+	if (++u->nodes > MAX_NODES) {
+		pyval_free(v);
+		return fail(u, "pickle too large");
+	}
 	if (u->n >= MAX_STACK) {
 		pyval_free(v);
 		return fail(u, "pickle stack too deep");
@@ -160,16 +196,21 @@ memo_put(struct up *u, size_t idx)
 		u->nmemo = idx + 1;
 	}
 	pyval_free(u->memo[idx]);
-	u->memo[idx] = pyval_copy(u->stack[u->n - 1]);
+	if ((u->memo[idx] = budget_copy(u, u->stack[u->n - 1])) == NULL)
+		return fail(u, "pickle too large");
 	return true;
 }
 
 static bool
 memo_get(struct up *u, size_t idx)
 {
+	struct pyval *c;
+
 	if (idx >= u->nmemo || u->memo[idx] == NULL)
 		return fail(u, "memo key not found");
-	return push(u, pyval_copy(u->memo[idx]));
+	if ((c = budget_copy(u, u->memo[idx])) == NULL)
+		return fail(u, "pickle too large");
+	return push(u, c);
 }
 
 /* Items above the mark at `at` into container c (list/set appends, tuple). */
@@ -478,7 +519,9 @@ step(struct up *u, bool *stop)
 	case '2':	/* DUP */
 		if (u->n == 0)
 			return fail(u, "DUP of nothing");
-		return push(u, pyval_copy(u->stack[u->n - 1]));
+		if ((v = budget_copy(u, u->stack[u->n - 1])) == NULL)
+			return fail(u, "pickle too large");
+		return push(u, v);
 	}
 	return fail(u, "unsupported pickle opcode");
 }

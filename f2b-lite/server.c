@@ -657,6 +657,46 @@ on_signal(void *arg, int signo)
 	}
 }
 
+/* ---- a bare server ------------------------------------------------------------------ */
+
+struct server *
+server_create(struct loop *l)
+{
+	struct server *s = xcalloc(1, sizeof(*s));
+
+	s->loop = l;
+	s->params = dict_new(free);
+	s->allow_ipv6 = true;
+	s->listen_fd = -1;
+	return s;
+}
+
+void
+server_destroy(struct server *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	close_db(s);
+	for (i = 0; i < s->njails; i++)
+		jail_free(s->jails[i]);
+	for (i = 0; i < s->nstopping; i++)
+		jail_free(s->stopping[i]);
+	free(s->jails);
+	free(s->stopping);
+	dict_free(s->params);
+	dict_free(s->jailcfg);
+	free(s->conf);
+	free(s->socket);
+	free(s->pidfile);
+	free(s->loglevel);
+	free(s->logtarget);
+	free(s->syslogsocket);
+	free(s->dbfile);
+	free(s);
+}
+
 /* ---- the command line ------------------------------------------------------------ */
 
 /* path made absolute against the current directory (the daemon moves to /) */

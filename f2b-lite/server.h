@@ -20,6 +20,13 @@ struct server;
 
 int		 server_main(int argc, char **argv);
 
+/*
+ * A server without a process around it (no socket, pidfile or config):
+ * for tests and fuzzing, which drive it through the transmitter.
+ */
+struct server	*server_create(struct loop *);
+void		 server_destroy(struct server *);
+
 /* For the transmitter. */
 struct loop	*server_loop(struct server *);
 struct jail	*server_jail(struct server *, const char *name);
