@@ -90,7 +90,13 @@ client_print_diag(const struct diag *d, int verbose)
 			continue;
 		if (diag_level(d, i) == DIAG_WARNING && verbose < 1)
 			continue;
-		fprintf(stderr, "%s\n", diag_text(d, i));
+		if (diag_level(d, i) == DIAG_WARNING &&
+		    strstr(diag_text(d, i), " not defined in 'Definition'. Using default one: "))
+			log_msg(LOG_LVL_WARNING, "fail2ban.configreader", "%s",
+			    strncmp(diag_text(d, i), "warning: ", 9) == 0 ? diag_text(d, i) + 9 :
+			    diag_text(d, i));
+		else
+			fprintf(stderr, "%s\n", diag_text(d, i));
 	}
 }
 
@@ -200,7 +206,7 @@ client_send(const struct client_opts *o, const struct pyval *cmd, double timeout
 		goto out;
 	pickle_dump(cmd, &req);
 	strbuf_adds(&req, END);
-	if (write(fd, req.s, req.len) != (ssize_t)req.len)
+	if (send(fd, req.s, req.len, MSG_NOSIGNAL) != (ssize_t)req.len)
 		goto out;
 	for (;;) {
 		ssize_t n = read(fd, buf, sizeof(buf));
@@ -212,8 +218,8 @@ client_send(const struct client_opts *o, const struct pyval *cmd, double timeout
 		    strlen(END)) == 0)
 			break;
 	}
-	if (write(fd, CLOSE END, strlen(CLOSE END)) < 0)
-		(void)0;	/* the answer is in */
+	/* the answer is in; the server may be gone already (stop) */
+	(void)send(fd, CLOSE END, strlen(CLOSE END), MSG_NOSIGNAL);
 	ack = pickle_load(in.s, in.len - strlen(END), &err);
 	if (ack == NULL) {
 		log_msg(LOG_LVL_ERROR, "fail2ban", "%s", err);
@@ -332,6 +338,52 @@ client_command(struct client_opts *o, int argc, char **argv)
 		pyval_free(v);
 		pyval_free(cmd);
 		return client_start(o);
+	}
+	if (argc >= 1 && strcmp(argv[0], "reload") == 0) {
+		/* fail2ban-client reads the configuration and sends it along */
+		struct pyval *opts = pyval_list(), *stream = NULL, *full;
+		struct diag *d = diag_new();
+		const char *jail = "--all";
+		bool ok;
+
+		for (i = 1; i < argc; i++) {
+			if (!strcmp(argv[i], "--restart") || !strcmp(argv[i], "--unban") ||
+			    !strcmp(argv[i], "--if-exists"))
+				pyval_append(opts, pyval_str(argv[i]));
+			else if (i == argc - 1)
+				jail = argv[i];
+			else {
+				log_msg(LOG_LVL_ERROR, "fail2ban", "Unexpected argument(s) for reload: "
+				    "%s", argv[i]);
+				pyval_free(opts);
+				diag_free(d);
+				pyval_free(cmd);
+				return 255;
+			}
+		}
+		if (!server_alive(o)) {
+			log_msg(LOG_LVL_ERROR, "fail2ban", "Could not find server");
+			pyval_free(opts);
+			diag_free(d);
+			pyval_free(cmd);
+			return 255;
+		}
+		ok = client_read_config(o, &stream, d);
+		client_print_diag(d, o->verbose);
+		diag_free(d);
+		if (!ok) {
+			pyval_free(stream);
+			pyval_free(opts);
+			pyval_free(cmd);
+			return 255;
+		}
+		full = pyval_list();
+		pyval_append(full, pyval_str("reload"));
+		pyval_append(full, pyval_str(jail));
+		pyval_append(full, opts);
+		pyval_append(full, stream);
+		pyval_free(cmd);
+		cmd = full;
 	}
 	if (argc > 1 && strcmp(argv[0], "ping") == 0)
 		timeout = atof(argv[1]);

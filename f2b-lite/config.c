@@ -410,6 +410,10 @@ loader_getoptions(struct loader *L, const struct confset *cs, const char *sec,
 				if (strcmp(def->name, "allowipv6") != 0)
 					diag_warn(L->diag, NULL, 0, "%s: '%s' not defined, "
 					    "using the default '%s'", ctx, def->name, def->def);
+				else	/* fail2ban's configreader says so on every read */
+					diag_warn(L->diag, NULL, 0, "'%s' not defined in "
+					    "'Definition'. Using default one: '%s'", def->name,
+					    def->def);
 				dict_set(values, def->name,
 				    cfgopt_new(optdef_default(def), NULL, 0));
 			}

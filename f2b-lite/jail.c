@@ -1393,7 +1393,7 @@ jail_get(struct jail *j, const char *opt, const struct pyval *args, char **err)
 	} else if (dict_has(j->extra, opt))
 		ret = pyval_str(dict_get(j->extra, opt, NULL));
 	else
-		*err = xasprintf("Invalid command '%s' (no get action or not yet implemented)", opt);
+		*err = xstrdup("Invalid command (no get action or not yet implemented)");
 	strbuf_free(&tmp);
 	return ret;
 }

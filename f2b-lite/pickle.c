@@ -70,14 +70,26 @@ static const char *const allowed_classes[] = {
 	"builtins.NameError", "builtins.AttributeError", "builtins.LookupError",
 	"builtins.OSError", "builtins.IOError", "builtins.NotImplementedError",
 	"builtins.AssertionError", "builtins.SyntaxError", "builtins.UnicodeDecodeError",
+	"fail2ban.exceptions.UnknownJailException", "fail2ban.exceptions.DuplicateJailException",
 	"fail2ban.server.jails.UnknownJailException",
 	"fail2ban.server.jails.DuplicateJailException",
 	"fail2ban.server.failregex.RegexException",
 	"fail2ban.server.filter.FailManagerEmpty",
 	"fail2ban.server.failmanager.FailManagerEmpty",
 	"fail2ban.server.banmanager.BanManagerEmpty",
+	/* value types: REDUCE(builtins.str, (x,)) is how IPAddr pickles */
+	"builtins.str", "builtins.int", "builtins.float", "builtins.bool",
+	"builtins.list", "builtins.tuple",
 	NULL
 };
+
+static bool
+is_value_type(const char *cls)
+{
+	return strcmp(cls, "builtins.str") == 0 || strcmp(cls, "builtins.int") == 0 ||
+	    strcmp(cls, "builtins.float") == 0 || strcmp(cls, "builtins.bool") == 0 ||
+	    strcmp(cls, "builtins.list") == 0 || strcmp(cls, "builtins.tuple") == 0;
+}
 
 static bool
 fail(struct up *u, const char *msg)
@@ -250,6 +262,22 @@ reduce(struct up *u)
 		pyval_free(args);
 		pyval_free(cls);
 		return fail(u, "REDUCE of something other than an exception");
+	}
+	if (is_value_type(pyval_as_str(cls) + strlen(CLASS_PREFIX))) {
+		/* str(x), int(x)...: the value itself when it already is one */
+		struct pyval *v = pyval_len(args) == 1 ? pyval_copy(pyval_at(args, 0)) : NULL;
+		const char *c = pyval_as_str(cls) + strlen(CLASS_PREFIX) + strlen("builtins.");
+		enum pyval_type want = !strcmp(c, "str") ? PY_STR : !strcmp(c, "int") ? PY_INT :
+		    !strcmp(c, "float") ? PY_FLOAT : !strcmp(c, "bool") ? PY_BOOL :
+		    !strcmp(c, "list") ? PY_LIST : PY_TUPLE;
+
+		pyval_free(args);
+		pyval_free(cls);
+		if (v == NULL || pyval_type(v) != want) {
+			pyval_free(v);
+			return fail(u, "unsupported constructor call in a fail2ban message");
+		}
+		return push(u, v);
 	}
 	exc = pyval_dict();
 	pyval_dict_set(exc, pyval_str(PICKLE_EXC_KEY),

@@ -276,7 +276,7 @@ server_get(struct server *s, const char *opt, char **err)
 		return s->db ? pyval_str(s->dbfile) : pyval_none();
 	if (strcmp(opt, "dbpurgeage") == 0)
 		return s->db ? pyval_int((long long)db_purgeage(s->db)) : pyval_none();
-	*err = xasprintf("Invalid command '%s' (no get action or not yet implemented)", opt);
+	*err = xstrdup("Invalid command (no get action or not yet implemented)");
 	return NULL;
 }
 
@@ -485,10 +485,10 @@ apply_some(struct server *s, const struct pyval *stream, const struct dict *skip
 }
 
 int
-server_reload(struct server *s, char **err)
+server_reload(struct server *s, const struct pyval *given, char **err)
 {
-	bool ok = false;
-	struct pyval *stream = read_config(s, &ok);
+	bool ok = given != NULL;
+	struct pyval *stream = given ? pyval_copy(given) : read_config(s, &ok);
 
 	if (stream == NULL || !ok) {
 		pyval_free(stream);
@@ -646,7 +646,7 @@ on_signal(void *arg, int signo)
 		server_quit(s);
 		break;
 	case SIGHUP:
-		if (!s->quitting && server_reload(s, &err) < 0)
+		if (!s->quitting && server_reload(s, NULL, &err) < 0)
 			free(err);
 		break;
 	case SIGUSR1:

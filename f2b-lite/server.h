@@ -43,7 +43,8 @@ struct pyval	*server_get(struct server *, const char *opt, char **err);
 void		 server_stop_jail(struct server *, const char *name);
 /* stop: the whole server. */
 void		 server_quit(struct server *);
-/* reload: re-reads the configuration. */
-int		 server_reload(struct server *, char **err);
+/* reload: re-reads the configuration (stream NULL) or applies the stream
+ * a client read. */
+int		 server_reload(struct server *, const struct pyval *stream, char **err);
 
 #endif

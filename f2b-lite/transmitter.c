@@ -122,7 +122,7 @@ status(struct server *s, const struct pyval *cmd, char **err)
 	return ret;
 }
 
-#define UNKNOWN_JAIL	"fail2ban.server.jails.UnknownJailException"
+#define UNKNOWN_JAIL	"fail2ban.exceptions.UnknownJailException"
 
 static struct pyval *
 proceed(struct server *s, const struct pyval *cmd, char **err, const char **cls)
@@ -173,7 +173,11 @@ proceed(struct server *s, const struct pyval *cmd, char **err, const char **cls)
 			ret = pyval_none();
 		}
 	} else if (strcmp(c0, "reload") == 0) {
-		if (server_reload(s, err) == 0)
+		/* ['reload', jail|'--all', opts, stream] from fail2ban-client */
+		const struct pyval *stream = pyval_len(cmd) > 3 &&
+		    pyval_type(pyval_at(cmd, 3)) == PY_LIST ? pyval_at(cmd, 3) : NULL;
+
+		if (server_reload(s, stream, err) == 0)
 			ret = pyval_str("OK");
 	} else if (strcmp(c0, "status") == 0) {
 		ret = status(s, cmd, err);

@@ -1,0 +1,145 @@
+#!/bin/bash
+# Cross-client differential test.  The same scenario - status, status JAIL,
+# banip, unbanip, banned, reload, get JAIL banip --with-time, stop, plus two
+# errors - is run three ways:
+#   A. Debian's fail2ban-client against Debian's fail2ban-server (reference)
+#   B. Debian's fail2ban-client against f2b-lite's server
+#   C. f2b-lite's client against Debian's fail2ban-server
+# Outputs and exit codes must be identical to A (timestamps and PIDs aside).
+# Output is TAP.
+set -u
+F2B=${1:?usage: cross_client.sh F2B-LITE-BINARY SOURCE-DIR}
+F2B=$(realpath "$F2B")
+if ! command -v fail2ban-server >/dev/null; then
+	echo "1..0 # SKIP Debian's fail2ban is not installed"
+	exit 0
+fi
+T=$(mktemp -d /tmp/f2b-cross.XXXXXX)
+pids=()
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+mkconf() {	# mkconf DIR
+	local c=$1/conf
+	mkdir -p "$c" "$1/run"
+	cp -rs /etc/fail2ban/. "$c/"
+	rm -f "$c/jail.d/defaults-debian.conf"
+	: > "$1/t.log"
+	cat > "$c/filter.d/cross.conf" <<EOT
+[Definition]
+failregex = ^\S+ \S+ \S+ failure from <HOST>\$
+EOT
+	cat > "$c/action.d/cross.conf" <<EOT
+[Definition]
+actionban = echo "ban <ip>" >> $1/actions.out
+actionunban = echo "unban <ip>" >> $1/actions.out
+EOT
+	printf '[Definition]\ndbfile = %s/f2b.sqlite3\n' "$1" > "$c/fail2ban.local"
+	cat > "$c/jail.local" <<EOT
+[t]
+enabled = true
+filter = cross
+logpath = $1/t.log
+action = cross
+maxretry = 3
+bantime = 1h
+EOT
+}
+
+norm() {	# norm DIR
+	sed -E "s|$1|DIR|g" | sed -E 's/[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(,[0-9]+)?/TIME/g;
+	    s/\[[0-9]+\]: /[PID]: /g; s/ +\[PID\]/ [PID]/g'
+}
+
+scenario() {	# scenario CLIENT DIR
+	local cl=$1 d=$2
+	local -a c=("$cl" -c "$d/conf" -s "$d/run/f2b.sock" -p "$d/run/f2b.pid")
+	run() { echo "\$ $*"; "${c[@]}" "$@" 2>&1; echo "rc=$?"; }
+	run status
+	run status t
+	run set t banip 192.0.2.1 192.0.2.2 192.0.2.3
+	run set t unbanip 192.0.2.2
+	run banned
+	run banned 192.0.2.1 192.0.2.2
+	run status nosuch
+	run get t nosuchoption
+	run reload
+	run get t banip
+	run get t banip --with-time
+	run status t
+	run stop
+}
+
+start_py() {	# the real fail2ban-server
+	fail2ban-server -c "$1/conf" -s "$1/run/f2b.sock" -p "$1/run/f2b.pid" -x -b \
+	    --logtarget "$1/server.log" start > /dev/null 2>&1
+}
+start_ours() {
+	"$F2B" server -c "$1/conf" -s "$1/run/f2b.sock" -p "$1/run/f2b.pid" -x -b \
+	    --logtarget "$1/server.log" start > /dev/null 2>&1
+}
+wait_up() {	# wait_up DIR
+	local i
+	for i in $(seq 100); do
+		fail2ban-client -s "$1/run/f2b.sock" ping > /dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+wait_down() {
+	local i
+	for i in $(seq 100); do
+		[ -e "$1/run/f2b.pid" ] || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+echo "1..4"
+mkdir -p "$T/bin"
+ln -s "$F2B" "$T/bin/fail2ban-client"	# f2b-lite under its compat name
+for run in A B C; do
+	d=$T/$run
+	mkconf "$d"
+	case $run in
+	A) start_py "$d"; client=fail2ban-client ;;
+	B) start_ours "$d"; client=fail2ban-client ;;
+	C) start_py "$d"; client=$T/bin/fail2ban-client ;;
+	esac
+	if ! wait_up "$d"; then
+		echo "# server for run $run did not come up"
+	fi
+	scenario "$client" "$d" > "$d/out.raw"
+	wait_down "$d"
+	norm "$d" < "$d/out.raw" > "$d/out"
+done
+n=0
+for run in B C; do
+	n=$((n + 1))
+	label=$([ $run = B ] && echo "fail2ban-client against f2b-lite's server" ||
+	    echo "f2b-lite's client against fail2ban-server")
+	if diff <(sed 's/^\$ .*fail2ban-client /$ /' "$T/A/out") \
+	    <(sed 's/^\$ .*fail2ban-client /$ /' "$T/$run/out") > "$T/diff"; then
+		echo "ok $n - $label: identical output and exit codes ($(grep -c '^rc=' "$T/$run/out") commands)"
+	else
+		echo "not ok $n - $label"
+		head -30 "$T/diff" | sed 's/^/# /'
+	fi
+done
+n=$((n + 1))
+if grep -q 'rc=0' "$T/A/out" && grep -q 'Sorry but the jail' "$T/A/out"; then
+	echo "ok $n - the reference run exercised answers and errors"
+else
+	echo "not ok $n - the reference run looks broken"; sed 's/^/# /' "$T/A/out" | head -20
+fi
+n=$((n + 1))
+if [ -s "$T/B/actions.out" ] && diff <(sort "$T/A/actions.out") <(sort "$T/B/actions.out") > /dev/null; then
+	echo "ok $n - the same action runs on both servers"
+else
+	echo "not ok $n - action runs differ"
+	diff "$T/A/actions.out" "$T/B/actions.out" | head | sed 's/^/# /'
+fi
