@@ -374,10 +374,17 @@ read_config(struct server *s, bool *ok)
 	}
 	req.mainopts = main;
 	stream = config_stream(&req, d, ok);
-	for (i = 0; i < diag_count(d); i++)
-		if (diag_level(d, i) != DIAG_NOTICE)
-			log_msg(diag_level(d, i) == DIAG_WARNING ? LOG_LVL_WARNING :
-			    LOG_LVL_ERROR, "fail2ban", "%s", diag_text(d, i));
+	for (i = 0; i < diag_count(d); i++) {
+		const char *m = diag_text(d, i);
+
+		if (diag_level(d, i) == DIAG_NOTICE)
+			continue;
+		if (strncmp(m, "warning: ", 9) == 0)
+			m += 9;
+		log_msg(diag_level(d, i) == DIAG_WARNING ? LOG_LVL_WARNING : LOG_LVL_ERROR,
+		    diag_level(d, i) == DIAG_WARNING ? "fail2ban.configreader" : "fail2ban",
+		    "%s", m);
+	}
 	if (diag_nerrors(d))
 		*ok = false;
 	dict_free(main);
