@@ -1171,7 +1171,7 @@ jail_set(struct jail *j, const char *opt, const struct pyval *args, char **err)
 			ret = pyval_str(v);
 	} else if (strcmp(opt, "usedns") == 0) {
 		if (filter_set_usedns(j->filter, v, err) == 0)
-			ret = pyval_str(v);
+			ret = pyval_str(filter_usedns(j->filter));	/* 'no' for a bad value */
 	} else if (strcmp(opt, "maxlines") == 0) {
 		long long n;
 

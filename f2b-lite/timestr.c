@@ -166,6 +166,17 @@ atom(struct ev *e)
 		}
 		return mkint(strtoll(s, NULL, 10));
 	}
+	if (isalpha((unsigned char)*e->p) || *e->p == '_') {
+		/* Python's eval: an unknown name */
+		static char msg[128];
+		size_t n = 0;
+
+		while (n < 60 && (isalnum((unsigned char)e->p[n]) || e->p[n] == '_'))
+			n++;
+		snprintf(msg, sizeof(msg), "name '%.*s' is not defined", (int)n, e->p);
+		e->err = msg;
+		return v;
+	}
 	e->err = "invalid syntax";
 	return v;
 }
@@ -296,7 +307,8 @@ timestr_parse(const char *s, struct timestr_val *out, char **err)
 	if (e.err == NULL && *text == '\0')
 		e.err = "invalid syntax";
 	if (e.err) {
-		*err = xasprintf("%s (%s)", e.err, s);
+		*err = strncmp(e.err, "name '", 6) == 0 ? xstrdup(e.err) :
+		    xasprintf("%s (%s)", e.err, s);
 		free(text);
 		return -1;
 	}

@@ -1,6 +1,7 @@
 /* transmitter: command dispatch. */
 #include "transmitter.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -262,13 +263,59 @@ proceed(struct server *s, const struct pyval *cmd, char **err, const char **cls)
 	return ret;
 }
 
+/* The Python exception class fail2ban raises for an error text. */
+static const char *
+error_class(const char *err, const char *cls)
+{
+	if (strcmp(cls, "builtins.Exception") != 0 || err == NULL)
+		return cls;
+	if (strncmp(err, "invalid literal for int()", 25) == 0)
+		return "builtins.ValueError";
+	if (strncmp(err, "Unable to compile regular expression", 36) == 0)
+		return "fail2ban.server.failregex.RegexException";
+	if (strncmp(err, "name '", 6) == 0)
+		return "builtins.NameError";
+	if (strncmp(err, "invalid syntax", 14) == 0)
+		return "builtins.SyntaxError";
+	if (strstr(err, " is not banned") != NULL)
+		return "builtins.ValueError";
+	return cls;
+}
+
+static const char *const global_opts[] = {
+	"loglevel", "logtarget", "syslogsocket", "dbfile", "dbmaxmatches", "dbpurgeage",
+	"allowipv6", "flushlogs", "thread", NULL
+};
+
 struct pyval *
 transmitter_proceed(struct server *s, const struct pyval *cmd, struct pyval **exc)
 {
 	const char *cls = "builtins.Exception";
 	char *err = NULL;
-	struct pyval *ret = proceed(s, cmd, &err, &cls);
+	struct pyval *ret;
+	size_t i;
 
+	/* set/get <name> <opt>...: a name that is no jail and no option */
+	if (cmd && pyval_type(cmd) == PY_LIST && pyval_len(cmd) >= 3) {
+		char *c0 = word(cmd, 0), *c1 = word(cmd, 1);
+		bool global = false;
+
+		for (i = 0; global_opts[i]; i++)
+			if (strcmp(c1, global_opts[i]) == 0)
+				global = true;
+		if ((!strcmp(c0, "set") || !strcmp(c0, "get") || !strcmp(c0, "multi-set")) &&
+		    !global && server_jail(s, c1) == NULL &&
+		    !(strcmp(c0, "set") == 0 && pyval_len(cmd) == 3)) {
+			*exc = pickle_exception(UNKNOWN_JAIL, c1);
+			free(c0);
+			free(c1);
+			return NULL;
+		}
+		free(c0);
+		free(c1);
+	}
+	ret = proceed(s, cmd, &err, &cls);
+	cls = error_class(err, cls);
 	*exc = NULL;
 	if (ret == NULL)
 		*exc = pickle_exception(cls, err ? err : "failed");
