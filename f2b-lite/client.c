@@ -26,6 +26,7 @@
 #include "xmalloc.h"
 #include "timestr.h"
 #include "beautifier.h"
+#include "json.h"
 #include "pickle.h"
 #include "server.h"
 
@@ -312,6 +313,97 @@ client_start(const struct client_opts *o)
 	return 255;
 }
 
+/* One command's answer value, or NULL (logged) when it failed. */
+static struct pyval *
+ask(const struct client_opts *o, const char *const *words, size_t n)
+{
+	struct pyval *cmd = pyval_list(), *v = NULL;
+	int code;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		pyval_append(cmd, pyval_str(words[i]));
+	if (client_send(o, cmd, -1, &code, &v) < 0) {
+		socket_error(o, false);
+		v = NULL;
+	} else if (code != 0) {
+		struct strbuf e = STRBUF_INIT;
+
+		beautify_error(v, &e);
+		log_msg(LOG_LVL_ERROR, "fail2ban", "%s", strbuf_str(&e));
+		strbuf_free(&e);
+		pyval_free(v);
+		v = NULL;
+	}
+	pyval_free(cmd);
+	return v;
+}
+
+/* status ... --json and metrics: f2b-lite's additions for tooling. */
+static int
+client_report(const struct client_opts *o, int argc, char **argv)
+{
+	struct strbuf out = STRBUF_INIT;
+	const char *w[3] = { "status", NULL, NULL };
+	struct pyval *v;
+	size_t i, k;
+
+	if (strcmp(argv[0], "metrics") == 0) {
+		static const char *const names[][2] = {
+			{ "failures_current", "gauge" }, { "failures_total", "counter" },
+			{ "bans_current", "gauge" }, { "bans_total", "counter" },
+			{ "action_errors", "counter" }, { "lines_read", "counter" },
+		};
+		const char *m = "metrics";
+
+		if ((v = ask(o, &m, 1)) == NULL)
+			return 255;
+		for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+			strbuf_addf(&out, "# TYPE f2b_%s %s\n", names[k][0], names[k][1]);
+			for (i = 0; i < pyval_len(v); i++) {
+				const struct pyval *jm = pyval_dict_val(v, i);
+				const struct pyval *x = pyval_dict_get(jm, names[k][0]);
+
+				strbuf_addf(&out, "f2b_%s{jail=\"%s\"} %lld\n", names[k][0],
+				    pyval_as_str(pyval_dict_key(v, i)), x ? pyval_as_int(x) : 0);
+			}
+		}
+		fputs(strbuf_str(&out), stdout);
+		strbuf_free(&out);
+		pyval_free(v);
+		return 0;
+	}
+	/* status [JAIL] --json: the answer as JSON (pairs become objects) */
+	if (argc > 2)
+		w[1] = argv[1];
+	if ((v = ask(o, w, argc > 2 ? 2 : 1)) == NULL)
+		return 255;
+	{
+		struct pyval *d = pyval_dict();
+
+		for (i = 0; i < pyval_len(v); i++) {
+			const struct pyval *p = pyval_at(v, i), *val = pyval_at(p, 1);
+
+			if (pyval_type(val) == PY_LIST && pyval_len(val) &&
+			    pyval_type(pyval_at(val, 0)) == PY_TUPLE) {
+				struct pyval *sub = pyval_dict();
+
+				for (k = 0; k < pyval_len(val); k++)
+					pyval_dict_set(sub, pyval_copy(pyval_at(pyval_at(val, k), 0)),
+					    pyval_copy(pyval_at(pyval_at(val, k), 1)));
+				pyval_dict_set(d, pyval_copy(pyval_at(p, 0)), sub);
+			} else
+				pyval_dict_set(d, pyval_copy(pyval_at(p, 0)), pyval_copy(val));
+		}
+		json_dump(d, false, &out);
+		pyval_free(d);
+	}
+	printf("%s\n", strbuf_str(&out));
+	strbuf_free(&out);
+	pyval_free(v);
+	return 0;
+}
+
 static int
 client_command(struct client_opts *o, int argc, char **argv)
 {
@@ -384,6 +476,11 @@ client_command(struct client_opts *o, int argc, char **argv)
 		pyval_append(full, stream);
 		pyval_free(cmd);
 		cmd = full;
+	}
+	if (argc >= 1 && (strcmp(argv[0], "metrics") == 0 ||
+	    (argc >= 2 && strcmp(argv[0], "status") == 0 && strcmp(argv[argc - 1], "--json") == 0))) {
+		pyval_free(cmd);
+		return client_report(o, argc, argv);
 	}
 	if (argc > 1 && strcmp(argv[0], "ping") == 0)
 		timeout = atof(argv[1]);

@@ -95,6 +95,8 @@ struct jail {
 	jail_done_fn	*done;
 	void		*done_arg;
 	unsigned long	 found_total;
+	unsigned long	 lines;		/* log lines read */
+	unsigned long	 action_errors;	/* commands that failed for good */
 };
 
 /* ---- small helpers ----------------------------------------------------------- */
@@ -475,6 +477,7 @@ op_done(void *arg, int status, const char *output)
 	} else if (c->stage == 2)
 		log_msg(LOG_LVL_CRITICAL, LOG_ACTION, "[%s] %s: Unable to restore environment",
 		    j->name, an);
+	j->action_errors++;
 	if (strcmp(c->op, "actionban") == 0 && c->t)
 		log_msg(LOG_LVL_ERROR, LOG_ACTIONS, "Failed to execute ban jail '%s' action '%s' "
 		    "info '%s': Error banning %s", j->name, an, addr_str(&c->t->id, ipbuf,
@@ -822,6 +825,7 @@ jail_feed(struct jail *j, const char *line, size_t len)
 
 	if (j->idle)
 		return;
+	j->lines++;
 	filter_process_line(j->filter, line, len, &ff, &n, &cap, NULL);
 	for (i = 0; i < n; i++)
 		if (ff[i].has_id)
@@ -1629,6 +1633,20 @@ jail_counts(const struct jail *j, unsigned long out[4])
 	out[1] = j->found_total;
 	out[2] = banlist_size(j->bl);
 	out[3] = banlist_total(j->bl);
+}
+
+struct pyval *
+jail_metrics(struct jail *j)
+{
+	struct pyval *d = pyval_dict();
+
+	pyval_dict_set(d, pyval_str("failures_current"), pyval_int((long long)failmgr_size(j->fm)));
+	pyval_dict_set(d, pyval_str("failures_total"), pyval_int((long long)j->found_total));
+	pyval_dict_set(d, pyval_str("bans_current"), pyval_int((long long)banlist_size(j->bl)));
+	pyval_dict_set(d, pyval_str("bans_total"), pyval_int((long long)banlist_total(j->bl)));
+	pyval_dict_set(d, pyval_str("action_errors"), pyval_int((long long)j->action_errors));
+	pyval_dict_set(d, pyval_str("lines_read"), pyval_int((long long)j->lines));
+	return d;
 }
 
 static struct pyval *

@@ -62,6 +62,8 @@ long		 jail_unban_all(struct jail *);
 void		 jail_save_positions(struct jail *);
 /* `status <jail>` as fail2ban's list of pairs. */
 struct pyval	*jail_status(struct jail *, const char *flavor);
+/* Counters for `metrics`: a dict of failures, bans, action errors, lines read. */
+struct pyval	*jail_metrics(struct jail *);
 /* Counters: currently failed, total failed, currently banned, total banned. */
 void		 jail_counts(const struct jail *, unsigned long out[4]);
 
