@@ -15,6 +15,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <systemd/sd-daemon.h>
+
 #include "client.h"
 #include "clock.h"
 #include "config.h"
@@ -169,6 +171,7 @@ server_quit(struct server *s)
 	if (s->quitting)
 		return;
 	s->quitting = true;
+	sd_notify(0, "STOPPING=1");
 	loop_timer_add(s->loop, 0, close_listener, s);
 	log_msg(LOG_LVL_INFO, LOG_SERVER, "Shutdown in progress...");
 	/* stopped in reverse order of their creation, as fail2ban does */
@@ -653,8 +656,10 @@ on_signal(void *arg, int signo)
 		server_quit(s);
 		break;
 	case SIGHUP:
+		sd_notify(0, "RELOADING=1");
 		if (!s->quitting && server_reload(s, NULL, &err) < 0)
 			free(err);
+		sd_notify(0, "READY=1");
 		break;
 	case SIGUSR1:
 		log_reopen();
@@ -894,6 +899,8 @@ server_main(int argc, char **argv)
 		pyval_free(stream);
 	}
 	malloc_trim(0);		/* the configuration's memory goes back */
+	/* Type=notify: ready once the jails are up */
+	sd_notify(0, "READY=1\nSTATUS=jails running");
 	if (foreground)
 		printf("Server ready\n");
 	fflush(stdout);
