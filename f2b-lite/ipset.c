@@ -84,6 +84,7 @@ ipset_argv_free(char **argv)
 
 static struct ipset *handle;
 static struct strbuf *cur_msg;
+static bool cur_failed;	/* libipset 7.17 can return 0 after reporting an error */
 
 static int __attribute__((format(printf, 4, 5)))
 custom_error(struct ipset *ipset, void *p, int status, const char *msg, ...)
@@ -92,6 +93,8 @@ custom_error(struct ipset *ipset, void *p, int status, const char *msg, ...)
 
 	(void)ipset;
 	(void)p;
+	if (status != 0)
+		cur_failed = true;
 	if (cur_msg && msg) {
 		char buf[1024];
 
@@ -121,6 +124,8 @@ standard_error(struct ipset *ipset, void *p)
 			cur_msg->s[--cur_msg->len] = '\0';
 	}
 	ipset_session_report_reset(s);
+	if (is_error)
+		cur_failed = true;
 	return is_error ? -1 : 0;
 }
 
@@ -147,7 +152,8 @@ ipset_run(int argc, char **argv, struct strbuf *msg)
 		ipset_custom_printf(handle, custom_error, standard_error, quiet_out, NULL);
 	}
 	cur_msg = msg;
+	cur_failed = false;
 	rc = ipset_parse_argv(handle, argc, argv);
 	cur_msg = NULL;
-	return rc == 0 ? 0 : 1;
+	return rc == 0 && !cur_failed ? 0 : 1;
 }

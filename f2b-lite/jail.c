@@ -1535,7 +1535,7 @@ void
 jail_stop(struct jail *j, jail_done_fn *done, void *arg)
 {
 	struct ticket *t;
-	size_t i, k;
+	size_t i, k, n;
 
 	j->done = done;
 	j->done_arg = arg;
@@ -1555,25 +1555,43 @@ jail_stop(struct jail *j, jail_done_fn *done, void *arg)
 	j->unban_timer = NULL;
 	loop_timer_cancel(j->env.loop, j->svc_timer);
 	j->svc_timer = NULL;
-	/* __flushBan: actionflush where defined and something is banned, else unban each */
-	for (i = 0; i < j->nacts; i++) {
-		struct jact *ja = &j->acts[i];
+	/*
+	 * __flushBan: actions with an actionflush flush (where something is
+	 * banned), then every ticket is unbanned (logged) through the others
+	 */
+	{
+		bool *flushes = xcalloc(j->nacts + 1, sizeof(*flushes));
 
-		for (k = 0; k < 3; k++) {
-			if (!(ja->state[k] & 2) || !(ja->state[k] & 1))
+		for (i = 0; i < j->nacts; i++) {
+			struct jact *ja = &j->acts[i];
+
+			if (!action_has(ja->a, "actionflush", "") &&
+			    !action_has(ja->a, "actionflush", "inet4"))
 				continue;
-			if (action_has(ja->a, "actionflush", fam_name((int)k)))
-				submit(j, i, "actionflush", (int)k, NULL, 0, false);
-			else {
-				size_t n;
+			flushes[i] = true;
+			log_msg(LOG_LVL_NOTICE, LOG_ACTIONS, "[%s] Flush ticket(s) with %s", j->name,
+			    action_name(ja->a));
+			for (k = 0; k < 3; k++)
+				if ((ja->state[k] & 2) && (ja->state[k] & 1))
+					submit(j, i, "actionflush", (int)k, NULL, 0, false);
+		}
+		for (n = 0; (t = banlist_at(j->bl, n)) != NULL; n++) {
+			char buf[ADDR_STRLEN];
 
-				for (n = 0; (t = banlist_at(j->bl, n)) != NULL; n++)
-					if (!action_start_on_demand(ja->a) || ticket_fam(t) == (int)k)
-						if (!(t->restored && action_norestored(ja->a)))
-							submit(j, i, "actionunban", ticket_fam(t), t, 0,
-							    false);
+			log_msg(LOG_LVL_NOTICE, LOG_ACTIONS, "[%s] Unban %s", j->name,
+			    addr_str(&t->id, buf, sizeof(buf)));
+			for (i = 0; i < j->nacts; i++) {
+				struct jact *ja = &j->acts[i];
+				int f = action_start_on_demand(ja->a) ? ticket_fam(t) : FAM_NONE;
+
+				if (flushes[i] || (t->restored && action_norestored(ja->a)))
+					continue;
+				if (!(ja->state[f] & 1))
+					continue;	/* never started for this family */
+				submit(j, i, "actionunban", ticket_fam(t), t, 0, false);
 			}
 		}
+		free(flushes);
 	}
 	/* then every action stops, in reverse order */
 	for (i = j->nacts; i-- > 0; ) {

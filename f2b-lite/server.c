@@ -865,6 +865,7 @@ server_main(int argc, char **argv)
 		}
 	}
 	if (socket_check(s.socket, force) < 0) {
+		pyval_free(stream);
 		s.exit_code = 255;
 		goto out;
 	}

@@ -1,0 +1,189 @@
+# Shared helpers of the system tests (sourced, not run): TAP output, a temp
+# directory and network namespaces removed by the EXIT trap, a fail2ban
+# configuration directory built from the stock one, and starting/stopping
+# daemons (ours or Debian's fail2ban-server) that are killed by PID only.
+#
+#   . "$(dirname "$0")/lib.sh" "$@"     # $1 = f2b-lite binary, $2 = source root
+set -u
+F2B=$(readlink -f "${1:?usage: $0 F2B-LITE-BINARY [SOURCE-ROOT]}")
+SRC=$(readlink -f "${2:-$(dirname "$0")/../..}")
+STOCK=/etc/fail2ban
+export LC_ALL=C
+
+n=0
+failed=0
+PIDS=()		# every process we started and must not leave behind
+NETNS=()	# every network namespace we created
+T=
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+nok() {
+	local l
+	n=$((n + 1))
+	failed=$((failed + 1))
+	echo "not ok $n - $1"
+	shift
+	for l in "$@"; do printf '%s\n' "$l" | sed 's/^/# /'; done
+}
+# check NAME COMMAND...: ok when COMMAND succeeds
+check() {
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else nok "$name"; fi
+}
+note() { echo "# $*"; }
+finish() { exit $((failed > 0)); }
+
+skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+need_root() { [ "$(id -u)" = 0 ] || skip_all "not root"; }
+need_netns() {
+	need_root
+	command -v ip > /dev/null || skip_all "no ip(8)"
+	local probe=f2bsys-probe-$$
+	ip netns add "$probe" 2> /dev/null || skip_all "cannot create network namespaces"
+	ip netns del "$probe"
+}
+need_fail2ban() {
+	command -v fail2ban-server > /dev/null && [ -f $STOCK/jail.conf ] ||
+	    skip_all "Debian's fail2ban is not installed"
+}
+
+# ---- temp dir, processes, namespaces ----------------------------------------
+
+cleanup() {
+	local pid i ns
+	for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2> /dev/null; done
+	for i in $(seq 50); do
+		local alive=0
+		for pid in "${PIDS[@]}"; do kill -0 "$pid" 2> /dev/null && alive=1; done
+		[ $alive = 0 ] && break
+		sleep 0.1
+	done
+	for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2> /dev/null; done
+	for ns in "${NETNS[@]}"; do ip netns del "$ns" 2> /dev/null; done
+	[ -n "$T" ] && [ -z "${KEEP:-}" ] && rm -rf "$T"
+}
+setup() {	# setup NAME: $T, removed at exit with everything started
+	T=$(mktemp -d "/tmp/f2bsys-$1.XXXXXX")
+	chmod 755 "$T"
+	trap cleanup EXIT
+	trap 'exit 130' INT TERM
+}
+spawned() { PIDS+=("$1"); }	# spawned PID: kill it at exit
+forget() {			# forget PID: it is gone (reaped), never kill that number
+	local p keep=()
+	for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+	PIDS=("${keep[@]}")
+}
+netns_add() {			# netns_add NAME
+	ip netns add "$1" || return 1
+	NETNS+=("$1")
+	ip netns exec "$1" ip link set lo up
+}
+
+# ---- time -------------------------------------------------------------------
+
+now_us() { echo "${EPOCHREALTIME/./}"; }
+syslog_now() { date +'%b %e %H:%M:%S'; }
+us_of() {	# us_of SECONDS (decimal allowed): microseconds
+	local i=${1%.*} f=0
+	case $1 in *.*) f=${1#*.}000000; f=$((10#${f:0:6})) ;; esac
+	echo $(( ${i:-0} * 1000000 + f ))
+}
+
+# wait_until SECONDS COMMAND...: poll COMMAND every 20 ms until it succeeds
+# (status 0) or SECONDS have passed (status 1)
+wait_until() {
+	local limit=$(( $(now_us) + $(us_of "$1") ))
+	shift
+	while ! "$@"; do
+		[ "$(now_us)" -ge "$limit" ] && return 1
+		sleep 0.02
+	done
+	return 0
+}
+
+# ---- configuration ----------------------------------------------------------
+
+put() { rm -f "$1"; cat > "$1"; }	# never write through a link into /etc
+
+# mkconf DIR: the stock configuration (linked, never modified), without
+# Debian's sshd default, with our fu_hmail filter and action, and an
+# in-memory database (fail2ban would otherwise create
+# /var/lib/fail2ban/fail2ban.sqlite3).
+mkconf() {
+	local c=$1
+	mkdir -p "$c"
+	cp -rs "$STOCK/." "$c/"
+	rm -f "$c/jail.d/defaults-debian.conf"
+	cp "$SRC/filter.d/fu_hmail.conf" "$c/filter.d/"
+	cp "$SRC/action.d/fu_hmail.conf" "$c/action.d/"
+	printf '[Definition]\ndbfile = :memory:\n' | put "$c/fail2ban.local"
+}
+
+# ---- daemons ----------------------------------------------------------------
+
+# start_ours NAME CONF [NETNS]: f2b-lite server in the foreground, logging to
+# $T/NAME.log (socket $T/NAME.sock, pidfile $T/NAME.pid, stdout+stderr in
+# $T/NAME.out); its PID in $DPID.
+start_ours() {
+	local name=$1 conf=$2 ns=${3:-}
+	local cmd=("$F2B" server -c "$conf" -s "$T/$name.sock" -p "$T/$name.pid" -f -x
+	    --logtarget "$T/$name.log" --loglevel "${LOGLEVEL:-INFO}" start)
+	if [ -n "$ns" ]; then
+		ip netns exec "$ns" "${cmd[@]}" > "$T/$name.out" 2>&1 &
+	else
+		"${cmd[@]}" > "$T/$name.out" 2>&1 &
+	fi
+	DPID=$!
+	spawned $DPID
+}
+# start_theirs NAME CONF [NETNS]: Debian's fail2ban-server, the same way
+start_theirs() {
+	local name=$1 conf=$2 ns=${3:-}
+	local cmd=(fail2ban-server -c "$conf" -s "$T/$name.sock" -p "$T/$name.pid" -f -x
+	    --logtarget "$T/$name.log" --loglevel "${LOGLEVEL:-INFO}" start)
+	if [ -n "$ns" ]; then
+		ip netns exec "$ns" "${cmd[@]}" > "$T/$name.out" 2>&1 &
+	else
+		"${cmd[@]}" > "$T/$name.out" 2>&1 &
+	fi
+	DPID=$!
+	spawned $DPID
+}
+# started LOG JAIL...: every jail has logged "Jail 'JAIL' started"
+started() {
+	local log=$1 j
+	shift
+	for j in "$@"; do grep -q "Jail '$j' started" "$log" 2> /dev/null || return 1; done
+}
+# stop_daemon PID [SECONDS]: SIGTERM, wait; $? is its exit status, 124 if it
+# had to be killed
+stop_daemon() {
+	local pid=$1 limit=${2:-10} i
+	kill -TERM "$pid" 2> /dev/null
+	for i in $(seq $((limit * 20))); do
+		kill -0 "$pid" 2> /dev/null || break
+		sleep 0.05
+	done
+	if kill -0 "$pid" 2> /dev/null; then
+		kill -KILL "$pid" 2> /dev/null
+		wait "$pid" 2> /dev/null
+		forget "$pid"
+		return 124
+	fi
+	wait "$pid" 2> /dev/null
+	local rc=$?
+	forget "$pid"
+	return $rc
+}
+# count_in FILE PATTERN: lines of FILE matching the fixed string PATTERN
+count_in() { grep -cF -- "$2" "$1" 2> /dev/null || true; }
+# at_least N FILE FIXED-STRING: at least N lines of FILE hold the string
+# (for wait_until, which must re-evaluate its command)
+at_least() { [ "$(count_in "$2" "$3")" -ge "$1" ]; }
+# has FILE FIXED-STRING
+has() { grep -qF -- "$2" "$1" 2> /dev/null; }
+# bans LOG JAIL: the IPs of "[JAIL] Ban IP" in order
+bans() { sed -n "s/.*NOTICE  \[$2\] Ban \([^ ]*\).*/\1/p" "$1"; }
+unbans() { sed -n "s/.*NOTICE  \[$2\] Unban \([^ ]*\).*/\1/p" "$1"; }
