@@ -343,6 +343,13 @@ opctx_free(struct opctx *c)
 	free(c);
 }
 
+/* The runner's key of a ticket's command: its address (NULL: a barrier). */
+static const char *
+key(const struct ticket *t, char buf[ADDR_STRLEN])
+{
+	return t ? addr_str(&t->id, buf, ADDR_STRLEN) : NULL;
+}
+
 /* Submits op of action ja for family with ticket t (copied). */
 static bool
 submit(struct jail *j, size_t act, const char *op, int fam, const struct ticket *t,
@@ -352,7 +359,7 @@ submit(struct jail *j, size_t act, const char *op, int fam, const struct ticket 
 	struct info in = { j, (struct ticket *)t, fam_name(fam) };
 	struct action_cmd cmd;
 	struct opctx *c;
-	char *err = NULL;
+	char *err = NULL, ipkey[ADDR_STRLEN];
 
 	if (!action_command(ja->a, op, fam_name(fam), info_value, &in, &cmd, &err)) {
 		if (err) {
@@ -372,9 +379,9 @@ submit(struct jail *j, size_t act, const char *op, int fam, const struct ticket 
 	log_msg(LOG_LVL_DEBUG, LOG_ACTION, "[%s] %s %s: %s", j->name, action_name(ja->a), op,
 	    cmd.script);
 	if (next)
-		runner_submit_next(j->runner, &cmd, action_timeout(ja->a), op_done, c);
+		runner_submit_next(j->runner, &cmd, action_timeout(ja->a), key(t, ipkey), op_done, c);
 	else
-		runner_submit(j->runner, &cmd, action_timeout(ja->a), op_done, c);
+		runner_submit(j->runner, &cmd, action_timeout(ja->a), key(t, ipkey), op_done, c);
 	return true;
 }
 
@@ -439,7 +446,7 @@ op_done(void *arg, int status, const char *output)
 		k->stage = 1;
 		if (action_command(ja->a, "actioncheck", fam_name(c->fam), info_value, &in, &cmd,
 		    &err)) {
-			runner_submit_next(j->runner, &cmd, action_timeout(ja->a), op_done, k);
+			runner_submit_next(j->runner, &cmd, action_timeout(ja->a), NULL, op_done, k);
 			opctx_free(c);
 			return;
 		}
@@ -460,7 +467,8 @@ op_done(void *arg, int status, const char *output)
 			k->stage = 2;
 			if (action_command(ja->a, "actionrepair", fam_name(c->fam), info_value, &in,
 			    &cmd, &err)) {
-				runner_submit_next(j->runner, &cmd, action_timeout(ja->a), op_done, k);
+				runner_submit_next(j->runner, &cmd, action_timeout(ja->a), NULL, op_done,
+				    k);
 				opctx_free(c);
 				return;
 			}

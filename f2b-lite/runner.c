@@ -1,4 +1,4 @@
-/* runner: queued, asynchronous command execution. */
+/* runner: queued, keyed, parallel command execution. */
 #include "runner.h"
 
 #include <errno.h>
@@ -26,28 +26,32 @@ struct seg {
 };
 
 struct job {
-	struct action_cmd cmd;
-	double		  timeout;
-	runner_done_fn	 *done;
-	void		 *arg;
-	struct seg	 *segs;
-	size_t		  nsegs, cur;
-	struct job	 *next;
-};
-
-struct runner {
-	struct loop	  *loop;
-	struct job	  *head, *tail;
+	struct runner	  *r;
+	struct action_cmd  cmd;
+	double		   timeout;
+	char		  *key;		/* NULL: barrier */
+	runner_done_fn	  *done;
+	void		  *arg;
+	struct seg	  *segs;
+	size_t		   nsegs, cur;
 	bool		   running;
+	/* the child of the current piece */
 	pid_t		   pid;
 	int		   outfd;
-	bool		   exited, eof;
+	bool		   exited, eof, killed;
 	int		   status;
 	struct strbuf	   out;
 	struct loop_timer *timer;
-	bool		   killed;
-	unsigned long	   started, native;
-	bool		  *alive;	/* cleared by runner_free during a callback */
+	struct job	  *prev, *next;
+};
+
+struct runner {
+	struct loop	*loop;
+	struct job	*head, *tail;	/* queued and running, in order */
+	unsigned	 nrunning;
+	unsigned long	 started, native;
+	bool		*alive;		/* cleared by runner_free during a callback */
+	bool		 stepping;
 };
 
 /* ---- splitting a script ------------------------------------------------ */
@@ -76,8 +80,17 @@ complex_line(const char *l)
 		    l[k] == '\t' || l[k] == ';'))
 			return true;
 	}
-	/* quotes or heredocs spanning lines */
-	return strstr(l, "<<") != NULL;
+	return strstr(l, "<<") != NULL;	/* heredocs span lines */
+}
+
+static void
+add_seg(struct job *j, char **argv, int argc, char *text)
+{
+	j->segs = xrealloc(j->segs, (j->nsegs + 1) * sizeof(*j->segs));
+	j->segs[j->nsegs].argv = argv;
+	j->segs[j->nsegs].argc = argc;
+	j->segs[j->nsegs].text = text;
+	j->nsegs++;
 }
 
 static void
@@ -108,15 +121,9 @@ split(struct job *j)
 			int argc;
 
 			if (ipset_native(line, &argv, &argc)) {
-				if (sh.len) {
-					j->segs = xrealloc(j->segs, (j->nsegs + 1) * sizeof(*j->segs));
-					memset(&j->segs[j->nsegs], 0, sizeof(*j->segs));
-					j->segs[j->nsegs++].text = strbuf_detach(&sh);
-				}
-				j->segs = xrealloc(j->segs, (j->nsegs + 1) * sizeof(*j->segs));
-				j->segs[j->nsegs].argv = argv;
-				j->segs[j->nsegs].argc = argc;
-				j->segs[j->nsegs++].text = NULL;
+				if (sh.len)
+					add_seg(j, NULL, 0, strbuf_detach(&sh));
+				add_seg(j, argv, argc, NULL);
 				any_native = true;
 			} else {
 				if (sh.len)
@@ -128,18 +135,26 @@ split(struct job *j)
 	}
 	if (!any_native) {
 		strbuf_free(&sh);
-		j->segs = xrealloc(j->segs, sizeof(*j->segs));
-		memset(j->segs, 0, sizeof(*j->segs));
-		j->segs[0].text = xstrdup(s);
-		j->nsegs = 1;
+		add_seg(j, NULL, 0, xstrdup(s));
 		return;
 	}
-	if (sh.len) {
-		j->segs = xrealloc(j->segs, (j->nsegs + 1) * sizeof(*j->segs));
-		memset(&j->segs[j->nsegs], 0, sizeof(*j->segs));
-		j->segs[j->nsegs++].text = strbuf_detach(&sh);
-	}
+	if (sh.len)
+		add_seg(j, NULL, 0, strbuf_detach(&sh));
 	strbuf_free(&sh);
+}
+
+static void
+job_unlink(struct runner *r, struct job *j)
+{
+	if (j->prev)
+		j->prev->next = j->next;
+	else
+		r->head = j->next;
+	if (j->next)
+		j->next->prev = j->prev;
+	else
+		r->tail = j->prev;
+	j->prev = j->next = NULL;
 }
 
 static void
@@ -153,129 +168,134 @@ job_free(struct job *j)
 	}
 	free(j->segs);
 	action_cmd_free(&j->cmd);
+	strbuf_free(&j->out);
+	free(j->key);
 	free(j);
 }
 
 /* ---- running ------------------------------------------------------------- */
 
 static void step(struct runner *);
+static void run_piece(struct job *);
 
 static void
-finish_job(struct runner *r, int status)
+finish(struct job *j, int status)
 {
-	struct job *j = r->head;
+	struct runner *r = j->r;
 	bool alive = true;
 
-	r->head = j->next;
-	if (r->head == NULL)
-		r->tail = NULL;
-	r->running = false;
+	job_unlink(r, j);
+	r->nrunning--;
 	r->alive = &alive;
 	if (j->done)
-		j->done(j->arg, status, strbuf_str(&r->out));
+		j->done(j->arg, status, strbuf_str(&j->out));
 	job_free(j);
 	if (!alive)
 		return;
 	r->alive = NULL;
-	strbuf_reset(&r->out);
 	step(r);
 }
 
+/* The current piece ended with st: the next one, or the job is done. */
 static void
-child_settled(struct runner *r)
+piece_done(struct job *j, int st)
+{
+	if (j->cur + 1 < j->nsegs && st != RUNNER_TIMEOUT) {
+		j->cur++;
+		run_piece(j);	/* the last piece's status is the script's, as with sh */
+		return;
+	}
+	finish(j, st);
+}
+
+static void
+child_settled(struct job *j)
 {
 	int st;
 
-	if (!r->exited || !r->eof)
+	if (!j->exited || !j->eof)
 		return;
-	loop_timer_cancel(r->loop, r->timer);
-	r->timer = NULL;
-	if (r->killed)
+	loop_timer_cancel(j->r->loop, j->timer);
+	j->timer = NULL;
+	if (j->killed)
 		st = RUNNER_TIMEOUT;
-	else if (WIFEXITED(r->status))
-		st = WEXITSTATUS(r->status);
-	else if (WIFSIGNALED(r->status))
-		st = 128 + WTERMSIG(r->status);
+	else if (WIFEXITED(j->status))
+		st = WEXITSTATUS(j->status);
+	else if (WIFSIGNALED(j->status))
+		st = 128 + WTERMSIG(j->status);
 	else
 		st = RUNNER_NOSPAWN;
-	r->pid = 0;
-	/* the last piece's status is the script's, as with sh */
-	if (r->head->cur + 1 < r->head->nsegs && st != RUNNER_TIMEOUT) {
-		r->head->cur++;
-		r->running = false;
-		step(r);
-		return;
-	}
-	finish_job(r, st);
+	j->pid = 0;
+	piece_done(j, st);
 }
 
 static void
 on_output(void *arg, int fd, uint32_t events)
 {
-	struct runner *r = arg;
+	struct job *j = arg;
 	char buf[4096];
 	ssize_t n;
 
 	(void)events;
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		if (r->out.len < 65536)
-			strbuf_add(&r->out, buf, (size_t)n);
+		if (j->out.len < 65536)
+			strbuf_add(&j->out, buf, (size_t)n);
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-		loop_fd_del(r->loop, fd);
+		loop_fd_del(j->r->loop, fd);
 		close(fd);
-		r->outfd = -1;
-		r->eof = true;
-		child_settled(r);
+		j->outfd = -1;
+		j->eof = true;
+		child_settled(j);
 	}
 }
 
 static void
 on_exit_child(void *arg, pid_t pid, int status)
 {
-	struct runner *r = arg;
+	struct job *j = arg;
 
 	(void)pid;
-	r->exited = true;
-	r->status = status;
-	child_settled(r);
+	j->exited = true;
+	j->status = status;
+	child_settled(j);
 }
 
 static void
 on_kill(void *arg)
 {
-	struct runner *r = arg;
+	struct job *j = arg;
 
-	r->timer = NULL;
-	if (r->pid <= 0)
+	j->timer = NULL;
+	if (j->pid <= 0)
 		return;
-	if (!r->killed) {
-		r->killed = true;
-		kill(-r->pid, SIGTERM);
-		r->timer = loop_timer_add(r->loop, KILL_GRACE, on_kill, r);
+	if (!j->killed) {
+		j->killed = true;
+		kill(-j->pid, SIGTERM);
+		j->timer = loop_timer_add(j->r->loop, KILL_GRACE, on_kill, j);
 	} else
-		kill(-r->pid, SIGKILL);
+		kill(-j->pid, SIGKILL);
 }
 
 static void
-spawn(struct runner *r, const char *text, const struct action_cmd *cmd)
+spawn(struct job *j, const char *text)
 {
 	int p[2];
 	pid_t pid;
 	size_t i;
 
 	if (pipe2(p, O_CLOEXEC) < 0) {
-		finish_job(r, RUNNER_NOSPAWN);
+		piece_done(j, RUNNER_NOSPAWN);
 		return;
 	}
 	pid = fork();
 	if (pid < 0) {
 		close(p[0]);
 		close(p[1]);
-		finish_job(r, RUNNER_NOSPAWN);
+		piece_done(j, RUNNER_NOSPAWN);
 		return;
 	}
 	if (pid == 0) {
-		char **argv = calloc(cmd->nargs + 4, sizeof(*argv));
+		char **argv = calloc(j->cmd.nargs + 4, sizeof(*argv));
 		sigset_t all;
 		int devnull = open("/dev/null", O_RDONLY);
 
@@ -291,50 +311,74 @@ spawn(struct runner *r, const char *text, const struct action_cmd *cmd)
 		argv[0] = "/bin/sh";
 		argv[1] = "-c";
 		argv[2] = (char *)text;
-		for (i = 0; i < cmd->nargs; i++)
-			argv[3 + i] = cmd->args[i];
+		for (i = 0; i < j->cmd.nargs; i++)
+			argv[3 + i] = j->cmd.args[i];
 		execv("/bin/sh", argv);
 		_exit(127);
 	}
 	close(p[1]);
 	fcntl(p[0], F_SETFL, O_NONBLOCK);
-	r->pid = pid;
-	r->outfd = p[0];
-	r->exited = r->eof = r->killed = false;
-	loop_fd_add(r->loop, p[0], EPOLLIN, on_output, r);
-	loop_child(r->loop, pid, on_exit_child, r);
-	if (r->head->timeout > 0)
-		r->timer = loop_timer_add(r->loop, r->head->timeout, on_kill, r);
+	j->pid = pid;
+	j->outfd = p[0];
+	j->exited = j->eof = j->killed = false;
+	loop_fd_add(j->r->loop, p[0], EPOLLIN, on_output, j);
+	loop_child(j->r->loop, pid, on_exit_child, j);
+	if (j->timeout > 0)
+		j->timer = loop_timer_add(j->r->loop, j->timeout, on_kill, j);
+}
+
+static void
+run_piece(struct job *j)
+{
+	struct seg *s = &j->segs[j->cur];
+
+	if (s->argv != NULL) {
+		j->r->native++;
+		piece_done(j, ipset_run(s->argc, s->argv, &j->out));
+		return;
+	}
+	spawn(j, s->text);
+}
+
+/* Whether j may start now: nothing before it of its key, no barrier. */
+static bool
+may_start(const struct runner *r, const struct job *j)
+{
+	const struct job *o;
+
+	if (r->nrunning >= RUNNER_PARALLEL)
+		return false;
+	for (o = r->head; o != j; o = o->next) {
+		if (o->key == NULL || j->key == NULL)
+			return false;	/* a barrier waits for all before it, and all wait for it */
+		if (strcmp(o->key, j->key) == 0)
+			return false;
+	}
+	return true;
 }
 
 static void
 step(struct runner *r)
 {
-	while (r->head != NULL && !r->running) {
-		struct job *j = r->head;
-		struct seg *s;
+	struct job *j, *next;
 
+	if (r->stepping)
+		return;		/* the outer call goes on */
+	r->stepping = true;
+again:
+	for (j = r->head; j != NULL && r->nrunning < RUNNER_PARALLEL; j = next) {
+		next = j->next;
+		if (j->running || !may_start(r, j))
+			continue;
+		j->running = true;
+		r->nrunning++;
+		r->started++;
 		if (j->segs == NULL)
 			split(j);
-		s = &j->segs[j->cur];
-		r->running = true;
-		if (j->cur == 0)
-			r->started++;
-		if (s->argv != NULL) {
-			int st;
-
-			r->native++;
-			st = ipset_run(s->argc, s->argv, &r->out);
-			if (j->cur + 1 < j->nsegs) {
-				j->cur++;
-				r->running = false;
-				continue;
-			}
-			finish_job(r, st);
-			return;		/* finish_job went on with the queue */
-		}
-		spawn(r, s->text, &j->cmd);
+		run_piece(j);	/* may finish at once (in-process) */
+		goto again;	/* the list may have changed */
 	}
+	r->stepping = false;
 }
 
 struct runner *
@@ -343,7 +387,6 @@ runner_new(struct loop *l)
 	struct runner *r = xcalloc(1, sizeof(*r));
 
 	r->loop = l;
-	r->outfd = -1;
 	return r;
 }
 
@@ -354,37 +397,49 @@ runner_free(struct runner *r)
 		return;
 	if (r->alive)
 		*r->alive = false;
-	if (r->pid > 0) {
-		kill(-r->pid, SIGKILL);
-		loop_child_forget(r->loop, r->pid);
-		waitpid(r->pid, NULL, 0);
-	}
-	if (r->outfd >= 0) {
-		loop_fd_del(r->loop, r->outfd);
-		close(r->outfd);
-	}
-	loop_timer_cancel(r->loop, r->timer);
 	while (r->head) {
 		struct job *j = r->head;
 
-		r->head = j->next;
+		if (j->pid > 0) {
+			kill(-j->pid, SIGKILL);
+			loop_child_forget(r->loop, j->pid);
+			waitpid(j->pid, NULL, 0);
+		}
+		if (j->outfd >= 0 && j->running) {
+			loop_fd_del(r->loop, j->outfd);
+			close(j->outfd);
+		}
+		loop_timer_cancel(r->loop, j->timer);
+		job_unlink(r, j);
 		job_free(j);
 	}
-	strbuf_free(&r->out);
 	free(r);
 }
 
-void
-runner_submit(struct runner *r, struct action_cmd *cmd, double timeout,
+static struct job *
+job_new(struct runner *r, struct action_cmd *cmd, double timeout, const char *key,
     runner_done_fn *done, void *arg)
 {
 	struct job *j = xcalloc(1, sizeof(*j));
 
+	j->r = r;
 	j->cmd = *cmd;
 	memset(cmd, 0, sizeof(*cmd));
 	j->timeout = timeout;
+	j->key = key ? xstrdup(key) : NULL;
 	j->done = done;
 	j->arg = arg;
+	j->outfd = -1;
+	return j;
+}
+
+void
+runner_submit(struct runner *r, struct action_cmd *cmd, double timeout, const char *key,
+    runner_done_fn *done, void *arg)
+{
+	struct job *j = job_new(r, cmd, timeout, key, done, arg);
+
+	j->prev = r->tail;
 	if (r->tail)
 		r->tail->next = j;
 	else
@@ -395,26 +450,28 @@ runner_submit(struct runner *r, struct action_cmd *cmd, double timeout,
 
 void
 runner_submit_next(struct runner *r, struct action_cmd *cmd, double timeout,
-    runner_done_fn *done, void *arg)
+    const char *key, runner_done_fn *done, void *arg)
 {
-	struct job *j = xcalloc(1, sizeof(*j));
+	struct job *j = job_new(r, cmd, timeout, key, done, arg), *o;
 
-	j->cmd = *cmd;
-	memset(cmd, 0, sizeof(*cmd));
-	j->timeout = timeout;
-	j->done = done;
-	j->arg = arg;
-	if (r->running && r->head) {
-		/* behind the running one */
-		j->next = r->head->next;
-		r->head->next = j;
-		if (r->tail == r->head)
-			r->tail = j;
+	/* after the running ones, before everything waiting */
+	for (o = r->head; o && o->running; o = o->next)
+		;
+	if (o == NULL) {
+		j->prev = r->tail;
+		if (r->tail)
+			r->tail->next = j;
+		else
+			r->head = j;
+		r->tail = j;
 	} else {
-		j->next = r->head;
-		r->head = j;
-		if (r->tail == NULL)
-			r->tail = j;
+		j->next = o;
+		j->prev = o->prev;
+		if (o->prev)
+			o->prev->next = j;
+		else
+			r->head = j;
+		o->prev = j;
 	}
 	step(r);
 }

@@ -1,12 +1,18 @@
 /*
- * runner: runs action commands without blocking the loop.  Each runner is
- * a queue served in order, one command at a time (one per jail: a jail's
- * ban of an address always runs before its unban).  A command is a shell
- * script with positional arguments, run as `/bin/sh -c SCRIPT ARGS...` in
- * its own process group with stdout and stderr collected; past its timeout
- * the whole group gets SIGTERM, then SIGKILL.  Lines that are plain ipset
- * invocations run in-process (see ipset.h) when the script is a simple list
- * of commands.  Leaf module: results go to the done callback.
+ * runner: runs action commands without blocking the loop.  A runner (one
+ * per jail) keeps a queue and runs up to RUNNER_PARALLEL commands at once,
+ * under two ordering rules: commands with the same key (the address a ban
+ * or unban is for) run one after another in the order they were queued - a
+ * ban always before its unban - and a command without a key (actionstart,
+ * actionstop, actionflush...) is a barrier: it waits for everything queued
+ * before it, and everything after waits for it.
+ *
+ * A command is a shell script with positional arguments, run as
+ * `/bin/sh -c SCRIPT ARGS...` in its own process group with stdout and
+ * stderr collected; past its timeout the whole group gets SIGTERM, then
+ * SIGKILL.  Lines that are plain ipset invocations run in-process (see
+ * ipset.h) when the script is a simple list of commands.  Leaf module:
+ * results go to the done callback.
  */
 #ifndef F2B_RUNNER_H
 #define F2B_RUNNER_H
@@ -18,6 +24,7 @@ struct action_cmd;
 struct loop;
 struct runner;
 
+#define RUNNER_PARALLEL	16	/* commands running at once, per runner */
 #define RUNNER_TIMEOUT	(-1)	/* killed after the timeout */
 #define RUNNER_NOSPAWN	(-2)	/* could not start /bin/sh */
 
@@ -28,14 +35,17 @@ struct runner;
 typedef void runner_done_fn(void *arg, int status, const char *output);
 
 struct runner	*runner_new(struct loop *);
-/* Frees the runner; a command still running is killed. */
+/* Frees the runner; commands still running are killed. */
 void		 runner_free(struct runner *);
-/* Queues cmd (taken over) with a timeout in seconds. */
+/* Queues cmd (taken over) with a timeout in seconds; key NULL: a barrier. */
 void		 runner_submit(struct runner *, struct action_cmd *, double timeout,
-		    runner_done_fn *, void *arg);
-/* Queues cmd to run right after the command now finishing (retries). */
+		    const char *key, runner_done_fn *, void *arg);
+/*
+ * Queues cmd ahead of everything waiting (a retry from a done callback: it
+ * still waits for running commands of its key).
+ */
 void		 runner_submit_next(struct runner *, struct action_cmd *, double timeout,
-		    runner_done_fn *, void *arg);
+		    const char *key, runner_done_fn *, void *arg);
 /* Whether anything is running or queued. */
 bool		 runner_busy(const struct runner *);
 /* Commands started so far, and how many ran in-process. */

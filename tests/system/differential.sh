@@ -169,12 +169,20 @@ stop_daemon $THEIRS 30
 same_list "Unban lines including the shutdown's" unbans dfa
 same_list "Unban lines including the shutdown's" unbans dfb
 
-# the action output, whole
+# the action output, whole, per address: fail2ban runs every command of
+# every jail one at a time; f2b-lite runs the commands of different
+# addresses side by side, keeping each address's commands in order (a ban
+# before its unban).  So the lines must be the same, and in the same order
+# for each address.
+per_ip() {	# the lines grouped by address, each group in file order
+	awk '{ print $2 "\t" NR "\t" $0 }' "$1" | sort -t "$(printf '\t')" -k1,1 -k2,2n | cut -f1,3
+}
 for j in dfa dfb; do
-	if [ -s "$T/theirs/$j.out" ] && cmp -s "$T/theirs/$j.out" "$T/ours/$j.out"; then
-		ok "$j: action output identical ($(grep -c '^ban' "$T/ours/$j.out") bans, $(grep -c '^unban' "$T/ours/$j.out") unbans)"
+	if [ -s "$T/theirs/$j.out" ] && cmp -s <(per_ip "$T/theirs/$j.out") <(per_ip "$T/ours/$j.out"); then
+		ok "$j: action output identical, per address in order ($(grep -c '^ban' "$T/ours/$j.out") bans, $(grep -c '^unban' "$T/ours/$j.out") unbans)"
 	else
-		nok "$j: action output identical" "$(diff "$T/theirs/$j.out" "$T/ours/$j.out" | head -20)"
+		nok "$j: action output identical per address" \
+		    "$(diff <(per_ip "$T/theirs/$j.out") <(per_ip "$T/ours/$j.out") | head -20)"
 	fi
 done
 finish

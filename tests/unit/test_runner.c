@@ -32,7 +32,7 @@ cmd(struct runner *r, const char *script, const char *arg0, double timeout, cons
 		c.args[0] = xstrdup(arg0);
 		c.nargs = 1;
 	}
-	runner_submit(r, &c, timeout, done, (void *)tag);
+	runner_submit(r, &c, timeout, NULL, done, (void *)tag);
 }
 
 int
