@@ -128,6 +128,7 @@ client_read_config(struct client_opts *o, struct pyval **stream, struct diag *d)
 		.basedir = o->conf,
 		.allow_no_files = o->dump != 0,
 		.test = o->test,
+		.journal_fallback = o->dump == 0 && !o->test,
 		.mainopts = NULL,
 	};
 	struct dict *main = dict_new(NULL);

@@ -908,6 +908,7 @@ struct jail {
 	size_t			 capactions;
 	struct pyval		*pyactions;	/* python actions, as commands */
 	char			*config_error;
+	bool			 to_journal;	/* backend auto, no files: the journal */
 };
 
 static void
@@ -1136,6 +1137,39 @@ jail_read_filter(struct loader *L, struct confset *jcs, struct jail *j,
 	return 0;
 }
 
+/* Whether the jail's logpath globs match any file now. */
+static bool
+jail_has_files(struct loader *L, struct confset *jcs, struct jail *j, const char *ctx)
+{
+	static const struct optdef lp_opt[] = { { "logpath", OPT_STR, NULL } };
+	struct dict *vals = cfgopts_new();
+	const char *line;
+	bool found = false;
+
+	if (loader_getoptions(L, jcs, j->name, lp_opt, 1, NULL, false, false, vals, ctx) < 0 ||
+	    (line = cfgopts_str(vals, "logpath")) == NULL) {
+		dict_free(vals);
+		return true;	/* nothing to decide on: the usual path reports it */
+	}
+	while (line && !found) {
+		const char *nl = strchr(line, '\n');
+		char *p = nl ? xstrndup(line, (size_t)(nl - line)) : xstrdup(line);
+		char *sp = strrchr(p, ' ');
+		glob_t g;
+
+		if (sp && (strcmp(sp + 1, "head") == 0 || strcmp(sp + 1, "tail") == 0))
+			*sp = '\0';
+		if (p[0] && glob(p, GLOB_NOSORT, NULL, &g) == 0) {
+			found = g.gl_pathc > 0;
+			globfree(&g);
+		}
+		free(p);
+		line = nl ? nl + 1 : NULL;
+	}
+	dict_free(vals);
+	return found;
+}
+
 /* JailReader.getOptions; returns -1 on a JailDefError or fatal error. */
 static int
 jail_getoptions(struct loader *L, struct confset *jcs, struct jail *j)
@@ -1154,6 +1188,12 @@ jail_getoptions(struct loader *L, struct confset *jcs, struct jail *j)
 	if (rc < 0 || !jail_enabled(j))
 		goto out;
 
+	if (L->req->journal_fallback && strcmp(cfgopts_str(j->opts, "backend") ?
+	    cfgopts_str(j->opts, "backend") : "auto", "auto") == 0 &&
+	    !jail_has_files(L, jcs, j, ctx)) {
+		j->to_journal = true;
+		dict_set(j->opts, "backend", cfgopt_new(pyval_str("systemd"), NULL, 0));
+	}
 	fo = dict_get(j->opts, "filter", NULL);
 	if (pyval_as_str(fo->val) && pyval_as_str(fo->val)[0]) {
 		if ((rc = jail_read_filter(L, jcs, j, fo)) < 0)
@@ -1169,8 +1209,28 @@ jail_getoptions(struct loader *L, struct confset *jcs, struct jail *j)
 	    false, true, j->opts, ctx);
 	if (rc < 0)
 		goto out;
+	if (j->to_journal)
+		dict_set(j->opts, "backend", cfgopt_new(pyval_str("systemd"), NULL, 0));
 	if (j->filter && (rc = defreader_getoptions(j->filter, j->opts, false)) < 0)
 		goto out;
+	if (j->to_journal) {
+		struct dict *fopts = j->filter ? defreader_combined(j->filter, NULL) : NULL;
+		struct cfgopt *jm = fopts ? dict_get(fopts, "journalmatch", NULL) : NULL;
+		struct cfgopt *lp = dict_get(j->opts, "logpath", NULL);
+
+		if (jm == NULL || pyval_as_str(jm->val) == NULL || !pyval_as_str(jm->val)[0]) {
+			/* neither files nor a journal: reported, and the jail skipped */
+			j->config_error = xasprintf("have not found any log file for %s jail "
+			    "and its filter has no journalmatch", j->name);
+			diag_warn(L->diag, lp ? lp->file : NULL, lp ? lp->line : 0, "%s",
+			    j->config_error);
+		} else
+			diag_warn(L->diag, lp ? lp->file : NULL, lp ? lp->line : 0,
+			    "jail '%s': no log file found, using the systemd journal "
+			    "(backend = systemd, journalmatch = %s)", j->name,
+			    pyval_as_str(jm->val));
+		dict_free(fopts);
+	}
 
 	ao = dict_get(j->opts, "action", NULL);
 	nacts = optspec_split(pyval_as_str(ao->val) ? pyval_as_str(ao->val) : "",

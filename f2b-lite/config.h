@@ -22,6 +22,12 @@ struct config_request {
 	bool		 allow_no_files;	/* -d: a jail without log files is kept */
 	bool		 test;		/* -t: a broken jail fails the whole test */
 	const char	*jail;		/* only this jail, or NULL for all */
+	/*
+	 * backend auto and no log file: the systemd journal when the filter
+	 * has a journalmatch; a jail with neither is skipped, not fatal
+	 * (fail2ban 1.1's behaviour; 1.0.2 refuses the whole configuration)
+	 */
+	bool		 journal_fallback;
 	/* fail2ban.conf options given on the command line (char * values) */
 	const struct dict *mainopts;
 };

@@ -155,10 +155,9 @@ jail_new(const struct jail_env *env, const char *name, const char *backend)
 	log_msg(LOG_LVL_INFO, LOG_JAIL, "Creating new jail '%s'", name);
 	if (env->db)
 		db_add_jail(env->db, name);
-	if (strncmp(j->backend, "polling", 7) == 0)
-		log_msg(LOG_LVL_INFO, LOG_JAIL, "Initiated 'polling' backend");
-	else
-		log_msg(LOG_LVL_INFO, LOG_JAIL, "Initiated 'pyinotify' backend");
+	log_msg(LOG_LVL_INFO, LOG_JAIL, "Initiated '%s' backend",
+	    strncmp(j->backend, "polling", 7) == 0 ? "polling" :
+	    strncmp(j->backend, "systemd", 7) == 0 ? "systemd" : "pyinotify");
 	return j;
 }
 
@@ -1373,6 +1372,8 @@ jail_get(struct jail *j, const char *opt, const struct pyval *args, char **err)
 		ret = pyval_bool(j->ignoreself);
 	else if (strcmp(opt, "ignorecommand") == 0)
 		ret = pyval_str(j->ignorecommand ? j->ignorecommand : "");
+	else if (strcmp(opt, "journalmatch") == 0)
+		ret = j->journalmatch ? pyval_copy(j->journalmatch) : pyval_list();
 	else if (strcmp(opt, "logpath") == 0) {
 		ret = pyval_list();
 		for (i = 0; i < j->nlogs; i++)

@@ -362,7 +362,7 @@ open_db(struct server *s, const char *file)
 static struct pyval *
 read_config(struct server *s, bool *ok)
 {
-	struct config_request req = { .basedir = s->conf };
+	struct config_request req = { .basedir = s->conf, .journal_fallback = true };
 	struct dict *main = dict_new(NULL);
 	static const char *const passed[] = { "loglevel", "logtarget", "syslogsocket" };
 	struct diag *d = diag_new();
@@ -382,11 +382,21 @@ read_config(struct server *s, bool *ok)
 
 		if (diag_level(d, i) == DIAG_NOTICE)
 			continue;
-		if (strncmp(m, "warning: ", 9) == 0)
-			m += 9;
-		log_msg(diag_level(d, i) == DIAG_WARNING ? LOG_LVL_WARNING : LOG_LVL_ERROR,
-		    diag_level(d, i) == DIAG_WARNING ? "fail2ban.configreader" : "fail2ban",
-		    "%s", m);
+		{
+			/* "file:line: warning: text" -> "file:line: text" */
+			const char *w = strstr(m, "warning: ");
+			struct strbuf sb = STRBUF_INIT;
+
+			if (w) {
+				strbuf_add(&sb, m, (size_t)(w - m));
+				strbuf_adds(&sb, w + 9);
+			} else
+				strbuf_adds(&sb, m);
+			log_msg(diag_level(d, i) == DIAG_WARNING ? LOG_LVL_WARNING : LOG_LVL_ERROR,
+			    diag_level(d, i) == DIAG_WARNING ? "fail2ban.configreader" :
+			    "fail2ban", "%s", strbuf_str(&sb));
+			strbuf_free(&sb);
+		}
 	}
 	if (diag_nerrors(d))
 		*ok = false;

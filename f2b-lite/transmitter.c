@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "jail.h"
+#include "log.h"
 #include "pickle.h"
 #include "pyval.h"
 #include "server.h"
@@ -143,6 +144,11 @@ proceed(struct server *s, const struct pyval *cmd, char **err, const char **cls)
 	c1 = word(cmd, 1);
 	if (strcmp(c0, "ping") == 0)
 		ret = pyval_str("pong");
+	else if (strcmp(c0, "config-error") == 0) {
+		/* a jail the configuration could not make: skipped, the rest runs */
+		log_msg(LOG_LVL_ERROR, "fail2ban", "%s", c1);
+		ret = pyval_none();
+	}
 	else if (strcmp(c0, "echo") == 0)
 		ret = rest(cmd, 1);
 	else if (strcmp(c0, "version") == 0)
