@@ -96,6 +96,8 @@ struct jail {
 	void		*done_arg;
 	unsigned long	 found_total;
 	unsigned long	 lines;		/* log lines read */
+	double		 next_hazard_log;	/* limit hits and cut lines: once a minute */
+	unsigned long	 limit_hits, cut_lines;
 	unsigned long	 action_errors;	/* commands that failed for good */
 };
 
@@ -830,10 +832,26 @@ jail_feed(struct jail *j, const char *line, size_t len)
 	struct filter_failure *ff = NULL;
 	size_t n = 0, cap = 0, i;
 
+	struct filter_linestat st;
+
 	if (j->idle)
 		return;
 	j->lines++;
-	filter_process_line(j->filter, line, len, &ff, &n, &cap, NULL);
+	filter_process_line(j->filter, line, len, &ff, &n, &cap, &st);
+	if (st.limit_hits || st.truncated) {
+		double now = clock_real();
+
+		j->limit_hits += st.limit_hits;
+		j->cut_lines += st.truncated;
+		if (now >= j->next_hazard_log) {
+			/* said once a minute at most: a flood must not flood the log */
+			j->next_hazard_log = now + 60;
+			log_msg(LOG_LVL_WARNING, LOG_FILTER, "[%s] %lu regex search(es) stopped by "
+			    "the match limit (counted as no match) and %lu line(s) over %d bytes "
+			    "cut for matching so far; `f2b-lite regex` names the regexes",
+			    j->name, j->limit_hits, j->cut_lines, FILTER_LINE_MAX);
+		}
+	}
 	for (i = 0; i < n; i++)
 		if (ff[i].has_id)
 			failure(j, &ff[i]);
@@ -1271,12 +1289,67 @@ jail_set(struct jail *j, const char *opt, const struct pyval *args, char **err)
 		pyval_append(j->journalmatch, pyval_copy(args));
 		ret = pyval_copy(j->journalmatch);
 	} else if (strcmp(opt, "addaction") == 0) {
-		if (find_action(j, v, NULL) == NULL) {
-			j->acts = xrealloc(j->acts, (j->nacts + 1) * sizeof(*j->acts));
-			memset(&j->acts[j->nacts], 0, sizeof(*j->acts));
-			j->acts[j->nacts++].a = action_new(v);
+		const char *py = pyval_len(args) > 1 ? arg_str(args, 1, &tmp2) : "";
+		size_t pl = strlen(py);
+
+		if (pl > 3 && strcmp(py + pl - 3, ".py") == 0) {
+			/* a Python action (action.d/NAME.py): f2b-lite runs no Python */
+			log_msg(LOG_LVL_ERROR, LOG_ACTIONS, "[%s] Python action '%s' (%s) is not "
+			    "supported by f2b-lite and will not run; use a command action "
+			    "(f2b-lite(8), DIFFERENCES)", j->name, v, py);
+			ret = pyval_str(v);
+		} else {
+			if (find_action(j, v, NULL) == NULL) {
+				j->acts = xrealloc(j->acts, (j->nacts + 1) * sizeof(*j->acts));
+				memset(&j->acts[j->nacts], 0, sizeof(*j->acts));
+				j->acts[j->nacts++].a = action_new(v);
+			}
+			ret = pyval_str(v);
 		}
-		ret = pyval_str(v);
+	} else if (strcmp(opt, "delignoreip") == 0) {
+		for (i = 0; i < j->nign; ) {
+			char buf[ADDR_STRLEN];
+			const char *s = j->ign[i].name ? j->ign[i].name :
+			    addr_str(&j->ign[i].net, buf, sizeof(buf));
+			size_t k;
+			bool hit = false;
+
+			for (k = 0; k < pyval_len(args); k++)
+				if (strcmp(arg_str(args, k, &tmp2), s) == 0)
+					hit = true;
+			if (hit) {
+				addr_clear(&j->ign[i].net);
+				free(j->ign[i].name);
+				j->ign[i] = j->ign[--j->nign];
+			} else
+				i++;
+		}
+		ret = pyval_list();
+		for (i = 0; i < j->nign; i++) {
+			char buf[ADDR_STRLEN];
+
+			pyval_append(ret, pyval_str(j->ign[i].name ? j->ign[i].name :
+			    addr_str(&j->ign[i].net, buf, sizeof(buf))));
+		}
+	} else if (strcmp(opt, "dellogpath") == 0) {
+		for (i = 0; i < j->nlogs; i++)
+			if (strcmp(j->logs[i].path, v) == 0) {
+				if (j->logs[i].t)
+					tail_unfollow(j->logs[i].t, j);
+				log_msg(LOG_LVL_INFO, LOG_FILTER, "Removed logfile: '%s'", v);
+				free(j->logs[i].path);
+				memmove(&j->logs[i], &j->logs[i + 1], (j->nlogs - i - 1) *
+				    sizeof(*j->logs));
+				j->nlogs--;
+				break;
+			}
+		ret = pyval_list();
+		for (i = 0; i < j->nlogs; i++)
+			pyval_append(ret, pyval_str(j->logs[i].path));
+	} else if (strcmp(opt, "delfailregex") == 0 || strcmp(opt, "delignoreregex") == 0 ||
+	    strcmp(opt, "deljournalmatch") == 0 || strcmp(opt, "delaction") == 0) {
+		*err = xasprintf("'%s' is not supported by f2b-lite: change the configuration "
+		    "and reload", opt);
 	} else if (strcmp(opt, "action") == 0) {
 		/* set <jail> action <act> <prop> <value>  |  multi-set: [[prop, value]...] */
 		struct jact *ja = find_action(j, v, NULL);
@@ -1328,10 +1401,7 @@ jail_set(struct jail *j, const char *opt, const struct pyval *args, char **err)
 		for (i = from; i < pyval_len(args); i++)
 			n += jail_unban_text(j, arg_str(args, i, &tmp2));
 		ret = pyval_int(n);
-	} else if (strncmp(opt, "bantime.", 8) == 0 || strcmp(opt, "delignoreip") == 0 ||
-	    strcmp(opt, "dellogpath") == 0 || strcmp(opt, "delfailregex") == 0 ||
-	    strcmp(opt, "delignoreregex") == 0 || strcmp(opt, "deljournalmatch") == 0 ||
-	    strcmp(opt, "delaction") == 0 || strcmp(opt, "journalmatch") == 0 ||
+	} else if (strncmp(opt, "bantime.", 8) == 0 || strcmp(opt, "journalmatch") == 0 ||
 	    strcmp(opt, "addlogline") == 0) {
 		if (strcmp(opt, "addlogline") == 0)
 			jail_feed(j, v, strlen(v));

@@ -37,7 +37,14 @@ def main(args):
             continue
         per_suite = {}
         for line in lines:
-            t = json.loads(line)
+            if not line.strip():
+                continue
+            try:
+                t = json.loads(line)
+            except ValueError:
+                failures.append(f'{build}: unreadable test log line')
+                total_bad += 1
+                continue
             suite = t['name'].split(':', 1)[-1].split(' / ')[0]
             name = t['name'].split(' / ')[-1]
             good = bad = 0
