@@ -7,7 +7,8 @@
 #           sqlite3, libipset and libsystemd
 #   tests:  Debian's fail2ban (the reference the differential tests compare
 #           against), clang with its runtime (libFuzzer, sanitizers),
-#           pcre2-utils (pcre2grep, benchmarks), iproute2, iptables, ipset
+#           pcre2-utils (pcre2grep, benchmarks), iproute2, iptables, ipset,
+#           mandoc (man page lint, install suite)
 #
 # Installing fail2ban must not start it: its daemon would touch this host's
 # firewall.  A temporary policy-rc.d keeps the service from starting during
@@ -16,7 +17,7 @@ set -eu
 build_pkgs="gcc libc6-dev meson ninja-build pkg-config libpcre2-dev libsqlite3-dev
 	libipset-dev libsystemd-dev"
 test_pkgs="fail2ban python3 python3-pyinotify python3-systemd clang libclang-rt-14-dev pcre2-utils iproute2 iptables
-	ipset sqlite3 procps"
+	ipset sqlite3 procps systemd-journal-remote mandoc"
 
 missing=()
 for p in $build_pkgs $test_pkgs; do
