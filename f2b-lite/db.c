@@ -249,6 +249,39 @@ db_update_log(struct db *d, const char *jail, const char *path, const char *hash
 	    "VALUES(?, ?, ?, ?)", "sssi", jail, path, hash, pos);
 }
 
+/* fail2ban keeps the journal's position as the log "systemd-journal" */
+double
+db_journal_pos(struct db *d, const char *jail)
+{
+	sqlite3_stmt *st;
+	double pos = -1;
+
+	if (sqlite3_prepare_v2(d->h, "SELECT lastfilepos FROM logs WHERE jail=? AND "
+	    "path='systemd-journal'", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, jail, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		pos = sqlite3_column_double(st, 0);
+	sqlite3_finalize(st);
+	return pos;
+}
+
+void
+db_update_journal(struct db *d, const char *jail, double time, const char *iso)
+{
+	sqlite3_stmt *st;
+
+	begin(d);
+	if (sqlite3_prepare_v2(d->h, "INSERT OR REPLACE INTO logs(jail, path, firstlinemd5, "
+	    "lastfilepos) VALUES(?, 'systemd-journal', ?, ?)", -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, jail, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, iso, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_double(st, 3, time);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+}
+
 /* The ticket's data as fail2ban stores it: JSON, matches cut to maxmatches. */
 static char *
 ban_data(struct db *d, const struct ticket *t)

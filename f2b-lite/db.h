@@ -40,6 +40,9 @@ long long	 db_add_log(struct db *, const char *jail, const char *path,
 		    const char *hash, long long pos);
 void		 db_update_log(struct db *, const char *jail, const char *path,
 		    const char *hash, long long pos);
+/* The journal position of jail (time of its last entry), or -1. */
+double		 db_journal_pos(struct db *, const char *jail);
+void		 db_update_journal(struct db *, const char *jail, double time, const char *iso);
 /* addBan: the ticket's ban (bantime: the ticket's or the jail's). */
 void		 db_add_ban(struct db *, const char *jail, const struct ticket *,
 		    long long bantime);

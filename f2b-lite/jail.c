@@ -22,6 +22,8 @@
 #include "dict.h"
 #include "expr.h"
 #include "failmgr.h"
+#include "journal.h"
+#include "optspec.h"
 #include "filter.h"
 #include "log.h"
 #include "loop.h"
@@ -80,6 +82,9 @@ struct jail {
 	struct dict	*icache;	/* key -> "1"/"0" */
 	char		*logencoding;
 	struct pyval	*journalmatch;
+	struct journal	*journal;	/* backend systemd */
+	double		 jtime, jsaved;	/* last entry's time; saved in the database */
+	char		*jiso;
 	struct {
 		bool		 on, overall;
 		struct expr	*formula;	/* NULL: fail2ban's default */
@@ -193,6 +198,8 @@ jail_free(struct jail *j)
 	dict_free(j->extra);
 	dict_free(j->icache);
 	pyval_free(j->journalmatch);
+	journal_close(j->journal);
+	free(j->jiso);
 	expr_free(j->incr.formula);
 	free(j->incr.mult);
 	free(j->ignorecommand);
@@ -927,6 +934,10 @@ jail_save_positions(struct jail *j)
 
 	if (j->env.db == NULL)
 		return;
+	if (j->journal && j->jiso && j->jtime != j->jsaved) {
+		db_update_journal(j->env.db, j->name, j->jtime, j->jiso);
+		j->jsaved = j->jtime;
+	}
 	for (i = 0; i < j->nlogs; i++) {
 		struct jlog *lg = &j->logs[i];
 		long long pos;
@@ -1116,6 +1127,120 @@ log_increment(struct jail *j, struct ticket *t, long long count, long long tob)
 		log_msg(LOG_LVL_NOTICE, LOG_ACTIONS, "[%s] Increase Ban %s (%ld # %s -> %s)",
 		    j->name, ip, t->bancount, from, to);
 	}
+}
+
+/* ---- the journal ----------------------------------------------------------------------- */
+
+static void
+on_journal_entry(void *arg, const struct journal_entry *e)
+{
+	struct jail *j = arg;
+	struct filter_failure *ff = NULL;
+	struct filter_linestat st;
+	struct datedet_time time = { e->time, false };
+	size_t n = 0, cap = 0, i;
+
+	if (!j->started || j->stopping || j->idle)
+		return;
+	j->lines++;
+	j->jtime = e->time;
+	free(j->jiso);
+	j->jiso = xstrdup(e->datetext);
+	filter_process_dated(j->filter, e->datetext, e->line, e->len, &time, &ff, &n, &cap, &st);
+	for (i = 0; i < n; i++)
+		if (ff[i].has_id)
+			failure(j, &ff[i]);
+	filter_failures_free(ff, n);
+}
+
+static void
+on_journal_event(void *arg, enum journal_event e, const char *msg)
+{
+	struct jail *j = arg;
+
+	switch (e) {
+	case JOURNAL_LIVE:
+		filter_set_in_operation(j->filter, true);
+		log_msg(LOG_LVL_INFO, LOG_FILTER, "[%s] Jail is in operation now (process new "
+		    "journal entries)", j->name);
+		break;
+	case JOURNAL_REOPENED:
+		log_msg(LOG_LVL_DEBUG, LOG_FILTER, "[%s] %s", j->name, msg ? msg : "journal reopened");
+		break;
+	case JOURNAL_ERROR:
+		log_msg(LOG_LVL_ERROR, LOG_FILTER, "[%s] %s", j->name, msg ? msg : "journal error");
+		break;
+	}
+}
+
+/* backend = systemd[journalpath=..., journalfiles=..., journalflags=..., namespace=...] */
+static int
+start_journal(struct jail *j, char **err)
+{
+	struct journal_opts o;
+	struct dict *args = NULL;
+	char *name = NULL, **words = NULL;
+	size_t nw = 0, i, k;
+	const char *fl;
+	double since = clock_now() - failmgr_findtime(j->fm), pos;
+	int rc = 0;
+
+	memset(&o, 0, sizeof(o));
+	o.flags = JOURNAL_FLAGS_DEFAULT;
+	if (optspec_parse(j->backend, &name, &args, err) < 0)
+		return -1;
+	o.path = dict_get(args, "journalpath", NULL);
+	o.files = dict_get(args, "journalfiles", NULL);
+	o.namespace = dict_get(args, "namespace", NULL);
+	if ((fl = dict_get(args, "journalflags", NULL)) != NULL) {
+		long long f;
+
+		if (config_parse_int(fl, &f) < 0) {
+			*err = xasprintf("invalid literal for int() with base 10: '%s'", fl);
+			rc = -1;
+			goto out;
+		}
+		o.flags = (int)f;
+	}
+	/* every journalmatch value is OR'ed: "+" between them */
+	for (i = 0; j->journalmatch && i < pyval_len(j->journalmatch); i++) {
+		const struct pyval *m = pyval_at(j->journalmatch, i);
+
+		if (i) {
+			words = xrealloc(words, (nw + 1) * sizeof(*words));
+			words[nw++] = xstrdup("+");
+		}
+		for (k = 0; k < pyval_len(m); k++) {
+			struct strbuf sb = STRBUF_INIT;
+
+			char *s;
+
+			pyval_to_text(pyval_at(m, k), &sb);
+			s = strbuf_detach(&sb);
+			words = xrealloc(words, (nw + 1) * sizeof(*words));
+			words[nw++] = s ? s : xstrdup("");
+		}
+	}
+	if (nw == 0)
+		log_msg(LOG_LVL_NOTICE, LOG_FILTER, "[%s] Jail started without 'journalmatch' set. "
+		    "Jail regexs will be checked against all journal entries, which is not "
+		    "advised for performance reasons.", j->name);
+	o.match = (const char *const *)words;
+	o.nmatch = nw;
+	if (j->env.db && (pos = db_journal_pos(j->env.db, j->name)) > since)
+		since = pos;
+	o.since = since;
+	filter_set_in_operation(j->filter, false);
+	if ((j->journal = journal_open(j->env.loop, &o, on_journal_entry, on_journal_event, j,
+	    err)) == NULL)
+		rc = -1;
+out:
+	for (i = 0; i < nw; i++)
+		free(words[i]);
+	free(words);
+	free(name);
+	dict_free(args);
+	return rc;
 }
 
 /* ---- configuration: set / get ---------------------------------------------------------- */
@@ -1588,8 +1713,20 @@ jail_start(struct jail *j, char **err)
 			start_family(j, i, fam_index(fams[k]));
 	}
 	(void)polling;
-	for (i = 0; i < j->nlogs; i++)
-		follow(j, &j->logs[i]);
+	if (strncmp(j->backend, "systemd", 7) == 0) {
+		/* the journal's entries carry their time: no date detection */
+		filter_set_datepattern(j->filter, NULL, err);
+		free(*err);
+		*err = NULL;
+		if (start_journal(j, err) < 0) {
+			log_msg(LOG_LVL_ERROR, LOG_JAIL, "[%s] Unable to read the systemd journal: %s",
+			    j->name, *err ? *err : "");
+			free(*err);
+			*err = NULL;
+		}
+	} else
+		for (i = 0; i < j->nlogs; i++)
+			follow(j, &j->logs[i]);
 	restore_bans(j);
 	j->svc_timer = loop_timer_add(j->env.loop, 0.5, on_service, j);
 	log_msg(LOG_LVL_INFO, LOG_JAIL, "Jail '%s' started", j->name);
@@ -1625,6 +1762,8 @@ jail_stop(struct jail *j, jail_done_fn *done, void *arg)
 	}
 	j->stopping = true;
 	jail_save_positions(j);
+	journal_close(j->journal);
+	j->journal = NULL;
 	for (i = 0; i < j->nlogs; i++)
 		if (j->logs[i].t) {
 			tail_unfollow(j->logs[i].t, j);
@@ -1767,10 +1906,30 @@ jail_status(struct jail *j, const char *flavor)
 	(void)flavor;
 	pyval_append(f, pair("Currently failed", pyval_int((long long)failmgr_size(j->fm))));
 	pyval_append(f, pair("Total failed", pyval_int((long long)j->found_total)));
-	l = pyval_list();
-	for (i = 0; i < j->nlogs; i++)
-		pyval_append(l, pyval_str(j->logs[i].path));
-	pyval_append(f, pair("File list", l));
+	if (strncmp(j->backend, "systemd", 7) == 0) {
+		/* " + ".join(" ".join(group) for group in journalmatch) */
+		struct strbuf sb = STRBUF_INIT;
+		size_t k;
+
+		for (i = 0; j->journalmatch && i < pyval_len(j->journalmatch); i++) {
+			const struct pyval *g = pyval_at(j->journalmatch, i);
+
+			if (i)
+				strbuf_adds(&sb, " + ");
+			for (k = 0; k < pyval_len(g); k++) {
+				if (k)
+					strbuf_addc(&sb, ' ');
+				pyval_to_text(pyval_at(g, k), &sb);
+			}
+		}
+		pyval_append(f, pair("Journal matches", pyval_str(strbuf_str(&sb))));
+		strbuf_free(&sb);
+	} else {
+		l = pyval_list();
+		for (i = 0; i < j->nlogs; i++)
+			pyval_append(l, pyval_str(j->logs[i].path));
+		pyval_append(f, pair("File list", l));
+	}
 	pyval_append(st, pair("Filter", f));
 	pyval_append(a, pair("Currently banned", pyval_int((long long)banlist_size(j->bl))));
 	pyval_append(a, pair("Total banned", pyval_int((long long)banlist_total(j->bl))));
