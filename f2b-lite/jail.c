@@ -24,6 +24,7 @@
 #include "failmgr.h"
 #include "journal.h"
 #include "optspec.h"
+#include "recode.h"
 #include "filter.h"
 #include "log.h"
 #include "loop.h"
@@ -33,6 +34,7 @@
 #include "tail.h"
 #include "ticket.h"
 #include "timestr.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 #define LOG_FILTER	"fail2ban.filter"
@@ -103,6 +105,9 @@ struct jail {
 	unsigned long	 lines;		/* log lines read */
 	double		 next_hazard_log;	/* limit hits and cut lines: once a minute */
 	unsigned long	 limit_hits, cut_lines;
+	struct recode	*recode;	/* logencoding other than UTF-8 */
+	struct strbuf	 recoded;
+	bool		 warned_encoding;
 	unsigned long	 action_errors;	/* commands that failed for good */
 };
 
@@ -200,6 +205,8 @@ jail_free(struct jail *j)
 	pyval_free(j->journalmatch);
 	journal_close(j->journal);
 	free(j->jiso);
+	recode_free(j->recode);
+	strbuf_free(&j->recoded);
 	expr_free(j->incr.formula);
 	free(j->incr.mult);
 	free(j->ignorecommand);
@@ -844,6 +851,20 @@ jail_feed(struct jail *j, const char *line, size_t len)
 	if (j->idle)
 		return;
 	j->lines++;
+	if (j->recode) {
+		if (!recode_line(j->recode, line, len, &j->recoded) && !j->warned_encoding) {
+			j->warned_encoding = true;
+			log_msg(LOG_LVL_WARNING, LOG_FILTER, "[%s] Error decoding line with '%s' "
+			    "(bytes replaced; said once)", j->name, j->logencoding);
+		}
+		line = j->recoded.s ? j->recoded.s : "";
+		len = j->recoded.len;
+	} else if (!j->warned_encoding && utf8_check(line, len) != len) {
+		j->warned_encoding = true;
+		log_msg(LOG_LVL_WARNING, LOG_FILTER, "[%s] Error decoding line with 'UTF-8': "
+		    "invalid bytes replaced (said once; set logencoding if the log is in "
+		    "another encoding)", j->name);
+	}
 	filter_process_line(j->filter, line, len, &ff, &n, &cap, &st);
 	if (st.limit_hits || st.truncated) {
 		double now = clock_real();
@@ -1378,9 +1399,15 @@ jail_set(struct jail *j, const char *opt, const struct pyval *args, char **err)
 		j->ignorecache = xstrdup(v);
 		ret = pyval_str(v);
 	} else if (strcmp(opt, "logencoding") == 0) {
-		free(j->logencoding);
-		j->logencoding = xstrdup(v);
-		ret = pyval_str(strcmp(v, "auto") == 0 ? "UTF-8" : v);
+		struct recode *rc = recode_new(v, err);
+
+		if (*err == NULL) {
+			recode_free(j->recode);
+			j->recode = rc;
+			free(j->logencoding);
+			j->logencoding = xstrdup(v);
+			ret = pyval_str(strcmp(v, "auto") == 0 ? "UTF-8" : v);
+		}
 	} else if (strcmp(opt, "addlogpath") == 0) {
 		const char *mode = arg_str(args, 1, &tmp2);
 
