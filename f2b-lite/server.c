@@ -54,6 +54,7 @@ struct server {
 	struct dict	*jailcfg;	/* jail -> repr of its commands, for reload */
 	struct db	*db;
 	struct loop_timer *commit_timer, *purge_timer;
+	struct pyval	*early;		/* configuration warnings: [level, logger, text] */
 	int		 exit_code;
 };
 
@@ -181,6 +182,7 @@ server_quit(struct server *s)
 }
 
 static void open_db(struct server *, const char *file);
+static void replay_early(struct server *, const char *target);
 
 /* ---- options ---------------------------------------------------------------- */
 
@@ -220,6 +222,7 @@ server_set(struct server *s, const char *opt, const struct pyval *v, char **err)
 			if (log_open(t, s->syslogsocket) < 0)
 				log_msg(LOG_LVL_ERROR, LOG_SERVER, "Unable to log to '%s'", t);
 			replace(&s->logtarget, t);
+			replay_early(s, t);
 		}
 		ret = pyval_str(t);
 	} else if (strcmp(opt, "syslogsocket") == 0) {
@@ -281,6 +284,24 @@ server_get(struct server *s, const char *opt, char **err)
 		return s->db ? pyval_int((long long)db_purgeage(s->db)) : pyval_none();
 	*err = xstrdup("Invalid command (no get action or not yet implemented)");
 	return NULL;
+}
+
+/* The configuration's warnings, into a log target other than stderr. */
+static void
+replay_early(struct server *s, const char *target)
+{
+	size_t i;
+
+	if (s->early == NULL || target == NULL || strcasecmp(target, "STDERR") == 0)
+		return;
+	for (i = 0; i < pyval_len(s->early); i++) {
+		const struct pyval *e = pyval_at(s->early, i);
+
+		log_msg((int)pyval_as_int(pyval_at(e, 0)), pyval_as_str(pyval_at(e, 1)), "%s",
+		    pyval_as_str(pyval_at(e, 2)));
+	}
+	pyval_free(s->early);
+	s->early = NULL;
 }
 
 /* ---- the database ------------------------------------------------------------- */
@@ -392,9 +413,18 @@ read_config(struct server *s, bool *ok)
 				strbuf_adds(&sb, w + 9);
 			} else
 				strbuf_adds(&sb, m);
-			log_msg(diag_level(d, i) == DIAG_WARNING ? LOG_LVL_WARNING : LOG_LVL_ERROR,
-			    diag_level(d, i) == DIAG_WARNING ? "fail2ban.configreader" :
-			    "fail2ban", "%s", strbuf_str(&sb));
+			int lvl = diag_level(d, i) == DIAG_WARNING ? LOG_LVL_WARNING : LOG_LVL_ERROR;
+			const char *lg = lvl == LOG_LVL_WARNING ? "fail2ban.configreader" : "fail2ban";
+			struct pyval *e = pyval_list();
+
+			log_msg(lvl, lg, "%s", strbuf_str(&sb));
+			/* said again in the log file once it is open */
+			pyval_append(e, pyval_int(lvl));
+			pyval_append(e, pyval_str(lg));
+			pyval_append(e, pyval_str(strbuf_str(&sb)));
+			if (s->early == NULL)
+				s->early = pyval_list();
+			pyval_append(s->early, e);
 			strbuf_free(&sb);
 		}
 	}
@@ -709,6 +739,7 @@ server_destroy(struct server *s)
 	free(s->stopping);
 	dict_free(s->params);
 	dict_free(s->jailcfg);
+	pyval_free(s->early);
 	free(s->conf);
 	free(s->socket);
 	free(s->pidfile);
@@ -887,6 +918,7 @@ server_main(int argc, char **argv)
 		if (lt) {
 			log_open(lt, dict_get(s.params, "syslogsocket", NULL));
 			s.logtarget = xstrdup(lt);
+			replay_early(&s, lt);
 		}
 	}
 	s.loop = loop_new();
@@ -935,5 +967,6 @@ out:
 	free(s.syslogsocket);
 	free(s.dbfile);
 	dict_free(s.jailcfg);
+	pyval_free(s.early);
 	return s.exit_code;
 }
