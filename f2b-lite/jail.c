@@ -81,6 +81,12 @@ struct jail {
 	bool		 ignoreself;
 	char		*ignorecommand;
 	char		*ignorecache;
+	struct {
+		struct action	*key;		/* property "key": the key's template */
+		long		 maxcount;
+		double		 maxtime;
+		struct dict	*entries;	/* key -> "0"/"1" + expiry, in insertion order */
+	} icache_cfg;
 	struct dict	*icache;	/* key -> "1"/"0" */
 	char		*logencoding;
 	struct pyval	*journalmatch;
@@ -211,6 +217,8 @@ jail_free(struct jail *j)
 	free(j->incr.mult);
 	free(j->ignorecommand);
 	free(j->ignorecache);
+	action_free(j->icache_cfg.key);
+	dict_free(j->icache_cfg.entries);
 	free(j->logencoding);
 	free(j->backend);
 	free(j->name);
@@ -522,6 +530,7 @@ static bool increment(struct jail *, struct ticket *, long long *count, long lon
 static void log_increment(struct jail *, struct ticket *, long long count, long long tob);
 static int set_time(const char *v, double *out, char **err);
 static bool ignored(struct jail *, struct ticket *);
+static int set_ignorecache(struct jail *, const char *, char **);
 static struct pyval *ban_list(struct jail *, bool with_time);
 
 static void
@@ -719,6 +728,27 @@ name_has(const char *name, const struct addr *a)
 	return hit;
 }
 
+/* The ignorecache key of t: its template with the ticket's tags. */
+static void
+info_key(struct jail *j, struct ticket *t, struct strbuf *out)
+{
+	struct info in = { j, t, fam_name(ticket_fam(t)) };
+	struct action_cmd cmd;
+	char *err = NULL;
+	size_t i;
+
+	if (!action_command(j->icache_cfg.key, "key", "", info_value, &in, &cmd, &err)) {
+		free(err);
+		return;
+	}
+	strbuf_adds(out, cmd.script);
+	for (i = 0; i < cmd.nargs; i++) {
+		strbuf_addc(out, '\x1f');
+		strbuf_adds(out, cmd.args[i]);
+	}
+	action_cmd_free(&cmd);
+}
+
 /* Runs the ignorecommand; exit 0 ignores, 1 does not, anything else is an error. */
 static bool
 ignore_by_command(struct jail *j, struct ticket *t)
@@ -781,8 +811,107 @@ ignore_by_command(struct jail *j, struct ticket *t)
 	return false;
 }
 
+/* ignorecache = key="<tags>", max-count=100, max-time=5m */
+static int
+set_ignorecache(struct jail *j, const char *v, char **err)
+{
+	char *name = NULL;
+	struct dict *opts = NULL;
+	const char *k, *mc, *mt;
+	struct timestr_val tv;
+	long long n = 100;
+	double maxtime = 300;
+
+	action_free(j->icache_cfg.key);
+	j->icache_cfg.key = NULL;
+	dict_free(j->icache_cfg.entries);
+	j->icache_cfg.entries = NULL;
+	if (*v == '\0')
+		return 0;
+	{
+		/* fail2ban parses it as the options of "cache[...]" */
+		char *spec = xasprintf("cache[%s]", v);
+		int rc = optspec_parse(spec, &name, &opts, err);
+
+		free(spec);
+		if (rc < 0)
+			return -1;
+	}
+	k = dict_get(opts, "key", NULL);
+	mc = dict_get(opts, "max-count", NULL);
+	mt = dict_get(opts, "max-time", NULL);
+	if (k == NULL)
+		*err = xasprintf("ignorecache %s: no key", v);
+	else if (mc && config_parse_int(mc, &n) < 0)
+		*err = xasprintf("invalid literal for int() with base 10: '%s'", mc);
+	else if (mt && timestr_parse(mt, &tv, err) == 0)
+		maxtime = tv.f;
+	if (*err == NULL) {
+		j->icache_cfg.key = action_new("ignorecache");
+		action_set(j->icache_cfg.key, "key", k);
+		j->icache_cfg.maxcount = (long)n;
+		j->icache_cfg.maxtime = maxtime;
+		j->icache_cfg.entries = dict_new(free);
+	}
+	free(name);
+	dict_free(opts);
+	return *err ? -1 : 0;
+}
+
+static void info_key(struct jail *, struct ticket *, struct strbuf *);
+
+/* The cached answer for t (-1: none), or stores answer (when >= 0). */
+static int
+icache(struct jail *j, struct ticket *t, int answer)
+{
+	struct strbuf key = STRBUF_INIT;
+	const char *e;
+	int r = -1;
+
+	if (j->icache_cfg.key == NULL)
+		return -1;
+	info_key(j, t, &key);
+	if (answer < 0) {
+		if ((e = dict_get(j->icache_cfg.entries, strbuf_str(&key), NULL)) != NULL &&
+		    strtod(e + 2, NULL) > clock_now())
+			r = e[0] == '1';
+	} else {
+		if ((long)dict_len(j->icache_cfg.entries) >= j->icache_cfg.maxcount) {
+			/* Utils.Cache: make room by dropping the oldest */
+			size_t pos = 0;
+			const char *k0;
+
+			if (dict_next(j->icache_cfg.entries, &pos, &k0, NULL)) {
+				char *kk = xstrdup(k0);
+
+				dict_del(j->icache_cfg.entries, kk);
+				free(kk);
+			}
+		}
+		dict_set(j->icache_cfg.entries, strbuf_str(&key), xasprintf("%d %f", answer,
+		    clock_now() + j->icache_cfg.maxtime));
+	}
+	strbuf_free(&key);
+	return r;
+}
+
+static bool ignored_uncached(struct jail *, struct ticket *);
+
 static bool
 ignored(struct jail *j, struct ticket *t)
+{
+	int c = icache(j, t, -1);
+	bool r;
+
+	if (c >= 0)
+		return c == 1;
+	r = ignored_uncached(j, t);
+	icache(j, t, r ? 1 : 0);
+	return r;
+}
+
+static bool
+ignored_uncached(struct jail *j, struct ticket *t)
 {
 	const char *how = NULL;
 	char buf[ADDR_STRLEN];
@@ -1395,6 +1524,8 @@ jail_set(struct jail *j, const char *opt, const struct pyval *args, char **err)
 		j->ignorecommand = xstrdup(v);
 		ret = pyval_str(v);
 	} else if (strcmp(opt, "ignorecache") == 0) {
+		if (set_ignorecache(j, v, err) < 0)
+			goto out;
 		free(j->ignorecache);
 		j->ignorecache = xstrdup(v);
 		ret = pyval_str(v);
