@@ -331,6 +331,14 @@ struct tpl {
 	int		 grp;		/* epoch: group holding the number */
 	bool		 longfrm;	/* LEPOCH */
 	char		*err;		/* compile error, reported at first use */
+	/* the strptime fields among the groups, in group order (at compile) */
+	struct {
+		int	 g;		/* group number */
+		char	 code;		/* directive letter: 'Y', 'b', 'H'... */
+	}		 field[TPL_MAXGROUPS];
+	int		 nfield;
+	int		 g_p;		/* the %p group, or -1 */
+	int		 nspan;		/* spans kept: groups + 1, 2 at least */
 };
 
 /* Python str.strip() for ASCII-only pattern text. */
@@ -546,6 +554,30 @@ tpl_tai64n(int wordbegin)
 	return t;
 }
 
+/* The groups datedet_time() reads: single-letter names, in group order. */
+static void
+tpl_fields(struct tpl *t)
+{
+	int f, ng = rx_ngroups(t->rx) + 1;
+
+	if (ng > TPL_MAXGROUPS)
+		ng = TPL_MAXGROUPS;
+	t->nfield = 0;
+	for (f = 1; f < ng; f++) {
+		const char *name = rx_group_name(t->rx, f);
+
+		if (name == NULL || name[0] == '\0' || name[1] != '\0')
+			continue;
+		t->field[t->nfield].g = f;
+		t->field[t->nfield].code = name[0];
+		t->nfield++;
+	}
+	t->g_p = rx_group_number(t->rx, "p");
+	if (t->g_p >= ng)
+		t->g_p = -1;
+	t->nspan = ng < 2 ? 2 : ng;
+}
+
 /* Compiles a template at first use; false if its regex does not compile. */
 static bool
 tpl_compile(struct tpl *t)
@@ -554,7 +586,10 @@ tpl_compile(struct tpl *t)
 		return true;
 	if (t->err != NULL)
 		return false;
-	return (t->rx = rx_compile(t->regex, 0, &t->err)) != NULL;
+	if ((t->rx = rx_compile(t->regex, 0, &t->err)) == NULL)
+		return false;
+	tpl_fields(t);
+	return true;
 }
 
 /* ---- the template cache (DD_patternCache) ------------------------------ */
@@ -997,6 +1032,8 @@ char_before(const char *line, size_t len, size_t i)
 
 	if (i == 0 || i > len)
 		return -1;
+	if ((unsigned char)line[i - 1] < 0x80)
+		return (unsigned char)line[i - 1];
 	s = i - 1;
 	while (s > 0 && i - s < 4 && ((unsigned char)line[s] & 0xc0) == 0x80)
 		s--;
@@ -1013,6 +1050,8 @@ char_at(const char *line, size_t len, size_t i)
 
 	if (i >= len)
 		return -1;
+	if ((unsigned char)line[i] < 0x80)
+		return (unsigned char)line[i];
 	if (utf8_decode(line + i, len - i, &cp) < 0)
 		return (unsigned char)line[i];
 	return (dchar)cp;
@@ -1034,12 +1073,18 @@ entry_weight(const struct entry *e)
 
 /* matchDate: search, counting the template's global hits */
 static bool
-tpl_match(struct tpl *t, const char *line, size_t len, size_t pos, size_t endpos,
-    size_t *span)
+tpl_match(struct tpl *t, const char *line, size_t len, bool ascii, size_t pos,
+    size_t endpos, size_t *span)
 {
+	int rc;
+
 	if (!tpl_compile(t))
 		return false;
-	if (rx_search(t->rx, line, endpos, pos, false, span, TPL_MAXGROUPS) != RX_MATCH)
+	if (ascii)
+		rc = rx_search_ascii(t->rx, line, endpos, pos, false, span, t->nspan);
+	else
+		rc = rx_search(t->rx, line, endpos, pos, false, span, t->nspan);
+	if (rc != RX_MATCH)
 		return false;
 	t->hits++;
 	(void)len;
@@ -1068,10 +1113,12 @@ det_reorder(struct datedet *d, size_t num)
 	return pos;
 }
 
-bool
-datedet_match(struct datedet *d, const char *line, size_t len, struct datedet_match *out)
+static bool
+match(struct datedet *d, const char *line, size_t len, bool ascii,
+    struct datedet_match *out)
 {
-	size_t sp[2 * TPL_MAXGROUPS], found_sp[2 * TPL_MAXGROUPS];
+	/* the search works in d->spans, where datedet_time() reads them */
+	size_t *sp = d->spans, found_sp[2 * TPL_MAXGROUPS];
 	size_t i, ignore = 0x7fffffff, distance = 0, endpos = 0;
 	size_t found_i = 0, found_d = 0x7fffffff, found_e = 0;
 	bool match = false, have_found = false;
@@ -1087,7 +1134,7 @@ datedet_match(struct datedet *d, const char *line, size_t len, struct datedet_ma
 		struct tpl *t = d->e[i].tpl;
 
 		if (t->flags & (TPL_LINE_BEGIN | TPL_LINE_END)) {
-			match = tpl_match(t, line, len, 0, len, sp);
+			match = tpl_match(t, line, len, ascii, 0, len, sp);
 			ignore = i;
 		} else {
 			size_t dist = d->lastpos, end = d->lastend;
@@ -1100,9 +1147,10 @@ datedet_match(struct datedet *d, const char *line, size_t len, struct datedet_ma
 			oke = (eat == d->lastend_at) ||
 			    (ebefore == d->lastend_before && !char_isalnum(d->lastend_before));
 			if (okb && oke && dist <= len)
-				match = tpl_match(t, line, len, dist, end < len ? end : len, sp);
+				match = tpl_match(t, line, len, ascii, dist,
+				    end < len ? end : len, sp);
 			else {
-				match = tpl_match(t, line, len, 0, len, sp);
+				match = tpl_match(t, line, len, ascii, 0, len, sp);
 				ignore = i;
 			}
 		}
@@ -1115,7 +1163,8 @@ datedet_match(struct datedet *d, const char *line, size_t len, struct datedet_ma
 				found_i = i;
 				found_d = distance;
 				found_e = endpos;
-				memcpy(found_sp, sp, sizeof(sp));
+				memcpy(found_sp, sp, 2 * (size_t)t->nspan *
+				    sizeof(*sp));
 				match = false;
 			}
 		}
@@ -1128,7 +1177,7 @@ datedet_match(struct datedet *d, const char *line, size_t len, struct datedet_ma
 			if (i == ignore)
 				continue;
 			t = d->e[i].tpl;
-			if (!tpl_match(t, line, len, 0, len, sp))
+			if (!tpl_match(t, line, len, ascii, 0, len, sp))
 				continue;
 			distance = sp[0];
 			endpos = sp[1];
@@ -1145,7 +1194,8 @@ datedet_match(struct datedet *d, const char *line, size_t len, struct datedet_ma
 					found_i = i;
 					found_d = distance;
 					found_e = endpos;
-					memcpy(found_sp, sp, sizeof(sp));
+					memcpy(found_sp, sp, 2 * (size_t)t->nspan *
+					    sizeof(*sp));
 				}
 				match = false;
 				continue;
@@ -1157,7 +1207,8 @@ datedet_match(struct datedet *d, const char *line, size_t len, struct datedet_ma
 			i = found_i;
 			distance = found_d;
 			endpos = found_e;
-			memcpy(sp, found_sp, sizeof(sp));
+			memcpy(sp, found_sp, 2 * (size_t)d->e[i].tpl->nspan *
+			    sizeof(*sp));
 		}
 	}
 	if (!match)
@@ -1182,7 +1233,6 @@ datedet_match(struct datedet *d, const char *line, size_t len, struct datedet_ma
 	if (i && i != d->lastidx)
 		i = det_reorder(d, i);
 	d->lastidx = i;
-	memcpy(d->spans, sp, sizeof(sp));
 	out->mstart = sp[0];
 	out->mend = sp[1];
 	out->start = sp[2];
@@ -1190,6 +1240,19 @@ datedet_match(struct datedet *d, const char *line, size_t len, struct datedet_ma
 	out->tpl = (int)i;
 	out->priv = d->e[i].tpl;
 	return true;
+}
+
+bool
+datedet_match(struct datedet *d, const char *line, size_t len, struct datedet_match *out)
+{
+	return match(d, line, len, false, out);
+}
+
+bool
+datedet_match_ascii(struct datedet *d, const char *line, size_t len,
+    struct datedet_match *out)
+{
+	return match(d, line, len, true, out);
 }
 
 /* ---- conversion (strptime.reGroupDictStrptime) ------------------------- */
@@ -1211,8 +1274,11 @@ index_of(const char *const *names, size_t nnames, const char *s, size_t n)
 {
 	size_t i, j;
 
+	if (n == 0)
+		return -1;
 	for (i = 0; i < nnames; i++) {
-		if (strlen(names[i]) != n)
+		/* the names are lower case: a first letter tells most apart */
+		if ((s[0] | 0x20) != names[i][0] || strlen(names[i]) != n)
 			continue;
 		for (j = 0; j < n; j++) {
 			char c = s[j];
@@ -1288,7 +1354,30 @@ civil_from_secs(double secs, struct tm *tm)
 static double
 naive(int y, int mo, int d, int h, int mi, int s)
 {
-	return (double)days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400.0 +
+	/* lines and "now" keep to a few days: remember the last two */
+	static struct {
+		int	 y, m, d;
+		long	 days;
+	} memo[2] = { { 0, 0, 0, 0 }, { 0, 0, 0, 0 } };
+	static int next;
+	long days;
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (memo[i].y == y && memo[i].m == mo && memo[i].d == d &&
+		    y != 0)
+			break;
+	if (i < 2)
+		days = memo[i].days;
+	else {
+		days = days_from_civil(y, (unsigned)mo, (unsigned)d);
+		memo[next].y = y;
+		memo[next].m = mo;
+		memo[next].d = d;
+		memo[next].days = days;
+		next ^= 1;
+	}
+	return (double)days * 86400.0 +
 	    h * 3600 + mi * 60 + s;
 }
 
@@ -1296,9 +1385,16 @@ int
 datedet_time(struct datedet *d, const char *line, const struct datedet_match *m,
     struct datedet_time *out)
 {
+	return datedet_time_at(d, line, m, -1, out);
+}
+
+int
+datedet_time_at(struct datedet *d, const char *line, const struct datedet_match *m,
+    double nowsecs, struct datedet_time *out)
+{
 	struct tpl *t = m->priv;
 	const size_t *sp = d->spans;
-	int ng, f, year = -1, month = -1, day = -1, hour = 0, minute = 0, second = 0;
+	int ng, f, k, year = -1, month = -1, day = -1, hour = 0, minute = 0, second = 0;
 	int julian = -1, week = -1, weekday = -1, wstart = 0, tzoff = 0;
 	bool has_tz = false, assume_year = false, assume_today = false, adjusted = false;
 	double dt, now_naive;
@@ -1335,15 +1431,16 @@ datedet_time(struct datedet *d, const char *line, const struct datedet_match *m,
 		return 0;
 	}
 	/* fields in group order, as Python walks groupdict() */
-	for (f = 1; f < ng; f++) {
-		const char *name = rx_group_name(t->rx, f), *v;
+	for (k = 0; k < t->nfield; k++) {
+		const char *v;
 		size_t n;
 
-		if (name == NULL || name[1] != '\0' || sp[2 * f] == RX_UNSET)
+		f = t->field[k].g;
+		if (sp[2 * f] == RX_UNSET)
 			continue;
 		v = line + sp[2 * f];
 		n = sp[2 * f + 1] - sp[2 * f];
-		switch (name[0]) {
+		switch (t->field[k].code) {
 		case 'y':
 			year = num(v, n);
 			if (year <= 2000)
@@ -1368,7 +1465,7 @@ datedet_time(struct datedet *d, const char *line, const struct datedet_match *m,
 			hour = num(v, n);
 			break;
 		case 'I': {
-			int g = rx_group_number(t->rx, "p");
+			int g = t->g_p;
 			bool pm = false, am = true;
 
 			hour = num(v, n);
@@ -1407,7 +1504,7 @@ datedet_time(struct datedet *d, const char *line, const struct datedet_match *m,
 		case 'U':
 		case 'W':
 			week = num(v, n);
-			wstart = name[0] == 'U' ? 6 : 0;
+			wstart = t->field[k].code == 'U' ? 6 : 0;
 			break;
 		case 'z':
 		case 'Z': {
@@ -1472,7 +1569,7 @@ datedet_time(struct datedet *d, const char *line, const struct datedet_match *m,
 	}
 	if (has_tz)
 		dt -= tzoff * 60.0;
-	now_naive = clock_now();
+	now_naive = nowsecs >= 0 ? nowsecs : clock_now();
 	now_naive = naive(now.tm_year + 1900, now.tm_mon + 1, now.tm_mday, now.tm_hour,
 	    now.tm_min, now.tm_sec) + (now_naive - floor(now_naive));
 	if (assume_today && dt > now_naive) {

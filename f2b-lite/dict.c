@@ -24,19 +24,32 @@ struct dict {
 	size_t		 nent;		/* used slots in ent, live or not */
 	size_t		 capent;
 	size_t		 nlive;
+	size_t		 head;		/* entries before it are all deleted */
 	int32_t		*index;		/* -1 empty, -2 deleted, else entry number */
 	size_t		 nindex;	/* power of two */
 	dict_free_fn	*freefn;
 };
 
+/* A multiplicative hash eight bytes at a time (keys are often ~20 bytes). */
 static uint32_t
 dict_hash(const char *s)
 {
-	uint32_t h = 2166136261u;
+	size_t n = strlen(s);
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
 
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
+	for (; n >= 8; s += 8, n -= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	if (n) {
+		w = 0;
+		memcpy(&w, s, n);
+		h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+	}
+	h ^= h >> 29;
+	h *= 0x9e3779b97f4a7c15ULL;
+	return (uint32_t)(h >> 32);
 }
 
 struct dict *
@@ -108,6 +121,7 @@ dict_rebuild(struct dict *d, size_t want)
 		if (d->ent[i].live)
 			d->ent[j++] = d->ent[i];
 	d->nent = j;
+	d->head = 0;
 	while (n < want * 2)
 		n *= 2;
 	free(d->index);
@@ -198,6 +212,34 @@ dict_del(struct dict *d, const char *key)
 	e->live = false;
 	d->index[s] = -2;
 	d->nlive--;
+	/* deleting the oldest entries (a cache's eviction) must not make
+	 * iteration from the start walk over ever more holes */
+	while (d->head < d->nent && !d->ent[d->head].live)
+		d->head++;
+	return true;
+}
+
+bool
+dict_shift(struct dict *d)
+{
+	struct dict_entry *e;
+	bool hit = false;
+	size_t s;
+
+	if (d->nlive == 0)
+		return false;
+	e = &d->ent[d->head];	/* live: head skips the deleted ones */
+	s = dict_slot(d, e->key, e->hash, &hit);
+	free(e->key);
+	if (d->freefn && e->val)
+		d->freefn(e->val);
+	e->key = NULL;
+	e->val = NULL;
+	e->live = false;
+	d->index[s] = -2;
+	d->nlive--;
+	while (d->head < d->nent && !d->ent[d->head].live)
+		d->head++;
 	return true;
 }
 
@@ -206,6 +248,8 @@ dict_next(const struct dict *d, size_t *pos, const char **key, void **val)
 {
 	if (d == NULL)
 		return false;
+	if (*pos < d->head)
+		*pos = d->head;
 	while (*pos < d->nent) {
 		const struct dict_entry *e = &d->ent[(*pos)++];
 

@@ -29,6 +29,8 @@ bool	 dict_has(const struct dict *, const char *key);
 void	 dict_set(struct dict *, const char *key, void *val);
 /* Removes key; returns true if it was present. */
 bool	 dict_del(struct dict *, const char *key);
+/* Removes the oldest entry (the first in order); false when empty. */
+bool	 dict_shift(struct dict *);
 /*
  * Iterates in insertion order: start with *pos = 0; returns false at the end.
  * The dict must not be changed during iteration except through dict_set on

@@ -1,6 +1,7 @@
 /* failregex: fail2ban's Regex and FailRegex on top of rx. */
 #include "failregex.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,13 +46,26 @@ struct complname {
 struct failregex {
 	struct rx		*rx;
 	char			*regex;
-	char			*literal;	/* text every match contains, or NULL */
-	size_t			 litlen;
-	size_t			 litrare;	/* index of its least common byte */
+	struct lit {
+		char	*s;
+		size_t	 len;
+		size_t	 rare;		/* index of its least common byte */
+		size_t	 pair;		/* ... and of its rarest two bytes */
+		bool	 pairfirst;	/* the rarest byte is common anyway */
+	}			*lit;		/* texts every match contains */
+	size_t			 nlit;
 	struct complname	*alt, *tup;
 	size_t			 nalt, ntup;
 	int			 nskip;
-	int			 g_fid, g_ip4, g_ip6, g_dns, g_mlfid;
+	int			 ngroups;	/* spans kept: groups + 1, capped */
+	bool			 guarded;	/* see failregex_guarded() */
+	int			 g_fid, g_ip4, g_ip6, g_dns, g_mlfid, g_content;
+	int			 g_key[FAILREGEX_NKEYS];	/* failregex_key() */
+	bool			 plain;		/* see failregex_plain() */
+	/* groupdict()'s keys: the first group of each name, in group order */
+	int			*dict_group;
+	struct pyval		**dict_key;	/* shared str keys */
+	size_t			 ndict;
 };
 
 /* mapTag2Opt: lower-case, id -> fid, port -> fport */
@@ -209,25 +223,129 @@ rarest_byte(const char *s, size_t n)
 	return best;
 }
 
-/* memmem() for one literal, scanning for its rarest byte */
-static bool
-has_literal(const struct failregex *fr, const char *buf, size_t len)
+static int
+pair_rarity(const char *s)
 {
-	const char *p = buf + fr->litrare, *end = buf + len;
-	char c = fr->literal[fr->litrare];
+	return byte_rarity((unsigned char)s[0]) + byte_rarity((unsigned char)s[1]);
+}
 
-	if (len < fr->litlen)
-		return false;
-	while (p < end && (p = memchr(p, c, (size_t)(end - p))) != NULL) {
-		const char *st = p - fr->litrare;
+static size_t
+rarest_pair(const char *s, size_t n)
+{
+	size_t i, best = 0;
 
-		if (st + fr->litlen > end)
-			return false;
-		if (memcmp(st, fr->literal, fr->litlen) == 0)
+	for (i = 1; i + 1 < n; i++)
+		if (pair_rarity(s + i) > pair_rarity(s + best))
+			best = i;
+	return best;
+}
+
+typedef uint8_t v16u8 __attribute__((vector_size(16)));
+
+/*
+ * Whether the literal starts anywhere in buf[from, len - l->len]: its
+ * least common two bytes are looked for sixteen places at a time (plain
+ * C vectors: SIMD where the machine has it), and each place that has
+ * both is compared in full.
+ */
+static bool
+scan_pair(const struct lit *l, const char *buf, size_t from, size_t len)
+{
+	size_t k = l->pair, last = len - l->len, i, j;
+	uint8_t c0 = (uint8_t)l->s[k], c1 = (uint8_t)l->s[k + 1];
+	v16u8 v0 = { 0 }, v1 = { 0 };
+
+	v0 += c0;
+	v1 += c1;
+	/* a block reads buf[i + k .. i + k + 16]: inside buf for i <= last */
+	for (i = from; i + 15 <= last; i += 16) {
+		v16u8 a, b, m;
+		uint64_t w[2];
+
+		memcpy(&a, buf + i + k, 16);
+		memcpy(&b, buf + i + k + 1, 16);
+		m = (v16u8)((a == v0) & (b == v1));
+		memcpy(w, &m, 16);
+		if ((w[0] | w[1]) == 0)
+			continue;
+		for (j = 0; j < 16; j++)
+			if (m[j] && memcmp(buf + i + j, l->s, l->len) == 0)
+				return true;
+	}
+	for (; i <= last; i++)
+		if ((uint8_t)buf[i + k] == c0 && (uint8_t)buf[i + k + 1] == c1 &&
+		    memcmp(buf + i, l->s, l->len) == 0)
 			return true;
+	return false;
+}
+
+/*
+ * memmem() for one literal: memchr() for its rarest byte, which is quick
+ * when that byte is rare in the text; when it proves common, the rest is
+ * scanned for the rarest pair instead.
+ */
+static bool
+has_literal(const struct lit *l, const char *buf, size_t len)
+{
+	const char *p = buf + l->rare, *end = buf + len;
+	char c = l->s[l->rare];
+	int tries = 0;
+
+	if (len < l->len)
+		return false;
+	if (l->pairfirst)
+		return scan_pair(l, buf, 0, len);
+	while (p < end && (p = memchr(p, c, (size_t)(end - p))) != NULL) {
+		const char *st = p - l->rare;
+
+		if (st + l->len > end)
+			return false;
+		/* most candidates differ in their first bytes: no call then */
+		if (st[0] == l->s[0] && st[l->len - 1] == l->s[l->len - 1] &&
+		    memcmp(st, l->s, l->len) == 0)
+			return true;
+		if (++tries == 2 && l->len >= 2)
+			return scan_pair(l, buf, (size_t)(st - buf) + 1, len);
 		p++;
 	}
 	return false;
+}
+
+void
+failregex_tune(struct failregex *fr, const uint64_t *freq, uint64_t nlines)
+{
+	size_t i, k;
+
+	if (nlines == 0)
+		return;
+	for (i = 0; i < fr->nlit; i++) {
+		struct lit *l = &fr->lit[i];
+		const unsigned char *t = (const unsigned char *)l->s;
+
+		l->rare = 0;
+		for (k = 1; k < l->len; k++)
+			if (freq[t[k]] < freq[t[l->rare]])
+				l->rare = k;
+		l->pair = 0;
+		for (k = 1; k + 1 < l->len; k++)
+			if (freq[t[k]] * freq[t[k + 1]] <
+			    freq[t[l->pair]] * freq[t[l->pair + 1]])
+				l->pair = k;
+		/* about once a line or more: memchr() would stop too often */
+		l->pairfirst = l->len >= 2 && freq[t[l->rare]] >= nlines;
+	}
+}
+
+/* Whether buf holds every literal of the regex (longest first). */
+static bool
+has_literals(const struct failregex *fr, const char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < fr->nlit; i++)
+		if (!has_literal(&fr->lit[i], buf, len))
+			return false;
+	return true;
 }
 
 static int
@@ -266,9 +384,23 @@ failregex_new(const char *regex, bool multiline, const char *usedns, char **err)
 		return NULL;
 	}
 	fr->regex = exp;
-	if ((fr->literal = rx_required_literal(exp)) != NULL) {
-		fr->litlen = strlen(fr->literal);
-		fr->litrare = rarest_byte(fr->literal, fr->litlen);
+	{
+		/*
+		 * Three bytes at least: shorter texts rule few lines out, and
+		 * the robustness tests count on hostile patterns meeting their
+		 * lines.
+		 */
+		char **l = rx_required_literals(exp, 3, &fr->nlit);
+		size_t k;
+
+		fr->lit = xcalloc(fr->nlit + 1, sizeof(*fr->lit));
+		for (k = 0; k < fr->nlit; k++) {
+			fr->lit[k].s = l[k];
+			fr->lit[k].len = strlen(l[k]);
+			fr->lit[k].rare = rarest_byte(l[k], fr->lit[k].len);
+			fr->lit[k].pair = rarest_pair(l[k], fr->lit[k].len);
+		}
+		free(l);
 	}
 	for (i = 1; i <= rx_ngroups(fr->rx); i++) {
 		const char *g = rx_group_name(fr->rx, i), *rest;
@@ -315,6 +447,45 @@ failregex_new(const char *regex, bool multiline, const char *usedns, char **err)
 	fr->g_ip6 = rx_group_number(fr->rx, "ip6");
 	fr->g_dns = rx_group_number(fr->rx, "dns");
 	fr->g_mlfid = rx_group_number(fr->rx, "mlfid");
+	fr->g_content = rx_group_number(fr->rx, "content");
+	{
+		static const char *const keys[FAILREGEX_NKEYS] = {
+			"mlfid", "nofail", "mlfgained", "mlfforget"
+		};
+		int k;
+
+		for (k = 0; k < FAILREGEX_NKEYS; k++)
+			fr->g_key[k] = rx_group_number(fr->rx, keys[k]);
+		fr->plain = fr->nalt == 0 && fr->ntup == 0 &&
+		    rx_group_number(fr->rx, "mlfpending") < 0 &&
+		    rx_group_number(fr->rx, "users") < 0 &&
+		    rx_group_number(fr->rx, "matches") < 0 &&
+		    rx_group_number(fr->rx, "nofail-matches") < 0;
+	}
+	fr->ngroups = rx_ngroups(fr->rx) + 1;
+	if (fr->ngroups > FAILREGEX_MAXGROUPS)
+		fr->ngroups = FAILREGEX_MAXGROUPS;
+	/* a pattern of two literal bytes is a weak guard: most lines hold ": " */
+	fr->guarded = (fr->nlit > 0 && fr->lit[0].len >= 3) ||
+	    rx_start_filtered(fr->rx);
+	fr->dict_group = xcalloc((size_t)rx_ngroups(fr->rx) + 1,
+	    sizeof(*fr->dict_group));
+	fr->dict_key = xcalloc((size_t)rx_ngroups(fr->rx) + 1,
+	    sizeof(*fr->dict_key));
+	for (i = 1; i <= rx_ngroups(fr->rx); i++) {
+		const char *g = rx_group_name(fr->rx, i);
+		size_t k;
+
+		if (g == NULL)
+			continue;
+		for (k = 0; k < fr->ndict; k++)
+			if (strcmp(pyval_as_str(fr->dict_key[k]), g) == 0)
+				break;
+		if (k < fr->ndict)
+			continue;
+		fr->dict_group[fr->ndict] = i;
+		fr->dict_key[fr->ndict++] = pyval_str(g);
+	}
 	return fr;
 }
 
@@ -335,8 +506,14 @@ failregex_free(struct failregex *fr)
 	}
 	free(fr->alt);
 	free(fr->tup);
+	for (i = 0; i < fr->ndict; i++)
+		pyval_free(fr->dict_key[i]);
+	free(fr->dict_key);
+	free(fr->dict_group);
 	free(fr->regex);
-	free(fr->literal);
+	for (i = 0; i < fr->nlit; i++)
+		free(fr->lit[i].s);
+	free(fr->lit);
 	rx_free(fr->rx);
 	free(fr);
 }
@@ -354,18 +531,59 @@ failregex_has_id(const struct failregex *fr)
 	    fr->g_mlfid > 0;
 }
 
+static int
+search(const struct failregex *fr, const char *buf, size_t len, bool ascii,
+    bool checked, struct failregex_match *m)
+{
+	m->ngroups = fr->ngroups;
+	if (!rx_may_match(fr->rx, buf, len, 0))
+		return RX_NOMATCH;
+	if (!checked && !has_literals(fr, buf, len))
+		return RX_NOMATCH;
+	if (ascii)
+		return rx_search_ascii(fr->rx, buf, len, 0, false, m->span,
+		    fr->ngroups);
+	return rx_search(fr->rx, buf, len, 0, false, m->span, fr->ngroups);
+}
+
 int
 failregex_search(const struct failregex *fr, const char *buf, size_t len,
     struct failregex_match *m)
 {
-	int ng = rx_ngroups(fr->rx) + 1;
+	return search(fr, buf, len, false, false, m);
+}
 
-	if (ng > FAILREGEX_MAXGROUPS)
-		ng = FAILREGEX_MAXGROUPS;
-	m->ngroups = ng;
-	if (fr->literal && !has_literal(fr, buf, len))
-		return RX_NOMATCH;
-	return rx_search(fr->rx, buf, len, 0, false, m->span, ng);
+int
+failregex_search_ascii(const struct failregex *fr, const char *buf, size_t len,
+    struct failregex_match *m)
+{
+	return search(fr, buf, len, true, false, m);
+}
+
+int
+failregex_search_checked(const struct failregex *fr, const char *buf, size_t len,
+    bool ascii, struct failregex_match *m)
+{
+	return search(fr, buf, len, ascii, true, m);
+}
+
+size_t
+failregex_nliterals(const struct failregex *fr)
+{
+	return fr->nlit;
+}
+
+const char *
+failregex_literal(const struct failregex *fr, size_t i)
+{
+	return i < fr->nlit ? fr->lit[i].s : NULL;
+}
+
+bool
+failregex_has_literal(const struct failregex *fr, size_t i, const char *buf,
+    size_t len)
+{
+	return has_literal(&fr->lit[i], buf, len);
 }
 
 static struct pyval *
@@ -382,14 +600,11 @@ failregex_groups(const struct failregex *fr, const char *buf,
 {
 	struct pyval *d = pyval_dict(), *v, *t;
 	size_t i;
-	int g;
 
-	for (g = 1; g <= rx_ngroups(fr->rx); g++) {
-		const char *name = rx_group_name(fr->rx, g);
-
-		if (name != NULL && pyval_dict_get(d, name) == NULL)
-			pyval_dict_set(d, pyval_str(name), group_value(buf, m, g));
-	}
+	pyval_reserve(d, fr->ndict + fr->nalt + fr->ntup);
+	for (i = 0; i < fr->ndict; i++)
+		pyval_dict_append(d, pyval_copy(fr->dict_key[i]),
+		    group_value(buf, m, fr->dict_group[i]));
 	for (i = 0; i < fr->nalt; i++) {
 		v = pyval_dict_get(d, fr->alt[i].group);
 		t = pyval_dict_get(d, fr->alt[i].name);
@@ -418,6 +633,41 @@ failregex_group(const struct failregex *fr, const char *buf,
     const struct failregex_match *m, const char *name, size_t *len)
 {
 	int g = rx_group_number(fr->rx, name);
+
+	if (g <= 0 || g >= m->ngroups || m->span[2 * g] == RX_UNSET)
+		return NULL;
+	*len = m->span[2 * g + 1] - m->span[2 * g];
+	return buf + m->span[2 * g];
+}
+
+int
+failregex_key(const struct failregex *fr, const char *buf,
+    const struct failregex_match *m, enum failregex_key key, const char **s,
+    size_t *len)
+{
+	int g = fr->g_key[key];
+
+	if (g <= 0)
+		return -1;
+	/* as group_value(): a group past the kept spans reads as None */
+	if (g >= m->ngroups || m->span[2 * g] == RX_UNSET)
+		return 0;
+	*s = buf + m->span[2 * g];
+	*len = m->span[2 * g + 1] - m->span[2 * g];
+	return 1;
+}
+
+bool
+failregex_plain(const struct failregex *fr)
+{
+	return fr->plain;
+}
+
+const char *
+failregex_content(const struct failregex *fr, const char *buf,
+    const struct failregex_match *m, size_t *len)
+{
+	int g = fr->g_content;
 
 	if (g <= 0 || g >= m->ngroups || m->span[2 * g] == RX_UNSET)
 		return NULL;
@@ -486,22 +736,36 @@ failregex_skipped(const struct failregex *fr, const char *buf,
 	return n;
 }
 
+bool
+failregex_may_start_with(const struct failregex *fr, unsigned char c)
+{
+	return rx_may_start_with(fr->rx, c);
+}
+
+bool
+failregex_guarded(const struct failregex *fr)
+{
+	return fr->guarded;
+}
+
 struct rx *
 failregex_union(struct failregex *const *list, size_t n, bool multiline)
 {
 	struct strbuf sb = STRBUF_INIT;
 	struct rx *rx;
 	char *err;
-	size_t i, nolit = 0;
+	size_t i, nunguarded = 0;
 
-	/* regexes with a required literal are ruled out by memmem already */
+	/* guarded regexes rule most lines out cheaply on their own */
 	for (i = 0; i < n; i++)
-		nolit += list[i]->literal == NULL;
-	if (nolit < 2)
+		nunguarded += !list[i]->guarded;
+	if (nunguarded < 2)
 		return NULL;
 
 	for (i = 0; i < n; i++) {
-		if (i)
+		if (failregex_guarded(list[i]))
+			continue;
+		if (sb.len)
 			strbuf_addc(&sb, '|');
 		strbuf_addf(&sb, "(?:%s)", list[i]->regex);
 	}

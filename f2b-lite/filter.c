@@ -6,12 +6,18 @@
  *
  * The hot path (a line that matches nothing) allocates nothing: the date is
  * found in place, the search buffer is a reused strbuf, and failure data is
- * built only for a match.
+ * built only for a match.  Most failregexes are never run on a line: one
+ * table look-up on the buffer's first byte rules out the anchored ones that
+ * cannot start there, each required text is looked for once per buffer and
+ * rules out every regex that needs it, and one search of the alternation of
+ * the rest (the unguarded ones) rules them out together.  All-ASCII buffers
+ * (most logs) are searched without UTF (see rx_search_ascii()).
  */
 #include "filter.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -32,6 +38,7 @@
 struct tline {
 	char	*s;
 	size_t	 len, ds, de;
+	bool	 ascii;		/* known to be all ASCII (false: not known) */
 };
 
 /* Multi-line failure cache entry (Utils.Cache(maxCount=100, maxTime=300)). */
@@ -58,22 +65,51 @@ struct filter {
 	bool			 rawhost;
 	struct tline		*lines;
 	size_t			 nlines, caplines;
-	char			*lasttimetext;
+	struct strbuf		 lasttime;	/* the last date's text */
 	bool			 has_lastdate;
 	struct datedet_time	 lastdate;
 	struct dict		*mlfid;		/* mlfid -> struct mlfent * */
-	struct strbuf		 text, buf, buf2, tmp;
+	struct strbuf		 text, buf, buf2, tmp, key;
 	bool			 pref_matched;	/* prefregex's last search (hasMatched) */
 	struct failregex_match	 pref_spans;	/* ... and its groups, in buf */
-	struct rx		*prefilter;	/* the failregexes' alternation */
+	struct rx		*prefilter;	/* unguarded failregexes' alternation */
 	bool			 prefilter_built;
+	/*
+	 * startmask[c]: bit i set when failregex i (i < 64) can match a buffer
+	 * starting with byte c; built with the prefilter.
+	 */
+	uint64_t		*startmask;
+	/*
+	 * The failregexes' required texts, each distinct one once (lit: a
+	 * regex holding it and its index there); per failregex the ids of its
+	 * texts, the most shared first; per buffer whether each is present.
+	 */
+	struct flit {
+		size_t		 regex, index;
+	}			*lit;
+	size_t			 nlit;
+	struct flits {
+		size_t		*id;
+		size_t		 n;
+	}			*litsof;	/* nlitsof entries */
+	size_t			 nlitsof;
+	uint8_t			*litstate;	/* 0 unknown, 1 present, 2 absent */
+	/* byte counts of the first buffers, to tune the regexes' text search */
+	uint64_t		 bytefreq[256];
+	uint64_t		 nsampled, bsampled;
+	bool			 tuned;
 	filter_ignore_fn	*onignore;
 	void			*onignore_arg;
 	filter_limit_fn		*onlimit;
 	void			*onlimit_arg;
 	double			 next_warn_simtime, next_warn_ignored, next_warn_notime;
 	struct filter_linestat	*stat;
+	double			 real;		/* clock_real() for this line */
+	bool			 real_read;	/* ... when read: one per line */
 };
+
+static void	literals_free(struct filter *);
+static void	untune(struct filter *);
 
 /* Length of line cut to FILTER_LINE_MAX bytes, not splitting a character. */
 static size_t
@@ -151,13 +187,16 @@ filter_free(struct filter *f)
 	for (i = 0; i < f->nlines; i++)
 		tline_free(&f->lines[i]);
 	free(f->lines);
-	free(f->lasttimetext);
+	strbuf_free(&f->lasttime);
 	dict_free(f->mlfid);
 	strbuf_free(&f->text);
 	strbuf_free(&f->buf);
 	strbuf_free(&f->buf2);
 	strbuf_free(&f->tmp);
+	strbuf_free(&f->key);
 	rx_free(f->prefilter);
+	free(f->startmask);
+	literals_free(f);
 	free(f);
 }
 
@@ -204,6 +243,7 @@ filter_set_prefregex(struct filter *f, const char *v, char **err)
 	if (v == NULL || v[0] == '\0')
 		return 0;
 	f->pref = failregex_new(v, false, f->usedns, err);
+	untune(f);
 	return f->pref ? 0 : -1;
 }
 
@@ -221,8 +261,12 @@ filter_add_failregex(struct filter *f, const char *v, char **err)
 	}
 	f->fail = xgrow(f->fail, &f->capfail, f->nfail + 1, sizeof(*f->fail));
 	f->fail[f->nfail++] = fr;
+	untune(f);
 	rx_free(f->prefilter);
 	f->prefilter = NULL;
+	free(f->startmask);
+	f->startmask = NULL;
+	literals_free(f);
 	f->prefilter_built = false;
 	return 0;
 }
@@ -236,6 +280,7 @@ filter_add_ignoreregex(struct filter *f, const char *v, char **err)
 		return -1;
 	f->ign = xgrow(f->ign, &f->capign, f->nign + 1, sizeof(*f->ign));
 	f->ign[f->nign++] = fr;
+	untune(f);
 	return 0;
 }
 
@@ -352,6 +397,18 @@ filter_on_limit(struct filter *f, filter_limit_fn *fn, void *arg)
 
 /* ---- tuple lines -------------------------------------------------------- */
 
+/* Whether every line is known to be all ASCII. */
+static bool
+lines_ascii(const struct tline *l, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!l[i].ascii)
+			return false;
+	return true;
+}
+
 /* "\n".join(pre + post for each line) + "\n" */
 static void
 join_lines(struct strbuf *sb, const struct tline *l, size_t n)
@@ -392,17 +449,23 @@ tline_copy(const struct tline *l)
  * The lines a match covers and the rest (Regex.search's
  * _matchedTupleLines/_unmatchedTupleLines), as index lists into org.
  */
+#define LINESPLIT_INLINE	8
+
 struct linesplit {
 	size_t	*matched, nmatched;
 	size_t	*unmatched, nunmatched;
+	size_t	 inl[2 * LINESPLIT_INLINE];	/* both lists, for few lines */
 };
 
 static void
 linesplit_free(struct linesplit *s)
 {
-	free(s->matched);
-	free(s->unmatched);
-	memset(s, 0, sizeof(*s));
+	if (s->matched != s->inl) {
+		free(s->matched);
+		free(s->unmatched);
+	}
+	s->matched = s->unmatched = NULL;
+	s->nmatched = s->nunmatched = 0;
 }
 
 static void
@@ -414,9 +477,14 @@ split_lines(const struct failregex *fr, const char *buf, size_t len,
 	struct strbuf skipped = STRBUF_INIT;
 	const char *sk;
 
-	memset(out, 0, sizeof(*out));
-	out->matched = xcalloc(norg + 1, sizeof(size_t));
-	out->unmatched = xcalloc(norg + 1, sizeof(size_t));
+	out->nmatched = out->nunmatched = 0;
+	if (norg + 1 <= LINESPLIT_INLINE) {
+		out->matched = out->inl;
+		out->unmatched = out->inl + LINESPLIT_INLINE;
+	} else {
+		out->matched = xcalloc(norg + 1, sizeof(size_t));
+		out->unmatched = xcalloc(norg + 1, sizeof(size_t));
+	}
 	if (norg <= 1) {
 		for (i = 0; i < norg; i++)
 			out->matched[out->nmatched++] = i;
@@ -484,6 +552,17 @@ matched_pyval(const struct tline *org, const struct linesplit *s)
 
 /* ---- the mlfid cache ---------------------------------------------------- */
 
+/* The real time, read once per line (the coarse clock would not move). */
+static double
+line_real(struct filter *f)
+{
+	if (!f->real_read) {
+		f->real = clock_real();
+		f->real_read = true;
+	}
+	return f->real;
+}
+
 static struct pyval *
 mlfid_get(struct filter *f, const char *key)
 {
@@ -491,7 +570,7 @@ mlfid_get(struct filter *f, const char *key)
 
 	if (e == NULL)
 		return NULL;
-	if (e->expires > clock_real())
+	if (e->expires > line_real(f))
 		return e->fail;
 	dict_del(f->mlfid, key);
 	return NULL;
@@ -500,32 +579,29 @@ mlfid_get(struct filter *f, const char *key)
 static void
 mlfid_set(struct filter *f, const char *key, struct pyval *fail)
 {
-	double t = clock_real();
-	struct mlfent *e;
+	double t = line_real(f);
+	struct mlfent *e = dict_get(f->mlfid, key, NULL);
 
-	if (dict_len(f->mlfid) >= MLFID_MAX && !dict_has(f->mlfid, key)) {
-		while (dict_len(f->mlfid) > 0) {
-			size_t pos = 0;
-			const char *k;
-			char *kc;
-			bool keep;
-
-			dict_next(f->mlfid, &pos, &k, (void **)&e);
-			keep = e->expires > t;
-			kc = xstrdup(k);
-			dict_del(f->mlfid, kc);
-			free(kc);
-			if (keep && dict_len(f->mlfid) < MLFID_MAX)
-				break;
-		}
-	}
-	e = dict_get(f->mlfid, key, NULL);
 	if (e != NULL) {
 		if (e->fail != fail)
 			pyval_free(e->fail);
 		e->fail = fail;
 		e->expires = t + MLFID_TTL;
 		return;
+	}
+	/* full: drop the oldest, up to one that has not expired */
+	if (dict_len(f->mlfid) >= MLFID_MAX) {
+		while (dict_len(f->mlfid) > 0) {
+			size_t pos = 0;
+			struct mlfent *o;
+			bool keep;
+
+			dict_next(f->mlfid, &pos, NULL, (void **)&o);
+			keep = o->expires > t;
+			dict_shift(f->mlfid);
+			if (keep && dict_len(f->mlfid) < MLFID_MAX)
+				break;
+		}
 	}
 	e = xmalloc(sizeof(*e));
 	e->fail = fail;
@@ -535,32 +611,24 @@ mlfid_set(struct filter *f, const char *key, struct pyval *fail)
 
 /* ---- dict helpers on pyval dicts --------------------------------------- */
 
-static struct pyval *
-dget(const struct pyval *d, const char *k)
-{
-	return pyval_dict_get(d, k);
-}
+/*
+ * The keys are string literals (the macros insist): their length is known
+ * at compile time, where a lookup would otherwise start with strlen().
+ */
+#define dget(d, k)	pyval_dict_getn((d), "" k "", sizeof(k) - 1)
+#define dtrue(d, k)	dtrue_n((d), "" k "", sizeof(k) - 1)
+#define dset(d, k, v)	\
+	pyval_dict_set((d), pyval_strn("" k "", sizeof(k) - 1), (v))
+/* fail.pop(k, None): returns the value (caller frees) or NULL */
+#define dpop(d, k)	pyval_dict_popn((d), "" k "", sizeof(k) - 1)
 
 /* bool(fail.get(k)) */
 static bool
-dtrue(const struct pyval *d, const char *k)
+dtrue_n(const struct pyval *d, const char *k, size_t n)
 {
-	struct pyval *v = dget(d, k);
+	struct pyval *v = pyval_dict_getn(d, k, n);
 
 	return v != NULL && pyval_as_bool(v);
-}
-
-static void
-dset(struct pyval *d, const char *k, struct pyval *v)
-{
-	pyval_dict_set(d, pyval_str(k), v);
-}
-
-/* fail.pop(k, None): returns the value (caller frees) or NULL */
-static struct pyval *
-dpop(struct pyval *d, const char *k)
-{
-	return pyval_dict_pop(d, k);
 }
 
 /* _updateUsers: users set gains user (if any); returns the set or NULL */
@@ -591,6 +659,16 @@ list_extend(struct pyval *dst, const struct pyval *src)
 
 	for (i = 0; src && i < pyval_len(src); i++)
 		pyval_append(dst, pyval_copy(pyval_at(src, i)));
+}
+
+/* list_extend() from a list about to be dropped: its items move. */
+static void
+list_extend_move(struct pyval *dst, struct pyval *src)
+{
+	if (src != NULL && pyval_type(src) == PY_LIST)
+		pyval_move_items(dst, src);
+	else
+		list_extend(dst, src);
 }
 
 /*
@@ -667,15 +745,16 @@ merge_failure(struct filter *f, const char *mlfid, struct pyval *fail,
 
 		if (m == NULL)
 			m = pyval_list();
-		list_extend(m, dget(fail, "matches"));
+		/* the old list goes: its items move to the new one */
+		list_extend_move(m, dget(fail, "matches"));
 		if ((fl & 8) == 0)
-			list_extend(m, matched);
+			list_extend_move(m, matched);
 		dset(fail, "matches", m);
 	} else if ((fl & 3) == 1) {
 		struct pyval *m = pyval_list();
 
-		list_extend(m, dget(fail, "nofail-matches"));
-		list_extend(m, matched);
+		list_extend_move(m, dget(fail, "nofail-matches"));
+		list_extend_move(m, matched);
 		dset(fail, "nofail-matches", m);
 	}
 	return fail;
@@ -756,25 +835,38 @@ dns_lookup(const char *host)
 
 /* ---- findFailure -------------------------------------------------------- */
 
+/*
+ * Appends a failure.  With take, the failure takes *data and *id (both are
+ * left empty: the caller's copies need no freeing); else it copies them.
+ */
 static void
 push_failure(struct filter_failure **out, size_t *n, size_t *cap, int regex,
-    const struct addr *id, bool has_time, const struct datedet_time *t,
-    const struct pyval *data)
+    struct addr *id, bool has_time, const struct datedet_time *t,
+    struct pyval **data, bool take)
 {
 	struct filter_failure *ff;
 
-	*out = xgrow(*out, cap, *n + 1, sizeof(**out));
+	if (*n + 1 > *cap)
+		*out = xgrow(*out, cap, *n + 1, sizeof(**out));
 	ff = &(*out)[(*n)++];
 	memset(ff, 0, sizeof(*ff));
 	ff->regex = regex;
 	if (id) {
 		ff->has_id = true;
-		addr_copy(&ff->id, id);
+		if (take) {
+			ff->id = *id;
+			memset(id, 0, sizeof(*id));
+		} else
+			addr_copy(&ff->id, id);
 	}
 	ff->has_time = has_time;
 	if (has_time)
 		ff->time = *t;
-	ff->data = pyval_copy(data);
+	if (take) {
+		ff->data = *data;
+		*data = NULL;
+	} else
+		ff->data = pyval_copy(*data);
 }
 
 void
@@ -816,10 +908,19 @@ cur_set(struct filter *f, struct cur *c, const struct tline *org, size_t norg,
 	}
 }
 
+/* failregex_search(), the faster way when buf is known to be all ASCII */
+static int
+fsearch(const struct failregex *fr, const char *buf, size_t len, bool ascii,
+    struct failregex_match *m)
+{
+	return ascii ? failregex_search_ascii(fr, buf, len, m) :
+	    failregex_search(fr, buf, len, m);
+}
+
 /* _ignoreLine: index of the first ignoreregex that matches, or -1 */
 static int
 ignore_line(struct filter *f, struct cur *c, const char *buf, size_t len,
-    const struct tline *org, size_t norg, const struct failregex *fr,
+    bool ascii, const struct tline *org, size_t norg, const struct failregex *fr,
     const struct linesplit *split)
 {
 	struct strbuf own = STRBUF_INIT;
@@ -834,10 +935,11 @@ ignore_line(struct filter *f, struct cur *c, const char *buf, size_t len,
 		join_lines(&own, sub, split->nmatched);
 		buf = own.s;
 		len = own.len;
+		ascii = rx_ascii(buf, len);
 	}
 	for (i = 0; i < f->nign; i++) {
 		struct failregex_match m;
-		int rc = failregex_search(f->ign[i], buf, len, &m);
+		int rc = fsearch(f->ign[i], buf, len, ascii, &m);
 
 		if (rc == RX_LIMIT)
 			limit_hit(f, FILTER_RX_IGNORE, i);
@@ -869,24 +971,209 @@ warn_once(double *next, const char *fmt, const char *arg)
 	log_msg(LOG_LVL_WARNING, "fail2ban.filter", fmt, arg);
 }
 
-/* The failregexes' alternation, built when first needed. */
+/*
+ * Counts the bytes of the first buffers; then tunes every regex's search
+ * for its texts to them (failregex_tune()).
+ */
+#define SAMPLE_LINES	1000
+#define SAMPLE_BYTES	(128 * 1024)
+
+static void
+sample(struct filter *f, const char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		f->bytefreq[(unsigned char)buf[i]]++;
+	f->bsampled += len;
+	if (++f->nsampled < SAMPLE_LINES && f->bsampled < SAMPLE_BYTES)
+		return;
+	for (i = 0; i < f->nfail; i++)
+		failregex_tune(f->fail[i], f->bytefreq, f->nsampled);
+	for (i = 0; i < f->nign; i++)
+		failregex_tune(f->ign[i], f->bytefreq, f->nsampled);
+	if (f->pref)
+		failregex_tune(f->pref, f->bytefreq, f->nsampled);
+	f->tuned = true;
+}
+
+/* New regexes are tuned after the next lines. */
+static void
+untune(struct filter *f)
+{
+	memset(f->bytefreq, 0, sizeof(f->bytefreq));
+	f->nsampled = f->bsampled = 0;
+	f->tuned = false;
+}
+
+/* The failregexes' texts, each distinct one once (see struct filter). */
+static void
+literals_build(struct filter *f)
+{
+	size_t i, k, j, capl = 0, *share;
+
+	f->litsof = xcalloc(f->nfail + 1, sizeof(*f->litsof));
+	f->nlitsof = f->nfail;
+	for (i = 0; i < f->nfail; i++) {
+		size_t n = failregex_nliterals(f->fail[i]);
+
+		f->litsof[i].id = xcalloc(n + 1, sizeof(size_t));
+		for (k = 0; k < n; k++) {
+			const char *t = failregex_literal(f->fail[i], k);
+
+			for (j = 0; j < f->nlit; j++)
+				if (!strcmp(failregex_literal(
+				    f->fail[f->lit[j].regex], f->lit[j].index), t))
+					break;
+			if (j == f->nlit) {
+				f->lit = xgrow(f->lit, &capl, f->nlit + 1,
+				    sizeof(*f->lit));
+				f->lit[f->nlit].regex = i;
+				f->lit[f->nlit].index = k;
+				f->nlit++;
+			}
+			f->litsof[i].id[f->litsof[i].n++] = j;
+		}
+	}
+	/* a text many regexes need rules them all out at once: first look */
+	share = xcalloc(f->nlit + 1, sizeof(*share));
+	for (i = 0; i < f->nfail; i++)
+		for (k = 0; k < f->litsof[i].n; k++)
+			share[f->litsof[i].id[k]]++;
+	for (i = 0; i < f->nfail; i++) {
+		size_t *id = f->litsof[i].id;
+
+		/* insertion sort, stable: ties keep the longest-first order */
+		for (k = 1; k < f->litsof[i].n; k++) {
+			size_t v = id[k];
+
+			for (j = k; j > 0 && share[id[j - 1]] < share[v]; j--)
+				id[j] = id[j - 1];
+			id[j] = v;
+		}
+	}
+	free(share);
+	f->litstate = xcalloc(f->nlit + 1, 1);
+}
+
+static void
+literals_free(struct filter *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->nlitsof; i++)
+		free(f->litsof[i].id);
+	free(f->litsof);
+	free(f->lit);
+	free(f->litstate);
+	f->litsof = NULL;
+	f->lit = NULL;
+	f->litstate = NULL;
+	f->nlit = f->nlitsof = 0;
+}
+
+/* Whether buf holds every text failregex i needs (each looked for once). */
+static bool
+literals_present(struct filter *f, size_t i, const char *buf, size_t len)
+{
+	const struct flits *l = &f->litsof[i];
+	size_t k;
+
+	for (k = 0; k < l->n; k++) {
+		size_t id = l->id[k];
+
+		if (f->litstate[id] == 0)
+			f->litstate[id] = failregex_has_literal(
+			    f->fail[f->lit[id].regex], f->lit[id].index, buf,
+			    len) ? 1 : 2;
+		if (f->litstate[id] == 2)
+			return false;
+	}
+	return true;
+}
+
+/* The unguarded failregexes' alternation, built when first needed. */
 static const struct rx *
 prefilter(struct filter *f)
 {
+	size_t i, c;
+
 	if (!f->prefilter_built) {
 		f->prefilter_built = true;
 		if (f->nfail > 1)
 			f->prefilter = failregex_union(f->fail, f->nfail, f->maxlines > 1);
+		literals_build(f);
+		f->startmask = xcalloc(256, sizeof(*f->startmask));
+		for (c = 0; c < 256; c++)
+			for (i = 0; i < f->nfail && i < 64; i++)
+				if (failregex_may_start_with(f->fail[i],
+				    (unsigned char)c))
+					f->startmask[c] |= (uint64_t)1 << i;
 	}
 	return f->prefilter;
 }
 
-/* The failure id of a matched failure: pushes one failure per id found. */
-static void
-push_ids(struct filter *f, int ri, struct pyval *fail, const char *mlfidkey,
-    bool has_date, const struct datedet_time *date, struct filter_failure **out,
-    size_t *n, size_t *cap, bool *stop)
+/*
+ * A key of the failure dict (the failregex's groups over the prefregex's)
+ * read from the matches: -1 absent, 0 None, 1 text.
+ */
+static int
+quick_key(const struct filter *f, const struct failregex *fr, const char *buf,
+    const struct failregex_match *m, const struct failregex_match *pm,
+    enum failregex_key key, const char **s, size_t *len)
 {
+	int st = failregex_key(fr, buf, m, key, s, len);
+
+	if (st < 0 && pm != NULL)
+		st = failregex_key(f->pref, f->buf.s, pm, key, s, len);
+	return st;
+}
+
+/*
+ * The commonest multi-line failure in -o mode, told apart without building
+ * it: one that forgets its connection (mlfforget) and does not fail
+ * (nofail or mlfgained), of a connection not cached.  merge_failure() would
+ * cache nothing and hand it back with nofail set, and it would be dropped.
+ * pm: the prefregex's match, when the failregex saw its content.
+ */
+static bool
+quick_drop(struct filter *f, const struct failregex *fr, const char *buf,
+    const struct failregex_match *m, const struct failregex_match *pm)
+{
+	const char *s = NULL;
+	size_t len = 0;
+	bool forget, keep;
+	int st;
+
+	if (f->checkall || f->maxlines > 1 || !failregex_plain(fr) ||
+	    (pm != NULL && !failregex_plain(f->pref)))
+		return false;
+	st = quick_key(f, fr, buf, m, pm, FAILREGEX_MLFFORGET, &s, &len);
+	forget = st > 0 && len > 0;
+	st = quick_key(f, fr, buf, m, pm, FAILREGEX_NOFAIL, &s, &len);
+	keep = st > 0 && len > 0;
+	st = quick_key(f, fr, buf, m, pm, FAILREGEX_MLFGAINED, &s, &len);
+	keep = keep || (st > 0 && len > 0);
+	if (!forget || !keep)
+		return false;
+	if (quick_key(f, fr, buf, m, pm, FAILREGEX_MLFID, &s, &len) <= 0)
+		return false;
+	/* the cache key is the text up to a NUL, as a C string holds it */
+	strbuf_reset(&f->key);
+	strbuf_add(&f->key, s, strnlen(s, len));
+	return mlfid_get(f, strbuf_str(&f->key)) == NULL;
+}
+
+/*
+ * The failure id of a matched failure: pushes one failure per id found.
+ * With owned, the failure may take *failp (then NULL) instead of a copy.
+ */
+static void
+push_ids(struct filter *f, int ri, struct pyval **failp, bool owned,
+    const char *mlfidkey, bool has_date, const struct datedet_time *date,
+    struct filter_failure **out, size_t *n, size_t *cap, bool *stop)
+{
+	struct pyval *fail = *failp;
 	int defcidr = (!strcmp(f->usedns, "raw") || f->rawhost) ? ADDR_CIDR_RAW :
 	    ADDR_CIDR_UNSPEC, cidr = defcidr;
 	const char *ip = NULL, *fid = NULL;
@@ -928,7 +1215,8 @@ push_ids(struct filter *f, int ri, struct pyval *fail, const char *mlfidkey,
 			*stop = true;
 			return;
 		}
-		push_failure(out, n, cap, ri, NULL, has_date, date, fail);
+		push_failure(out, n, cap, ri, NULL, has_date, date, failp,
+		    owned);
 	} else if (raw) {
 		if (fid == NULL || strcmp(fid, ip) == 0)
 			addr_parse(&id, ip, cidr);
@@ -942,7 +1230,8 @@ push_ids(struct filter *f, int ri, struct pyval *fail, const char *mlfidkey,
 			if (addr_parse(&id, fid, defcidr) < 0)
 				addr_parse(&id, fid, ADDR_CIDR_RAW);
 		}
-		push_failure(out, n, cap, ri, &id, has_date, date, fail);
+		push_failure(out, n, cap, ri, &id, has_date, date, failp,
+		    owned);
 		addr_clear(&id);
 	} else {
 		/* DNSUtils.textToIp */
@@ -954,7 +1243,8 @@ push_ids(struct filter *f, int ri, struct pyval *fail, const char *mlfidkey,
 
 			addr_parse(&id, t, ADDR_CIDR_UNSPEC);
 			if (addr_valid(&id))
-				push_failure(out, n, cap, ri, &id, has_date, date, fail);
+				push_failure(out, n, cap, ri, &id, has_date, date,
+				    failp, owned);
 			addr_clear(&id);
 			free(t);
 		} else if (!strcmp(f->usedns, "yes") || !strcmp(f->usedns, "warn")) {
@@ -969,7 +1259,8 @@ push_ids(struct filter *f, int ri, struct pyval *fail, const char *mlfidkey,
 				    sizeof(abuf)));
 			}
 			for (k = 0; k < e->n; k++)
-				push_failure(out, n, cap, ri, &e->ips[k], has_date, date, fail);
+				push_failure(out, n, cap, ri, &e->ips[k], has_date,
+				    date, failp, false);
 		}
 		free(host);
 	}
@@ -983,11 +1274,15 @@ find_failure(struct filter *f, const struct tline *tl, bool has_date,
 	struct tline *org, one = *tl;
 	size_t norg, i;
 	struct pyval *pregroups = NULL;
-	struct failregex_match pm;
+	/* the prefregex's match, kept for filter_pref_groups() */
+	struct failregex_match *pm = &f->pref_spans;
 	struct strbuf *sbuf = &f->buf;
 	struct cur c;
 	bool havebuf, pref = false;
 	const struct rx *pf;
+	int pfstate = 0;	/* prefilter on sbuf: 0 not run, -1 no match */
+	uint64_t cand;		/* failregexes (< 64) that may start sbuf */
+	bool bufascii, sbufascii;	/* f->buf, sbuf: all ASCII */
 
 	memset(&c, 0, sizeof(c));
 	/* org: the buffer the regexes' line bookkeeping refers to */
@@ -1013,28 +1308,32 @@ find_failure(struct filter *f, const struct tline *tl, bool has_date,
 	}
 	join_lines(&f->buf, org, norg);
 	havebuf = true;
+	if (!f->tuned)
+		sample(f, f->buf.s, f->buf.len);
+	bufascii = sbufascii = lines_ascii(org, norg) ||
+	    rx_ascii(f->buf.s, f->buf.len);
 
-	if (f->nign && f->nign + 2 < f->nfail &&
-	    ignore_line(f, &c, f->buf.s, f->buf.len, org, norg, NULL, NULL) >= 0)
+	if (f->nign && f->nign + 2 < f->nfail && ignore_line(f, &c, f->buf.s,
+	    f->buf.len, bufascii, org, norg, NULL, NULL) >= 0)
 		goto out;
 
 	if (f->pref) {
-		int rc = failregex_search(f->pref, f->buf.s, f->buf.len, &pm);
+		int rc = fsearch(f->pref, f->buf.s, f->buf.len, bufascii, pm);
 		size_t clen;
 		const char *cs;
 
 		if (rc == RX_LIMIT)
 			limit_hit(f, FILTER_RX_PREF, 0);
 		f->pref_matched = rc == RX_MATCH;
-		f->pref_spans = pm;
 		if (rc != RX_MATCH)
 			goto out;
 		pref = true;
-		cs = failregex_group(f->pref, f->buf.s, &pm, "content", &clen);
+		cs = failregex_content(f->pref, f->buf.s, pm, &clen);
 		if (cs != NULL && clen > 0) {
 			/* the failregexes see only the content from now on */
 			if (f->maxlines > 1) {
-				struct tline cl = { xstrndup(cs, clen), clen, 0, 0 };
+				struct tline cl = { xstrndup(cs, clen), clen, 0, 0,
+				    bufascii };
 
 				for (i = 0; i < f->nlines; i++)
 					tline_free(&f->lines[i]);
@@ -1046,6 +1345,7 @@ find_failure(struct filter *f, const struct tline *tl, bool has_date,
 				c.content.s = (char *)cs;
 				c.content.len = clen;
 				c.content.ds = c.content.de = 0;
+				c.content.ascii = bufascii;
 				c.l = &c.content;
 				c.n = 1;
 			}
@@ -1053,39 +1353,70 @@ find_failure(struct filter *f, const struct tline *tl, bool has_date,
 		}
 	}
 
+	pf = prefilter(f);
+	cand = f->startmask[(unsigned char)sbuf->s[0]];
+	memset(f->litstate, 0, f->nlit);
 	for (i = 0; i < f->nfail; i++) {
-		struct failregex *fr = f->fail[i];
+		struct failregex *fr;
 		struct failregex_match m;
 		struct linesplit split;
 		struct pyval *fail, *mlfid, *matched;
 		bool cached = false, stop;
-		char *mlfidkey = NULL;
+		const char *mlfidkey = NULL;
 		int rc;
 
 		if (!havebuf) {
 			join_lines(&f->buf2, c.l, c.n);
 			sbuf = &f->buf2;
+			sbufascii = lines_ascii(c.l, c.n) ||
+			    rx_ascii(sbuf->s, sbuf->len);
+			cand = f->startmask[(unsigned char)sbuf->s[0]];
+			memset(f->litstate, 0, f->nlit);
 			havebuf = true;
+			pfstate = 0;
 		}
-		/* one search of the alternation rules out most lines at once */
-		if (i == 0 && (pf = prefilter(f)) != NULL) {
-			size_t sp[2];
+		/* on to the next failregex that may match this buffer's start */
+		if (i < 64) {
+			uint64_t rest = cand >> i;
 
-			rc = rx_search(pf, sbuf->s, sbuf->len, 0, false, sp, 1);
-			if (rc == RX_NOMATCH)
-				break;
+			if (rest == 0) {
+				i = 63;
+				continue;
+			}
+			i += (size_t)__builtin_ctzll(rest);
 		}
-		rc = failregex_search(fr, sbuf->s, sbuf->len, &m);
+		fr = f->fail[i];
+		/*
+		 * Guarded regexes rule most lines out on their own; for the rest
+		 * one search of their alternation does it at once.
+		 */
+		if (pf != NULL && !failregex_guarded(fr)) {
+			if (pfstate == 0) {
+				size_t sp[2];
+
+				if (sbufascii)
+					rc = rx_search_ascii(pf, sbuf->s, sbuf->len, 0,
+					    false, sp, 1);
+				else
+					rc = rx_search(pf, sbuf->s, sbuf->len, 0,
+					    false, sp, 1);
+				pfstate = rc == RX_NOMATCH ? -1 : 1;
+			}
+			if (pfstate < 0)
+				continue;
+		}
+		if (!literals_present(f, i, sbuf->s, sbuf->len))
+			continue;
+		rc = failregex_search_checked(fr, sbuf->s, sbuf->len, sbufascii,
+		    &m);
 		if (rc == RX_LIMIT)
 			limit_hit(f, FILTER_RX_FAIL, i);
 		if (rc != RX_MATCH)
 			continue;
-		fail = failregex_groups(fr, sbuf->s, &m);
 		split_lines(fr, sbuf->s, sbuf->len, &m, org, norg, &split);
-		if (f->nign && ignore_line(f, &c, sbuf->s, sbuf->len, org, norg, fr,
-		    &split) >= 0) {
+		if (f->nign && ignore_line(f, &c, sbuf->s, sbuf->len, sbufascii, org,
+		    norg, fr, &split) >= 0) {
 			havebuf = false;
-			pyval_free(fail);
 			linesplit_free(&split);
 			if (!f->checkall)
 				break;
@@ -1095,7 +1426,6 @@ find_failure(struct filter *f, const struct tline *tl, bool has_date,
 			warn_once(&f->next_warn_notime, "Found a match but no valid date/time "
 			    "found%s.", "");
 			if (!has_date && f->checkfindtime) {
-				pyval_free(fail);
 				linesplit_free(&split);
 				continue;
 			}
@@ -1104,30 +1434,41 @@ find_failure(struct filter *f, const struct tline *tl, bool has_date,
 			cur_set(f, &c, org, norg, split.unmatched, split.nunmatched);
 			havebuf = false;
 		}
+		if (quick_drop(f, fr, sbuf->s, &m, pref ? pm : NULL)) {
+			linesplit_free(&split);
+			goto out;
+		}
+		fail = failregex_groups(fr, sbuf->s, &m);
 		if (pref) {
 			struct pyval *merged;
 			size_t k;
 
 			if (pregroups == NULL) {
-				pregroups = failregex_groups(f->pref, f->buf.s, &pm);
+				pregroups = failregex_groups(f->pref, f->buf.s, pm);
 				pyval_free(dpop(pregroups, "content"));
 			}
-			merged = pyval_copy(pregroups);
-			for (k = 0; k < pyval_len(fail); k++)
-				pyval_dict_set(merged, pyval_copy(pyval_dict_key(fail, k)),
-				    pyval_copy(pyval_dict_val(fail, k)));
-			pyval_free(fail);
+			/* dict(pregroups, **fail), in one allocation */
+			merged = pyval_dict();
+			pyval_reserve(merged, pyval_len(pregroups) +
+			    pyval_len(fail));
+			for (k = 0; k < pyval_len(pregroups); k++)
+				pyval_dict_append(merged,
+				    pyval_copy(pyval_dict_key(pregroups, k)),
+				    pyval_copy(pyval_dict_val(pregroups, k)));
+			pyval_dict_update_take(merged, fail);
 			fail = merged;
 		}
 		matched = matched_pyval(org, &split);
 		linesplit_free(&split);
 		mlfid = dget(fail, "mlfid");
 		if (mlfid != NULL && pyval_type(mlfid) != PY_NONE) {
-			mlfidkey = xstrdup(pyval_as_str(mlfid) ? pyval_as_str(mlfid) : "");
+			strbuf_reset(&f->key);
+			strbuf_adds(&f->key, pyval_as_str(mlfid) ?
+			    pyval_as_str(mlfid) : "");
+			mlfidkey = strbuf_str(&f->key);
 			fail = merge_failure(f, mlfidkey, fail, matched, &cached);
 			pyval_free(matched);
 			if (dtrue(fail, "nofail") && !f->checkall) {
-				free(mlfidkey);
 				if (!cached)
 					pyval_free(fail);
 				goto out;
@@ -1135,15 +1476,15 @@ find_failure(struct filter *f, const struct tline *tl, bool has_date,
 		} else {
 			struct pyval *ml = pyval_list();
 
-			list_extend(ml, dget(fail, "matches"));
-			list_extend(ml, matched);
+			list_extend_move(ml, dget(fail, "matches"));
+			list_extend_move(ml, matched);
 			dset(fail, "matches", ml);
 			pyval_free(matched);
 		}
-		push_ids(f, (int)i, fail, mlfidkey, has_date, date, out, n, cap, &stop);
+		push_ids(f, (int)i, &fail, !cached, mlfidkey, has_date, date, out,
+		    n, cap, &stop);
 		if (!cached)
 			pyval_free(fail);
-		free(mlfidkey);
 		if (stop)
 			goto out;
 		if (!f->checkall)
@@ -1161,11 +1502,10 @@ out:
 /* The end of processLine: the findtime checks, then findFailure. */
 static void
 process_tuple(struct filter *f, const struct tline *tl, bool has_date,
-    const struct datedet_time *d, bool nodate, struct filter_failure **out,
-    size_t *n, size_t *cap)
+    const struct datedet_time *d, bool nodate, double now,
+    struct filter_failure **out, size_t *n, size_t *cap)
 {
 	struct datedet_time date = *d;
-	double now = clock_now();
 
 	if (f->checkfindtime && has_date) {
 		if (f->inoperation) {
@@ -1197,28 +1537,38 @@ void
 filter_process_line(struct filter *f, const char *line, size_t len,
     struct filter_failure **out, size_t *n, size_t *cap, struct filter_linestat *st)
 {
-	struct tline tl = { NULL, 0, 0, 0 };
+	struct tline tl = { NULL, 0, 0, 0, false };
 	struct datedet_time date = { 0, false };
-	bool has_date = false, nodate = false;
+	bool has_date = false, nodate = false, ascii = false;
 	const char *text;
 	size_t tlen;
 	double now = clock_now();
 
 	f->stat = st;
+	f->real_read = false;
 	if (st)
 		memset(st, 0, sizeof(*st));
 	len = cut_line(line, len, st);
-	strbuf_reset(&f->text);
-	utf8_sanitize(line, len, &f->text);
-	text = strbuf_str(&f->text);
-	tlen = f->text.len;
+	if (utf8_valid(line, len, &ascii)) {
+		/* the common case: match the caller's line in place */
+		text = line;
+		tlen = len;
+	} else {
+		ascii = false;
+		strbuf_reset(&f->text);
+		utf8_sanitize(line, len, &f->text);
+		text = strbuf_str(&f->text);
+		tlen = f->text.len;
+	}
 	tl.s = (char *)text;
 	tl.len = tlen;
+	tl.ascii = ascii;
 
 	if (f->dd) {
 		struct datedet_match m;
 
-		if (datedet_match(f->dd, text, tlen, &m)) {
+		if (ascii ? datedet_match_ascii(f->dd, text, tlen, &m) :
+		    datedet_match(f->dd, text, tlen, &m)) {
 			size_t s = m.start, e = m.end;
 
 			if (s == RX_UNSET) {
@@ -1230,10 +1580,11 @@ filter_process_line(struct filter *f, const char *line, size_t len,
 			tl.ds = s;
 			tl.de = e;
 			if (e > s) {
-				if (datedet_time(f->dd, text, &m, &date) == 0) {
+				if (datedet_time_at(f->dd, text, &m, now, &date) == 0) {
 					has_date = true;
-					free(f->lasttimetext);
-					f->lasttimetext = xstrndup(text + s, e - s);
+					strbuf_reset(&f->lasttime);
+					strbuf_add(&f->lasttime, text + s,
+					    strnlen(text + s, e - s));
 					f->lastdate = date;
 					f->has_lastdate = true;
 				} else
@@ -1241,12 +1592,13 @@ filter_process_line(struct filter *f, const char *line, size_t len,
 					    "failed to parse timeText: %.*s", (int)(e - s), text + s);
 			} else if (f->has_lastdate && f->lastdate.secs > now - 60) {
 				strbuf_reset(&f->tmp);
-				strbuf_adds(&f->tmp, f->lasttimetext);
+				strbuf_add(&f->tmp, f->lasttime.s, f->lasttime.len);
 				strbuf_add(&f->tmp, text, tlen);
 				tl.s = f->tmp.s;
 				tl.len = f->tmp.len;
+				tl.ascii = false;
 				tl.ds = 0;
-				tl.de = strlen(f->lasttimetext);
+				tl.de = f->lasttime.len;
 				date = f->lastdate;
 				has_date = true;
 			} else {
@@ -1261,12 +1613,13 @@ filter_process_line(struct filter *f, const char *line, size_t len,
 		nodate = true;
 		if (f->has_lastdate && f->lastdate.secs > now - 60) {
 			strbuf_reset(&f->tmp);
-			strbuf_adds(&f->tmp, f->lasttimetext);
+			strbuf_add(&f->tmp, f->lasttime.s, f->lasttime.len);
 			strbuf_add(&f->tmp, text, tlen);
 			tl.s = f->tmp.s;
 			tl.len = f->tmp.len;
+			tl.ascii = false;
 			tl.ds = 0;
-			tl.de = strlen(f->lasttimetext);
+			tl.de = f->lasttime.len;
 			date = f->lastdate;
 			has_date = true;
 		} else if (f->checkfindtime && f->inoperation) {
@@ -1275,7 +1628,7 @@ filter_process_line(struct filter *f, const char *line, size_t len,
 			has_date = true;
 		}
 	}
-	process_tuple(f, &tl, has_date, &date, nodate, out, n, cap);
+	process_tuple(f, &tl, has_date, &date, nodate, now, out, n, cap);
 }
 
 void
@@ -1286,6 +1639,7 @@ filter_process_dated(struct filter *f, const char *datetext, const char *line,
 	struct tline tl;
 
 	f->stat = st;
+	f->real_read = false;
 	if (st)
 		memset(st, 0, sizeof(*st));
 	len = cut_line(line, len, st);
@@ -1294,13 +1648,14 @@ filter_process_dated(struct filter *f, const char *datetext, const char *line,
 	utf8_sanitize(line, len, &f->text);
 	tl.s = f->text.s;
 	tl.len = f->text.len;
+	tl.ascii = false;
 	tl.ds = 0;
 	tl.de = strlen(datetext);
-	free(f->lasttimetext);
-	f->lasttimetext = xstrdup(datetext);
+	strbuf_reset(&f->lasttime);
+	strbuf_adds(&f->lasttime, datetext);
 	f->lastdate = *date;
 	f->has_lastdate = true;
-	process_tuple(f, &tl, true, date, false, out, n, cap);
+	process_tuple(f, &tl, true, date, false, clock_now(), out, n, cap);
 }
 
 /* ---- introspection ------------------------------------------------------ */

@@ -7,9 +7,11 @@
 #include "pyval.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "strbuf.h"
 #include "utf8.h"
@@ -18,8 +20,26 @@
 /* Short strings live in the node itself (no second allocation). */
 #define PYVAL_INLINE	24
 
+/*
+ * Scalars (None, bool, int, float, str, bytes) cannot change once made, so
+ * pyval_copy() shares them: refs counts the holders, and pyval_free() frees
+ * a scalar with its last holder.  Containers can change, so copying one
+ * makes a new container (sharing the scalars inside).  None, True and False
+ * are static and never freed (PYVAL_IMMORTAL).
+ */
+#define PYVAL_IMMORTAL	UINT32_MAX
+
+/* Node flags. */
+#define PYVAL_F_BIG	0x01	/* one allocation with its string: not pooled */
+#define PYVAL_F_MED	0x02	/* pooled, with PYVAL_MEDIUM bytes for text */
+
+/* Strings up to this long (and their NUL) live in pooled "medium" nodes. */
+#define PYVAL_MEDIUM	256
+
 struct pyval {
-	enum pyval_type	 type;
+	uint8_t		 type;
+	uint8_t		 flags;
+	uint32_t	 refs;
 	char		 inl[PYVAL_INLINE];
 	union {
 		long long	 i;
@@ -36,6 +56,10 @@ struct pyval {
 	} u;
 };
 
+static struct pyval pyval_none_node = { PY_NONE, 0, PYVAL_IMMORTAL, "", { 0 } };
+static struct pyval pyval_true_node = { PY_BOOL, 0, PYVAL_IMMORTAL, "", { 1 } };
+static struct pyval pyval_false_node = { PY_BOOL, 0, PYVAL_IMMORTAL, "", { 0 } };
+
 /*
  * Freed nodes are kept for reuse: failure data is built and dropped for
  * every matching log line, and malloc/free dominated that path.
@@ -44,6 +68,84 @@ struct pyval {
 
 static struct pyval *pyval_pool;
 static size_t pyval_pooled;
+static struct pyval *pyval_medpool;
+static size_t pyval_medpooled;
+
+/*
+ * Item arrays of containers likewise: their capacity is a power of two, and
+ * the sizes up to 64 items each keep a free list.
+ */
+#define ITEMS_MIN		4
+#define ITEMS_CLASSES		5	/* 4, 8, 16, 32, 64 items */
+#define ITEMS_POOL_MAX		1024	/* arrays kept per size */
+
+static void *items_pool[ITEMS_CLASSES];
+static size_t items_pooled[ITEMS_CLASSES];
+
+static int
+items_class(size_t cap)
+{
+	int c = 0;
+
+	while (c < ITEMS_CLASSES && (size_t)ITEMS_MIN << c != cap)
+		c++;
+	return c < ITEMS_CLASSES ? c : -1;
+}
+
+/* An array for at least want items; *cap gets its real size. */
+static struct pyval **
+items_alloc(size_t want, size_t *cap)
+{
+	size_t n = ITEMS_MIN;
+	int c;
+	void *p;
+
+	while (n < want) {
+		if (n > SIZE_MAX / 2 / sizeof(struct pyval *))
+			abort();
+		n *= 2;
+	}
+	*cap = n;
+	if ((c = items_class(n)) >= 0 && (p = items_pool[c]) != NULL) {
+		items_pool[c] = *(void **)p;
+		items_pooled[c]--;
+		return p;
+	}
+	return xmalloc(n * sizeof(struct pyval *));
+}
+
+static void
+items_free(struct pyval **items, size_t cap)
+{
+	int c;
+
+	if (items == NULL)
+		return;
+	if ((c = items_class(cap)) < 0 || items_pooled[c] >= ITEMS_POOL_MAX) {
+		free(items);
+		return;
+	}
+	*(void **)items = items_pool[c];
+	items_pool[c] = items;
+	items_pooled[c]++;
+}
+
+/* Makes room for need items in container v. */
+static void
+items_grow(struct pyval *v, size_t need)
+{
+	struct pyval **items;
+	size_t cap;
+
+	if (need <= v->u.seq.cap)
+		return;
+	items = items_alloc(need, &cap);
+	if (v->u.seq.n)
+		memcpy(items, v->u.seq.item, v->u.seq.n * sizeof(*items));
+	items_free(v->u.seq.item, v->u.seq.cap);
+	v->u.seq.item = items;
+	v->u.seq.cap = cap;
+}
 
 static struct pyval *
 pyval_new(enum pyval_type t)
@@ -56,14 +158,25 @@ pyval_new(enum pyval_type t)
 		memset(v, 0, sizeof(*v));
 	} else
 		v = xcalloc(1, sizeof(*v));
-	v->type = t;
+	v->type = (uint8_t)t;
+	v->refs = 1;
 	return v;
 }
 
 static void
 pyval_release(struct pyval *v)
 {
-	if (pyval_pooled >= PYVAL_POOL_MAX) {
+	if (v->flags & PYVAL_F_MED) {
+		if (pyval_medpooled >= PYVAL_POOL_MAX) {
+			free(v);
+			return;
+		}
+		v->u.seq.item = (struct pyval **)pyval_medpool;
+		pyval_medpool = v;
+		pyval_medpooled++;
+		return;
+	}
+	if (pyval_pooled >= PYVAL_POOL_MAX || (v->flags & PYVAL_F_BIG)) {
 		free(v);
 		return;
 	}
@@ -75,16 +188,13 @@ pyval_release(struct pyval *v)
 struct pyval *
 pyval_none(void)
 {
-	return pyval_new(PY_NONE);
+	return &pyval_none_node;
 }
 
 struct pyval *
 pyval_bool(bool b)
 {
-	struct pyval *v = pyval_new(PY_BOOL);
-
-	v->u.i = b;
-	return v;
+	return b ? &pyval_true_node : &pyval_false_node;
 }
 
 struct pyval *
@@ -108,14 +218,33 @@ pyval_float(double f)
 struct pyval *
 pyval_strn(const char *s, size_t n)
 {
-	struct pyval *v = pyval_new(PY_STR);
+	struct pyval *v;
 
 	if (n < PYVAL_INLINE) {
+		v = pyval_new(PY_STR);
 		memcpy(v->inl, s, n);
 		v->inl[n] = '\0';
 		v->u.str.s = v->inl;
-	} else
-		v->u.str.s = xstrndup(s, n);
+	} else {
+		/* node and text in one allocation */
+		if (n < PYVAL_MEDIUM && (v = pyval_medpool) != NULL) {
+			pyval_medpool = (struct pyval *)v->u.seq.item;
+			pyval_medpooled--;
+		} else if (n < PYVAL_MEDIUM)
+			v = xmalloc(sizeof(*v) + PYVAL_MEDIUM);
+		else {
+			if (n > SIZE_MAX - sizeof(*v) - 1)
+				abort();
+			v = xmalloc(sizeof(*v) + n + 1);
+		}
+		memset(v, 0, sizeof(*v));
+		v->type = PY_STR;
+		v->flags = n < PYVAL_MEDIUM ? PYVAL_F_MED : PYVAL_F_BIG;
+		v->refs = 1;
+		v->u.str.s = (char *)(v + 1);
+		memcpy(v->u.str.s, s, n);
+		v->u.str.s[n] = '\0';
+	}
 	v->u.str.len = n;
 	return v;
 }
@@ -181,15 +310,18 @@ pyval_free(struct pyval *v)
 {
 	size_t i;
 
-	if (v == NULL)
+	if (v == NULL || v->refs == PYVAL_IMMORTAL)
+		return;
+	if (--v->refs > 0)
 		return;
 	if (v->type == PY_STR || v->type == PY_BYTES) {
-		if (v->u.str.s != v->inl)
+		if (v->u.str.s != v->inl &&
+		    !(v->flags & (PYVAL_F_BIG | PYVAL_F_MED)))
 			free(v->u.str.s);
 	} else if (pyval_is_seq(v)) {
 		for (i = 0; i < v->u.seq.n; i++)
 			pyval_free(v->u.seq.item[i]);
-		free(v->u.seq.item);
+		items_free(v->u.seq.item, v->u.seq.cap);
 	}
 	pyval_release(v);
 }
@@ -198,27 +330,30 @@ struct pyval *
 pyval_copy(const struct pyval *v)
 {
 	struct pyval *c;
-	size_t i;
+	size_t i, n;
 
-	if (v->type == PY_STR || v->type == PY_BYTES) {
-		c = pyval_strn(v->u.str.s, v->u.str.len);
-		c->type = v->type;
+	if (!pyval_is_seq(v)) {
+		/* immutable: share it */
+		c = (struct pyval *)v;
+		if (c->refs != PYVAL_IMMORTAL)
+			c->refs++;
 		return c;
 	}
 	c = pyval_new(v->type);
-	if (!pyval_is_seq(v)) {
-		c->u = v->u;
-		return c;
+	n = v->u.seq.n;
+	if (n) {
+		c->u.seq.item = items_alloc(n, &c->u.seq.cap);
+		for (i = 0; i < n; i++)
+			c->u.seq.item[i] = pyval_copy(v->u.seq.item[i]);
+		c->u.seq.n = n;
 	}
-	for (i = 0; i < v->u.seq.n; i++)
-		pyval_append(c, pyval_copy(v->u.seq.item[i]));
 	return c;
 }
 
 enum pyval_type
 pyval_type(const struct pyval *v)
 {
-	return v->type;
+	return (enum pyval_type)v->type;
 }
 
 bool
@@ -283,14 +418,23 @@ pyval_at(const struct pyval *v, size_t i)
 }
 
 void
+pyval_reserve(struct pyval *v, size_t n)
+{
+	if (v->type == PY_DICT)
+		n *= 2;
+	items_grow(v, n);
+}
+
+void
 pyval_insert(struct pyval *v, size_t at, struct pyval *item)
 {
 	if (at > v->u.seq.n)
 		at = v->u.seq.n;
-	v->u.seq.item = xgrow(v->u.seq.item, &v->u.seq.cap, v->u.seq.n + 1,
-	    sizeof(*v->u.seq.item));
-	memmove(v->u.seq.item + at + 1, v->u.seq.item + at,
-	    (v->u.seq.n - at) * sizeof(*v->u.seq.item));
+	if (v->u.seq.n + 1 > v->u.seq.cap)
+		items_grow(v, v->u.seq.n + 1);
+	if (at < v->u.seq.n)
+		memmove(v->u.seq.item + at + 1, v->u.seq.item + at,
+		    (v->u.seq.n - at) * sizeof(*v->u.seq.item));
 	v->u.seq.item[at] = item;
 	v->u.seq.n++;
 }
@@ -298,24 +442,92 @@ pyval_insert(struct pyval *v, size_t at, struct pyval *item)
 void
 pyval_append(struct pyval *v, struct pyval *item)
 {
-	pyval_insert(v, v->u.seq.n, item);
+	if (v->u.seq.n + 1 > v->u.seq.cap)
+		items_grow(v, v->u.seq.n + 1);
+	v->u.seq.item[v->u.seq.n++] = item;
+}
+
+/* Index of the str key (key, len) among d's keys (item index), or -1. */
+static ssize_t
+pyval_dict_find(const struct pyval *d, const char *key, size_t len)
+{
+	struct pyval *const *it = d->u.seq.item;
+	size_t i, n = d->u.seq.n;
+
+	for (i = 0; i + 1 < n; i += 2) {
+		const struct pyval *k = it[i];
+
+		if (k->type == PY_STR && k->u.str.len == len &&
+		    (len == 0 || (k->u.str.s[0] == key[0] &&
+		    memcmp(k->u.str.s, key, len) == 0)))
+			return (ssize_t)i;
+	}
+	return -1;
 }
 
 void
 pyval_dict_set(struct pyval *d, struct pyval *key, struct pyval *val)
 {
+	ssize_t at = -1;
 	size_t i;
 
-	for (i = 0; i + 1 < d->u.seq.n; i += 2) {
-		if (pyval_equal(d->u.seq.item[i], key)) {
-			pyval_free(key);
-			pyval_free(d->u.seq.item[i + 1]);
-			d->u.seq.item[i + 1] = val;
-			return;
-		}
+	if (key->type == PY_STR)
+		at = pyval_dict_find(d, key->u.str.s, key->u.str.len);
+	else
+		for (i = 0; i + 1 < d->u.seq.n; i += 2)
+			if (pyval_equal(d->u.seq.item[i], key)) {
+				at = (ssize_t)i;
+				break;
+			}
+	if (at >= 0) {
+		pyval_free(key);
+		pyval_free(d->u.seq.item[at + 1]);
+		d->u.seq.item[at + 1] = val;
+		return;
 	}
-	pyval_append(d, key);
-	pyval_append(d, val);
+	pyval_dict_append(d, key, val);
+}
+
+void
+pyval_dict_append(struct pyval *d, struct pyval *key, struct pyval *val)
+{
+	if (d->u.seq.n + 2 > d->u.seq.cap)
+		items_grow(d, d->u.seq.n + 2);
+	d->u.seq.item[d->u.seq.n++] = key;
+	d->u.seq.item[d->u.seq.n++] = val;
+}
+
+void
+pyval_dict_update_take(struct pyval *d, struct pyval *src)
+{
+	size_t i;
+
+	if (src->refs != 1) {
+		/* shared: copy what it holds */
+		for (i = 0; i + 1 < src->u.seq.n; i += 2)
+			pyval_dict_set(d, pyval_copy(src->u.seq.item[i]),
+			    pyval_copy(src->u.seq.item[i + 1]));
+		pyval_free(src);
+		return;
+	}
+	pyval_reserve(d, (d->u.seq.n + src->u.seq.n) / 2);
+	for (i = 0; i + 1 < src->u.seq.n; i += 2)
+		pyval_dict_set(d, src->u.seq.item[i], src->u.seq.item[i + 1]);
+	src->u.seq.n = 0;
+	pyval_free(src);
+}
+
+void
+pyval_move_items(struct pyval *dst, struct pyval *src)
+{
+	size_t i;
+
+	if (src->u.seq.n == 0)
+		return;
+	items_grow(dst, dst->u.seq.n + src->u.seq.n);
+	for (i = 0; i < src->u.seq.n; i++)
+		dst->u.seq.item[dst->u.seq.n++] = src->u.seq.item[i];
+	src->u.seq.n = 0;
 }
 
 struct pyval *
@@ -333,35 +545,39 @@ pyval_dict_val(const struct pyval *d, size_t i)
 struct pyval *
 pyval_dict_pop(struct pyval *d, const char *key)
 {
+	return pyval_dict_popn(d, key, strlen(key));
+}
+
+struct pyval *
+pyval_dict_popn(struct pyval *d, const char *key, size_t len)
+{
+	ssize_t at = pyval_dict_find(d, key, len);
 	size_t i;
+	struct pyval *v;
 
-	for (i = 0; i + 1 < d->u.seq.n; i += 2) {
-		struct pyval *k = d->u.seq.item[i], *v;
-
-		if (k->type != PY_STR || strcmp(k->u.str.s, key) != 0)
-			continue;
-		v = d->u.seq.item[i + 1];
-		pyval_free(k);
-		memmove(d->u.seq.item + i, d->u.seq.item + i + 2,
-		    (d->u.seq.n - i - 2) * sizeof(*d->u.seq.item));
-		d->u.seq.n -= 2;
-		return v;
-	}
-	return NULL;
+	if (at < 0)
+		return NULL;
+	i = (size_t)at;
+	v = d->u.seq.item[i + 1];
+	pyval_free(d->u.seq.item[i]);
+	memmove(d->u.seq.item + i, d->u.seq.item + i + 2,
+	    (d->u.seq.n - i - 2) * sizeof(*d->u.seq.item));
+	d->u.seq.n -= 2;
+	return v;
 }
 
 struct pyval *
 pyval_dict_get(const struct pyval *d, const char *key)
 {
-	size_t i;
+	return pyval_dict_getn(d, key, strlen(key));
+}
 
-	for (i = 0; i + 1 < d->u.seq.n; i += 2) {
-		const struct pyval *k = d->u.seq.item[i];
+struct pyval *
+pyval_dict_getn(const struct pyval *d, const char *key, size_t len)
+{
+	ssize_t at = pyval_dict_find(d, key, len);
 
-		if (k->type == PY_STR && strcmp(k->u.str.s, key) == 0)
-			return d->u.seq.item[i + 1];
-	}
-	return NULL;
+	return at < 0 ? NULL : d->u.seq.item[at + 1];
 }
 
 bool

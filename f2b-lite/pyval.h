@@ -4,7 +4,9 @@
  * float, str, bytes, list, tuple, set and dict, and their Python repr().
  *
  * Ownership: a container owns its items; pyval_append() and friends take
- * ownership of the item they are given.  Strings are UTF-8.
+ * ownership of the item they are given.  Strings are UTF-8.  Scalars never
+ * change once made: pyval_copy() shares them (a reference count) and copies
+ * only containers; None, True and False are static.
  */
 #ifndef F2B_PYVAL_H
 #define F2B_PYVAL_H
@@ -50,13 +52,26 @@ size_t		 pyval_len(const struct pyval *);
 struct pyval	*pyval_at(const struct pyval *, size_t);
 void		 pyval_append(struct pyval *, struct pyval *);
 void		 pyval_insert(struct pyval *, size_t, struct pyval *);
+/* Moves the items of container src to the end of list dst; src is emptied. */
+void		 pyval_move_items(struct pyval *dst, struct pyval *src);
 void		 pyval_dict_set(struct pyval *, struct pyval *key, struct pyval *val);
+/* Adds a pair whose key the dict does not hold yet (no check is made). */
+void		 pyval_dict_append(struct pyval *, struct pyval *key,
+		    struct pyval *val);
+/* dict.update(src), then src is freed: its items move when it is not shared. */
+void		 pyval_dict_update_take(struct pyval *, struct pyval *src);
+/* Makes room for n items (n pairs for a dict) without changing the value. */
+void		 pyval_reserve(struct pyval *, size_t n);
 struct pyval	*pyval_dict_key(const struct pyval *, size_t);
 struct pyval	*pyval_dict_val(const struct pyval *, size_t);
 /* Removes a str key; returns its value (the caller frees it) or NULL. */
 struct pyval	*pyval_dict_pop(struct pyval *, const char *key);
 /* Returns the value for a str key, or NULL. */
 struct pyval	*pyval_dict_get(const struct pyval *, const char *key);
+/* The same two for a key of len bytes (no NUL needed). */
+struct pyval	*pyval_dict_popn(struct pyval *, const char *key, size_t len);
+struct pyval	*pyval_dict_getn(const struct pyval *, const char *key,
+		    size_t len);
 
 bool		 pyval_equal(const struct pyval *, const struct pyval *);
 /* Appends repr(v) to sb. */

@@ -9,6 +9,7 @@
 #include "regextool.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <stdbool.h>
@@ -67,6 +68,8 @@ struct opts {
 	bool		 tap;
 };
 
+struct otpl;
+
 struct linestats {
 	unsigned long	 tested, matched, missed, ignored;
 	struct strbuf	 matched_lines, missed_lines, ignored_lines;	/* NUL-separated */
@@ -89,6 +92,8 @@ struct tool {
 	size_t		 limit_hits;	/* searches stopped by the match limit */
 	size_t		 limit_pref;	/* ... of the prefregex (per regex: rstat) */
 	size_t		 truncated;	/* lines cut to FILTER_LINE_MAX */
+	struct otpl	*otpl;		/* -o template, cut into parts at first use */
+	bool		 otpl_msg;	/* ... and whether it holds <msg> */
 };
 
 static void
@@ -550,7 +555,18 @@ time_text(const struct filter_failure *f, struct strbuf *sb)
 {
 	if (!f->has_time)
 		strbuf_adds(sb, "None");
-	else if (f->time.is_int)
+	else if (f->time.is_int && f->time.secs >= 1 && f->time.secs < 1e18 &&
+	    f->time.secs == (double)(long long)f->time.secs) {
+		/* "%.0f" of a whole number, without printf's float machinery */
+		char buf[24], *p = buf + sizeof(buf);
+		long long v = (long long)f->time.secs;
+
+		do {
+			*--p = (char)('0' + v % 10);
+			v /= 10;
+		} while (v);
+		strbuf_add(sb, p, (size_t)(buf + sizeof(buf) - p));
+	} else if (f->time.is_int)
 		strbuf_addf(sb, "%.0f", f->time.secs);
 	else
 		pyval_repr_float(f->time.secs, sb);
@@ -586,147 +602,233 @@ struct outctx {
 	bool	 msg_wrap;	/* <msg> of several lines: a placeholder now */
 };
 
-/* The action-info value of a tag, for -o templates (ActionInfo). */
-static char *
-tag_value(const struct outctx *c, const char *tag, bool *found)
+/* The action-info tags -o templates know (ActionInfo). */
+enum otag {
+	OT_TEXT,	/* literal template text (and unknown tags, kept) */
+	OT_FID, OT_IP, OT_TIME, OT_FAILURES, OT_MATCHES, OT_MSG, OT_FAMILY,
+	OT_IPREV, OT_BANCOUNT, OT_RESTORED, OT_BR, OT_SP
+};
+
+static const struct {
+	const char	*name;
+	enum otag	 tag;
+} otags[] = {
+	{ "fid", OT_FID }, { "ip", OT_IP }, { "time", OT_TIME },
+	{ "failures", OT_FAILURES }, { "matches", OT_MATCHES },
+	{ "msg", OT_MSG }, { "family", OT_FAMILY }, { "ip-rev", OT_IPREV },
+	{ "bancount", OT_BANCOUNT }, { "restored", OT_RESTORED },
+	{ "br", OT_BR }, { "sp", OT_SP },
+};
+
+/* A -o template cut once into its text and its tags (see render_template). */
+struct oseg {
+	enum otag	 tag;
+	const char	*text;		/* OT_TEXT */
+	size_t		 len;
+};
+
+struct otpl {
+	struct oseg	*seg;
+	size_t		 nseg;
+	struct strbuf	 first, val;	/* scratch, reused for every row */
+};
+
+static struct otpl *
+otpl_new(const char *fmt)
+{
+	struct otpl *o = xcalloc(1, sizeof(*o));
+	const char *p = fmt, *name, *m;
+	size_t nlen, cap = 0, i;
+
+	/* the action-info tags, where replaceDynamicTags finds them */
+	for (;;) {
+		enum otag tag = OT_TEXT;
+
+		m = tagsub_find(fmt, p, &name, &nlen);
+		o->seg = xgrow(o->seg, &cap, o->nseg + 2, sizeof(*o->seg));
+		if (m == NULL) {
+			o->seg[o->nseg++] = (struct oseg){ OT_TEXT, p, strlen(p) };
+			break;
+		}
+		for (i = 0; i < sizeof(otags) / sizeof(otags[0]); i++)
+			if (strlen(otags[i].name) == nlen &&
+			    !strncmp(otags[i].name, name, nlen))
+				tag = otags[i].tag;
+		if (tag == OT_TEXT) {	/* unknown: stays as it is */
+			o->seg[o->nseg++] = (struct oseg){ OT_TEXT, p,
+			    (size_t)(m - p) + nlen + 2 };
+		} else {
+			o->seg[o->nseg++] = (struct oseg){ OT_TEXT, p,
+			    (size_t)(m - p) };
+			o->seg[o->nseg++] = (struct oseg){ tag, NULL, 0 };
+		}
+		p = m + nlen + 2;
+	}
+	return o;
+}
+
+static void
+otpl_free(struct otpl *o)
+{
+	if (o == NULL)
+		return;
+	free(o->seg);
+	strbuf_free(&o->first);
+	strbuf_free(&o->val);
+	free(o);
+}
+
+/*
+ * Appends the action-info value of a tag.  Returns false for <msg> held
+ * back as a placeholder ("\0msg\0": a message of several lines).
+ */
+static bool
+tag_value(const struct outctx *c, enum otag tag, struct strbuf *sb)
 {
 	const struct filter_failure *f = c->f;
-	struct pyval *matches = pyval_dict_get(f->data, "matches");
-	struct strbuf sb = STRBUF_INIT;
-	char buf[ADDR_STRLEN];
+	struct pyval *matches, *v;
 	size_t i;
 
-	*found = true;
-	if (strcmp(tag, "fid") == 0)
-		id_text(f, &sb);
-	else if (strcmp(tag, "ip") == 0) {
-		struct pyval *ip = pyval_dict_get(f->data, "ip");
-
-		if (ip)
-			pyval_to_text(ip, &sb);
+	switch (tag) {
+	case OT_FID:
+		id_text(f, sb);
+		break;
+	case OT_IP:
+		if ((v = pyval_dict_get(f->data, "ip")) != NULL)
+			pyval_to_text(v, sb);
 		else
-			id_text(f, &sb);
-	} else if (strcmp(tag, "time") == 0) {
+			id_text(f, sb);
+		break;
+	case OT_TIME:
 		/* a ticket made without a time gets the current one */
 		if (f->has_time)
-			time_text(f, &sb);
+			time_text(f, sb);
 		else
-			pyval_repr_float(clock_now(), &sb);
-	}
-	else if (strcmp(tag, "failures") == 0) {
-		struct pyval *v = pyval_dict_get(f->data, "failures");
-
-		if (v)
-			pyval_to_text(v, &sb);
+			pyval_repr_float(clock_now(), sb);
+		break;
+	case OT_FAILURES:
+		if ((v = pyval_dict_get(f->data, "failures")) != NULL)
+			pyval_to_text(v, sb);
 		else
-			strbuf_adds(&sb, "0");
-	} else if (strcmp(tag, "matches") == 0 || strcmp(tag, "msg") == 0) {
-		if (strcmp(tag, "msg") == 0 && (c->msg_wrap || (matches &&
-		    pyval_len(matches) > 1))) {
-			strbuf_add(&sb, "\0msg\0", 5);
-			return strbuf_detach(&sb);
-		}
+			strbuf_adds(sb, "0");
+		break;
+	case OT_MATCHES:
+	case OT_MSG:
+		matches = pyval_dict_get(f->data, "matches");
+		if (tag == OT_MSG && (c->msg_wrap ||
+		    (matches && pyval_len(matches) > 1)))
+			return false;
 		for (i = 0; matches && i < pyval_len(matches); i++) {
 			if (i)
-				strbuf_addc(&sb, '\n');
-			match_text(pyval_at(matches, i), &sb);
+				strbuf_addc(sb, '\n');
+			match_text(pyval_at(matches, i), sb);
 		}
-	} else if (strcmp(tag, "family") == 0) {
+		break;
+	case OT_FAMILY: {
 		const char *fam = f->has_id ? addr_family_str(&f->id) : NULL;
 
-		strbuf_adds(&sb, fam ? fam : "None");
-	} else if (strcmp(tag, "ip-rev") == 0) {
+		strbuf_adds(sb, fam ? fam : "None");
+		break;
+	}
+	case OT_IPREV: {
 		char *p = f->has_id ? addr_ptr(&f->id, "") : xstrdup("");
 
-		strbuf_adds(&sb, p);
+		strbuf_adds(sb, p);
 		free(p);
-	} else if (strcmp(tag, "bancount") == 0)
-		strbuf_adds(&sb, "0");
-	else if (strcmp(tag, "restored") == 0)
-		strbuf_adds(&sb, "0");
-	else if (strcmp(tag, "br") == 0)
-		strbuf_adds(&sb, "\n");
-	else if (strcmp(tag, "sp") == 0)
-		strbuf_adds(&sb, " ");
-	else {
-		*found = false;
-		(void)buf;
+		break;
 	}
-	return strbuf_detach(&sb);
+	case OT_BANCOUNT:
+	case OT_RESTORED:
+		strbuf_adds(sb, "0");
+		break;
+	case OT_BR:
+		strbuf_adds(sb, "\n");
+		break;
+	case OT_SP:
+		strbuf_adds(sb, " ");
+		break;
+	case OT_TEXT:
+		break;
+	}
+	return true;
 }
 
 /* CommandAction.replaceDynamicTags with fail2ban-regex's _escOut */
 static void
-render_template(const struct outctx *c, const char *fmt, struct strbuf *out)
+render_template(const struct outctx *c, struct otpl *o, struct strbuf *out)
 {
-	struct strbuf first = STRBUF_INIT;
-	const char *p = fmt, *name, *m;
-	size_t nlen;
+	struct strbuf *first = &o->first, *val = &o->val;
+	const char *p, *end;
+	size_t i;
 
-	/* TAG_CRE pass over action-info tags */
-	while ((m = tagsub_find(fmt, p, &name, &nlen)) != NULL) {
-		char *tag = xstrndup(name, nlen), *v;
-		bool found;
+	strbuf_reset(first);
+	for (i = 0; i < o->nseg; i++) {
+		const struct oseg *sg = &o->seg[i];
+		size_t l;
 
-		strbuf_add(&first, p, (size_t)(m - p));
-		v = tag_value(c, tag, &found);
-		if (!found)
-			strbuf_add(&first, m, nlen + 2);
-		else if (strcmp(tag, "msg") == 0)
-			strbuf_add(&first, v, strlen(v) ? strlen(v) : 5);
-		else
-			strbuf_adds(&first, v);
-		free(v);
-		free(tag);
-		p = m + nlen + 2;
-	}
-	strbuf_adds(&first, p);
-	/* then <F-NAME> tags from the failure's data (the text may hold NULs) */
-	p = first.s ? first.s : "";
-	{
-		const char *end = p + first.len;
-
-		while (p < end) {
-			const char *lt = memchr(p, '<', (size_t)(end - p));
-
-			if (lt == NULL) {
-				strbuf_add(out, p, (size_t)(end - p));
-				break;
-			}
-			strbuf_add(out, p, (size_t)(lt - p));
-			p = lt;
-			if (end - p > 3 && p[0] == '<' && p[1] == 'F' && p[2] == '-') {
-				const char *e = p + 3;
-
-				while (e < end && ((*e >= 'A' && *e <= 'Z') || (*e >= '0' && *e <= '9') ||
-				    *e == '_' || *e == '-'))
-					e++;
-				if (e < end && *e == '>' && e > p + 3) {
-					char *key = xstrndup(p + 3, (size_t)(e - p - 3)), *k;
-					struct pyval *v;
-
-					for (k = key; *k; k++)
-						if (*k >= 'A' && *k <= 'Z')
-							*k = (char)(*k - 'A' + 'a');
-					if (!strcmp(key, "id") || !strcmp(key, "port")) {
-						char *mk = xasprintf("f%s", key);
-
-						free(key);
-						key = mk;
-					}
-					v = pyval_dict_get(c->f->data, key);
-					if (v && pyval_type(v) != PY_NONE)
-						pyval_to_text(v, out);
-					free(key);
-					p = e + 1;
-					continue;
-				}
-			}
-			strbuf_addc(out, *p++);
+		if (sg->tag == OT_TEXT) {
+			strbuf_add(first, sg->text, sg->len);
+			continue;
 		}
+		strbuf_reset(val);
+		if (!tag_value(c, sg->tag, val)) {
+			strbuf_add(first, "\0msg\0", 5);
+			continue;
+		}
+		/* values are C strings here: text after a NUL byte is lost */
+		l = val->s ? strlen(val->s) : 0;
+		if (l == 0 && sg->tag == OT_MSG) {
+			/* an empty-looking <msg> takes five bytes, as a placeholder */
+			strbuf_add(val, "\0\0\0\0\0", 5);
+			l = 5;
+		}
+		strbuf_add(first, val->s ? val->s : "", l);
 	}
-	(void)nlen;
-	strbuf_free(&first);
+	/* then <F-NAME> tags from the failure's data (the text may hold NULs) */
+	p = first->s ? first->s : "";
+	end = p + first->len;
+	if (memchr(p, '<', first->len) == NULL) {
+		strbuf_add(out, p, first->len);
+		return;
+	}
+	while (p < end) {
+		const char *lt = memchr(p, '<', (size_t)(end - p));
+
+		if (lt == NULL) {
+			strbuf_add(out, p, (size_t)(end - p));
+			break;
+		}
+		strbuf_add(out, p, (size_t)(lt - p));
+		p = lt;
+		if (end - p > 3 && p[0] == '<' && p[1] == 'F' && p[2] == '-') {
+			const char *e = p + 3;
+
+			while (e < end && ((*e >= 'A' && *e <= 'Z') || (*e >= '0' && *e <= '9') ||
+			    *e == '_' || *e == '-'))
+				e++;
+			if (e < end && *e == '>' && e > p + 3) {
+				char *key = xstrndup(p + 3, (size_t)(e - p - 3)), *k;
+				struct pyval *v;
+
+				for (k = key; *k; k++)
+					if (*k >= 'A' && *k <= 'Z')
+						*k = (char)(*k - 'A' + 'a');
+				if (!strcmp(key, "id") || !strcmp(key, "port")) {
+					char *mk = xasprintf("f%s", key);
+
+					free(key);
+					key = mk;
+				}
+				v = pyval_dict_get(c->f->data, key);
+				if (v && pyval_type(v) != PY_NONE)
+					pyval_to_text(v, out);
+				free(key);
+				p = e + 1;
+				continue;
+			}
+		}
+		strbuf_addc(out, *p++);
+	}
 }
 
 static void
@@ -791,12 +893,17 @@ print_failures(struct tool *t, struct filter_failure *ff, size_t n)
 				strbuf_adds(&sb, "None");
 		} else {
 			struct outctx c = { &ff[i], nl };
-			bool wrap = strstr(o, "<msg>") != NULL &&
-			    (nl || (matches && pyval_len(matches) > 1));
+			bool wrap;
 
+			if (t->otpl == NULL) {
+				t->otpl = otpl_new(o);
+				t->otpl_msg = strstr(o, "<msg>") != NULL;
+			}
+			wrap = t->otpl_msg &&
+			    (nl || (matches && pyval_len(matches) > 1));
 			if (wrap)
 				nl = true;
-			render_template(&c, o, &sb);
+			render_template(&c, t->otpl, &sb);
 			if (wrap) {
 				/* kept for the end: one output line per matched line */
 				for (k = 0; matches && k < pyval_len(matches); k++) {
@@ -825,8 +932,9 @@ print_failures(struct tool *t, struct filter_failure *ff, size_t n)
 				continue;
 			}
 		}
-		fwrite(sb.s ? sb.s : "", 1, sb.len, stdout);
-		fputc('\n', stdout);
+		/* one write per row, without stdio's locking: we have one thread */
+		strbuf_addc(&sb, '\n');
+		fwrite_unlocked(sb.s, 1, sb.len, stdout);
 	}
 	fwrite(deferred.s ? deferred.s : "", 1, deferred.len, stdout);
 	strbuf_free(&deferred);
@@ -933,12 +1041,14 @@ test_line(struct tool *t, const char *line, size_t len)
 		bool nofail;
 		struct pyval *nf = pyval_dict_get(ff[i].data, "nofail");
 
-		if (!t->o.out) {
+		if (!t->o.out)
+			t->fail[ff[i].regex].hits++;
+		/* the rows are only ever shown with -v */
+		if (!t->o.out && t->o.verbose) {
 			struct rstat *r = &t->fail[ff[i].regex];
 			struct pyval *row = pyval_list();
 			struct strbuf idt = STRBUF_INIT;
 
-			r->hits++;
 			if (r->iplist == NULL)
 				r->iplist = pyval_list();
 			id_text(&ff[i], &idt);
@@ -1028,37 +1138,72 @@ process_line(struct tool *t, char *line, size_t len)
 
 static bool progress_tty;
 
+/* Log files are read in big chunks: one read() serves thousands of lines. */
+#define READ_CHUNK	(1 << 20)
+
 static int
 process_file(struct tool *t, const char *path)
 {
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t cap = 0;
-	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *buf, *nl;
+	size_t cap = READ_CHUNK, have = 0, off = 0, consumed = 0;
 	unsigned long count = 0;
 	long total = 0;
+	bool eof = false;
 	struct stat st;
 
-	if (f == NULL) {
+	if (fd < 0) {
 		out_fmt("[Errno %d] %s: '%s'", errno, strerror(errno), path);
 		return -1;
 	}
-	if (fstat(fileno(f), &st) == 0)
+	if (fstat(fd, &st) == 0)
 		total = (long)st.st_size;
 	progress_tty = isatty(2) && total > (16 << 20);
-	while ((n = getline(&buf, &cap, f)) > 0) {
-		/* FileContainer waits for a line's end: a last partial line is not read */
-		if (buf[n - 1] != '\n' && buf[n - 1] != '\r')
-			break;
-		process_line(t, buf, (size_t)n);
+	buf = xmalloc(cap);
+	for (;;) {
+		size_t n;
+
+		if ((nl = memchr(buf + off, '\n', have - off)) == NULL) {
+			ssize_t r;
+
+			if (eof) {
+				/*
+				 * FileContainer waits for a line's end: a last partial
+				 * line is not read (one ending in "\r" is a line).
+				 */
+				if (have > off && buf[have - 1] == '\r')
+					process_line(t, buf + off, have - off);
+				break;
+			}
+			/* keep the partial line, make room, read on */
+			memmove(buf, buf + off, have - off);
+			have -= off;
+			off = 0;
+			if (cap - have < READ_CHUNK / 2) {
+				cap *= 2;
+				buf = xrealloc(buf, cap);
+			}
+			r = read(fd, buf + have, cap - have);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				eof = true;
+			else
+				have += (size_t)r;
+			continue;
+		}
+		n = (size_t)(nl - (buf + off)) + 1;
+		process_line(t, buf + off, n);
+		off += n;
+		consumed += n;
 		if (progress_tty && (++count & 0xfffff) == 0)
 			fprintf(stderr, "\r%lu lines, %ld%%", count,
-			    (long)(ftell(f) * 100 / (total ? total : 1)));
+			    (long)consumed * 100 / (total ? total : 1));
 	}
 	if (progress_tty)
 		fprintf(stderr, "\r%*s\r", 40, "");
 	free(buf);
-	fclose(f);
+	close(fd);
 	return 0;
 }
 
@@ -1487,6 +1632,7 @@ out:
 	rstats_free(t.fail, t.nfail);
 	rstats_free(t.ign, t.nign);
 	pyval_free(t.pref_groups);
+	otpl_free(t.otpl);
 	strbuf_free(&t.st.matched_lines);
 	strbuf_free(&t.st.missed_lines);
 	strbuf_free(&t.st.ignored_lines);

@@ -53,14 +53,43 @@ const char	*rx_group_name(const struct rx *, int i);
 int		 rx_search(const struct rx *, const char *subj, size_t len,
 		    size_t start, bool anchored, size_t *span, int nspan);
 /*
+ * rx_search() for a subject known to hold only ASCII bytes (see
+ * rx_ascii()): the same result, found faster where the pattern allows
+ * matching without UTF.
+ */
+int		 rx_search_ascii(const struct rx *, const char *subj, size_t len,
+		    size_t start, bool anchored, size_t *span, int nspan);
+/* Whether s[0..n) is all ASCII. */
+bool		 rx_ascii(const char *s, size_t n);
+/*
  * A literal text every match of the Python-dialect pattern must contain
  * (the longest one found at the top level), or NULL when none can be
  * proven.  A subject without it cannot match: memmem() first is much
  * cheaper than running a backtracking pattern to failure.
  */
 char		*rx_required_literal(const char *pattern);
+/*
+ * Every such literal of at least min bytes, longest first, leaving out
+ * those inside another (a subject must contain them all): a heap array of
+ * heap strings, *n of them, or NULL.  A pattern that is all literal text
+ * gives that text, however short.
+ */
+char		**rx_required_literals(const char *pattern, size_t min, size_t *n);
 /* Rewrites a Python pattern into PCRE2 syntax (heap string). */
 char		*rx_translate(const char *pattern);
+/*
+ * Whether rx_search() rules out most subjects without running the pattern:
+ * the pattern is anchored and PCRE2 knows which bytes can start a match.
+ */
+bool		 rx_start_filtered(const struct rx *);
+/*
+ * False when rx_search() from start cannot match, by the cheap checks above
+ * (length, start byte); true means it may.
+ */
+bool		 rx_may_match(const struct rx *, const char *subj, size_t len,
+		    size_t start);
+/* False when no match of rx_search() from start can begin with byte c. */
+bool		 rx_may_start_with(const struct rx *, unsigned char c);
 /* Sets the match limit used by every search (0 restores the default). */
 void		 rx_set_match_limit(unsigned long);
 

@@ -176,6 +176,36 @@ utf8_valid_prefix(const unsigned char *s, size_t n, size_t *need)
 	return i;
 }
 
+bool
+utf8_valid(const char *str, size_t n, bool *ascii)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, need;
+	uint64_t w;
+
+	*ascii = true;
+	while (i < n) {
+		/* plain ASCII eight bytes at a time */
+		while (i + 8 <= n) {
+			memcpy(&w, s + i, 8);
+			if (w & 0x8080808080808080ULL)
+				break;
+			i += 8;
+		}
+		if (i >= n)
+			break;
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		*ascii = false;
+		if (utf8_valid_prefix(s + i, n - i, &need) != need)
+			return false;
+		i += need;
+	}
+	return true;
+}
+
 size_t
 utf8_sanitize(const char *str, size_t n, struct strbuf *sb)
 {

@@ -31,6 +31,11 @@ int	 utf8_space_at(const char *s, size_t n);
  */
 struct strbuf;
 size_t	 utf8_sanitize(const char *s, size_t n, struct strbuf *sb);
+/*
+ * Whether utf8_sanitize() would leave s as it is (s is valid UTF-8);
+ * *ascii tells whether it is all ASCII.
+ */
+bool	 utf8_valid(const char *s, size_t n, bool *ascii);
 /* Encodes cp into out (at least 4 bytes); returns the length. */
 int	 utf8_encode(uint32_t cp, char *out);
 
