@@ -2,6 +2,7 @@
 #include "recode.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <iconv.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,39 @@ struct recode {
 	iconv_t	cd;
 };
 
+/*
+ * iconv for one of Python's codec names: "latin-1", "latin_1", "iso8859_15",
+ * "cp1252"... are tried as given, without '-' and '_', and with '_' as '-'.
+ */
+static iconv_t
+open_as_python(const char *enc)
+{
+	char a[64], b[64], c[80];
+	size_t i, k = 0;
+	iconv_t cd;
+
+	if ((cd = iconv_open("UTF-8", enc)) != (iconv_t)-1)
+		return cd;
+	if (strlen(enc) >= sizeof(a))
+		return (iconv_t)-1;
+	for (i = 0; enc[i]; i++) {
+		if (enc[i] != '-' && enc[i] != '_')
+			a[k++] = enc[i];
+		b[i] = enc[i] == '_' ? '-' : enc[i];
+	}
+	a[k] = '\0';
+	b[i] = '\0';
+	if ((cd = iconv_open("UTF-8", a)) != (iconv_t)-1 ||
+	    (cd = iconv_open("UTF-8", b)) != (iconv_t)-1)
+		return cd;
+	/* iso8859_15 -> ISO-8859-15 */
+	if (strncasecmp(a, "iso8859", 7) == 0) {
+		snprintf(c, sizeof(c), "ISO-8859-%s", a + 7);
+		return iconv_open("UTF-8", c);
+	}
+	return (iconv_t)-1;
+}
+
 struct recode *
 recode_new(const char *enc, char **err)
 {
@@ -24,7 +58,7 @@ recode_new(const char *enc, char **err)
 	if (enc == NULL || *enc == '\0' || strcasecmp(enc, "auto") == 0 ||
 	    strcasecmp(enc, "utf-8") == 0 || strcasecmp(enc, "utf8") == 0)
 		return NULL;
-	if ((cd = iconv_open("UTF-8", enc)) == (iconv_t)-1) {
+	if ((cd = open_as_python(enc)) == (iconv_t)-1) {
 		*err = xasprintf("unknown encoding: %s", enc);
 		return NULL;
 	}

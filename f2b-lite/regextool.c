@@ -30,7 +30,10 @@
 #include "filter.h"
 #include "log.h"
 #include "optspec.h"
+#include "journal.h"
+#include "optspec.h"
 #include "pyval.h"
+#include "recode.h"
 #include "rx.h"
 #include "strbuf.h"
 #include "tagsub.h"
@@ -88,6 +91,11 @@ struct tool {
 	struct linestats st;
 	bool		 line_ignored;
 	const char	*backend;
+	struct pyval	*jm;		/* the filter's last journalmatch (words) */
+	struct recode	*recode;	/* -e: another encoding than UTF-8 */
+	struct strbuf	 recoded;
+	const char	*jdatetext;	/* a journal entry's date text, or NULL */
+	double		 jtime;
 	double		 elapsed;
 	size_t		 limit_hits;	/* searches stopped by the match limit */
 	size_t		 limit_pref;	/* ... of the prefregex (per regex: rstat) */
@@ -332,6 +340,15 @@ apply_command(struct tool *t, struct pyval *cmd, struct strbuf *fails,
 	char *err;
 
 	what = pyval_as_str(pyval_at(cmd, 2));
+	if (strcmp(what, "addjournalmatch") == 0) {
+		/* fail2ban-regex keeps the filter's last one, unless -m is given */
+		pyval_free(t->jm);
+		t->jm = pyval_list();
+		for (i = 3; i < pyval_len(cmd); i++)
+			pyval_append(t->jm, pyval_copy(pyval_at(cmd, i)));
+		pyval_free(vals);
+		return 0;
+	}
 	if (strcmp(op, "multi-set") == 0)
 		for (i = 0; i < pyval_len(pyval_at(cmd, 3)); i++)
 			pyval_append(vals, pyval_copy(pyval_at(pyval_at(cmd, 3), i)));
@@ -1033,7 +1050,12 @@ test_line(struct tool *t, const char *line, size_t len)
 		fullbuf = (long)nbefore >= filter_maxlines(t->flt);
 	}
 	t->line_ignored = false;
-	filter_process_line(t->flt, line, len, &ff, &n, &cap, &st);
+	if (t->jdatetext) {
+		struct datedet_time jt = { t->jtime, false };
+
+		filter_process_dated(t->flt, t->jdatetext, line, len, &jt, &ff, &n, &cap, &st);
+	} else
+		filter_process_line(t->flt, line, len, &ff, &n, &cap, &st);
 	t->limit_hits += st.limit_hits;
 	if (st.truncated)
 		t->truncated++;
@@ -1133,7 +1155,99 @@ process_line(struct tool *t, char *line, size_t len)
 		line[--len] = '\0';
 	if (len == 0 || line[0] == '#')
 		return;
+	if (t->recode) {
+		recode_line(t->recode, line, len, &t->recoded);
+		strbuf_addc(&t->recoded, '\0');
+		t->recoded.len--;
+		line = t->recoded.s;
+		len = t->recoded.len;
+	}
 	test_line(t, line, len);
+}
+
+/* A journal entry (systemd-journal LOG). */
+static void
+on_journal_line(void *arg, const struct journal_entry *e)
+{
+	struct tool *t = arg;
+	char *line = xstrndup(e->line, e->len);
+
+	t->jdatetext = e->datetext;
+	t->jtime = e->time;
+	test_line(t, line, e->len);
+	t->jdatetext = NULL;
+	free(line);
+}
+
+static void
+on_journal_event(void *arg, enum journal_event e, const char *msg)
+{
+	(void)arg;
+	if (e == JOURNAL_ERROR)
+		fprintf(stderr, "ERROR: %s\n", msg ? msg : "journal error");
+}
+
+/* systemd-journal[journalpath=..., ...]: every matching entry, once. */
+static int
+process_journal(struct tool *t, const char *spec)
+{
+	struct journal_opts o;
+	struct dict *args = NULL;
+	char *name = NULL, *err = NULL, **words = NULL;
+	const char *fl;
+	size_t nw = 0, i;
+	int rc = 0;
+
+	memset(&o, 0, sizeof(o));
+	o.flags = JOURNAL_FLAGS_DEFAULT;
+	if (optspec_parse(spec, &name, &args, &err) < 0) {
+		out_fmt("ERROR: %s", err);
+		free(err);
+		return -1;
+	}
+	o.path = dict_get(args, "journalpath", NULL);
+	o.files = dict_get(args, "journalfiles", NULL);
+	o.namespace = dict_get(args, "namespace", NULL);
+	if ((fl = dict_get(args, "journalflags", NULL)) != NULL)
+		o.flags = atoi(fl);
+	if (t->o.journalmatch)
+		nw = optspec_words(t->o.journalmatch, &words);
+	else
+		for (i = 0; t->jm && i < pyval_len(t->jm); i++) {
+			struct strbuf sb = STRBUF_INIT;
+			char *s;
+
+			pyval_to_text(pyval_at(t->jm, i), &sb);
+			s = strbuf_detach(&sb);
+			words = xrealloc(words, (nw + 2) * sizeof(*words));
+			words[nw++] = s ? s : xstrdup("");
+			words[nw] = NULL;
+		}
+	if (nw) {
+		struct strbuf sb = STRBUF_INIT;
+
+		for (i = 0; i < nw; i++) {
+			if (i)
+				strbuf_addc(&sb, ' ');
+			strbuf_adds(&sb, words[i]);
+		}
+		TOOL_OUT(t, "Use    journal match : %s", strbuf_str(&sb));
+		strbuf_free(&sb);
+	}
+	TOOL_OUT(t, "%s", "");
+	o.match = (const char *const *)words;
+	o.nmatch = nw;
+	if (journal_read_all(&o, on_journal_line, on_journal_event, t, &err) < 0) {
+		out_fmt("ERROR: %s", err ? err : "cannot read the journal");
+		free(err);
+		rc = -1;
+	}
+	for (i = 0; i < nw; i++)
+		free(words[i]);
+	free(words);
+	free(name);
+	dict_free(args);
+	return rc;
 }
 
 static bool progress_tty;
@@ -1564,11 +1678,30 @@ regextool_main(int argc, char **argv)
 	filter_on_limit(t.flt, on_limit, &t);
 
 	/* start() */
+	if (strncmp(cmd_log, "systemd-journal", 15) == 0)
+		t.backend = "systemd";
+	{
+		char *err = NULL;
+
+		t.recode = recode_new(t.o.encoding, &err);
+		if (err) {
+			out_fmt("ERROR: %s", err);
+			free(err);
+			goto out;
+		}
+	}
 	if (read_regex(&t, cmd_regex, true) < 0)
 		goto out;
 	if (argc - optind == 3 && read_regex(&t, argv[optind + 2], false) < 0)
 		goto out;
-	if (isfile(cmd_log)) {
+	if (!isfile(cmd_log) && strncmp(cmd_log, "systemd-journal", 15) == 0) {
+		/* entries carry their time (the date detector stays, unused) */
+		TOOL_OUT(&t, "%s", "Use         systemd journal");
+		TOOL_OUT(&t, "Use         encoding : %s", t.o.encoding);
+		t0 = wallclock();
+		if (process_journal(&t, cmd_log) < 0)
+			goto out;
+	} else if (isfile(cmd_log)) {
 		TOOL_OUT(&t, "Use         log file : %s", cmd_log);
 		TOOL_OUT(&t, "Use         encoding : %s", t.o.encoding);
 		TOOL_OUT(&t, "%s", "");
@@ -1633,6 +1766,9 @@ out:
 	rstats_free(t.ign, t.nign);
 	pyval_free(t.pref_groups);
 	otpl_free(t.otpl);
+	pyval_free(t.jm);
+	recode_free(t.recode);
+	strbuf_free(&t.recoded);
 	strbuf_free(&t.st.matched_lines);
 	strbuf_free(&t.st.missed_lines);
 	strbuf_free(&t.st.ignored_lines);
