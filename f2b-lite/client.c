@@ -34,6 +34,7 @@
 
 struct client_opts {
 	const char	*argv0;
+	const char	*jail;		/* reload JAIL: only its configuration */
 	bool		 foreground, force;
 	const char	*conf;
 	int		 dump;		/* 0, 1 (-d) or 2 (--dp) */
@@ -129,6 +130,7 @@ client_read_config(struct client_opts *o, struct pyval **stream, struct diag *d)
 		.allow_no_files = o->dump != 0,
 		.test = o->test,
 		.journal_fallback = o->dump == 0 && !o->test,
+		.jail = o->jail,
 		.mainopts = NULL,
 	};
 	struct dict *main = dict_new(NULL);
@@ -461,7 +463,9 @@ client_command(struct client_opts *o, int argc, char **argv)
 			pyval_free(cmd);
 			return 255;
 		}
+		o->jail = strcmp(jail, "--all") ? jail : NULL;
 		ok = client_read_config(o, &stream, d);
+		o->jail = NULL;
 		client_print_diag(d, o->verbose);
 		diag_free(d);
 		if (!ok) {

@@ -2061,7 +2061,6 @@ jail_status(struct jail *j, const char *flavor)
 	char buf[ADDR_STRLEN];
 	size_t i;
 
-	(void)flavor;
 	pyval_append(f, pair("Currently failed", pyval_int((long long)failmgr_size(j->fm))));
 	pyval_append(f, pair("Total failed", pyval_int((long long)j->found_total)));
 	if (strncmp(j->backend, "systemd", 7) == 0) {
@@ -2089,12 +2088,17 @@ jail_status(struct jail *j, const char *flavor)
 		pyval_append(f, pair("File list", l));
 	}
 	pyval_append(st, pair("Filter", f));
+	if (flavor && *flavor && strcmp(flavor, "basic") && strcmp(flavor, "short"))
+		log_msg(LOG_LVL_WARNING, LOG_ACTIONS, "Unsupported extended jail status flavor "
+		    "'%s'. Supported: ['short', 'basic', 'cymru' (not by f2b-lite)]", flavor);
 	pyval_append(a, pair("Currently banned", pyval_int((long long)banlist_size(j->bl))));
 	pyval_append(a, pair("Total banned", pyval_int((long long)banlist_total(j->bl))));
-	l = pyval_list();
-	for (i = 0; (t = banlist_at(j->bl, i)) != NULL; i++)
-		pyval_append(l, pyval_str(addr_str(&t->id, buf, sizeof(buf))));
-	pyval_append(a, pair("Banned IP list", l));
+	if (flavor == NULL || strcmp(flavor, "short") != 0) {
+		l = pyval_list();
+		for (i = 0; (t = banlist_at(j->bl, i)) != NULL; i++)
+			pyval_append(l, pyval_str(addr_str(&t->id, buf, sizeof(buf))));
+		pyval_append(a, pair("Banned IP list", l));
+	}
 	pyval_append(st, pair("Actions", a));
 	return st;
 }

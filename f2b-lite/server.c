@@ -535,7 +535,8 @@ apply_some(struct server *s, const struct pyval *stream, const struct dict *skip
 }
 
 int
-server_reload(struct server *s, const struct pyval *given, char **err)
+server_reload(struct server *s, const struct pyval *given, const char *only,
+    unsigned flags, char **err)
 {
 	bool ok = given != NULL;
 	struct pyval *stream = given ? pyval_copy(given) : read_config(s, &ok);
@@ -546,21 +547,38 @@ server_reload(struct server *s, const struct pyval *given, char **err)
 		log_msg(LOG_LVL_ERROR, LOG_SERVER, "Reload failed: %s", *err);
 		return -1;
 	}
+	if (only && (flags & SERVER_RELOAD_IF_EXISTS) && server_jail(s, only) == NULL) {
+		pyval_free(stream);
+		return 0;	/* --if-exists: nothing to do */
+	}
 	{
 		struct dict *newg = group_stream(s, stream), *keep = dict_new(NULL);
 		size_t i;
 
-		log_msg(LOG_LVL_INFO, LOG_SERVER, "Reload all jails");
+		if (only)
+			log_msg(LOG_LVL_INFO, LOG_SERVER, "Reload jail '%s'", only);
+		else
+			log_msg(LOG_LVL_INFO, LOG_SERVER, "Reload all jails");
 		/* unchanged jails keep running with their failures and bans */
 		for (i = s->njails; i-- > 0; ) {
 			const char *name = jail_name(s->jails[i]);
 			const char *was = s->jailcfg ? dict_get(s->jailcfg, name, NULL) : NULL;
 			const char *now = dict_get(newg, name, NULL);
+			bool mine = only == NULL || strcmp(only, name) == 0;
 
-			if (was && now && strcmp(was, now) == 0)
+			if (!mine) {
+				/* reload JAIL: the others are left alone */
+				dict_set(keep, name, NULL);
+				if (was)
+					dict_set(newg, name, xstrdup(was));
+				continue;
+			}
+			if (flags & SERVER_RELOAD_UNBAN)
+				jail_unban_all(s->jails[i]);
+			if (was && now && strcmp(was, now) == 0 && !(flags & SERVER_RELOAD_RESTART))
 				dict_set(keep, name, NULL);
 			else
-				stop_jail_at(s, i);	/* changed or gone */
+				stop_jail_at(s, i);	/* changed, gone or --restart */
 		}
 		apply_some(s, stream, keep);
 		dict_free(keep);
@@ -697,7 +715,7 @@ on_signal(void *arg, int signo)
 		break;
 	case SIGHUP:
 		sd_notify(0, "RELOADING=1");
-		if (!s->quitting && server_reload(s, NULL, &err) < 0)
+		if (!s->quitting && server_reload(s, NULL, NULL, 0, &err) < 0)
 			free(err);
 		sd_notify(0, "READY=1");
 		break;

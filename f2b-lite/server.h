@@ -43,8 +43,14 @@ struct pyval	*server_get(struct server *, const char *opt, char **err);
 void		 server_stop_jail(struct server *, const char *name);
 /* stop: the whole server. */
 void		 server_quit(struct server *);
-/* reload: re-reads the configuration (stream NULL) or applies the stream
- * a client read. */
-int		 server_reload(struct server *, const struct pyval *stream, char **err);
+/*
+ * reload: re-reads the configuration (stream NULL) or applies the stream a
+ * client read; only one jail when only is set; flags below.
+ */
+#define SERVER_RELOAD_RESTART	0x01	/* restart jails even when unchanged */
+#define SERVER_RELOAD_UNBAN	0x02	/* unban everything of the reloaded jails */
+#define SERVER_RELOAD_IF_EXISTS	0x04	/* reload JAIL only if it runs */
+int		 server_reload(struct server *, const struct pyval *stream, const char *only,
+		    unsigned flags, char **err);
 
 #endif

@@ -183,8 +183,22 @@ proceed(struct server *s, const struct pyval *cmd, char **err, const char **cls)
 		/* ['reload', jail|'--all', opts, stream] from fail2ban-client */
 		const struct pyval *stream = pyval_len(cmd) > 3 &&
 		    pyval_type(pyval_at(cmd, 3)) == PY_LIST ? pyval_at(cmd, 3) : NULL;
+		const struct pyval *opts = pyval_len(cmd) > 2 ? pyval_at(cmd, 2) : NULL;
+		unsigned flags = 0;
+		size_t i;
 
-		if (server_reload(s, stream, err) == 0)
+		for (i = 0; opts && pyval_type(opts) == PY_LIST && i < pyval_len(opts); i++) {
+			const char *o = pyval_as_str(pyval_at(opts, i));
+
+			if (o && strcmp(o, "--restart") == 0)
+				flags |= SERVER_RELOAD_RESTART;
+			else if (o && strcmp(o, "--unban") == 0)
+				flags |= SERVER_RELOAD_UNBAN;
+			else if (o && strcmp(o, "--if-exists") == 0)
+				flags |= SERVER_RELOAD_IF_EXISTS;
+		}
+		if (server_reload(s, stream, *c1 && strcmp(c1, "--all") ? c1 : NULL, flags,
+		    err) == 0)
 			ret = pyval_str("OK");
 	} else if (strcmp(c0, "status") == 0) {
 		ret = status(s, cmd, err);
