@@ -1326,6 +1326,10 @@ jail_convert(struct loader *L, struct jail *j, struct pyval *stream)
 					tail = sp + 1;
 				}
 				n = jail_glob(L, p, o, stream2, j->name, tail);
+				/* the daemon (f2b-lite only) watches globs for new files */
+				if (L->req->journal_fallback && strpbrk(p, "*?[") != NULL)
+					pyval_append(stream2, cmd_new("set", j->name,
+					    "addlogglob", p, tail, NULL));
 				if (n == 0)
 					diag_add(L->diag, DIAG_NOTICE, o->file, o->line,
 					    "no file(s) found for glob %s", p);

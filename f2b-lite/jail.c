@@ -2,6 +2,7 @@
 #include "jail.h"
 
 #include <arpa/inet.h>
+#include <glob.h>
 #include <math.h>
 #include <netdb.h>
 #include <signal.h>
@@ -76,6 +77,8 @@ struct jail {
 	size_t		 nacts;
 	struct jlog	*logs;
 	size_t		 nlogs;
+	struct pyval	*globs;		/* [pattern, head|tail] watched for new files */
+	double		 next_glob;
 	struct ignorenet *ign;
 	size_t		 nign;
 	bool		 ignoreself;
@@ -209,6 +212,7 @@ jail_free(struct jail *j)
 	dict_free(j->extra);
 	dict_free(j->icache);
 	pyval_free(j->journalmatch);
+	pyval_free(j->globs);
 	journal_close(j->journal);
 	free(j->jiso);
 	recode_free(j->recode);
@@ -1052,6 +1056,40 @@ on_tail_event(void *arg, enum tail_event e, const char *path, long long detail)
 	}
 }
 
+/* Files that match a logpath glob now and were not there at the start. */
+static void
+rescan_globs(struct jail *j)
+{
+	size_t i, k, m;
+
+	for (i = 0; i < pyval_len(j->globs); i++) {
+		const struct pyval *g = pyval_at(j->globs, i);
+		glob_t gl;
+
+		if (glob(pyval_as_str(pyval_at(g, 0)), GLOB_NOSORT, NULL, &gl) != 0)
+			continue;
+		for (k = 0; k < gl.gl_pathc; k++) {
+			struct jlog *lg;
+
+			for (m = 0; m < j->nlogs; m++)
+				if (strcmp(j->logs[m].path, gl.gl_pathv[k]) == 0)
+					break;
+			if (m < j->nlogs)
+				continue;
+			j->logs = xrealloc(j->logs, (j->nlogs + 1) * sizeof(*j->logs));
+			lg = &j->logs[j->nlogs++];
+			memset(lg, 0, sizeof(*lg));
+			lg->path = xstrdup(gl.gl_pathv[k]);
+			lg->start = TAIL_HEAD;	/* a new file: all of it is new */
+			lg->dbpos = lg->saved = -1;
+			log_msg(LOG_LVL_INFO, LOG_FILTER, "[%s] Added logfile: '%s' (new file "
+			    "matching %s)", j->name, lg->path, pyval_as_str(pyval_at(g, 0)));
+			follow(j, lg);
+		}
+		globfree(&gl);
+	}
+}
+
 static void
 on_service(void *arg)
 {
@@ -1060,6 +1098,10 @@ on_service(void *arg)
 	j->svc_timer = loop_timer_add(j->env.loop, 1.0, on_service, j);
 	failmgr_cleanup(j->fm, clock_now());
 	jail_save_positions(j);
+	if (j->globs && clock_real() >= j->next_glob) {
+		j->next_glob = clock_real() + 5;
+		rescan_globs(j);
+	}
 	/* after the first pass over the logs, new lines are "in operation" */
 	filter_set_in_operation(j->filter, true);
 }
@@ -1566,6 +1608,16 @@ jail_set(struct jail *j, const char *opt, const struct pyval *args, char **err)
 		ret = pyval_list();
 		for (i = 0; i < j->nlogs; i++)
 			pyval_append(ret, pyval_str(j->logs[i].path));
+	} else if (strcmp(opt, "addlogglob") == 0) {
+		/* f2b-lite: files matching the pattern later are followed too */
+		struct pyval *g = pyval_list();
+
+		pyval_append(g, pyval_str(v));
+		pyval_append(g, pyval_str(arg_str(args, 1, &tmp2)));
+		if (j->globs == NULL)
+			j->globs = pyval_list();
+		pyval_append(j->globs, g);
+		ret = pyval_str(v);
 	} else if (strcmp(opt, "addjournalmatch") == 0) {
 		if (j->journalmatch == NULL)
 			j->journalmatch = pyval_list();

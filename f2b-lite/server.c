@@ -490,6 +490,9 @@ group_stream(struct server *s, const struct pyval *stream)
 		if (j == NULL || (strcmp(pyval_as_str(pyval_at(cmd, 0)), "set") == 0 &&
 		    pyval_len(cmd) == 3))
 			continue;	/* global options have two words */
+		if (pyval_len(cmd) > 2 && pyval_type(pyval_at(cmd, 2)) == PY_STR &&
+		    strcmp(pyval_as_str(pyval_at(cmd, 2)), "addlogglob") == 0)
+			continue;	/* ours only: fail2ban-client's stream has none */
 		old = dict_get(g, j, NULL);
 		if (old)
 			strbuf_adds(&sb, old);
