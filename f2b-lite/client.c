@@ -27,6 +27,7 @@
 #include "timestr.h"
 #include "beautifier.h"
 #include "json.h"
+#include "metrics.h"
 #include "pickle.h"
 #include "server.h"
 
@@ -352,25 +353,11 @@ client_report(const struct client_opts *o, int argc, char **argv)
 	size_t i, k;
 
 	if (strcmp(argv[0], "metrics") == 0) {
-		static const char *const names[][2] = {
-			{ "failures_current", "gauge" }, { "failures_total", "counter" },
-			{ "bans_current", "gauge" }, { "bans_total", "counter" },
-			{ "action_errors", "counter" }, { "lines_read", "counter" },
-		};
 		const char *m = "metrics";
 
 		if ((v = ask(o, &m, 1)) == NULL)
 			return 255;
-		for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
-			strbuf_addf(&out, "# TYPE f2b_%s %s\n", names[k][0], names[k][1]);
-			for (i = 0; i < pyval_len(v); i++) {
-				const struct pyval *jm = pyval_dict_val(v, i);
-				const struct pyval *x = pyval_dict_get(jm, names[k][0]);
-
-				strbuf_addf(&out, "f2b_%s{jail=\"%s\"} %lld\n", names[k][0],
-				    pyval_as_str(pyval_dict_key(v, i)), x ? pyval_as_int(x) : 0);
-			}
-		}
+		metrics_text(v, &out);
 		fputs(strbuf_str(&out), stdout);
 		strbuf_free(&out);
 		pyval_free(v);

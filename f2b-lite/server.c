@@ -25,6 +25,7 @@
 #include "dict.h"
 #include "jail.h"
 #include "log.h"
+#include "metrics.h"
 #include "control.h"
 #include "pickle.h"
 #include "loop.h"
@@ -55,6 +56,7 @@ struct server {
 	struct db	*db;
 	struct loop_timer *commit_timer, *purge_timer;
 	struct pyval	*early;		/* configuration warnings: [level, logger, text] */
+	struct metrics	*metrics;	/* --metrics HOST:PORT */
 	int		 exit_code;
 };
 
@@ -703,6 +705,18 @@ remove_pidfile(const char *path)
 		unlink(path);
 }
 
+static struct pyval *
+on_metrics(void *arg)
+{
+	struct server *s = arg;
+	struct pyval *d = pyval_dict();
+	size_t i;
+
+	for (i = 0; i < s->njails; i++)
+		pyval_dict_set(d, pyval_str(jail_name(s->jails[i])), jail_metrics(s->jails[i]));
+	return d;
+}
+
 /* ---- signals -------------------------------------------------------------------- */
 
 static void
@@ -830,6 +844,7 @@ server_main(int argc, char **argv)
 		{ "dump-pretty", no_argument, NULL, 7 },
 		{ "test", no_argument, NULL, 't' },
 		{ "str2sec", required_argument, NULL, 8 },
+		{ "metrics", required_argument, NULL, 9 },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct server s;
@@ -865,6 +880,7 @@ server_main(int argc, char **argv)
 		case 'f': foreground = true; break;
 		case 'b': foreground = false; break;
 		case 5: async = true; break;
+		case 9: dict_set(s.params, "metrics", xstrdup(optarg)); break;
 		case 1: case 6: case 'i': case 'v': case 'q': break;
 		default:
 			dict_free(s.params);
@@ -952,6 +968,17 @@ server_main(int argc, char **argv)
 		log_msg(LOG_LVL_ERROR, LOG_SERVER, "Unable to write the pidfile %s: %s",
 		    s.pidfile, strerror(errno));
 	log_msg(LOG_LVL_INFO, LOG_SERVER, "Starting Fail2ban v%s", SERVER_VERSION);
+	if (dict_get(s.params, "metrics", NULL)) {
+		char *err = NULL;
+
+		if ((s.metrics = metrics_listen(s.loop, dict_get(s.params, "metrics", NULL),
+		    on_metrics, &s, &err)) == NULL) {
+			log_msg(LOG_LVL_ERROR, LOG_SERVER, "%s", err);
+			free(err);
+		} else
+			log_msg(LOG_LVL_INFO, LOG_SERVER, "Metrics on http://%s/metrics",
+			    (char *)dict_get(s.params, "metrics", NULL));
+	}
 	loop_signal(s.loop, SIGTERM, on_signal, &s);
 	loop_signal(s.loop, SIGINT, on_signal, &s);
 	loop_signal(s.loop, SIGHUP, on_signal, &s);
@@ -971,6 +998,7 @@ server_main(int argc, char **argv)
 	loop_run(s.loop);
 	log_msg(LOG_LVL_INFO, LOG_SERVER, "Exiting Fail2ban");
 	close_listener(&s);
+	metrics_close(s.metrics);
 	close_db(&s);
 	remove_pidfile(s.pidfile);
 out:

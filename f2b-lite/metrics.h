@@ -1,0 +1,27 @@
+/*
+ * metrics: the Prometheus text exposition of the jails' counters (failures,
+ * bans, current bans, action errors, lines read), for `f2b-lite client
+ * metrics`, and an optional HTTP listener on a loopback address
+ * (`fail2ban-server --metrics 127.0.0.1:9191`; off unless given) answering
+ * GET /metrics.  Leaf module: the counters come from a callback.
+ */
+#ifndef F2B_METRICS_H
+#define F2B_METRICS_H
+
+struct loop;
+struct metrics;
+struct pyval;
+struct strbuf;
+
+/* The exposition of {jail: {counter: value}} (transmitter's `metrics`). */
+void		 metrics_text(const struct pyval *, struct strbuf *out);
+
+/* The counters now, as for metrics_text() (a new value, freed by metrics). */
+typedef struct pyval *metrics_fn(void *arg);
+
+/* Listens on addr "HOST:PORT" (loopback only); NULL and *err on failure. */
+struct metrics	*metrics_listen(struct loop *, const char *addr, metrics_fn *, void *arg,
+		    char **err);
+void		 metrics_close(struct metrics *);
+
+#endif
