@@ -229,13 +229,21 @@ binary(struct ps *s, int level)
 }
 
 static struct expr *
+negation(struct ps *s)
+{
+	struct expr *a;
+
+	if (eat(s, "not"))
+		return (a = negation(s)) ? node(E_NOT, a, NULL) : NULL;
+	return binary(s, 3);
+}
+
+static struct expr *
 logic(struct ps *s)
 {
 	struct expr *a, *b;
 
-	if (eat(s, "not"))
-		return (a = logic(s)) ? node(E_NOT, a, NULL) : NULL;
-	a = binary(s, 3);
+	a = negation(s);
 	while (a) {
 		enum op op;
 
@@ -245,7 +253,7 @@ logic(struct ps *s)
 			op = E_OR;
 		else
 			break;
-		if ((b = binary(s, 3)) == NULL) {
+		if ((b = negation(s)) == NULL) {
 			expr_free(a);
 			return NULL;
 		}

@@ -1,0 +1,71 @@
+/*
+ * Unit tests for expr: fail2ban's default and documented ban time
+ * formulas, Python's operators, and what is refused.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "expr.h"
+#include "tap.h"
+
+static void
+is_value(const char *text, double t, double c, double f, double want)
+{
+	struct expr_vars v = { t, c, f };
+	char *err = NULL;
+	struct expr *e = expr_parse(text, &err);
+	double r;
+
+	if (e == NULL || expr_eval(e, &v, &r, &err) < 0) {
+		ok(0, "%s: %s", text, err);
+		free(err);
+		expr_free(e);
+		return;
+	}
+	ok(fabs(r - want) < 1e-6 * (fabs(want) + 1), "%s = %g (want %g)", text, r, want);
+	expr_free(e);
+}
+
+static void
+refused(const char *text)
+{
+	char *err = NULL;
+	struct expr *e = expr_parse(text, &err);
+
+	ok(e == NULL && err != NULL, "refused: %s (%s)", text, err ? err : "accepted");
+	free(err);
+	expr_free(e);
+}
+
+int
+main(void)
+{
+	const char *dflt = "ban.Time * (1<<(ban.Count if ban.Count<20 else 20)) * banFactor";
+	const char *doc = "ban.Time * math.exp(float(ban.Count+1)*banFactor)/math.exp(1*banFactor)";
+
+	is_value(dflt, 600, 1, 1, 1200);
+	is_value(dflt, 600, 3, 2, 9600);
+	is_value(dflt, 600, 25, 1, 600.0 * (1 << 20));
+	is_value(doc, 600, 1, 1, 600 * exp(2.0) / exp(1.0));
+	is_value("2**3**2", 0, 0, 1, 512);
+	is_value("-2**2", 0, 0, 1, -4);
+	is_value("7//2 + 7%3", 0, 0, 1, 4);
+	is_value("max(ban.Time, 10) if ban.Count > 2 and not False else 0", 5, 3, 1, 10);
+	is_value("min(3, 1) + abs(-2) + pow(2, 3) + int(2.9) + math.sqrt(16)", 0, 0, 1, 17);
+	refused("__import__('os').system('id')");
+	refused("ban.Time + os");
+	refused("open('/etc/passwd')");
+	refused("ban.Time * (");
+	refused("lambda: 1");
+	{
+		struct expr_vars v = { 1, 0, 1 };
+		char *err = NULL;
+		struct expr *e = expr_parse("ban.Time / ban.Count", &err);
+		double r;
+
+		ok(e && expr_eval(e, &v, &r, &err) < 0 && err, "division by zero is an error");
+		free(err);
+		expr_free(e);
+	}
+	return tap_done();
+}
