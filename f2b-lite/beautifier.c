@@ -18,8 +18,14 @@ beautify_str(const struct pyval *v, struct strbuf *out)
 	else if (pyval_type(v) == PY_DICT && pyval_dict_get(v, PICKLE_EXC_KEY)) {
 		const struct pyval *args = pyval_dict_get(v, "args");
 
-		/* str(exception): its one argument, or the repr of several */
-		if (args && pyval_len(args) == 1)
+		const struct pyval *cls = pyval_dict_get(v, PICKLE_EXC_KEY);
+
+		/* str(exception): its one argument, or the repr of several; a
+		 * KeyError shows the repr of its one argument */
+		if (args && pyval_len(args) == 1 && pyval_type(cls) == PY_STR &&
+		    strcmp(pyval_as_str(cls), "builtins.KeyError") == 0)
+			pyval_repr(pyval_at(args, 0), out);
+		else if (args && pyval_len(args) == 1)
 			beautify_str(pyval_at(args, 0), out);
 		else if (args && pyval_len(args) > 1)
 			pyval_repr(args, out);
@@ -71,6 +77,19 @@ tree(const struct pyval *v, struct strbuf *out)
 		beautify_str(pyval_at(v, i), out);
 		if (i + 1 < n)
 			strbuf_addc(out, '\n');
+	}
+}
+
+/* ", ".join(v) */
+static void
+commas(const struct pyval *v, struct strbuf *out)
+{
+	size_t i;
+
+	for (i = 0; i < pyval_len(v); i++) {
+		if (i)
+			strbuf_adds(out, ", ");
+		beautify_str(pyval_at(v, i), out);
 	}
 }
 
@@ -190,10 +209,42 @@ beautify(const struct pyval *cmd, const struct pyval *v, struct strbuf *out)
 			strbuf_addf(out, "No actions for jail %s", word(cmd, 1));
 		else {
 			strbuf_addf(out, "The jail %s has the following actions:\n", word(cmd, 1));
+			commas(v, out);
+		}
+	} else if ((!strcmp(c2, "actionproperties") || !strcmp(c2, "actionmethods")) &&
+	    pyval_type(v) == PY_LIST && word(cmd, 3)) {
+		const char *what = !strcmp(c2, "actionmethods") ? "methods" : "properties";
+
+		if (pyval_len(v) == 0)
+			strbuf_addf(out, "No %s for jail %s action %s", what, word(cmd, 1),
+			    word(cmd, 3));
+		else {
+			strbuf_addf(out, "The jail %s action %s has the following %s:\n",
+			    word(cmd, 1), word(cmd, 3), what);
+			commas(v, out);
+		}
+	} else if (!strcmp(c2, "datepattern") && (pyval_type(v) == PY_NONE ||
+	    ((pyval_type(v) == PY_TUPLE || pyval_type(v) == PY_LIST) && pyval_len(v) == 2))) {
+		strbuf_adds(out, "Current date pattern set to: ");
+		if (pyval_type(v) == PY_NONE)
+			strbuf_adds(out, "Not set/required");
+		else if (pyval_type(pyval_at(v, 0)) == PY_NONE)
+			beautify_str(pyval_at(v, 1), out);
+		else {
+			beautify_str(pyval_at(v, 0), out);
+			strbuf_adds(out, " (");
+			beautify_str(pyval_at(v, 1), out);
+			strbuf_addc(out, ')');
+		}
+	} else if (strstr(c2, "journalmatch") && pyval_type(v) == PY_LIST) {
+		if (pyval_len(v) == 0)
+			strbuf_adds(out, "No journal match filter set");
+		else {
+			strbuf_adds(out, "Current match filter:\n");
 			for (i = 0; i < pyval_len(v); i++) {
 				if (i)
-					strbuf_adds(out, ", ");
-				beautify_str(pyval_at(v, i), out);
+					strbuf_adds(out, " + ");
+				joined(pyval_at(v, i), out);
 			}
 		}
 	} else if (!strcmp(c2, "banip") && is(cmd, 0, "get") && pyval_type(v) == PY_LIST) {

@@ -142,6 +142,7 @@ db_set_hook(struct db *d, db_hook_fn *fn, void *arg)
 void db_set_purgeage(struct db *d, double v) { d->purgeage = v; }
 double db_purgeage(const struct db *d) { return d->purgeage; }
 void db_set_maxmatches(struct db *d, long v) { d->maxmatches = v; }
+long db_maxmatches(const struct db *d) { return d->maxmatches; }
 
 static void
 begin(struct db *d)

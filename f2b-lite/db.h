@@ -27,6 +27,7 @@ void		 db_set_hook(struct db *, db_hook_fn *, void *);
 void		 db_set_purgeage(struct db *, double);
 double		 db_purgeage(const struct db *);
 void		 db_set_maxmatches(struct db *, long);
+long		 db_maxmatches(const struct db *);
 /* Commits the open transaction, if any; -1 and *err on failure. */
 int		 db_commit(struct db *, char **err);
 

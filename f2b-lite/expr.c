@@ -210,7 +210,7 @@ binary(struct ps *s, int level)
 				continue;
 			ws(s);
 			/* "**" belongs to power, "*" must not take it */
-			if (strcmp(ops[i].tok, "*") == 0 && s->p[1] == '*')
+			if (strcmp(ops[i].tok, "*") == 0 && s->p[0] == '*' && s->p[1] == '*')
 				continue;
 			if (eat(s, ops[i].tok)) {
 				if ((b = level == 0 ? unary(s) : binary(s, level - 1)) == NULL) {

@@ -49,6 +49,7 @@
 
 struct jact {
 	struct action	*a;
+	bool		 deleted;	/* delaction: no longer used */
 	unsigned	 state[3];	/* by family: 1 started, 2 holds bans */
 };
 
@@ -78,6 +79,12 @@ struct jail {
 	struct jlog	*logs;
 	size_t		 nlogs;
 	struct pyval	*globs;		/* [pattern, head|tail] watched for new files */
+	struct {			/* the filter's settings, to rebuild it (del*regex) */
+		char		*usedns, *prefregex, *datepattern, *logtimezone;
+		bool		 datepattern_set;
+		long		 maxlines;
+		struct pyval	*fail, *ign;	/* lists of str */
+	} fc;
 	double		 next_glob;
 	struct ignorenet *ign;
 	size_t		 nign;
@@ -165,6 +172,9 @@ jail_new(const struct jail_env *env, const char *name, const char *backend)
 	j->filter = filter_new();
 	filter_set_check_findtime(j->filter, true);
 	filter_set_in_operation(j->filter, false);
+	j->fc.maxlines = 1;
+	j->fc.fail = pyval_list();
+	j->fc.ign = pyval_list();
 	j->fm = failmgr_new();
 	j->bl = banlist_new();
 	j->runner = runner_new(env->loop);
@@ -213,6 +223,12 @@ jail_free(struct jail *j)
 	dict_free(j->icache);
 	pyval_free(j->journalmatch);
 	pyval_free(j->globs);
+	free(j->fc.usedns);
+	free(j->fc.prefregex);
+	free(j->fc.datepattern);
+	free(j->fc.logtimezone);
+	pyval_free(j->fc.fail);
+	pyval_free(j->fc.ign);
 	journal_close(j->journal);
 	free(j->jiso);
 	recode_free(j->recode);
@@ -453,7 +469,7 @@ op_done(void *arg, int status, const char *output)
 			submit(j, c->act, c->op, c->fam, c->t, 3, true);
 		} else if (c->stage == 2)
 			submit(j, c->act, c->op, c->fam, c->t, 3, true);
-		else if (strcmp(c->op, "actionstart") == 0)
+		else if (strcmp(c->op, "actionstart") == 0 && !ja->deleted)
 			ja->state[c->fam] |= 1;
 		opctx_free(c);
 		return;
@@ -534,6 +550,7 @@ static bool increment(struct jail *, struct ticket *, long long *count, long lon
 static void log_increment(struct jail *, struct ticket *, long long count, long long tob);
 static int set_time(const char *v, double *out, char **err);
 static bool ignored(struct jail *, struct ticket *);
+static int rebuild_filter(struct jail *, char **);
 static int set_ignorecache(struct jail *, const char *, char **);
 static struct pyval *ban_list(struct jail *, bool with_time);
 
@@ -556,7 +573,7 @@ run_ban(struct jail *j, struct ticket *t)
 		struct jact *ja = &j->acts[i];
 		int f = action_start_on_demand(ja->a) ? fam : FAM_NONE;
 
-		if (t->restored && action_norestored(ja->a))
+		if (ja->deleted || (t->restored && action_norestored(ja->a)))
 			continue;
 		if (action_start_on_demand(ja->a))
 			start_family(j, i, f);
@@ -575,7 +592,7 @@ run_unban(struct jail *j, struct ticket *t)
 		struct jact *ja = &j->acts[i];
 		int f = action_start_on_demand(ja->a) ? fam : FAM_NONE;
 
-		if (t->restored && action_norestored(ja->a))
+		if (ja->deleted || (t->restored && action_norestored(ja->a)))
 			continue;
 		if (!(ja->state[f] & 1) && action_start_on_demand(ja->a))
 			continue;	/* never started for this family */
@@ -1321,6 +1338,42 @@ log_increment(struct jail *j, struct ticket *t, long long count, long long tob)
 	}
 }
 
+/* A new filter with the recorded settings (after delfailregex...). */
+static int
+rebuild_filter(struct jail *j, char **err)
+{
+	struct filter *f = filter_new(), *old = j->filter;
+	size_t i;
+	int rc = 0;
+
+	filter_set_check_findtime(f, true);
+	filter_set_in_operation(f, true);
+	filter_set_findtime(f, failmgr_findtime(j->fm));
+	if ((j->fc.usedns && filter_set_usedns(f, j->fc.usedns, err) < 0) ||
+	    filter_set_maxlines(f, j->fc.maxlines, err) < 0 ||
+	    (j->fc.prefregex && filter_set_prefregex(f, j->fc.prefregex, err) < 0) ||
+	    (j->fc.datepattern_set && filter_set_datepattern(f, j->fc.datepattern, err) < 0) ||
+	    (j->fc.logtimezone && filter_set_logtimezone(f, j->fc.logtimezone, err) < 0))
+		rc = -1;
+	for (i = 0; rc == 0 && i < pyval_len(j->fc.ign); i++)
+		rc = filter_add_ignoreregex(f, pyval_as_str(pyval_at(j->fc.ign, i)), err);
+	for (i = 0; rc == 0 && i < pyval_len(j->fc.fail); i++)
+		rc = filter_add_failregex(f, pyval_as_str(pyval_at(j->fc.fail, i)), err);
+	if (rc < 0) {
+		filter_free(f);
+		return -1;
+	}
+	if (j->journal) {
+		char *e2 = NULL;
+
+		filter_set_datepattern(f, NULL, &e2);
+		free(e2);
+	}
+	j->filter = f;
+	filter_free(old);
+	return 0;
+}
+
 /* ---- the journal ----------------------------------------------------------------------- */
 
 static void
@@ -1482,7 +1535,8 @@ find_action(struct jail *j, const char *name, size_t *idx)
 	size_t i;
 
 	for (i = 0; i < j->nacts; i++)
-		if (strcmp(action_name(j->acts[i].a), name) == 0) {
+		if (!j->acts[i].deleted &&
+		    strcmp(action_name(j->acts[i].a), name) == 0) {
 			if (idx)
 				*idx = i;
 			return &j->acts[i];
@@ -1504,27 +1558,44 @@ jail_set(struct jail *j, const char *opt, const struct pyval *args, char **err)
 		int rc = opt[3] == 'f' ? filter_add_failregex(j->filter, v, err) :
 		    filter_add_ignoreregex(j->filter, v, err);
 
-		if (rc == 0)
-			ret = pyval_str(v);
+		if (rc == 0) {
+			pyval_append(opt[3] == 'f' ? j->fc.fail : j->fc.ign, pyval_str(v));
+			ret = jail_get(j, opt + 3, NULL, err);
+		}
 	} else if (strcmp(opt, "prefregex") == 0) {
-		if (filter_set_prefregex(j->filter, v, err) == 0)
-			ret = pyval_str(v);
+		if (filter_set_prefregex(j->filter, v, err) == 0) {
+			free(j->fc.prefregex);
+			j->fc.prefregex = xstrdup(v);
+			ret = jail_get(j, opt, NULL, err);
+		}
 	} else if (strcmp(opt, "datepattern") == 0) {
-		if (filter_set_datepattern(j->filter, v, err) == 0)
-			ret = pyval_str(v);
+		if (filter_set_datepattern(j->filter, v, err) == 0) {
+			free(j->fc.datepattern);
+			j->fc.datepattern = xstrdup(v);
+			j->fc.datepattern_set = true;
+			ret = jail_get(j, opt, NULL, err);
+		}
 	} else if (strcmp(opt, "logtimezone") == 0) {
-		if (filter_set_logtimezone(j->filter, v, err) == 0)
+		if (filter_set_logtimezone(j->filter, v, err) == 0) {
+			free(j->fc.logtimezone);
+			j->fc.logtimezone = xstrdup(v);
 			ret = pyval_str(v);
+		}
 	} else if (strcmp(opt, "usedns") == 0) {
-		if (filter_set_usedns(j->filter, v, err) == 0)
+		if (filter_set_usedns(j->filter, v, err) == 0) {
+			free(j->fc.usedns);
+			j->fc.usedns = xstrdup(filter_usedns(j->filter));
 			ret = pyval_str(filter_usedns(j->filter));	/* 'no' for a bad value */
+		}
 	} else if (strcmp(opt, "maxlines") == 0) {
 		long long n;
 
 		if (config_parse_int(v, &n) < 0)
 			*err = xasprintf("invalid literal for int() with base 10: '%s'", v);
-		else if (filter_set_maxlines(j->filter, (long)n, err) == 0)
+		else if (filter_set_maxlines(j->filter, (long)n, err) == 0) {
+			j->fc.maxlines = (long)n;
 			ret = pyval_int(n);
+		}
 	} else if (strcmp(opt, "maxretry") == 0 || strcmp(opt, "maxmatches") == 0) {
 		long long n;
 
@@ -1681,10 +1752,95 @@ jail_set(struct jail *j, const char *opt, const struct pyval *args, char **err)
 		ret = pyval_list();
 		for (i = 0; i < j->nlogs; i++)
 			pyval_append(ret, pyval_str(j->logs[i].path));
-	} else if (strcmp(opt, "delfailregex") == 0 || strcmp(opt, "delignoreregex") == 0 ||
-	    strcmp(opt, "deljournalmatch") == 0 || strcmp(opt, "delaction") == 0) {
-		*err = xasprintf("'%s' is not supported by f2b-lite: change the configuration "
-		    "and reload", opt);
+	} else if (strcmp(opt, "delfailregex") == 0 || strcmp(opt, "delignoreregex") == 0) {
+		struct pyval *list = opt[3] == 'f' ? j->fc.fail : j->fc.ign;
+		long long idx;
+
+		if (config_parse_int(v, &idx) < 0)
+			*err = xasprintf("invalid literal for int() with base 10: '%s'", v);
+		else if (idx < -(long long)pyval_len(list) || idx >= (long long)pyval_len(list)) {
+			/* Filter.delFailRegex logs the bad index and answers the list */
+			log_msg(LOG_LVL_ERROR, "fail2ban.filter", "Cannot remove regular expression. "
+			    "Index %lld is not valid", idx);
+			ret = jail_get(j, opt + 3, NULL, err);
+		} else {
+			struct pyval *keep = pyval_list();
+
+			if (idx < 0)
+				idx += (long long)pyval_len(list);
+
+			for (i = 0; i < pyval_len(list); i++)
+				if ((long long)i != idx)
+					pyval_append(keep, pyval_copy(pyval_at(list, i)));
+			if (opt[3] == 'f') {
+				pyval_free(j->fc.fail);
+				j->fc.fail = keep;
+			} else {
+				pyval_free(j->fc.ign);
+				j->fc.ign = keep;
+			}
+			if (rebuild_filter(j, err) == 0)
+				ret = jail_get(j, opt + 3, NULL, err);
+		}
+	} else if (strcmp(opt, "deljournalmatch") == 0) {
+		/* the match group equal to the words given */
+		for (i = 0; j->journalmatch && i < pyval_len(j->journalmatch); i++)
+			if (pyval_equal(pyval_at(j->journalmatch, i), args)) {
+				struct pyval *keep = pyval_list();
+				size_t k;
+
+				for (k = 0; k < pyval_len(j->journalmatch); k++)
+					if (k != i)
+						pyval_append(keep, pyval_copy(pyval_at(j->journalmatch, k)));
+				pyval_free(j->journalmatch);
+				j->journalmatch = keep;
+				break;
+			}
+		ret = j->journalmatch ? pyval_copy(j->journalmatch) : pyval_list();
+	} else if (strcmp(opt, "delaction") == 0) {
+		struct jact *ja = find_action(j, v, NULL);
+
+		if (ja == NULL)
+			*err = xasprintf("Invalid Action name: %s", v);
+		else {
+			/* as fail2ban: the action is forgotten, not stopped - its rules
+			 * stay until removed by hand; the slot stays for the runner */
+			ja->state[0] = ja->state[1] = ja->state[2] = 0;
+			ja->deleted = true;
+			ret = pyval_none();
+		}
+	} else if (strcmp(opt, "attempt") == 0) {
+		/* addAttemptIP: failures of ip now, one per line given (or one) */
+		struct pyval *data = pyval_dict(), *m = pyval_list();
+		struct filter_failure ff;
+		long cnt = pyval_len(args) > 1 ? (long)pyval_len(args) - 1 : 1;
+
+		for (i = 1; i < pyval_len(args); i++)
+			pyval_append(m, pyval_copy(pyval_at(args, i)));
+		pyval_dict_set(data, pyval_str("matches"), m);
+		memset(&ff, 0, sizeof(ff));
+		if (addr_parse(&ff.id, v, ADDR_CIDR_UNSPEC) < 0) {
+			*err = xasprintf("invalid address: %s", v);
+			pyval_free(data);
+		} else {
+			struct ticket *tk = ticket_new(&ff.id, clock_now(), data);
+			struct ticket *tb;
+			char buf[ADDR_STRLEN], when[32];
+			long attempts;
+
+			clock_str(tk->time, when, sizeof(when));
+			log_msg(LOG_LVL_INFO, LOG_FILTER, "[%s] Attempt %s - %s", j->name,
+			    addr_str(&tk->id, buf, sizeof(buf)), when);
+			attempts = failmgr_add(j->fm, &tk->id, tk->time, tk->data, cnt);
+			tk->data = NULL;
+			j->found_total++;
+			if (attempts >= failmgr_maxretry(j->fm) &&
+			    (tb = failmgr_toban(j->fm, &tk->id)) != NULL)
+				ban(j, tb);
+			ticket_free(tk);
+			addr_clear(&ff.id);
+			ret = pyval_int(1);	/* Filter.addAttempt answers 1 */
+		}
 	} else if (strcmp(opt, "action") == 0) {
 		/* set <jail> action <act> <prop> <value>  |  multi-set: [[prop, value]...] */
 		struct jact *ja = find_action(j, v, NULL);
@@ -1752,6 +1908,52 @@ out:
 	return ret;
 }
 
+/* The attributes every CommandAction has (dir(), public, not callable). */
+static const char *const base_props[] = {
+	"ESCAPE_CRE", "ESCAPE_VN_CRE", "actionban", "actioncheck", "actionflush",
+	"actionreban", "actionreload", "actionrepair", "actionstart", "actionstop",
+	"actionunban", "banEpoch", "timeout"
+};
+#define NBASE_PROPS	(sizeof(base_props) / sizeof(base_props[0]))
+
+static bool
+is_base_prop(const char *p)
+{
+	size_t i;
+
+	for (i = 0; i < NBASE_PROPS; i++)
+		if (strcmp(base_props[i], p) == 0)
+			return true;
+	return false;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* get JAIL actionproperties ACT: sorted(base + every property set, no "_x") */
+static struct pyval *
+action_properties(const struct action *a)
+{
+	size_t n = 0, i, np = action_nprops(a);
+	const char **v = xcalloc(NBASE_PROPS + np, sizeof(*v));
+	struct pyval *ret = pyval_list();
+
+	for (i = 0; i < NBASE_PROPS; i++)
+		v[n++] = base_props[i];
+	for (i = 0; i < np; i++)
+		if (action_prop_name(a, i)[0] != '_' && !is_base_prop(action_prop_name(a, i)))
+			v[n++] = action_prop_name(a, i);
+	qsort(v, n, sizeof(*v), cmp_str);
+	for (i = 0; i < n; i++)
+		if (i == 0 || strcmp(v[i], v[i - 1]) != 0)
+			pyval_append(ret, pyval_str(v[i]));
+	free(v);
+	return ret;
+}
+
 struct pyval *
 jail_get(struct jail *j, const char *opt, const struct pyval *args, char **err)
 {
@@ -1779,6 +1981,76 @@ jail_get(struct jail *j, const char *opt, const struct pyval *args, char **err)
 		ret = pyval_str(j->ignorecommand ? j->ignorecommand : "");
 	else if (strcmp(opt, "journalmatch") == 0)
 		ret = j->journalmatch ? pyval_copy(j->journalmatch) : pyval_list();
+	else if (strcmp(opt, "datepattern") == 0) {
+		/* Filter.getDatePattern: (pattern, name), or None without dates */
+		struct datedet *dd = filter_datedet(j->filter);
+
+		if (dd == NULL)
+			ret = pyval_none();
+		else {
+			ret = pyval_tuple();
+			if (!j->fc.datepattern_set || datedet_count(dd) == 0 || datedet_count(dd) > 2) {
+				pyval_append(ret, pyval_none());
+				pyval_append(ret, pyval_str("Default Detectors"));
+			} else {
+				const char *pat = datedet_pattern(dd, 0);
+
+				pyval_append(ret, pat ? pyval_str(pat) : pyval_none());
+				pyval_append(ret, pyval_str(datedet_name(dd, 0)));
+			}
+		}
+	} else if (strcmp(opt, "logencoding") == 0)
+		ret = pyval_str(j->logencoding == NULL || strcmp(j->logencoding, "auto") == 0 ?
+		    "UTF-8" : j->logencoding);
+	else if (strcmp(opt, "logtimezone") == 0)
+		ret = j->fc.logtimezone ? pyval_str(j->fc.logtimezone) : pyval_none();
+	else if (strcmp(opt, "prefregex") == 0)
+		ret = pyval_str(filter_prefregex(j->filter) ? filter_prefregex(j->filter) : "");
+	else if (strcmp(opt, "ignorecache") == 0) {
+		if (j->icache_cfg.key == NULL)
+			ret = pyval_none();
+		else {
+			ret = pyval_list();
+			pyval_append(ret, pyval_str(action_get(j->icache_cfg.key, "key")));
+			pyval_append(ret, pyval_int(j->icache_cfg.maxcount));
+			pyval_append(ret, pyval_float(j->icache_cfg.maxtime));
+		}
+	} else if (strcmp(opt, "action") == 0 || strcmp(opt, "actionproperties") == 0 ||
+	    strcmp(opt, "actionmethods") == 0) {
+		/* get <jail> action <act> <prop> | actionproperties <act> | actionmethods <act> */
+		const char *an = args && pyval_len(args) ? pyval_as_str(pyval_at(args, 0)) : NULL;
+		struct jact *ja = an ? find_action(j, an, NULL) : NULL;
+
+		if (ja == NULL || ja->deleted)
+			*err = xasprintf("Invalid Action name: %s", an ? an : "");
+		else if (opt[6] == '\0') {
+			const char *prop = pyval_len(args) > 1 ? pyval_as_str(pyval_at(args, 1)) : "";
+			const char *val = action_get(ja->a, prop ? prop : "");
+
+			if (val)
+				ret = pyval_str(val);
+			else if (prop && strcmp(prop, "timeout") == 0)
+				ret = pyval_int(60);
+			else if (prop && strcmp(prop, "banEpoch") == 0)
+				ret = pyval_int(0);
+			else if (prop && is_base_prop(prop))
+				ret = pyval_str("");
+			else
+				*err = xasprintf("'CommandAction' object has no attribute '%s'",
+				    prop ? prop : "");
+		} else if (opt[6] == 'p')
+			ret = action_properties(ja->a);
+		else {
+			static const char *const methods[] = { "ban", "clearAllParams",
+			    "consistencyCheck", "escapeTag", "executeCmd", "flush",
+			    "invalidateBanEpoch", "prolong", "reban", "reload",
+			    "replaceDynamicTags", "replaceTag", "start", "stop", "unban" };
+
+			ret = pyval_list();
+			for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+				pyval_append(ret, pyval_str(methods[i]));
+		}
+	}
 	else if (strcmp(opt, "logpath") == 0) {
 		ret = pyval_list();
 		for (i = 0; i < j->nlogs; i++)
@@ -1802,7 +2074,13 @@ jail_get(struct jail *j, const char *opt, const struct pyval *args, char **err)
 	} else if (strcmp(opt, "actions") == 0) {
 		ret = pyval_list();
 		for (i = 0; i < j->nacts; i++)
-			pyval_append(ret, pyval_str(action_name(j->acts[i].a)));
+			if (!j->acts[i].deleted)
+				pyval_append(ret, pyval_str(action_name(j->acts[i].a)));
+	} else if (strcmp(opt, "banned") == 0 && args && pyval_len(args) > 0) {
+		/* getBanned(ids): 1 or 0 per address */
+		ret = pyval_list();
+		for (i = 0; i < pyval_len(args); i++)
+			pyval_append(ret, pyval_int(jail_is_banned(j, arg_str(args, i, &tmp))));
 	} else if (strcmp(opt, "banned") == 0 || strcmp(opt, "banip") == 0) {
 		bool with_time = args && pyval_len(args) && strcmp(arg_str(args, 0, &tmp),
 		    "--with-time") == 0;
@@ -1993,8 +2271,8 @@ jail_stop(struct jail *j, jail_done_fn *done, void *arg)
 		for (i = 0; i < j->nacts; i++) {
 			struct jact *ja = &j->acts[i];
 
-			if (!action_has(ja->a, "actionflush", "") &&
-			    !action_has(ja->a, "actionflush", "inet4"))
+			if (ja->deleted || (!action_has(ja->a, "actionflush", "") &&
+			    !action_has(ja->a, "actionflush", "inet4")))
 				continue;
 			flushes[i] = true;
 			log_msg(LOG_LVL_NOTICE, LOG_ACTIONS, "[%s] Flush ticket(s) with %s", j->name,

@@ -284,6 +284,8 @@ server_get(struct server *s, const char *opt, char **err)
 		return s->db ? pyval_str(s->dbfile) : pyval_none();
 	if (strcmp(opt, "dbpurgeage") == 0)
 		return s->db ? pyval_int((long long)db_purgeage(s->db)) : pyval_none();
+	if (strcmp(opt, "dbmaxmatches") == 0)
+		return s->db ? pyval_int(db_maxmatches(s->db)) : pyval_none();
 	*err = xstrdup("Invalid command (no get action or not yet implemented)");
 	return NULL;
 }

@@ -308,6 +308,10 @@ error_class(const char *err, const char *cls)
 		return "builtins.SyntaxError";
 	if (strstr(err, " is not banned") != NULL)
 		return "builtins.ValueError";
+	if (strncmp(err, "Invalid Action name: ", 21) == 0)
+		return "builtins.KeyError";
+	if (strstr(err, "object has no attribute") != NULL)
+		return "builtins.AttributeError";
 	return cls;
 }
 

@@ -1,5 +1,7 @@
 #!/bin/bash
 # Cross-client differential test.  The same scenario - status, status JAIL,
+# every filter and action get/set option (datepattern, prefregex, del*regex,
+# action properties, attempt, delaction, dbmaxmatches),
 # banip, unbanip, banned, reload, get JAIL banip --with-time, stop, plus two
 # errors - is run three ways:
 #   A. Debian's fail2ban-client against Debian's fail2ban-server (reference)
@@ -71,6 +73,45 @@ scenario() {	# scenario CLIENT DIR
 	run get t banip
 	run get t banip --with-time
 	run status t
+	# every get/set option of issue 5: filter, action and attempt commands
+	run get t datepattern
+	run set t datepattern '^%Y-%m-%d %H:%M:%S'
+	run get t datepattern
+	run set t datepattern Epoch
+	run get t datepattern
+	run get t logencoding
+	run get t logtimezone
+	run set t logtimezone UTC
+	run get t logtimezone
+	run get t prefregex
+	run set t prefregex '^<F-MLFID>\S+</F-MLFID> <F-CONTENT>.+</F-CONTENT>$'
+	run get t prefregex
+	run get t ignorecache
+	run set t addfailregex '^other failure from <HOST>$'
+	run get t failregex
+	run set t delfailregex 0
+	run get t failregex
+	run set t delfailregex 7
+	run set t addignoreregex 'ignoreme'
+	run set t addignoreregex 'me too'
+	run get t ignoreregex
+	run set t delignoreregex 0
+	run get t ignoreregex
+	run get t actions
+	run get t action cross actionban
+	run get t action cross nosuch
+	run get t actionproperties cross
+	run get t actionmethods cross
+	run set t attempt 192.0.2.50 'line one' 'line two'
+	run set t attempt 192.0.2.51
+	run get t banned 192.0.2.1 192.0.2.50 192.0.2.99
+	run get t banned
+	run set t delaction nosuch
+	run set t delaction cross
+	run get t actions
+	run get dbmaxmatches
+	run set dbmaxmatches 5
+	run get dbmaxmatches
 	run stop
 }
 
