@@ -39,7 +39,7 @@ struct client_opts {
 	bool		 foreground, force;
 	const char	*conf;
 	int		 dump;		/* 0, 1 (-d) or 2 (--dp) */
-	bool		 test;
+	bool		 test, interactive;
 	int		 verbose;
 	struct dict	*params;	/* socket, pidfile, logtarget, loglevel, syslogsocket */
 };
@@ -421,6 +421,19 @@ client_command(struct client_opts *o, int argc, char **argv)
 		pyval_free(cmd);
 		return client_start(o);
 	}
+	if (argc > 1 && strcmp(argv[0], "restart") == 0) {
+		/* restart [--unban] [--if-exists] JAIL is reload --restart ... */
+		char **rv = xcalloc((size_t)argc + 2, sizeof(*rv));
+
+		rv[0] = (char *)"reload";
+		rv[1] = (char *)"--restart";
+		for (i = 1; i < argc; i++)
+			rv[i + 1] = argv[i];
+		pyval_free(cmd);
+		rc = client_command(o, argc + 1, rv);
+		free(rv);
+		return rc;
+	}
 	if (argc >= 1 && strcmp(argv[0], "reload") == 0) {
 		/* fail2ban-client reads the configuration and sends it along */
 		struct pyval *opts = pyval_list(), *stream = NULL, *full;
@@ -502,6 +515,102 @@ client_command(struct client_opts *o, int argc, char **argv)
 	pyval_free(v);
 	pyval_free(cmd);
 	return rc;
+}
+
+/* shlex.split(line) (POSIX mode, no comments): the words, or -1 on an open quote */
+static int
+shlex_split(const char *p, struct pyval *words)
+{
+	struct strbuf w = STRBUF_INIT;
+	bool in_word = false;
+	char q = 0;
+
+	for (; *p; p++) {
+		if (q == '\'') {
+			if (*p == '\'')
+				q = 0;
+			else
+				strbuf_addc(&w, *p);
+		} else if (q == '"') {
+			if (*p == '"')
+				q = 0;
+			else if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
+				strbuf_addc(&w, *++p);
+			else
+				strbuf_addc(&w, *p);
+		} else if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
+			if (in_word)
+				pyval_append(words, pyval_str(strbuf_str(&w)));
+			strbuf_reset(&w);
+			in_word = false;
+		} else {
+			in_word = true;
+			if (*p == '\'' || *p == '"')
+				q = *p;
+			else if (*p == '\\' && p[1] != '\0')
+				strbuf_addc(&w, *++p);
+			else if (*p != '\\')
+				strbuf_addc(&w, *p);
+		}
+	}
+	if (in_word && q == 0)
+		pyval_append(words, pyval_str(strbuf_str(&w)));
+	strbuf_free(&w);
+	return q ? -1 : 0;
+}
+
+/* -i: the command given, then "fail2ban> " prompts until exit, quit or EOF */
+static int
+client_interactive(struct client_opts *o, int argc, char **argv)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (argc > 0 && client_command(o, argc, argv) != 0)
+		return 255;
+	printf("Fail2Ban v%s reads log file that contains password failure report\n"
+	    "and bans the corresponding IP addresses using firewall rules.\n\n", CLIENT_VERSION);
+	for (;;) {
+		struct pyval *words;
+
+		fputs("fail2ban> ", stdout);
+		fflush(stdout);
+		if ((n = getline(&line, &cap, stdin)) < 0) {
+			/* fail2ban: EOFError - a new line, then an error exit */
+			printf("\n");
+			fflush(stdout);
+			log_msg(LOG_LVL_ERROR, "fail2ban", "EOF when reading a line");
+			free(line);
+			return 255;
+		}
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = '\0';
+		if (strcmp(line, "exit") == 0 || strcmp(line, "quit") == 0)
+			break;
+		if (strcmp(line, "help") == 0) {
+			client_usage(o->argv0);
+			continue;
+		}
+		if (line[0] == '\0')
+			continue;
+		words = pyval_list();
+		if (shlex_split(line, words) < 0)
+			log_msg(LOG_LVL_ERROR, "fail2ban", "No closing quotation");
+		else if (pyval_len(words) > 0) {
+			char **wv = xcalloc(pyval_len(words) + 1, sizeof(*wv));
+			size_t i;
+
+			for (i = 0; i < pyval_len(words); i++)
+				wv[i] = (char *)pyval_as_str(pyval_at(words, i));
+			client_command(o, (int)pyval_len(words), wv);
+			free(wv);
+		}
+		pyval_free(words);
+		fflush(stdout);
+	}
+	free(line);
+	return 0;
 }
 
 int
@@ -610,7 +719,10 @@ client_main(int argc, char **argv)
 		case 'x':
 			o.force = true;
 			break;
-		case 'i': case 4: case 5: case 6:
+		case 'i':
+			o.interactive = true;
+			break;
+		case 4: case 5: case 6:
 			break;
 		default:
 			client_usage(argv[0]);
@@ -642,12 +754,15 @@ client_main(int argc, char **argv)
 	}
 	if (!o.dump && !o.test) {
 		diag_free(d);
-		if (optind >= argc) {
+		if (optind >= argc && !o.interactive) {
 			client_usage(argv[0]);
 			goto out;
 		}
 		o.argv0 = argv[0];
-		rc = client_command(&o, argc - optind, argv + optind);
+		if (o.interactive)
+			rc = client_interactive(&o, argc - optind, argv + optind);
+		else
+			rc = client_command(&o, argc - optind, argv + optind);
 		goto out;
 	}
 

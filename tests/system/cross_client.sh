@@ -40,7 +40,9 @@ EOT
 actionban = echo "ban <ip>" >> $1/actions.out
 actionunban = echo "unban <ip>" >> $1/actions.out
 EOT
-	printf '[Definition]\ndbfile = %s/f2b.sqlite3\n' "$1" > "$c/fail2ban.local"
+	# the log target too: a reload sends fail2ban.conf's, /var/log/fail2ban.log
+	printf '[Definition]\ndbfile = %s/f2b.sqlite3\nlogtarget = %s/server.log\n' "$1" "$1" \
+	    > "$c/fail2ban.local"
 	cat > "$c/jail.local" <<EOT
 [t]
 enabled = true
@@ -112,6 +114,16 @@ scenario() {	# scenario CLIENT DIR
 	run get dbmaxmatches
 	run set dbmaxmatches 5
 	run get dbmaxmatches
+	# interactive mode: commands, quoting, help, quit; then EOF
+	printf '%s\n' 'status' 'get t maxretry' '' 'set t banip "192.0.2.77"' \
+	    'get t banip' "set t addignoreregex 'a b'" 'set t addfailregex "open' quit |
+	    run -i
+	printf '%s\n' 'status t' | run -i get t findtime
+	run restart t
+	sleep 1	# fail2ban restores the bans in the background
+	run get t banip
+	run restart --unban t
+	run get t banip
 	run stop
 }
 
