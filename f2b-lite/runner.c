@@ -12,17 +12,32 @@
 
 #include "action.h"
 #include "ipset.h"
+#include "logger.h"
 #include "loop.h"
 #include "strbuf.h"
 #include "xmalloc.h"
 
 #define KILL_GRACE	0.2	/* SIGTERM, then SIGKILL this much later */
 
-/* A piece of a script: native ipset argv, or shell text. */
+/* A command run in-process: ipset or logger. */
+struct native {
+	bool	(*split)(const char *, char ***, int *);
+	int	(*run)(int, char **, struct strbuf *);
+	void	(*free)(char **);
+};
+
+static const struct native natives[] = {
+	{ ipset_native, ipset_run, ipset_argv_free },
+	{ logger_native, logger_run, logger_argv_free },
+};
+#define NNATIVES	(sizeof(natives) / sizeof(natives[0]))
+
+/* A piece of a script: a native command's argv, or shell text. */
 struct seg {
-	char	**argv;		/* native */
+	const struct native *how;	/* native */
+	char	**argv;
 	int	  argc;
-	char	 *text;		/* shell */
+	char	 *text;			/* shell */
 };
 
 struct job {
@@ -84,9 +99,10 @@ complex_line(const char *l)
 }
 
 static void
-add_seg(struct job *j, char **argv, int argc, char *text)
+add_seg(struct job *j, const struct native *how, char **argv, int argc, char *text)
 {
 	j->segs = xrealloc(j->segs, (j->nsegs + 1) * sizeof(*j->segs));
+	j->segs[j->nsegs].how = how;
 	j->segs[j->nsegs].argv = argv;
 	j->segs[j->nsegs].argc = argc;
 	j->segs[j->nsegs].text = text;
@@ -119,11 +135,15 @@ split(struct job *j)
 		for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 			char **argv;
 			int argc;
+			size_t k;
 
-			if (ipset_native(line, &argv, &argc)) {
+			for (k = 0; k < NNATIVES; k++)
+				if (natives[k].split(line, &argv, &argc))
+					break;
+			if (k < NNATIVES) {
 				if (sh.len)
-					add_seg(j, NULL, 0, strbuf_detach(&sh));
-				add_seg(j, argv, argc, NULL);
+					add_seg(j, NULL, NULL, 0, strbuf_detach(&sh));
+				add_seg(j, &natives[k], argv, argc, NULL);
 				any_native = true;
 			} else {
 				if (sh.len)
@@ -135,11 +155,11 @@ split(struct job *j)
 	}
 	if (!any_native) {
 		strbuf_free(&sh);
-		add_seg(j, NULL, 0, xstrdup(s));
+		add_seg(j, NULL, NULL, 0, xstrdup(s));
 		return;
 	}
 	if (sh.len)
-		add_seg(j, NULL, 0, strbuf_detach(&sh));
+		add_seg(j, NULL, NULL, 0, strbuf_detach(&sh));
 	strbuf_free(&sh);
 }
 
@@ -163,7 +183,8 @@ job_free(struct job *j)
 	size_t i;
 
 	for (i = 0; i < j->nsegs; i++) {
-		ipset_argv_free(j->segs[i].argv);
+		if (j->segs[i].how)
+			j->segs[i].how->free(j->segs[i].argv);
 		free(j->segs[i].text);
 	}
 	free(j->segs);
@@ -332,9 +353,9 @@ run_piece(struct job *j)
 {
 	struct seg *s = &j->segs[j->cur];
 
-	if (s->argv != NULL) {
+	if (s->how != NULL) {
 		j->r->native++;
-		piece_done(j, ipset_run(s->argc, s->argv, &j->out));
+		piece_done(j, s->how->run(s->argc, s->argv, &j->out));
 		return;
 	}
 	spawn(j, s->text);

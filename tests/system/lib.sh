@@ -130,6 +130,15 @@ start_ours() {
 	local name=$1 conf=$2 ns=${3:-}
 	local cmd=("$F2B" server -c "$conf" -s "$T/$name.sock" -p "$T/$name.pid" -f -x
 	    --logtarget "$T/$name.log" --loglevel "${LOGLEVEL:-INFO}" start)
+	# DEVDIR=DIR: the daemon sees DIR as /dev (DIR/log a test syslog socket;
+	# the device nodes it needs bound in), in a mount namespace of its own
+	if [ -n "${DEVDIR:-}" ]; then
+		cmd=(unshare -m --propagation private sh -c '
+			for n in null zero full random urandom; do
+				: > "$0/$n" && mount --bind "/dev/$n" "$0/$n" || exit 126
+			done
+			mount --bind "$0" /dev && exec "$@"' "$DEVDIR" "${cmd[@]}")
+	fi
 	if [ -n "$ns" ]; then
 		ip netns exec "$ns" "${cmd[@]}" > "$T/$name.out" 2>&1 &
 	else

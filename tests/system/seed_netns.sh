@@ -3,8 +3,9 @@
 # SMTP-ish listener on port 2525 behind the admin's rule
 # "iptables -A INPUT -m set --match-set hmailblock src -j DROP" and f2b-lite
 # with the seed's fu_hmail jail, filter and action (ipset add/del hmailblock,
-# plus a logger line - logger is a stub on PATH that records its arguments, so
-# the host's syslog is not touched); B is a client joined to A by a veth pair.
+# plus a logger line - the daemon runs in a mount namespace whose /dev/log is
+# a test socket that records each datagram, so the host's syslog is not
+# touched); B is a client joined to A by a veth pair.
 # The seed's sample log (test-logs/fu_hmail, current timestamps) is appended
 # with B's address as the offender: B must land in the set within 1 s (the
 # latency is printed), be unable to connect, leave the set after the 3 s
@@ -70,15 +71,22 @@ logpath = $T/hmail.log
 maxretry = 1
 bantime = $BANTIME
 EOF
-mkdir "$T/bin"
-put "$T/bin/logger" <<EOF
-#!/bin/sh
-printf '%s\n' "\$*" >> "$T/logger.out"
-EOF
-chmod +x "$T/bin/logger"
+# the syslog socket the daemon sees as /dev/log: one line per datagram
+mkdir "$T/dev"
+"$PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+open(sys.argv[2], "w").close()
+while True:
+    d = s.recv(65536)
+    with open(sys.argv[2], "ab") as f:
+        f.write(d + b"\n")
+' "$T/dev/log" "$T/logger.out" &
+spawned $!
+wait_until 5 test -S "$T/dev/log"
 : > "$T/hmail.log"
-export PATH="$T/bin:$PATH"
-start_ours f2b "$T/conf" $A
+DEVDIR="$T/dev" start_ours f2b "$T/conf" $A
 PID=$DPID
 wait_until 10 started "$T/f2b.log" fu_hmail
 check "f2b-lite started the fu_hmail jail inside $A" [ $? = 0 ]
@@ -123,9 +131,11 @@ else
 	nok "every failregex of fu_hmail matched its line" "$(grep 'Found' "$T/f2b.log")"
 fi
 check "exactly one Ban of $IPB logged" [ "$(count_in "$T/f2b.log" "[fu_hmail] Ban $IPB")" = 1 ]
+# logger -p local7.notice -t fail2ban "<ip> BANNED!": <189>Mmm dd hh:mm:ss fail2ban: ...
+SYSLOG_RE='^<189>[A-Z][a-z]{2} [ 123][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2} fail2ban: '
 wait_until 2 has "$T/logger.out" "$IPB BANNED!"
-check "the action's logger line ran: -p local7.notice -t fail2ban \"$IPB BANNED!\"" \
-    grep -qxF -- "-p local7.notice -t fail2ban $IPB BANNED!" "$T/logger.out"
+check "the action's logger line reached /dev/log: <189>... fail2ban: $IPB BANNED!" \
+    grep -qE "${SYSLOG_RE}$IPB BANNED!\$" "$T/logger.out"
 
 # ---- the bantime runs out ---------------------------------------------------------
 wait_until $((BANTIME + 5)) not_in_set $IPB
@@ -141,7 +151,7 @@ fi
 wait_until 3 probe 0.5
 check "B connects again" [ $? = 0 ]
 wait_until 2 has "$T/logger.out" "$IPB BAN LIFTED!"
-if has "$T/f2b.log" "[fu_hmail] Unban $IPB" && grep -qxF -- "-p local7.notice -t fail2ban $IPB BAN LIFTED!" "$T/logger.out"; then
+if has "$T/f2b.log" "[fu_hmail] Unban $IPB" && grep -qE "${SYSLOG_RE}$IPB BAN LIFTED!\$" "$T/logger.out"; then
 	ok "Unban logged and the action's unban logger line ran"
 else
 	nok "Unban logged and the action's unban logger line ran" "$(cat "$T/logger.out")"
