@@ -21,5 +21,15 @@ bool	 ipset_native(const char *line, char ***argv, int *argc);
 void	 ipset_argv_free(char **);
 /* Runs it; returns ipset's exit status, its messages in msg. */
 int	 ipset_run(int argc, char **argv, struct strbuf *msg);
+/*
+ * Runs n commands in order as ipset_run() would, each one's status in
+ * status[i] and its messages appended to msg[i], but sends runs of add or
+ * del to one set together, as `ipset restore` does: one netlink message
+ * for up to IPSET_BATCH of them instead of one each.  Returns the number
+ * of netlink messages these runs took.
+ */
+#define IPSET_BATCH	64
+size_t	 ipset_run_many(size_t n, char **const argv[], const int argc[], int status[],
+	     struct strbuf *const msg[]);
 
 #endif

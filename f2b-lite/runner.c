@@ -19,16 +19,20 @@
 
 #define KILL_GRACE	0.2	/* SIGTERM, then SIGKILL this much later */
 
-/* A command run in-process: ipset or logger. */
+/*
+ * A command run in-process: ipset or logger.  ipset commands are batched:
+ * those reached in one loop turn run together at its end (ipset_run_many).
+ */
 struct native {
 	bool	(*split)(const char *, char ***, int *);
 	int	(*run)(int, char **, struct strbuf *);
 	void	(*free)(char **);
+	bool	  batch;
 };
 
 static const struct native natives[] = {
-	{ ipset_native, ipset_run, ipset_argv_free },
-	{ logger_native, logger_run, logger_argv_free },
+	{ ipset_native, ipset_run, ipset_argv_free, true },
+	{ logger_native, logger_run, logger_argv_free, false },
 };
 #define NNATIVES	(sizeof(natives) / sizeof(natives[0]))
 
@@ -64,9 +68,14 @@ struct runner {
 	struct loop	*loop;
 	struct job	*head, *tail;	/* queued and running, in order */
 	unsigned	 nrunning;
-	unsigned long	 started, native;
+	unsigned long	 started, native, batches;
 	bool		*alive;		/* cleared by runner_free during a callback */
 	bool		 stepping;
+	/* jobs waiting at a batched piece, run at the end of this turn */
+	struct job	**pending;
+	size_t		  npending, cpending;
+	struct loop_timer *flush;
+	bool		 *flush_alive;
 };
 
 /* ---- splitting a script ------------------------------------------------ */
@@ -348,11 +357,56 @@ spawn(struct job *j, const char *text)
 		j->timer = loop_timer_add(j->r->loop, j->timeout, on_kill, j);
 }
 
+/* The batched pieces reached this turn, run together. */
+static void
+flush_pending(void *arg)
+{
+	struct runner *r = arg;
+	struct job **jobs = r->pending;
+	size_t n = r->npending, i;
+	char ***argv = xcalloc(n, sizeof(*argv));
+	int *argc = xcalloc(n, sizeof(*argc)), *status = xcalloc(n, sizeof(*status));
+	struct strbuf **msg = xcalloc(n, sizeof(*msg));
+	bool alive = true;
+
+	r->flush = NULL;
+	r->pending = NULL;
+	r->npending = r->cpending = 0;
+	for (i = 0; i < n; i++) {
+		argv[i] = jobs[i]->segs[jobs[i]->cur].argv;
+		argc[i] = jobs[i]->segs[jobs[i]->cur].argc;
+		msg[i] = &jobs[i]->out;
+	}
+	r->batches += ipset_run_many(n, argv, argc, status, msg);
+	r->flush_alive = &alive;
+	for (i = 0; i < n && alive; i++)
+		piece_done(jobs[i], status[i]);
+	if (alive)
+		r->flush_alive = NULL;
+	free(argv);
+	free(argc);
+	free(status);
+	free(msg);
+	free(jobs);
+}
+
 static void
 run_piece(struct job *j)
 {
 	struct seg *s = &j->segs[j->cur];
+	struct runner *r = j->r;
 
+	if (s->how != NULL && s->how->batch) {
+		r->native++;
+		if (r->npending == r->cpending) {
+			r->cpending = r->cpending ? 2 * r->cpending : 16;
+			r->pending = xrealloc(r->pending, r->cpending * sizeof(*r->pending));
+		}
+		r->pending[r->npending++] = j;
+		if (r->flush == NULL)
+			r->flush = loop_timer_add(r->loop, 0, flush_pending, r);
+		return;
+	}
 	if (s->how != NULL) {
 		j->r->native++;
 		piece_done(j, s->how->run(s->argc, s->argv, &j->out));
@@ -367,8 +421,8 @@ may_start(const struct runner *r, const struct job *j)
 {
 	const struct job *o;
 
-	if (r->nrunning >= RUNNER_PARALLEL)
-		return false;
+	if (r->nrunning - r->npending >= RUNNER_PARALLEL)
+		return false;	/* those waiting for a batch take no slot */
 	for (o = r->head; o != j; o = o->next) {
 		if (o->key == NULL || j->key == NULL)
 			return false;	/* a barrier waits for all before it, and all wait for it */
@@ -387,7 +441,7 @@ step(struct runner *r)
 		return;		/* the outer call goes on */
 	r->stepping = true;
 again:
-	for (j = r->head; j != NULL && r->nrunning < RUNNER_PARALLEL; j = next) {
+	for (j = r->head; j != NULL && r->nrunning - r->npending < RUNNER_PARALLEL; j = next) {
 		next = j->next;
 		if (j->running || !may_start(r, j))
 			continue;
@@ -418,6 +472,10 @@ runner_free(struct runner *r)
 		return;
 	if (r->alive)
 		*r->alive = false;
+	if (r->flush_alive)
+		*r->flush_alive = false;
+	loop_timer_cancel(r->loop, r->flush);
+	free(r->pending);
 	while (r->head) {
 		struct job *j = r->head;
 
@@ -513,4 +571,10 @@ unsigned long
 runner_native(const struct runner *r)
 {
 	return r->native;
+}
+
+unsigned long
+runner_batches(const struct runner *r)
+{
+	return r->batches;
 }

@@ -11,8 +11,9 @@
  * `/bin/sh -c SCRIPT ARGS...` in its own process group with stdout and
  * stderr collected; past its timeout the whole group gets SIGTERM, then
  * SIGKILL.  Lines that are plain ipset invocations run in-process (see
- * ipset.h) when the script is a simple list of commands.  Leaf module:
- * results go to the done callback.
+ * ipset.h) when the script is a simple list of commands; those reached in
+ * one loop turn run together at its end, adds and dels to one set in one
+ * netlink message.  Leaf module: results go to the done callback.
  */
 #ifndef F2B_RUNNER_H
 #define F2B_RUNNER_H
@@ -51,5 +52,7 @@ bool		 runner_busy(const struct runner *);
 /* Commands started so far, and how many ran in-process. */
 unsigned long	 runner_started(const struct runner *);
 unsigned long	 runner_native(const struct runner *);
+/* Netlink messages the batched ipset commands took. */
+unsigned long	 runner_batches(const struct runner *);
 
 #endif

@@ -1,6 +1,24 @@
-/* Unit tests for ipset: which action lines run in-process. */
+/*
+ * Unit tests for ipset: which action lines run in-process; and, as root in
+ * a network namespace of the test's own, that a batch (ipset_run_many, and
+ * the runner's per-turn batches) gives each command the status, message and
+ * effect it has when run alone, in fewer netlink messages.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "action.h"
 #include "ipset.h"
+#include "loop.h"
+#include "runner.h"
+#include "strbuf.h"
 #include "tap.h"
+#include "xmalloc.h"
 
 static bool
 native(const char *line, int want_argc)
@@ -14,6 +32,215 @@ native(const char *line, int want_argc)
 		ipset_argv_free(argv);
 	}
 	return r;
+}
+
+/* ---- batches, in a network namespace of our own -------------------------- */
+
+static const char *const setup[] = {
+	"ipset -exist destroy",
+	"ipset create a hash:ip timeout 0",
+	"ipset create b hash:ip",
+	"ipset create n hash:net,port",
+	NULL
+};
+
+/* commands, each with a failure or a change of set, flag or kind among them */
+static const char *const script[] = {
+	"ipset add a 192.0.2.1", "ipset add a 192.0.2.2",
+	"ipset add a 192.0.2.1",			/* already added */
+	"ipset add a 192.0.2.3", "ipset -exist add a 192.0.2.3",
+	"ipset -exist add a 192.0.2.4 timeout 600", "ipset add a 192.0.2.5 timeout 600 -exist",
+	"ipset add b 192.0.2.9 timeout 60",		/* no timeout support */
+	"ipset add b 192.0.2.10", "ipset -A b 192.0.2.11",
+	"ipset del a 192.0.2.99",			/* not added */
+	"ipset del a 192.0.2.2", "ipset -D a 192.0.2.3",
+	"ipset add nosuch 192.0.2.1",			/* no such set */
+	"ipset add a 300.1.1.1",			/* not an address */
+	"ipset add a 2001:db8::1",			/* wrong family */
+	"ipset add a 192.0.2.6", "ipset test a 192.0.2.6", "ipset test a 192.0.2.7",
+	"ipset add n 198.51.100.0/24,tcp:25", "ipset add n 198.51.100.0/24,tcp:25",
+	"ipset -q add a 192.0.2.8", "ipset add a 192.0.2.8 -q",
+	"ipset flush b", "ipset add b 192.0.2.10",
+	NULL
+};
+
+static int
+lines(const char *const *cmds, char ***argv, int *argc)
+{
+	int n = 0;
+
+	for (; cmds[n]; n++)
+		if (!ipset_native(cmds[n], &argv[n], &argc[n]))
+			return -1;
+	return n;
+}
+
+static void
+run_setup(void)
+{
+	char **argv[8];
+	int argc[8], n = lines(setup, argv, argc), i;
+
+	for (i = 0; i < n; i++) {
+		struct strbuf m = STRBUF_INIT;
+
+		ipset_run(argc[i], argv[i], &m);
+		strbuf_free(&m);
+		ipset_argv_free(argv[i]);
+	}
+}
+
+static char *
+saved(void)
+{
+	FILE *f = popen("ipset save | sed 's/ timeout [0-9]*//; s/ initval [0-9a-fx]*//' | sort", "r");
+	struct strbuf b = STRBUF_INIT;
+	char buf[4096];
+	size_t k;
+
+	while (f && (k = fread(buf, 1, sizeof(buf), f)) > 0)
+		strbuf_add(&b, buf, k);
+	if (f)
+		pclose(f);
+	return strbuf_detach(&b);
+}
+
+/* script then 150 adds, one a duplicate: alone, then batched */
+static void
+compare(void)
+{
+	enum { EXTRA = 150, MAX = 64 + EXTRA };
+	char **argv[MAX], *alone_state, *batch_state;
+	int argc[MAX], st_alone[MAX], st_batch[MAX], n, i, same_st = 1, same_msg = 1, failed = 0;
+	struct strbuf m_alone[MAX], m_batch[MAX], *mp[MAX];
+	size_t nmsg;
+
+	n = lines(script, argv, argc);
+	ok(n > 0, "every line of the script is run in-process");
+	if (n <= 0)
+		return;
+	for (i = 0; i < EXTRA; i++) {
+		char line[64];
+
+		snprintf(line, sizeof(line), "ipset add a 10.0.%d.%d", i / 100, i % 100 == 70 ? 5 : i % 100);
+		ipset_native(line, &argv[n + i], &argc[n + i]);
+	}
+	n += EXTRA;
+	for (i = 0; i < n; i++) {
+		m_alone[i] = (struct strbuf)STRBUF_INIT;
+		m_batch[i] = (struct strbuf)STRBUF_INIT;
+		mp[i] = &m_batch[i];
+	}
+	run_setup();
+	for (i = 0; i < n; i++)
+		st_alone[i] = ipset_run(argc[i], argv[i], &m_alone[i]);
+	alone_state = saved();
+	run_setup();
+	nmsg = ipset_run_many((size_t)n, argv, argc, st_batch, mp);
+	batch_state = saved();
+	for (i = 0; i < n; i++) {
+		if (st_alone[i] != st_batch[i]) {
+			same_st = 0;
+			printf("# %d: alone %d, batched %d\n", i, st_alone[i], st_batch[i]);
+		}
+		if (strcmp(strbuf_str(&m_alone[i]), strbuf_str(&m_batch[i])) != 0) {
+			same_msg = 0;
+			printf("# %d: alone '%s', batched '%s'\n", i, strbuf_str(&m_alone[i]),
+			    strbuf_str(&m_batch[i]));
+		}
+		failed += st_alone[i] != 0;
+	}
+	is_int(failed, 10, "alone: the ten failures fail");
+	is_str(strbuf_str(&m_alone[2]), "Element cannot be added to the set: it's already added",
+	    "no -exist left over from an earlier command: ipset's message");
+	ok(st_alone[22] == 1 && *strbuf_str(&m_alone[22]) == '\0', "-q: fails without a message");
+	ok(same_st, "each command's status is the same in a batch");
+	ok(same_msg, "each command's message is the same in a batch");
+	is_str(batch_state, alone_state, "the sets end the same");
+	ok(strstr(alone_state, "add a 10.0.1.49") != NULL, "the adds after a failure are done");
+	ok(nmsg > 0 && nmsg < 20, "%d commands took %zu netlink messages", n, nmsg);
+	free(alone_state);
+	free(batch_state);
+	for (i = 0; i < n; i++) {
+		ipset_argv_free(argv[i]);
+		strbuf_free(&m_alone[i]);
+		strbuf_free(&m_batch[i]);
+	}
+}
+
+/* the runner: 200 ban scripts queued in one turn share a few messages */
+static int runner_ok, runner_done_n;
+
+static void
+on_done(void *arg, int status, const char *out)
+{
+	(void)arg;
+	runner_done_n++;
+	runner_ok += status == 0 && *out == '\0';
+}
+
+static void
+stop_loop(void *arg)
+{
+	loop_stop(arg);
+}
+
+static void
+runner_batch(void)
+{
+	struct loop *l = loop_new();
+	struct runner *r = runner_new(l);
+	char *state;
+	int i;
+
+	run_setup();
+	for (i = 0; i < 200; i++) {
+		struct action_cmd c = { NULL, NULL, 0 };
+		char key[32];
+
+		c.script = xasprintf("ipset add a 10.9.%d.%d\nipset -exist add b 10.9.%d.%d", i / 100,
+		    i % 100, i / 100, i % 100);
+		snprintf(key, sizeof(key), "k%d", i);
+		runner_submit(r, &c, 5, key, on_done, NULL);
+	}
+	while (runner_busy(r)) {
+		loop_timer_add(l, 0.05, stop_loop, l);
+		loop_run(l);
+	}
+	is_int(runner_done_n, 200, "runner: every script finished");
+	is_int(runner_ok, 200, "runner: every script succeeded, no message");
+	state = saved();
+	ok(strstr(state, "add a 10.9.1.99") && strstr(state, "add b 10.9.0.0"), "runner: both sets filled");
+	ok(runner_batches(r) >= 8 && runner_batches(r) <= 16,
+	    "runner: 400 ipset lines in %lu netlink messages", runner_batches(r));
+	free(state);
+	runner_free(r);
+	loop_free(l);
+}
+
+static void
+batches(void)
+{
+	char **argv;
+	int argc;
+	struct strbuf m = STRBUF_INIT;
+	int st;
+
+	if (geteuid() != 0 || unshare(CLONE_NEWNET) != 0) {
+		printf("ok %d - # SKIP batches need root for a network namespace\n", ++tap_n);
+		return;
+	}
+	ipset_native("ipset create probe hash:ip", &argv, &argc);
+	st = ipset_run(argc, argv, &m);
+	ipset_argv_free(argv);
+	if (st != 0) {
+		printf("ok %d - # SKIP no ipset in this kernel: %s\n", ++tap_n, strbuf_str(&m));
+		strbuf_free(&m);
+		return;
+	}
+	strbuf_free(&m);
+	compare();
+	runner_batch();
 }
 
 int
@@ -34,5 +261,6 @@ main(void)
 	ok(!native("logger -t fail2ban x", 0), "other commands: the shell's");
 	ok(!native("ipset", 0), "nothing to do");
 	ok(!native("ipset add s \"1.2.3.4\"", 0), "quotes: the shell's");
+	batches();
 	return tap_done();
 }
