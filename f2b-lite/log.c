@@ -1,6 +1,7 @@
 /* log: fail2ban's level names and log line format. */
 #include "log.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,16 @@ static FILE *log_file;
 static char *log_path;
 static char *log_syslogsocket;
 static int log_sock = -1;
+static bool log_deferred;	/* file/stdout lines flushed by log_flush() */
+static pid_t log_pid;		/* cached; reset in a forked child */
+static time_t log_sec = -1;	/* the second log_when holds */
+static char log_when[32];
+
+static void
+forked(void)
+{
+	log_pid = 0;
+}
 
 int
 log_level_parse(const char *s)
@@ -93,7 +104,7 @@ static void log_vsys(int level, const char *name, const char *fmt, va_list ap)
 void
 log_vmsg(int level, const char *name, const char *fmt, va_list ap)
 {
-	char when[32], lname[24];
+	char lname[24];
 	struct timeval tv;
 	struct tm tm;
 	FILE *fp;
@@ -107,15 +118,41 @@ log_vmsg(int level, const char *name, const char *fmt, va_list ap)
 	fp = log_kind == LOG_TO_STDOUT ? stdout : log_kind == LOG_TO_FILE && log_file ?
 	    log_file : stderr;
 	gettimeofday(&tv, NULL);
-	localtime_r(&tv.tv_sec, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-	fprintf(fp, "%s,%03d %-24s[%d]: %-7s ", when, (int)(tv.tv_usec / 1000),
-	    name, (int)getpid(), log_level_name(level, lname, sizeof(lname)));
+	if (tv.tv_sec != log_sec) {
+		localtime_r(&tv.tv_sec, &tm);
+		strftime(log_when, sizeof(log_when), "%Y-%m-%d %H:%M:%S", &tm);
+		log_sec = tv.tv_sec;
+	}
+	if (log_pid == 0) {
+		static bool registered;
+
+		if (!registered)
+			registered = pthread_atfork(NULL, NULL, forked) == 0;
+		log_pid = getpid();
+	}
+	fprintf(fp, "%s,%03d %-24s[%d]: %-7s ", log_when, (int)(tv.tv_usec / 1000),
+	    name, (int)log_pid, log_level_name(level, lname, sizeof(lname)));
 	if (fmt != NULL)
 		vfprintf(fp, fmt, ap);
 	fputc('\n', fp);
-	if (fp != stderr)
+	if (fp != stderr && (!log_deferred || level >= LOG_LVL_WARNING))
 		fflush(fp);
+}
+
+void
+log_defer(bool on)
+{
+	log_deferred = on;
+	if (!on)
+		log_flush();
+}
+
+void
+log_flush(void)
+{
+	if (log_file)
+		fflush(log_file);
+	fflush(stdout);
 }
 
 /* syslog (RFC 3164 to the syslog socket) or the journal: no time, no padding */
@@ -202,6 +239,7 @@ log_reopen(void)
 		return 0;
 	if (log_file)
 		fclose(log_file);
+	log_sec = -1;	/* the time zone may have changed too */
 	if ((log_file = fopen(log_path, "ae")) == NULL) {
 		log_kind = LOG_TO_STDERR;
 		return -1;

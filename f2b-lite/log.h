@@ -8,6 +8,7 @@
 #define F2B_LOG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 
 /* Python logging levels plus fail2ban's own (fail2ban/__init__.py). */
 #define LOG_LVL_CRITICAL	50
@@ -36,6 +37,13 @@ int	 log_get_level(void);
 int	 log_open(const char *target, const char *syslogsocket);
 /* Reopens the log file (after rotation, SIGUSR1 / flushlogs). */
 int	 log_reopen(void);
+/*
+ * Deferred: lines to a file or stdout below WARNING stay in the stdio buffer
+ * until log_flush() (the server calls it each time its loop goes idle), so a
+ * burst of "Found" lines costs one write instead of one each.
+ */
+void	 log_defer(bool);
+void	 log_flush(void);
 /* Writes one line for logger `name` ("fail2ban.filter") at level. */
 void	 log_msg(int level, const char *name, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));

@@ -57,6 +57,8 @@ struct loop {
 	struct child	 *kids;
 	size_t		  nkids, capkids;
 	bool		  stop;
+	loop_timer_fn	 *idle;		/* before each wait */
+	void		 *idle_arg;
 };
 
 double
@@ -369,6 +371,13 @@ reap_children(struct loop *l)
 /* ---- running ------------------------------------------------------------ */
 
 void
+loop_on_idle(struct loop *l, loop_timer_fn *fn, void *arg)
+{
+	l->idle = fn;
+	l->idle_arg = arg;
+}
+
+void
 loop_stop(struct loop *l)
 {
 	l->stop = true;
@@ -383,6 +392,8 @@ loop_run(struct loop *l)
 	while (!l->stop) {
 		int n, i, timeout = -1;
 
+		if (l->idle)
+			l->idle(l->idle_arg);
 		if (l->nheap > 0) {
 			double d = l->heap[0]->when - loop_now();
 

@@ -38,6 +38,8 @@ void		 loop_child(struct loop *, pid_t, loop_child_fn *, void *);
 /* Stops watching pid (reaped elsewhere). */
 void		 loop_child_forget(struct loop *, pid_t);
 
+/* Calls fn each time the loop is about to wait for events (one at most). */
+void		 loop_on_idle(struct loop *, loop_timer_fn *, void *);
 /* Runs until loop_stop(); returns 0. */
 int		 loop_run(struct loop *);
 void		 loop_stop(struct loop *);

@@ -827,6 +827,13 @@ daemonize(void)
 	}
 }
 
+static void
+flush_log(void *arg)
+{
+	(void)arg;
+	log_flush();
+}
+
 int
 server_main(int argc, char **argv)
 {
@@ -997,7 +1004,10 @@ server_main(int argc, char **argv)
 	if (foreground)
 		printf("Server ready\n");
 	fflush(stdout);
+	log_defer(true);	/* log lines written once per turn of the loop */
+	loop_on_idle(s.loop, flush_log, NULL);
 	loop_run(s.loop);
+	log_defer(false);
 	log_msg(LOG_LVL_INFO, LOG_SERVER, "Exiting Fail2ban");
 	close_listener(&s);
 	metrics_close(s.metrics);

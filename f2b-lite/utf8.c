@@ -48,10 +48,18 @@ utf8_check(const char *s, size_t n)
 {
 	size_t i = 0;
 	uint32_t cp;
+	uint64_t w;
 
 	while (i < n) {
 		int l;
 
+		if (i + 8 <= n) {	/* plain ASCII eight bytes at a time */
+			memcpy(&w, s + i, 8);
+			if ((w & 0x8080808080808080ULL) == 0) {
+				i += 8;
+				continue;
+			}
+		}
 		if ((unsigned char)s[i] < 0x80) {
 			i++;
 			continue;

@@ -39,6 +39,18 @@ on_child(void *arg, pid_t pid, int status)
 	loop_stop(L);
 }
 
+static int idles;
+static char idle_saw[8];
+
+static void
+on_idle(void *arg)
+{
+	(void)arg;
+	if (idles < 7)
+		idle_saw[idles] = norder ? order[norder - 1] : '-';
+	idles++;
+}
+
 int
 main(void)
 {
@@ -81,6 +93,16 @@ main(void)
 	loop_timer_add(L, 2, stop, NULL);
 	loop_run(L);
 	ok(WIFEXITED(child_status) && WEXITSTATUS(child_status) == 7, "child reaped with its status");
+
+	norder = 0;
+	loop_on_idle(L, on_idle, NULL);
+	loop_timer_add(L, 0, tick, "p");
+	loop_timer_add(L, 0.01, tick, "q");
+	loop_timer_add(L, 0.02, stop, NULL);
+	loop_run(L);
+	ok(idles >= 3 && strncmp(idle_saw, "-pq", 3) == 0,
+	    "the idle hook runs before each wait, after that turn's work");
+	loop_on_idle(L, NULL, NULL);
 	close(p[0]);
 	close(p[1]);
 	loop_free(L);
