@@ -21,7 +21,8 @@
 #                    backend auto, idle
 #   start -> ban     process start -> an offence already in the log is in the set
 #   start -> ping    process start -> a ping answered on the socket, every
-#                    stock jail (91) plus fu_hmail enabled
+#                    stock jail (91) plus fu_hmail enabled (the pinger is
+#                    started first, so its own start-up is not counted)
 #   stop             SIGTERM with 2,556 bans active -> process gone
 #
 #   bench/daemon.sh [F2B-LITE-BINARY]     (root; about 2-3 minutes)
@@ -54,13 +55,17 @@ mkdir "$T/bin"
 ln -s /bin/true "$T/bin/logger"
 export PATH="$T/bin:$PATH"
 now_us() { echo "${EPOCHREALTIME/./}"; }
-# ping_after T0_US: microseconds from T0 until the server at $T/sock answers
-# a ping (fail2ban's protocol, from one process polling every 0.5 ms)
-ping_after() {
+# pinger_start: a process that polls $T/sock for a ping answer every 0.2 ms
+# (fail2ban's protocol), started and warm before the server so that its own
+# start-up is not counted; it prints the microseconds from the time written
+# to $T/t0 (just before the server is started) to the answer, -1 if none.
+pinger_start() {
+	rm -f "$T/t0" "$T/t0.ready" "$T/sock"
 	python3 -c '
 import pickle, socket, sys, time
-t0, path = int(sys.argv[1]), sys.argv[2]
+t0file, path = sys.argv[1], sys.argv[2]
 msg = pickle.dumps(["ping"], 2) + b"<F2B_END_COMMAND>"
+open(t0file + ".ready", "w").close()
 end = time.time() + 90
 while time.time() < end:
     try:
@@ -75,12 +80,17 @@ while time.time() < end:
             buf += d
         s.close()
         if b"pong" in buf:
-            print(time.time_ns() // 1000 - t0)
+            t = time.time_ns() // 1000
+            print(t - int(open(t0file).read()))
             sys.exit(0)
     except OSError:
         pass
-    time.sleep(0.0005)
-print(-1)' "$1" "$T/sock"
+    time.sleep(0.0002)
+print(-1)' "$T/t0" "$T/sock" > "$T/pinger.out" &
+	PINGER=$!
+	PIDS+=($PINGER)
+	until [ -e "$T/t0.ready" ]; do sleep 0.01; done
+	rm -f "$T/t0.ready"
 }
 syslog_now() { date +'%b %e %H:%M:%S'; }
 note() { echo "  $*" >&2; }
@@ -378,11 +388,13 @@ run() {
 	stop $pid 60
 
 	# start -> ping answered, and RSS, with every stock jail
-	rm -f "$T/$who.log" "$T/sock"
-	t0=$(now_us)
+	rm -f "$T/$who.log"
+	pinger_start
+	now_us > "$T/t0"
 	start $who "$T/all"
 	pid=$DPID
-	lat=$(ping_after "$t0")
+	wait $PINGER
+	lat=$(cat "$T/pinger.out")
 	if [ "$lat" -ge 0 ]; then
 		R[$who,ping]=$(awk -v u="$lat" 'BEGIN { printf "%.1f", u / 1000 }')
 	else

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -58,6 +59,15 @@ struct server {
 	struct pyval	*early;		/* configuration warnings: [level, logger, text] */
 	struct metrics	*metrics;	/* --metrics HOST:PORT */
 	int		 exit_code;
+	/* the configuration at start, applied a slice per loop turn */
+	struct pyval	*boot;
+	size_t		 boot_pos;
+	struct loop_timer *boot_timer;
+	bool		 boot_unread;	/* the configuration is still being read */
+	int		 boot_fd;	/* from the reader child */
+	pid_t		 boot_pid;
+	struct strbuf	 boot_buf;
+	bool		 foreground;
 };
 
 /* ---- jails ------------------------------------------------------------------ */
@@ -168,12 +178,15 @@ close_listener(void *arg)
 	}
 }
 
+static void boot_abandon(struct server *);
+
 void
 server_quit(struct server *s)
 {
 	if (s->quitting)
 		return;
 	s->quitting = true;
+	boot_abandon(s);
 	sd_notify(0, "STOPPING=1");
 	loop_timer_add(s->loop, 0, close_listener, s);
 	log_msg(LOG_LVL_INFO, LOG_SERVER, "Shutdown in progress...");
@@ -384,8 +397,12 @@ open_db(struct server *s, const char *file)
 
 /* ---- the configuration ------------------------------------------------------- */
 
+/*
+ * Reads the configuration without logging: the command stream, and what the
+ * reader said as [level, logger, text] lists appended to msgs.
+ */
 static struct pyval *
-read_config(struct server *s, bool *ok)
+read_config_quiet(struct server *s, bool *ok, struct pyval *msgs)
 {
 	struct config_request req = { .basedir = s->conf, .journal_fallback = true };
 	struct dict *main = dict_new(NULL);
@@ -403,39 +420,59 @@ read_config(struct server *s, bool *ok)
 	req.mainopts = main;
 	stream = config_stream(&req, d, ok);
 	for (i = 0; i < diag_count(d); i++) {
-		const char *m = diag_text(d, i);
+		/* "file:line: warning: text" -> "file:line: text" */
+		const char *m = diag_text(d, i), *w = strstr(m, "warning: ");
+		struct strbuf sb = STRBUF_INIT;
+		struct pyval *e;
+		int lvl;
 
 		if (diag_level(d, i) == DIAG_NOTICE)
 			continue;
-		{
-			/* "file:line: warning: text" -> "file:line: text" */
-			const char *w = strstr(m, "warning: ");
-			struct strbuf sb = STRBUF_INIT;
-
-			if (w) {
-				strbuf_add(&sb, m, (size_t)(w - m));
-				strbuf_adds(&sb, w + 9);
-			} else
-				strbuf_adds(&sb, m);
-			int lvl = diag_level(d, i) == DIAG_WARNING ? LOG_LVL_WARNING : LOG_LVL_ERROR;
-			const char *lg = lvl == LOG_LVL_WARNING ? "fail2ban.configreader" : "fail2ban";
-			struct pyval *e = pyval_list();
-
-			log_msg(lvl, lg, "%s", strbuf_str(&sb));
-			/* said again in the log file once it is open */
-			pyval_append(e, pyval_int(lvl));
-			pyval_append(e, pyval_str(lg));
-			pyval_append(e, pyval_str(strbuf_str(&sb)));
-			if (s->early == NULL)
-				s->early = pyval_list();
-			pyval_append(s->early, e);
-			strbuf_free(&sb);
-		}
+		if (w) {
+			strbuf_add(&sb, m, (size_t)(w - m));
+			strbuf_adds(&sb, w + 9);
+		} else
+			strbuf_adds(&sb, m);
+		lvl = diag_level(d, i) == DIAG_WARNING ? LOG_LVL_WARNING : LOG_LVL_ERROR;
+		e = pyval_list();
+		pyval_append(e, pyval_int(lvl));
+		pyval_append(e, pyval_str(lvl == LOG_LVL_WARNING ? "fail2ban.configreader" :
+		    "fail2ban"));
+		pyval_append(e, pyval_str(strbuf_str(&sb)));
+		pyval_append(msgs, e);
+		strbuf_free(&sb);
 	}
 	if (diag_nerrors(d))
 		*ok = false;
 	dict_free(main);
 	diag_free(d);
+	return stream;
+}
+
+/* Logs what the reader said; kept to be said again in the log file once it is open. */
+static void
+report_config(struct server *s, const struct pyval *msgs)
+{
+	size_t i;
+
+	for (i = 0; i < pyval_len(msgs); i++) {
+		const struct pyval *e = pyval_at(msgs, i);
+
+		log_msg((int)pyval_as_int(pyval_at(e, 0)), pyval_as_str(pyval_at(e, 1)), "%s",
+		    pyval_as_str(pyval_at(e, 2)));
+		if (s->early == NULL)
+			s->early = pyval_list();
+		pyval_append(s->early, pyval_copy(e));
+	}
+}
+
+static struct pyval *
+read_config(struct server *s, bool *ok)
+{
+	struct pyval *msgs = pyval_list(), *stream = read_config_quiet(s, ok, msgs);
+
+	report_config(s, msgs);
+	pyval_free(msgs);
 	return stream;
 }
 
@@ -507,15 +544,6 @@ group_stream(struct server *s, const struct pyval *stream)
 	return g;
 }
 
-static int
-apply_some(struct server *s, const struct pyval *stream, const struct dict *skip);
-
-static int
-apply(struct server *s, const struct pyval *stream)
-{
-	return apply_some(s, stream, NULL);
-}
-
 /* Applies the stream, leaving out the commands of the jails in skip. */
 static int
 apply_some(struct server *s, const struct pyval *stream, const struct dict *skip)
@@ -539,6 +567,270 @@ apply_some(struct server *s, const struct pyval *stream, const struct dict *skip
 		pyval_free(r);
 	}
 	return failed;
+}
+
+/* ---- start: a slice of the stream per loop turn ------------------------------------------------ */
+
+static bool
+is_cmd(const struct pyval *cmd, const char *word)
+{
+	return pyval_type(cmd) == PY_LIST && pyval_len(cmd) > 0 &&
+	    pyval_type(pyval_at(cmd, 0)) == PY_STR &&
+	    strcmp(pyval_as_str(pyval_at(cmd, 0)), word) == 0;
+}
+
+static bool
+is_ping(const struct pyval *req)
+{
+	return is_cmd(req, "ping");
+}
+
+/* Type=notify: ready once the jails are up */
+static void
+ready(struct server *s)
+{
+	malloc_trim(0);		/* the configuration's memory goes back */
+	sd_notify(0, "READY=1\nSTATUS=jails running");
+	if (s->foreground) {
+		printf("Server ready\n");
+		fflush(stdout);
+	}
+}
+
+#define BOOT_SLICE	0.002	/* seconds of the start stream per loop turn */
+
+/* Applies the start stream for about `budget` seconds (< 0: all); true when done. */
+static bool
+boot_run(struct server *s, double budget)
+{
+	double until = loop_now() + budget;
+
+	while (s->boot && s->boot_pos < pyval_len(s->boot)) {
+		const struct pyval *cmd = pyval_at(s->boot, s->boot_pos++);
+		struct pyval *exc = NULL, *r = transmitter_proceed(s, cmd, &exc);
+
+		if (r == NULL)
+			log_failed(cmd, exc);
+		pyval_free(exc);
+		pyval_free(r);
+		if (budget >= 0 && loop_now() >= until)
+			break;
+	}
+	if (s->boot && s->boot_pos < pyval_len(s->boot))
+		return false;
+	pyval_free(s->boot);
+	s->boot = NULL;
+	ready(s);
+	return true;
+}
+
+static void
+boot_step(void *arg)
+{
+	struct server *s = arg;
+
+	s->boot_timer = NULL;
+	if (!boot_run(s, BOOT_SLICE))
+		s->boot_timer = loop_timer_add(s->loop, 0, boot_step, s);
+}
+
+/* The configuration read: its jails start, or the server stops with none started. */
+static bool
+boot_take(struct server *s, struct pyval *stream, bool ok)
+{
+	size_t i;
+
+	s->boot_unread = false;
+	if (stream == NULL || !ok) {
+		if (s->logtarget && strcasecmp(s->logtarget, "STDERR") != 0)
+			for (i = 0; s->early && i < pyval_len(s->early); i++) {
+				const struct pyval *e = pyval_at(s->early, i);
+
+				if (pyval_as_int(pyval_at(e, 0)) >= LOG_LVL_ERROR)
+					fprintf(stderr, "ERROR: %s\n", pyval_as_str(pyval_at(e, 2)));
+			}
+		fprintf(stderr, "ERROR: Failed during configuration: the configuration "
+		    "has errors (see above); nothing was started\n");
+		pyval_free(stream);
+		s->exit_code = 255;
+		server_quit(s);
+		return false;
+	}
+	s->jailcfg = group_stream(s, stream);
+	s->boot = stream;
+	s->boot_pos = 0;
+	return true;
+}
+
+/* The reader's answer is all there: [ok, messages, stream]. */
+static bool
+boot_reader_done(struct server *s)
+{
+	struct pyval *res = NULL, *stream = NULL;
+	char *err = NULL;
+	bool ok = false;
+
+	loop_fd_del(s->loop, s->boot_fd);
+	close(s->boot_fd);
+	s->boot_fd = -1;
+	if (s->boot_buf.len)
+		res = pickle_load(s->boot_buf.s, s->boot_buf.len, &err);
+	free(err);
+	strbuf_free(&s->boot_buf);
+	if (res && pyval_type(res) == PY_LIST && pyval_len(res) == 3 &&
+	    pyval_type(pyval_at(res, 1)) == PY_LIST) {
+		ok = pyval_as_bool(pyval_at(res, 0));
+		report_config(s, pyval_at(res, 1));
+		if (pyval_type(pyval_at(res, 2)) == PY_LIST)
+			stream = pyval_copy(pyval_at(res, 2));
+	} else
+		stream = read_config(s, &ok);	/* the reader died: read it here */
+	pyval_free(res);
+	return boot_take(s, stream, ok);
+}
+
+static void
+on_boot_data(void *arg, int fd, uint32_t events)
+{
+	struct server *s = arg;
+	char buf[65536];
+	ssize_t n;
+
+	(void)events;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		strbuf_add(&s->boot_buf, buf, (size_t)n);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (boot_reader_done(s))
+		s->boot_timer = loop_timer_add(s->loop, 0, boot_step, s);
+}
+
+static void
+on_boot_reaped(void *arg, pid_t pid, int status)
+{
+	struct server *s = arg;
+
+	(void)pid;
+	(void)status;
+	s->boot_pid = 0;
+}
+
+/* No reader child: the configuration is read here, in the loop's first turn. */
+static void
+boot_here(void *arg)
+{
+	struct server *s = arg;
+	struct pyval *stream;
+	bool ok = false;
+
+	s->boot_timer = NULL;
+	stream = read_config(s, &ok);
+	if (boot_take(s, stream, ok))
+		s->boot_timer = loop_timer_add(s->loop, 0, boot_step, s);
+}
+
+/*
+ * In the foreground the configuration is read by a child process while the
+ * socket already answers a ping; it sends back the stream (pickled) and what
+ * the reader said.  The child only reads files: nothing else is touched.
+ */
+static void
+boot_fork(struct server *s)
+{
+	int p[2];
+	pid_t pid;
+
+	s->boot_unread = true;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		goto here;
+	if ((pid = fork()) < 0) {
+		close(p[0]);
+		close(p[1]);
+		goto here;
+	}
+	if (pid == 0) {
+		struct pyval *res = pyval_list(), *msgs = pyval_list(), *stream;
+		struct strbuf out = STRBUF_INIT;
+		bool ok = false;
+		size_t off = 0;
+
+		close(p[0]);
+		stream = read_config_quiet(s, &ok, msgs);
+		pyval_append(res, pyval_bool(ok));
+		pyval_append(res, msgs);
+		pyval_append(res, stream ? stream : pyval_none());
+		pickle_dump(res, &out);
+		while (off < out.len) {
+			ssize_t n = write(p[1], out.s + off, out.len - off);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				_exit(1);
+			off += (size_t)n;
+		}
+		_exit(0);
+	}
+	close(p[1]);
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	s->boot_fd = p[0];
+	s->boot_pid = pid;
+	loop_fd_add(s->loop, p[0], EPOLLIN, on_boot_data, s);
+	loop_child(s->loop, pid, on_boot_reaped, s);
+	return;
+here:
+	s->boot_timer = loop_timer_add(s->loop, 0, boot_here, s);
+}
+
+/* The rest of the start at once (before a command that needs every jail). */
+static void
+boot_finish(struct server *s)
+{
+	if (s->boot == NULL && !s->boot_unread)
+		return;
+	loop_timer_cancel(s->loop, s->boot_timer);
+	s->boot_timer = NULL;
+	if (s->boot_unread && s->boot_fd >= 0) {
+		char buf[65536];
+		ssize_t n;
+
+		fcntl(s->boot_fd, F_SETFL, 0);	/* wait for the reader */
+		while ((n = read(s->boot_fd, buf, sizeof(buf))) != 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				break;
+			strbuf_add(&s->boot_buf, buf, (size_t)n);
+		}
+		if (!boot_reader_done(s))
+			return;
+	} else if (s->boot_unread) {
+		bool ok = false;
+		struct pyval *stream = read_config(s, &ok);
+
+		if (!boot_take(s, stream, ok))
+			return;
+	}
+	boot_run(s, -1);
+}
+
+/* Stopping while starting: the jails not started yet never are. */
+static void
+boot_abandon(struct server *s)
+{
+	s->boot_unread = false;
+	if (s->boot_fd >= 0) {
+		loop_fd_del(s->loop, s->boot_fd);
+		close(s->boot_fd);
+		s->boot_fd = -1;
+	}
+	if (s->boot_pid > 0)
+		kill(s->boot_pid, SIGKILL);
+	strbuf_free(&s->boot_buf);
+	loop_timer_cancel(s->loop, s->boot_timer);
+	s->boot_timer = NULL;
+	pyval_free(s->boot);
+	s->boot = NULL;
 }
 
 int
@@ -674,7 +966,11 @@ static struct pyval *
 on_request(void *arg, const struct pyval *req, bool *failed)
 {
 	struct server *s = arg;
-	struct pyval *exc = NULL, *r = transmitter_proceed(s, req, &exc);
+	struct pyval *exc = NULL, *r;
+
+	if ((s->boot || s->boot_unread) && !is_ping(req))
+		boot_finish(s);		/* all but ping see every jail of the configuration */
+	r = transmitter_proceed(s, req, &exc);
 
 	if (r == NULL) {
 		log_failed(req, exc);
@@ -733,6 +1029,7 @@ on_signal(void *arg, int signo)
 		server_quit(s);
 		break;
 	case SIGHUP:
+		boot_finish(s);
 		sd_notify(0, "RELOADING=1");
 		if (!s->quitting && server_reload(s, NULL, NULL, 0, &err) < 0)
 			free(err);
@@ -876,6 +1173,7 @@ server_main(int argc, char **argv)
 	s.params = dict_new(free);
 	s.allow_ipv6 = true;
 	s.listen_fd = -1;
+	s.boot_fd = -1;
 	optind = 0;	/* a fresh scan, also when the client calls us */
 	while ((c = getopt_long(argc, argv, "+c:s:p:xfbivqh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -940,8 +1238,12 @@ server_main(int argc, char **argv)
 	}
 	umask(077);
 
-	/* the whole configuration is read before anything starts */
-	if (!async) {
+	/*
+	 * The whole configuration is read before anything starts: here when
+	 * going to the background (its errors are for the shell that started
+	 * us), in the loop's first turn in the foreground.
+	 */
+	if (!async && !foreground) {
 		stream = read_config(&s, &ok);
 		if (stream == NULL || !ok) {
 			fprintf(stderr, "ERROR: Failed during configuration: the configuration "
@@ -993,20 +1295,21 @@ server_main(int argc, char **argv)
 	loop_signal(s.loop, SIGHUP, on_signal, &s);
 	loop_signal(s.loop, SIGUSR1, on_signal, &s);
 	signal(SIGPIPE, SIG_IGN);
+	s.foreground = foreground;
 	if (stream) {
-		apply(&s, stream);
+		/* the socket answers a ping at once; the jails start a few per turn */
 		s.jailcfg = group_stream(&s, stream);
-		pyval_free(stream);
-	}
-	malloc_trim(0);		/* the configuration's memory goes back */
-	/* Type=notify: ready once the jails are up */
-	sd_notify(0, "READY=1\nSTATUS=jails running");
-	if (foreground)
-		printf("Server ready\n");
+		s.boot = stream;
+		s.boot_timer = loop_timer_add(s.loop, 0, boot_step, &s);
+	} else if (!async) {
+		boot_fork(&s);
+	} else
+		ready(&s);
 	fflush(stdout);
 	log_defer(true);	/* log lines written once per turn of the loop */
 	loop_on_idle(s.loop, flush_log, NULL);
 	loop_run(s.loop);
+	boot_abandon(&s);
 	log_defer(false);
 	log_msg(LOG_LVL_INFO, LOG_SERVER, "Exiting Fail2ban");
 	close_listener(&s);
