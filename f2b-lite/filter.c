@@ -1555,6 +1555,8 @@ filter_process_line(struct filter *f, const char *line, size_t len,
 		tlen = len;
 	} else {
 		ascii = false;
+		if (st)
+			st->bad_utf8 = true;
 		strbuf_reset(&f->text);
 		utf8_sanitize(line, len, &f->text);
 		text = strbuf_str(&f->text);

@@ -41,6 +41,7 @@ struct filter_linestat {
 	bool	 pref_matched;		/* prefregex's last search matched */
 	bool	 ignored;		/* an ignoreregex matched */
 	bool	 truncated;		/* cut to FILTER_LINE_MAX bytes */
+	bool	 bad_utf8;		/* invalid UTF-8: its bytes were replaced */
 	size_t	 limit_hits;		/* searches stopped by the match limit */
 };
 

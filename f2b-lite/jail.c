@@ -1009,13 +1009,14 @@ jail_feed(struct jail *j, const char *line, size_t len)
 		}
 		line = j->recoded.s ? j->recoded.s : "";
 		len = j->recoded.len;
-	} else if (!j->warned_encoding && utf8_check(line, len) != len) {
+	}
+	filter_process_line(j->filter, line, len, &ff, &n, &cap, &st);
+	if (st.bad_utf8 && !j->recode && !j->warned_encoding) {
 		j->warned_encoding = true;
 		log_msg(LOG_LVL_WARNING, LOG_FILTER, "[%s] Error decoding line with 'UTF-8': "
 		    "invalid bytes replaced (said once; set logencoding if the log is in "
 		    "another encoding)", j->name);
 	}
-	filter_process_line(j->filter, line, len, &ff, &n, &cap, &st);
 	if (st.limit_hits || st.truncated) {
 		double now = clock_real();
 

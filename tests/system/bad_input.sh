@@ -14,7 +14,7 @@ setup badinput
 NS=f2bsys-$$-bad
 HANG=2			# the hanging action's timeout
 SLEEPARG=9$$		# "sleep $SLEEPARG": no other process has that command line
-echo "1..23"
+echo "1..25"
 
 netns_add $NS
 mkconf "$T/conf"
@@ -193,6 +193,17 @@ else
 	nok "(f) a missing command: ERROR (returned 127 / not found)" "$(errors)"
 fi
 healthy_bans
+
+# (g) invalid UTF-8 in a log: the lines still count (the bytes replaced, as
+# fail2ban does), and the jail says so once, as a WARNING
+for bad in '\xff\xfe\xc3(' '\xc0\xaf\xed\xa0\x80'; do
+	k=$((k + 1))
+	printf "%s host app[1]: $bad failure from %s\n" "$(syslog_now)" 192.0.2.$k >> "$T/healthy.log"
+done
+check "(g) lines with invalid UTF-8 still count: their offender banned" \
+    wait_until 3 has "$T/healthy.out" "ban healthy 192.0.2.$k"
+check "(g) the bad encoding is said once: one WARNING ($(count_in "$LOG" "[healthy] Error decoding line with 'UTF-8'"))" \
+    [ "$(count_in "$LOG" "[healthy] Error decoding line with 'UTF-8'")" = 1 ]
 
 # the end: the healthy jail banned exactly its offenders, the daemon stops
 for i in $(seq $k); do echo "ban healthy 192.0.2.$i"; done > "$T/healthy.expected"
