@@ -185,6 +185,32 @@ pyval_release(struct pyval *v)
 	pyval_pooled++;
 }
 
+void
+pyval_pool_trim(void)
+{
+	struct pyval *v;
+	int c;
+
+	while ((v = pyval_pool) != NULL) {
+		pyval_pool = (struct pyval *)v->u.seq.item;
+		free(v);
+	}
+	while ((v = pyval_medpool) != NULL) {
+		pyval_medpool = (struct pyval *)v->u.seq.item;
+		free(v);
+	}
+	pyval_pooled = pyval_medpooled = 0;
+	for (c = 0; c < ITEMS_CLASSES; c++) {
+		void *p;
+
+		while ((p = items_pool[c]) != NULL) {
+			items_pool[c] = *(void **)p;
+			free(p);
+		}
+		items_pooled[c] = 0;
+	}
+}
+
 struct pyval *
 pyval_none(void)
 {

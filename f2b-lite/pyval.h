@@ -37,6 +37,8 @@ struct pyval	*pyval_tuple(void);
 struct pyval	*pyval_set(void);
 struct pyval	*pyval_dict(void);
 void		 pyval_free(struct pyval *);
+/* Gives the nodes and arrays kept for reuse back to malloc (after a big stream). */
+void		 pyval_pool_trim(void);
 struct pyval	*pyval_copy(const struct pyval *);
 
 enum pyval_type	 pyval_type(const struct pyval *);

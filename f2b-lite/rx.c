@@ -49,6 +49,7 @@ struct rx {
 	 */
 	bool			 anchored;
 	bool			 jit, ajit;	/* code, acode JIT-compiled */
+	bool			 jtried;	/* code's JIT compile tried (on first use) */
 	uint32_t		 minlen;
 	uint8_t			 startok[256];
 };
@@ -549,8 +550,6 @@ rx_compile(const char *pattern, unsigned flags, char **err)
 		free(rx);
 		return NULL;
 	}
-	rx->jit = pcre2_jit_compile(rx->code, PCRE2_JIT_COMPLETE) == 0 &&
-	    rx_jitted(rx->code);
 	pcre2_pattern_info(rx->code, PCRE2_INFO_CAPTURECOUNT, &cap);
 	rx->ngroups = (int)cap;
 	rx->tpat = pat;
@@ -650,6 +649,18 @@ rx_run(const struct rx *rx, const pcre2_code *code, const char *subj, size_t len
 
 	if (!rx_may_match(rx, subj, len, start))
 		return RX_NOMATCH;
+	if (code == rx->code && !rx->jtried) {
+		/*
+		 * JIT code is made on first use, like the ASCII twin: a regex
+		 * that never runs (a jail whose log stays quiet, a failregex the
+		 * literal checks always rule out) costs no executable memory.
+		 */
+		struct rx *w = (struct rx *)rx;
+
+		w->jtried = true;
+		w->jit = pcre2_jit_compile(rx->code, PCRE2_JIT_COMPLETE) == 0 &&
+		    rx_jitted(rx->code);
+	}
 	/*
 	 * JIT code runs without pcre2_match()'s checks in front of it (it
 	 * cannot anchor at match time: that takes the interpreter).

@@ -589,7 +589,8 @@ is_ping(const struct pyval *req)
 static void
 ready(struct server *s)
 {
-	malloc_trim(0);		/* the configuration's memory goes back */
+	pyval_pool_trim();	/* the configuration's memory goes back */
+	malloc_trim(0);
 	sd_notify(0, "READY=1\nSTATUS=jails running");
 	if (s->foreground) {
 		printf("Server ready\n");
