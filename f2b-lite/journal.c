@@ -23,7 +23,39 @@
 #include "clock.h"
 #include "loop.h"
 #include "strbuf.h"
+#include "systemd.h"
 #include "xmalloc.h"
+
+/* sd-journal, from libsystemd.so.0 loaded by the first journal opened */
+static const struct systemd_journal_api *sdj;
+#define sd_journal_open			(sdj->open)
+#define sd_journal_open_directory	(sdj->open_directory)
+#define sd_journal_open_files		(sdj->open_files)
+#define sd_journal_open_namespace	(sdj->open_namespace)
+#define sd_journal_close		(sdj->close)
+#define sd_journal_add_match		(sdj->add_match)
+#define sd_journal_add_disjunction	(sdj->add_disjunction)
+#define sd_journal_flush_matches	(sdj->flush_matches)
+#define sd_journal_get_fd		(sdj->get_fd)
+#define sd_journal_get_timeout		(sdj->get_timeout)
+#define sd_journal_process		(sdj->process)
+#define sd_journal_next			(sdj->next)
+#define sd_journal_previous		(sdj->previous)
+#define sd_journal_seek_head		(sdj->seek_head)
+#define sd_journal_seek_cursor		(sdj->seek_cursor)
+#define sd_journal_seek_realtime_usec	(sdj->seek_realtime_usec)
+#define sd_journal_test_cursor		(sdj->test_cursor)
+#define sd_journal_get_cursor		(sdj->get_cursor)
+#define sd_journal_get_realtime_usec	(sdj->get_realtime_usec)
+#define sd_journal_get_monotonic_usec	(sdj->get_monotonic_usec)
+#define sd_journal_restart_data		(sdj->restart_data)
+#define sd_journal_enumerate_available_data (sdj->enumerate_available_data)
+
+static bool
+sdj_load(char **err)
+{
+	return sdj != NULL || (sdj = systemd_journal_api(err)) != NULL;
+}
 
 #define BATCH		500	/* entries read per loop turn */
 #define TICK_SECS	5.0	/* safety net: read and process anyway */
@@ -1215,6 +1247,8 @@ journal_open(struct loop *loop, const struct journal_opts *o,
 	struct journal *jn;
 
 	*err = NULL;
+	if (!sdj_load(err))
+		return NULL;
 	jn = xcalloc(1, sizeof(*jn));
 	if (make_source(o, &jn->src, err) < 0) {
 		source_free(&jn->src);
@@ -1275,6 +1309,8 @@ journal_check_match(const char *const *match, size_t nmatch, char **err)
 	int r;
 
 	*err = NULL;
+	if (!sdj_load(err))
+		return -1;
 	if ((r = sd_journal_open_files(&j, (const char **)none, 0)) < 0) {
 		*err = xasprintf("cannot check journal matches: %s", strerror(-r));
 		return -1;
@@ -1315,6 +1351,8 @@ journal_read_all(const struct journal_opts *o, journal_entry_fn *entry_fn,
 	char *c = NULL;
 
 	*err = NULL;
+	if (!sdj_load(err))
+		return -1;
 	memset(&jn, 0, sizeof(jn));
 	jn.event_fn = event_fn;
 	jn.arg = arg;

@@ -12,8 +12,8 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#include <systemd/sd-journal.h>
 
+#include "systemd.h"
 #include "xmalloc.h"
 
 static const struct {
@@ -167,8 +167,15 @@ log_vsys(int level, const char *name, const char *fmt, va_list ap)
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (log_kind == LOG_TO_JOURNAL) {
-		sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%d", pri,
-		    "SYSLOG_IDENTIFIER=%s", name, "LOGGER=%s", name, NULL);
+		char *f[4];
+
+		f[0] = xasprintf("MESSAGE=%s", msg);
+		f[1] = xasprintf("PRIORITY=%d", pri);
+		f[2] = xasprintf("SYSLOG_IDENTIFIER=%s", name);
+		f[3] = xasprintf("LOGGER=%s", name);
+		systemd_journal_send(NULL, (const char *const *)f, 4);
+		for (n = 0; n < 4; n++)
+			free(f[n]);
 		return;
 	}
 	n = snprintf(line, sizeof(line), "<%d>%s[%d]: %s %s", 3 * 8 + pri, name,

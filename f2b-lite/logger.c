@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "strbuf.h"
+#include "systemd.h"
 #include "xmalloc.h"
 
 #define DEVLOG		"/dev/log"
@@ -238,15 +239,6 @@ connect_log(const char *path, bool *stream)
 	return -1;
 }
 
-/* systemd's sd_booted(): logger reports socket errors only then */
-static bool
-booted_with_systemd(void)
-{
-	struct stat st;
-
-	return lstat("/run/systemd/system/", &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 int
 logger_run(int argc, char **argv, struct strbuf *msg)
 {
@@ -263,7 +255,7 @@ logger_run(int argc, char **argv, struct strbuf *msg)
 	if (argc != A_COUNT || strlen(argv[A_TAG]) > MAX_TAG)
 		return 1;	/* not from logger_native */
 	if ((fd = connect_log(argv[A_SOCKET], &stream)) < 0) {
-		if (booted_with_systemd()) {
+		if (systemd_booted()) {
 			strbuf_addf(msg, "logger: socket %s: %s\n", argv[A_SOCKET],
 			    strerror(errno));
 			return 1;

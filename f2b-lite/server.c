@@ -16,7 +16,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <systemd/sd-daemon.h>
 
 #include "client.h"
 #include "clock.h"
@@ -32,6 +31,7 @@
 #include "loop.h"
 #include "pyval.h"
 #include "strbuf.h"
+#include "systemd.h"
 #include "timestr.h"
 #include "transmitter.h"
 #include "xmalloc.h"
@@ -187,7 +187,7 @@ server_quit(struct server *s)
 		return;
 	s->quitting = true;
 	boot_abandon(s);
-	sd_notify(0, "STOPPING=1");
+	systemd_notify("STOPPING=1");
 	loop_timer_add(s->loop, 0, close_listener, s);
 	log_msg(LOG_LVL_INFO, LOG_SERVER, "Shutdown in progress...");
 	/* stopped in reverse order of their creation, as fail2ban does */
@@ -591,7 +591,7 @@ ready(struct server *s)
 {
 	pyval_pool_trim();	/* the configuration's memory goes back */
 	malloc_trim(0);
-	sd_notify(0, "READY=1\nSTATUS=jails running");
+	systemd_notify("READY=1\nSTATUS=jails running");
 	if (s->foreground) {
 		printf("Server ready\n");
 		fflush(stdout);
@@ -1031,10 +1031,10 @@ on_signal(void *arg, int signo)
 		break;
 	case SIGHUP:
 		boot_finish(s);
-		sd_notify(0, "RELOADING=1");
+		systemd_notify("RELOADING=1");
 		if (!s->quitting && server_reload(s, NULL, NULL, 0, &err) < 0)
 			free(err);
-		sd_notify(0, "READY=1");
+		systemd_notify("READY=1");
 		break;
 	case SIGUSR1:
 		log_reopen();
