@@ -776,6 +776,20 @@ struct entry {
 /* A character next to a position (Python line[a:b] of length one), or -1. */
 typedef int32_t dchar;
 
+/* The last time conversion and what it depended on. */
+struct tcache {
+	bool			 valid;
+	const struct tpl	*t;
+	double			 nowsecs, clock;
+	bool			 has_tz;
+	int			 tz_minutes;
+	size_t			 len;
+	char			 text[64];
+	size_t			 rel[2 * TPL_MAXGROUPS];
+	int			 rc;
+	struct datedet_time	 out;
+};
+
 struct datedet {
 	struct entry	*e;
 	size_t		 n, cap;
@@ -793,6 +807,7 @@ struct datedet {
 	size_t		 spans[2 * TPL_MAXGROUPS];	/* groups of the last match */
 	unsigned long	 nmatches;
 	double		 lastreal;	/* clock_real() at a recent match */
+	struct tcache	 tcache;	/* the last conversion (datedet_time_at) */
 };
 
 struct datedet *
@@ -1388,8 +1403,8 @@ datedet_time(struct datedet *d, const char *line, const struct datedet_match *m,
 	return datedet_time_at(d, line, m, -1, out);
 }
 
-int
-datedet_time_at(struct datedet *d, const char *line, const struct datedet_match *m,
+static int
+time_at(struct datedet *d, const char *line, const struct datedet_match *m,
     double nowsecs, struct datedet_time *out)
 {
 	struct tpl *t = m->priv;
@@ -1603,6 +1618,64 @@ datedet_time_at(struct datedet *d, const char *line, const struct datedet_match 
 		out->secs = clock_mktime(&g);
 	}
 	return 0;
+}
+
+/*
+ * Consecutive lines mostly carry the same time stamp: the last conversion is
+ * kept and given again when everything it depends on is the same - the
+ * template, the matched text and where its groups lie in it, the clock, the
+ * time zone option.  (fail2ban converts every line; the result is the same.)
+ */
+int
+datedet_time_at(struct datedet *d, const char *line, const struct datedet_match *m,
+    double nowsecs, struct datedet_time *out)
+{
+	struct tpl *t = m->priv;
+	struct tcache *c = &d->tcache;
+	const size_t *sp = d->spans;
+	size_t rel[2 * TPL_MAXGROUPS], len;
+	double clk;
+	int ng, g, rc;
+
+	if (t->kind == TPL_TAI64N || t->kind == TPL_EPOCH || sp[0] == RX_UNSET)
+		return time_at(d, line, m, nowsecs, out);
+	len = sp[1] - sp[0];
+	ng = rx_ngroups(t->rx) + 1;
+	if (ng > TPL_MAXGROUPS)
+		ng = TPL_MAXGROUPS;
+	if (len > sizeof(c->text))
+		return time_at(d, line, m, nowsecs, out);
+	for (g = 0; g < ng; g++) {
+		if (sp[2 * g] == RX_UNSET) {
+			rel[2 * g] = rel[2 * g + 1] = RX_UNSET;
+			continue;
+		}
+		if (sp[2 * g] < sp[0] || sp[2 * g + 1] > sp[1])
+			return time_at(d, line, m, nowsecs, out);	/* outside the match */
+		rel[2 * g] = sp[2 * g] - sp[0];
+		rel[2 * g + 1] = sp[2 * g + 1] - sp[0];
+	}
+	clk = clock_now();
+	if (c->valid && c->t == t && c->nowsecs == nowsecs && c->clock == clk &&
+	    c->has_tz == d->has_tz && c->tz_minutes == d->tz_minutes && c->len == len &&
+	    memcmp(c->text, line + sp[0], len) == 0 &&
+	    memcmp(c->rel, rel, (size_t)ng * 2 * sizeof(*rel)) == 0) {
+		*out = c->out;
+		return c->rc;
+	}
+	rc = time_at(d, line, m, nowsecs, out);
+	c->valid = true;
+	c->t = t;
+	c->nowsecs = nowsecs;
+	c->clock = clk;
+	c->has_tz = d->has_tz;
+	c->tz_minutes = d->tz_minutes;
+	c->len = len;
+	memcpy(c->text, line + sp[0], len);
+	memcpy(c->rel, rel, (size_t)ng * 2 * sizeof(*rel));
+	c->rc = rc;
+	c->out = *out;
+	return rc;
 }
 
 /* ---- introspection ------------------------------------------------------ */

@@ -112,6 +112,41 @@ main(void)
 	err = NULL;
 	datedet_free(d);
 
+	/*
+	 * The last conversion is reused only when nothing it depends on
+	 * changed: a year-less date read again after New Year belongs to the
+	 * old year; the same text at another place of the line, or with the
+	 * time zone option changed, converts as new.
+	 */
+	d = datedet_new();
+	clock_set(1735689000.0);	/* 2024-12-31 23:50 UTC */
+	line = "Dec 31 23:40:00 host x";
+	ok(datedet_match(d, line, strlen(line), &m) && datedet_time(d, line, &m, &t) == 0 &&
+	    t.secs == 1735688400.0, "Dec 31 on Dec 31: this year");
+	ok(datedet_match(d, line, strlen(line), &m) && datedet_time(d, line, &m, &t) == 0 &&
+	    t.secs == 1735688400.0, "the same line again: the same time");
+	clock_set(1735689900.0 + 86400 * 2);	/* 2025-01-03 00:05 UTC */
+	ok(datedet_match(d, line, strlen(line), &m) && datedet_time(d, line, &m, &t) == 0 &&
+	    t.secs == 1735688400.0, "read after New Year: still last year's Dec 31");
+	line = "Jan  1 00:10:00 host x";
+	clock_set(1735689000.0);	/* 2024-12-31 23:50 UTC: Jan 1 of 2024 */
+	ok(datedet_match(d, line, strlen(line), &m) && datedet_time(d, line, &m, &t) == 0 &&
+	    t.secs == 1704067800.0, "Jan 1 read on Dec 31: this year's (2024)");
+	clock_set(1735690800.0);	/* 2025-01-01 00:20 UTC */
+	ok(datedet_match(d, line, strlen(line), &m) && datedet_time(d, line, &m, &t) == 0 &&
+	    t.secs == 1735690200.0, "the same text after midnight: 2025's, not the kept 2024");
+	clock_set(1735689900.0 + 86400 * 2);	/* 2025-01-03 00:05 UTC */
+	line = "Jan  2 10:00:00 host x";
+	ok(datedet_match(d, line, strlen(line), &m) && datedet_time(d, line, &m, &t) == 0 &&
+	    t.secs == 1735812000.0, "a new text converts as new");
+	line = "x Jan  2 10:00:00 host";
+	ok(datedet_match(d, line, strlen(line), &m) && datedet_time(d, line, &m, &t) == 0 &&
+	    t.secs == 1735812000.0, "the same text elsewhere in the line");
+	ok(datedet_set_timezone(d, "UTC+0100", &err) == 0 &&
+	    datedet_match(d, line, strlen(line), &m) && datedet_time(d, line, &m, &t) == 0 &&
+	    t.secs == 1735812000.0 - 3600, "logtimezone changed: converted again");
+	datedet_free(d);
+
 	/* invalid patterns are refused with a message */
 	d = datedet_new();
 	ok(datedet_add(d, "%Y-%m-%d (", &err) < 0 && err != NULL, "unbalanced pattern refused");
