@@ -44,7 +44,7 @@ ipset_native(const char *line, char ***argvp, int *argcp)
 	}
 	if (argc < 2 || !(strcmp(argv[0], "ipset") == 0 || strcmp(argv[0], "/sbin/ipset") == 0 ||
 	    strcmp(argv[0], "/usr/sbin/ipset") == 0)) {
-		ipset_argv_free(argv);
+		strv_free(argv);
 		return false;
 	}
 	/* options may come before the command: find the first non-option word */
@@ -60,7 +60,7 @@ ipset_native(const char *line, char ***argvp, int *argcp)
 		break;
 	}
 	if (!cmd_ok) {
-		ipset_argv_free(argv);
+		strv_free(argv);
 		return false;
 	}
 	free(argv[0]);
@@ -68,18 +68,6 @@ ipset_native(const char *line, char ***argvp, int *argcp)
 	*argvp = argv;
 	*argcp = argc;
 	return true;
-}
-
-void
-ipset_argv_free(char **argv)
-{
-	char **p;
-
-	if (argv == NULL)
-		return;
-	for (p = argv; *p; p++)
-		free(*p);
-	free(argv);
 }
 
 /* ---- libipset ------------------------------------------------------------- */

@@ -15,10 +15,9 @@ struct strbuf;
 
 /*
  * Splits line into argv (heap, NULL-terminated, freed with
- * ipset_argv_free()) when it is a plain ipset command we run ourselves.
+ * strv_free()) when it is a plain ipset command we run ourselves.
  */
 bool	 ipset_native(const char *line, char ***argv, int *argc);
-void	 ipset_argv_free(char **);
 /* Runs it; returns ipset's exit status, its messages in msg. */
 int	 ipset_run(int argc, char **argv, struct strbuf *msg);
 /*

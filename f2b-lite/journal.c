@@ -22,6 +22,7 @@
 
 #include "clock.h"
 #include "loop.h"
+#include "pyval.h"
 #include "strbuf.h"
 #include "systemd.h"
 #include "xmalloc.h"
@@ -214,37 +215,6 @@ py_int64(const char *s, size_t n, struct strbuf *tmp, long long *v)
 	return errno == 0 && *end == '\0';
 }
 
-/* Python's repr() of a bytes value. */
-static void
-bytes_repr(struct strbuf *sb, const char *s, size_t n)
-{
-	char quote = '\'';
-	size_t i;
-
-	if (memchr(s, '\'', n) != NULL && memchr(s, '"', n) == NULL)
-		quote = '"';
-	strbuf_addc(sb, 'b');
-	strbuf_addc(sb, quote);
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == (unsigned char)quote || c == '\\') {
-			strbuf_addc(sb, '\\');
-			strbuf_addc(sb, (char)c);
-		} else if (c == '\t')
-			strbuf_adds(sb, "\\t");
-		else if (c == '\n')
-			strbuf_adds(sb, "\\n");
-		else if (c == '\r')
-			strbuf_adds(sb, "\\r");
-		else if (c < ' ' || c >= 0x7f)
-			strbuf_addf(sb, "\\x%02x", c);
-		else
-			strbuf_addc(sb, (char)c);
-	}
-	strbuf_addc(sb, quote);
-}
-
 /* ---- one entry ---------------------------------------------------------- */
 
 enum {
@@ -305,7 +275,7 @@ pid_repr(struct strbuf *sb, const char *v, size_t n, struct strbuf *num)
 	if (py_int(v, n, false, num))
 		strbuf_add(sb, strbuf_str(num), num->len);
 	else
-		bytes_repr(sb, v, n);
+		pyval_repr_bytes(v, n, sb);
 }
 
 static void
@@ -392,7 +362,7 @@ add_pid(struct fmt *fm, struct strbuf *sb)
 	    py_int(v, f->val.len, true, &fm->num))
 		strbuf_add(sb, strbuf_str(&fm->num), fm->num.len);
 	else
-		bytes_repr(sb, v, f->val.len);
+		pyval_repr_bytes(v, f->val.len, sb);
 	strbuf_addc(sb, ']');
 	return true;
 }
@@ -631,16 +601,6 @@ expand_files(const char *files, char ***out)
 	v[k] = NULL;
 	*out = v;
 	return k;
-}
-
-static void
-strv_free(char **v)
-{
-	size_t i;
-
-	for (i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
 }
 
 static bool

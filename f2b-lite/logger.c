@@ -124,7 +124,7 @@ words(const char *p, char ***out)
 	return n;
 bad:
 	strbuf_free(&w);
-	logger_argv_free(v);
+	strv_free(v);
 	return -1;
 }
 
@@ -192,27 +192,16 @@ logger_native(const char *line, char ***argvp, int *argcp)
 	a[A_TAG] = xstrdup(tag);
 	a[A_SOCKET] = xstrdup(sock);
 	a[A_MESSAGE] = strbuf_detach(&msg);
-	logger_argv_free(v);
+	strv_free(v);
 	*argvp = a;
 	*argcp = A_COUNT;
 	return true;
 no:
 	strbuf_free(&msg);
-	logger_argv_free(v);
+	strv_free(v);
 	return false;
 }
 
-void
-logger_argv_free(char **argv)
-{
-	char **p;
-
-	if (argv == NULL)
-		return;
-	for (p = argv; *p; p++)
-		free(*p);
-	free(argv);
-}
 
 /* logger's unix_socket(): a datagram socket, else a stream one; -1 if neither */
 static int

@@ -16,10 +16,9 @@ struct strbuf;
 
 /*
  * Splits line into argv (heap, NULL-terminated, freed with
- * logger_argv_free()) when it is a logger command we run ourselves.
+ * strv_free()) when it is a logger command we run ourselves.
  */
 bool	 logger_native(const char *line, char ***argv, int *argc);
-void	 logger_argv_free(char **);
 /* Runs it; returns logger's exit status, its messages in msg. */
 int	 logger_run(int argc, char **argv, struct strbuf *msg);
 

@@ -695,7 +695,7 @@ pyval_repr_str(const char *s, size_t n, struct strbuf *sb)
 	strbuf_addc(sb, quote);
 }
 
-static void
+void
 pyval_repr_bytes(const char *s, size_t n, struct strbuf *sb)
 {
 	char quote = '\'';

@@ -85,6 +85,8 @@ void		 pyval_pformat(const struct pyval *, int width, int indent,
 		    struct strbuf *);
 /* Appends repr() of a UTF-8 string. */
 void		 pyval_repr_str(const char *, size_t, struct strbuf *);
+/* Appends repr() of a bytes value. */
+void		 pyval_repr_bytes(const char *, size_t, struct strbuf *);
 /* Appends repr() of a float. */
 void		 pyval_repr_float(double, struct strbuf *);
 

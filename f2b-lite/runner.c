@@ -26,13 +26,12 @@
 struct native {
 	bool	(*split)(const char *, char ***, int *);
 	int	(*run)(int, char **, struct strbuf *);
-	void	(*free)(char **);
 	bool	  batch;
 };
 
 static const struct native natives[] = {
-	{ ipset_native, ipset_run, ipset_argv_free, true },
-	{ logger_native, logger_run, logger_argv_free, false },
+	{ ipset_native, ipset_run, true },
+	{ logger_native, logger_run, false },
 };
 #define NNATIVES	(sizeof(natives) / sizeof(natives[0]))
 
@@ -68,7 +67,7 @@ struct runner {
 	struct loop	*loop;
 	struct job	*head, *tail;	/* queued and running, in order */
 	unsigned	 nrunning;
-	unsigned long	 started, native, batches;
+	unsigned long	 started, batches;
 	bool		*alive;		/* cleared by runner_free during a callback */
 	bool		 stepping;
 	/* jobs waiting at a batched piece, run at the end of this turn */
@@ -192,8 +191,7 @@ job_free(struct job *j)
 	size_t i;
 
 	for (i = 0; i < j->nsegs; i++) {
-		if (j->segs[i].how)
-			j->segs[i].how->free(j->segs[i].argv);
+		strv_free(j->segs[i].argv);
 		free(j->segs[i].text);
 	}
 	free(j->segs);
@@ -397,7 +395,6 @@ run_piece(struct job *j)
 	struct runner *r = j->r;
 
 	if (s->how != NULL && s->how->batch) {
-		r->native++;
 		if (r->npending == r->cpending) {
 			r->cpending = r->cpending ? 2 * r->cpending : 16;
 			r->pending = xrealloc(r->pending, r->cpending * sizeof(*r->pending));
@@ -408,7 +405,6 @@ run_piece(struct job *j)
 		return;
 	}
 	if (s->how != NULL) {
-		j->r->native++;
 		piece_done(j, s->how->run(s->argc, s->argv, &j->out));
 		return;
 	}
@@ -512,47 +508,40 @@ job_new(struct runner *r, struct action_cmd *cmd, double timeout, const char *ke
 	return j;
 }
 
+/* Queues j before `before` (NULL: at the end), then starts what may start. */
+static void
+job_insert(struct runner *r, struct job *j, struct job *before)
+{
+	j->next = before;
+	j->prev = before ? before->prev : r->tail;
+	if (j->prev)
+		j->prev->next = j;
+	else
+		r->head = j;
+	if (before)
+		before->prev = j;
+	else
+		r->tail = j;
+	step(r);
+}
+
 void
 runner_submit(struct runner *r, struct action_cmd *cmd, double timeout, const char *key,
     runner_done_fn *done, void *arg)
 {
-	struct job *j = job_new(r, cmd, timeout, key, done, arg);
-
-	j->prev = r->tail;
-	if (r->tail)
-		r->tail->next = j;
-	else
-		r->head = j;
-	r->tail = j;
-	step(r);
+	job_insert(r, job_new(r, cmd, timeout, key, done, arg), NULL);
 }
 
 void
 runner_submit_next(struct runner *r, struct action_cmd *cmd, double timeout,
     const char *key, runner_done_fn *done, void *arg)
 {
-	struct job *j = job_new(r, cmd, timeout, key, done, arg), *o;
+	struct job *o;
 
 	/* after the running ones, before everything waiting */
 	for (o = r->head; o && o->running; o = o->next)
 		;
-	if (o == NULL) {
-		j->prev = r->tail;
-		if (r->tail)
-			r->tail->next = j;
-		else
-			r->head = j;
-		r->tail = j;
-	} else {
-		j->next = o;
-		j->prev = o->prev;
-		if (o->prev)
-			o->prev->next = j;
-		else
-			r->head = j;
-		o->prev = j;
-	}
-	step(r);
+	job_insert(r, job_new(r, cmd, timeout, key, done, arg), o);
 }
 
 bool
@@ -565,12 +554,6 @@ unsigned long
 runner_started(const struct runner *r)
 {
 	return r->started;
-}
-
-unsigned long
-runner_native(const struct runner *r)
-{
-	return r->native;
 }
 
 unsigned long

@@ -49,9 +49,8 @@ void		 runner_submit_next(struct runner *, struct action_cmd *, double timeout,
 		    const char *key, runner_done_fn *, void *arg);
 /* Whether anything is running or queued. */
 bool		 runner_busy(const struct runner *);
-/* Commands started so far, and how many ran in-process. */
+/* Commands started so far. */
 unsigned long	 runner_started(const struct runner *);
-unsigned long	 runner_native(const struct runner *);
 /* Netlink messages the batched ipset commands took. */
 unsigned long	 runner_batches(const struct runner *);
 

@@ -43,34 +43,6 @@ utf8_decode(const char *str, size_t n, uint32_t *cp)
 	return len;
 }
 
-size_t
-utf8_check(const char *s, size_t n)
-{
-	size_t i = 0;
-	uint32_t cp;
-	uint64_t w;
-
-	while (i < n) {
-		int l;
-
-		if (i + 8 <= n) {	/* plain ASCII eight bytes at a time */
-			memcpy(&w, s + i, 8);
-			if ((w & 0x8080808080808080ULL) == 0) {
-				i += 8;
-				continue;
-			}
-		}
-		if ((unsigned char)s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if ((l = utf8_decode(s + i, n - i, &cp)) < 0)
-			return i;
-		i += (size_t)l;
-	}
-	return n;
-}
-
 bool
 utf8_isspace(uint32_t c)
 {
@@ -184,16 +156,17 @@ utf8_valid_prefix(const unsigned char *s, size_t n, size_t *need)
 	return i;
 }
 
-bool
-utf8_valid(const char *str, size_t n, bool *ascii)
+/*
+ * Length of the longest valid UTF-8 prefix of s (plain ASCII eight bytes at
+ * a time: most log text); *ascii cleared when it holds any other byte.
+ */
+static size_t
+valid_run(const unsigned char *s, size_t n, bool *ascii)
 {
-	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0, need;
 	uint64_t w;
 
-	*ascii = true;
 	while (i < n) {
-		/* plain ASCII eight bytes at a time */
 		while (i + 8 <= n) {
 			memcpy(&w, s + i, 8);
 			if (w & 0x8080808080808080ULL)
@@ -208,40 +181,36 @@ utf8_valid(const char *str, size_t n, bool *ascii)
 		}
 		*ascii = false;
 		if (utf8_valid_prefix(s + i, n - i, &need) != need)
-			return false;
+			return i;
 		i += need;
 	}
-	return true;
+	return n;
+}
+
+size_t
+utf8_check(const char *s, size_t n)
+{
+	bool ascii;
+
+	return valid_run((const unsigned char *)s, n, &ascii);
+}
+
+bool
+utf8_valid(const char *str, size_t n, bool *ascii)
+{
+	*ascii = true;
+	return valid_run((const unsigned char *)str, n, ascii) == n;
 }
 
 size_t
 utf8_sanitize(const char *str, size_t n, struct strbuf *sb)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0, run = 0, repl = 0;
+	size_t i = 0, run = 0, repl = 0, need, got;
+	bool ascii;
 
-	while (i < n) {
-		size_t need, got;
-		uint64_t w;
-
-		/* plain ASCII eight bytes at a time: most log text */
-		while (i + 8 <= n) {
-			memcpy(&w, s + i, 8);
-			if (w & 0x8080808080808080ULL)
-				break;
-			i += 8;
-		}
-		if (i >= n)
-			break;
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
+	while ((i += valid_run(s + i, n - i, &ascii)) < n) {
 		got = utf8_valid_prefix(s + i, n - i, &need);
-		if (got == need) {
-			i += need;
-			continue;
-		}
 		strbuf_add(sb, str + run, i - run);
 		strbuf_adds(sb, "\xef\xbf\xbd");
 		repl++;

@@ -99,3 +99,13 @@ xasprintf(const char *fmt, ...)
 	va_end(ap);
 	return p;
 }
+
+void
+strv_free(char **v)
+{
+	size_t i;
+
+	for (i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}

@@ -19,5 +19,7 @@ char *xstrndup(const char *, size_t);
 /* Returns a newly allocated formatted string; the caller frees it. */
 char *xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
 char *xvasprintf(const char *, va_list) __attribute__((format(printf, 1, 0)));
+/* Frees a NULL-terminated array of strings and the array (NULL: nothing). */
+void strv_free(char **);
 
 #endif

@@ -64,13 +64,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_argv(argv, argc);
 		if (strpbrk(s, "$`;|&<>()\n"))
 			abort();	/* the shell would have done more than split */
-		ipset_argv_free(argv);
+		strv_free(argv);
 	}
 	argv = NULL;
 	if (logger_native(s, &argv, &argc)) {
 		check_argv(argv, argc);
 		check_unexpanded(s);
-		logger_argv_free(argv);
+		strv_free(argv);
 	}
 	free(s);
 	return 0;

@@ -29,7 +29,7 @@ native(const char *line, int want_argc)
 
 	if (r) {
 		r = argc == want_argc;
-		ipset_argv_free(argv);
+		strv_free(argv);
 	}
 	return r;
 }
@@ -86,7 +86,7 @@ run_setup(void)
 
 		ipset_run(argc[i], argv[i], &m);
 		strbuf_free(&m);
-		ipset_argv_free(argv[i]);
+		strv_free(argv[i]);
 	}
 }
 
@@ -162,7 +162,7 @@ compare(void)
 	free(alone_state);
 	free(batch_state);
 	for (i = 0; i < n; i++) {
-		ipset_argv_free(argv[i]);
+		strv_free(argv[i]);
 		strbuf_free(&m_alone[i]);
 		strbuf_free(&m_batch[i]);
 	}
@@ -232,7 +232,7 @@ batches(void)
 	}
 	ipset_native("ipset create probe hash:ip", &argv, &argc);
 	st = ipset_run(argc, argv, &m);
-	ipset_argv_free(argv);
+	strv_free(argv);
 	if (st != 0) {
 		printf("ok %d - # SKIP no ipset in this kernel: %s\n", ++tap_n, strbuf_str(&m));
 		strbuf_free(&m);

@@ -15,6 +15,7 @@
 #include "logger.h"
 #include "strbuf.h"
 #include "tap.h"
+#include "xmalloc.h"
 
 static char sockpath[108];
 static int sfd = -1;
@@ -57,7 +58,7 @@ accepts(const char *line, const char *what)
 	int argc = 0;
 
 	ok(logger_native(line, &argv, &argc), "in-process: %s", what);
-	logger_argv_free(argv);
+	strv_free(argv);
 }
 
 static void
@@ -67,7 +68,7 @@ refuses(const char *line, const char *what)
 	int argc = 0;
 
 	ok(!logger_native(line, &argv, &argc), "to the shell: %s", what);
-	logger_argv_free(argv);
+	strv_free(argv);
 }
 
 /* the line with "logger -u SOCK" run both ways: same datagram, same status */
@@ -85,7 +86,7 @@ same_as_logger(const char *args, const char *what)
 		return;
 	}
 	st_ours = logger_run(argc, argv, &msg);
-	logger_argv_free(argv);
+	strv_free(argv);
 	receive(ours, sizeof(ours));
 	snprintf(cmd, sizeof(cmd), "%s", line);
 	st_theirs = system(cmd);
@@ -156,7 +157,7 @@ main(void)
 		ok(strstr(strbuf_str(&msg), "logger: socket /nonexistent/dir/log: ") != NULL,
 		    "a missing socket under systemd: logger's error");
 	}
-	logger_argv_free(argv);
+	strv_free(argv);
 	strbuf_free(&msg);
 	return tap_done();
 }
