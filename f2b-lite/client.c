@@ -132,22 +132,11 @@ client_read_config(struct client_opts *o, struct pyval **stream, struct diag *d)
 		.test = o->test,
 		.journal_fallback = o->dump == 0 && !o->test,
 		.jail = o->jail,
-		.mainopts = NULL,
+		.mainopts = o->params,
 	};
-	struct dict *main = dict_new(NULL);
-	static const char *const passed[] = { "loglevel", "logtarget", "syslogsocket" };
 	bool ok;
-	size_t i;
 
-	for (i = 0; i < 3; i++) {
-		char *v = dict_get(o->params, passed[i], NULL);
-
-		if (v)
-			dict_set(main, passed[i], v);
-	}
-	req.mainopts = main;
 	*stream = config_stream(&req, d, &ok);
-	dict_free(main);
 	return ok && *stream != NULL && diag_nerrors(d) == 0;
 }
 

@@ -1424,11 +1424,12 @@ main_convert(struct loader *L, struct pyval *stream)
 	 * dbfile, then dbmaxmatches and dbpurgeage (equal rank, sorted by name) */
 	static const char *const order[] = { "syslogsocket", "loglevel",
 	    "logtarget", "allowipv6", "dbfile", "dbmaxmatches", "dbpurgeage" };
+	/* what the command line may override */
+	static const char *const passed[] = { "loglevel", "logtarget", "syslogsocket" };
 	struct shared *sh = loader_read(L, "fail2ban");
 	struct dict *values = cfgopts_new();
-	const char *k;
 	char *v;
-	size_t pos = 0, i;
+	size_t i;
 
 	if (sh->nread == 0)
 		diag_warn(L->diag, NULL, 0, "no fail2ban.conf under %s, using the "
@@ -1436,8 +1437,9 @@ main_convert(struct loader *L, struct pyval *stream)
 	if (loader_getoptions(L, sh->cs, "Definition", main_opts, NELEM(main_opts),
 	    NULL, false, true, values, "fail2ban.conf") < 0)
 		goto out;
-	while (L->req->mainopts && dict_next(L->req->mainopts, &pos, &k, (void **)&v))
-		dict_set(values, k, cfgopt_new(pyval_str(v), NULL, 0));
+	for (i = 0; L->req->mainopts && i < NELEM(passed); i++)
+		if ((v = dict_get(L->req->mainopts, passed[i], NULL)) != NULL)
+			dict_set(values, passed[i], cfgopt_new(pyval_str(v), NULL, 0));
 	{
 		const char *ll = cfgopts_str(values, "loglevel");
 
@@ -1456,8 +1458,9 @@ main_convert(struct loader *L, struct pyval *stream)
 		if (dict_len(th)) {
 			struct pyval *c = cmd_new("set", "thread", NULL), *d = pyval_dict();
 			struct cfgopt *o;
+			const char *k;
+			size_t pos = 0;
 
-			pos = 0;
 			while (dict_next(th, &pos, &k, (void **)&o))
 				pyval_dict_set(d, pyval_str(k), pyval_copy(o->val));
 			pyval_append(c, d);

@@ -28,7 +28,10 @@ struct config_request {
 	 * (fail2ban 1.1's behaviour; 1.0.2 refuses the whole configuration)
 	 */
 	bool		 journal_fallback;
-	/* fail2ban.conf options given on the command line (char * values) */
+	/*
+	 * The command-line options (char * values): their loglevel, logtarget
+	 * and syslogsocket override fail2ban.conf's
+	 */
 	const struct dict *mainopts;
 };
 

@@ -2185,7 +2185,6 @@ int
 jail_start(struct jail *j, char **err)
 {
 	size_t i, k;
-	bool polling = strncmp(j->backend, "polling", 7) == 0;
 
 	*err = NULL;
 	if (j->started)
@@ -2201,7 +2200,6 @@ jail_start(struct jail *j, char **err)
 		for (k = 0; k < nf; k++)
 			start_family(j, i, fam_index(fams[k]));
 	}
-	(void)polling;
 	if (strncmp(j->backend, "systemd", 7) == 0) {
 		/* the journal's entries carry their time: no date detection */
 		filter_set_datepattern(j->filter, NULL, err);

@@ -63,8 +63,7 @@ struct server {
 	struct pyval	*boot;
 	size_t		 boot_pos;
 	struct loop_timer *boot_timer;
-	bool		 boot_unread;	/* the configuration is still being read */
-	int		 boot_fd;	/* from the reader child */
+	int		 boot_fd;	/* from the reader child, while it reads */
 	pid_t		 boot_pid;
 	struct strbuf	 boot_buf;
 	bool		 foreground;
@@ -404,20 +403,12 @@ open_db(struct server *s, const char *file)
 static struct pyval *
 read_config_quiet(struct server *s, bool *ok, struct pyval *msgs)
 {
-	struct config_request req = { .basedir = s->conf, .journal_fallback = true };
-	struct dict *main = dict_new(NULL);
-	static const char *const passed[] = { "loglevel", "logtarget", "syslogsocket" };
+	struct config_request req = { .basedir = s->conf, .journal_fallback = true,
+	    .mainopts = s->params };
 	struct diag *d = diag_new();
 	struct pyval *stream;
 	size_t i;
 
-	for (i = 0; i < 3; i++) {
-		char *v = dict_get(s->params, passed[i], NULL);
-
-		if (v)
-			dict_set(main, passed[i], v);
-	}
-	req.mainopts = main;
 	stream = config_stream(&req, d, ok);
 	for (i = 0; i < diag_count(d); i++) {
 		/* "file:line: warning: text" -> "file:line: text" */
@@ -444,7 +435,6 @@ read_config_quiet(struct server *s, bool *ok, struct pyval *msgs)
 	}
 	if (diag_nerrors(d))
 		*ok = false;
-	dict_free(main);
 	diag_free(d);
 	return stream;
 }
@@ -497,7 +487,7 @@ log_failed(const struct pyval *cmd, const struct pyval *exc)
 
 /* The jail a stream command is about (add/set/multi-set/start), or NULL. */
 static const char *
-cmd_jail(struct server *s, const struct pyval *cmd, bool in_new)
+cmd_jail(const struct pyval *cmd)
 {
 	const struct pyval *c0 = pyval_len(cmd) > 1 ? pyval_at(cmd, 0) : NULL;
 	const struct pyval *c1 = c0 ? pyval_at(cmd, 1) : NULL;
@@ -509,22 +499,21 @@ cmd_jail(struct server *s, const struct pyval *cmd, bool in_new)
 	w1 = pyval_as_str(c1);
 	if (strcmp(w0, "add") == 0 || strcmp(w0, "start") == 0)
 		return w1;
-	if ((strcmp(w0, "set") == 0 || strcmp(w0, "multi-set") == 0) && pyval_len(cmd) > 2 &&
-	    (in_new || server_jail(s, w1) != NULL))
+	if ((strcmp(w0, "set") == 0 || strcmp(w0, "multi-set") == 0) && pyval_len(cmd) > 2)
 		return w1;
 	return NULL;
 }
 
 /* jail -> the repr of all its commands */
 static struct dict *
-group_stream(struct server *s, const struct pyval *stream)
+group_stream(const struct pyval *stream)
 {
 	struct dict *g = dict_new(free);
 	size_t i;
 
 	for (i = 0; i < pyval_len(stream); i++) {
 		const struct pyval *cmd = pyval_at(stream, i);
-		const char *j = cmd_jail(s, cmd, true);
+		const char *j = cmd_jail(cmd);
 		struct strbuf sb = STRBUF_INIT;
 		char *old;
 
@@ -544,29 +533,30 @@ group_stream(struct server *s, const struct pyval *stream)
 	return g;
 }
 
+/* Runs one command of a configuration stream; a failure is logged. */
+static void
+apply_cmd(struct server *s, const struct pyval *cmd)
+{
+	struct pyval *exc = NULL, *r = transmitter_proceed(s, cmd, &exc);
+
+	if (r == NULL)
+		log_failed(cmd, exc);
+	pyval_free(exc);
+	pyval_free(r);
+}
+
 /* Applies the stream, leaving out the commands of the jails in skip. */
-static int
+static void
 apply_some(struct server *s, const struct pyval *stream, const struct dict *skip)
 {
 	size_t i;
-	int failed = 0;
 
 	for (i = 0; i < pyval_len(stream); i++) {
-		const char *j = skip ? cmd_jail(s, pyval_at(stream, i), true) : NULL;
+		const char *j = cmd_jail(pyval_at(stream, i));
 
-		if (j && dict_has(skip, j))
-			continue;
-		struct pyval *exc = NULL;
-		struct pyval *r = transmitter_proceed(s, pyval_at(stream, i), &exc);
-
-		if (r == NULL) {
-			failed++;
-			log_failed(pyval_at(stream, i), exc);
-		}
-		pyval_free(exc);
-		pyval_free(r);
+		if (j == NULL || !dict_has(skip, j))
+			apply_cmd(s, pyval_at(stream, i));
 	}
-	return failed;
 }
 
 /* ---- start: a slice of the stream per loop turn ------------------------------------------------ */
@@ -606,19 +596,11 @@ boot_run(struct server *s, double budget)
 {
 	double until = loop_now() + budget;
 
-	while (s->boot && s->boot_pos < pyval_len(s->boot)) {
-		const struct pyval *cmd = pyval_at(s->boot, s->boot_pos++);
-		struct pyval *exc = NULL, *r = transmitter_proceed(s, cmd, &exc);
-
-		if (r == NULL)
-			log_failed(cmd, exc);
-		pyval_free(exc);
-		pyval_free(r);
+	while (s->boot_pos < pyval_len(s->boot)) {
+		apply_cmd(s, pyval_at(s->boot, s->boot_pos++));
 		if (budget >= 0 && loop_now() >= until)
-			break;
+			return false;
 	}
-	if (s->boot && s->boot_pos < pyval_len(s->boot))
-		return false;
 	pyval_free(s->boot);
 	s->boot = NULL;
 	ready(s);
@@ -635,13 +617,12 @@ boot_step(void *arg)
 		s->boot_timer = loop_timer_add(s->loop, 0, boot_step, s);
 }
 
-/* The configuration read: its jails start, or the server stops with none started. */
-static bool
+/* The configuration read: its jails start a slice per turn, or the server stops with none. */
+static void
 boot_take(struct server *s, struct pyval *stream, bool ok)
 {
 	size_t i;
 
-	s->boot_unread = false;
 	if (stream == NULL || !ok) {
 		if (s->logtarget && strcasecmp(s->logtarget, "STDERR") != 0)
 			for (i = 0; s->early && i < pyval_len(s->early); i++) {
@@ -655,21 +636,42 @@ boot_take(struct server *s, struct pyval *stream, bool ok)
 		pyval_free(stream);
 		s->exit_code = 255;
 		server_quit(s);
-		return false;
+		return;
 	}
-	s->jailcfg = group_stream(s, stream);
+	s->jailcfg = group_stream(stream);
 	s->boot = stream;
 	s->boot_pos = 0;
-	return true;
+	s->boot_timer = loop_timer_add(s->loop, 0, boot_step, s);
+}
+
+/* Without a reader child: the configuration is read here. */
+static void
+boot_read_here(struct server *s)
+{
+	bool ok = false;
+	struct pyval *stream = read_config(s, &ok);
+
+	boot_take(s, stream, ok);
+}
+
+/* Reads what the reader child sent so far; true at its end. */
+static bool
+boot_drain(struct server *s)
+{
+	char buf[65536];
+	ssize_t n;
+
+	while ((n = read(s->boot_fd, buf, sizeof(buf))) > 0)
+		strbuf_add(&s->boot_buf, buf, (size_t)n);
+	return !(n < 0 && (errno == EAGAIN || errno == EINTR));
 }
 
 /* The reader's answer is all there: [ok, messages, stream]. */
-static bool
+static void
 boot_reader_done(struct server *s)
 {
-	struct pyval *res = NULL, *stream = NULL;
+	struct pyval *res = NULL;
 	char *err = NULL;
-	bool ok = false;
 
 	loop_fd_del(s->loop, s->boot_fd);
 	close(s->boot_fd);
@@ -680,30 +682,23 @@ boot_reader_done(struct server *s)
 	strbuf_free(&s->boot_buf);
 	if (res && pyval_type(res) == PY_LIST && pyval_len(res) == 3 &&
 	    pyval_type(pyval_at(res, 1)) == PY_LIST) {
-		ok = pyval_as_bool(pyval_at(res, 0));
 		report_config(s, pyval_at(res, 1));
-		if (pyval_type(pyval_at(res, 2)) == PY_LIST)
-			stream = pyval_copy(pyval_at(res, 2));
+		boot_take(s, pyval_type(pyval_at(res, 2)) == PY_LIST ?
+		    pyval_copy(pyval_at(res, 2)) : NULL, pyval_as_bool(pyval_at(res, 0)));
 	} else
-		stream = read_config(s, &ok);	/* the reader died: read it here */
+		boot_read_here(s);	/* the reader died: read it here */
 	pyval_free(res);
-	return boot_take(s, stream, ok);
 }
 
 static void
 on_boot_data(void *arg, int fd, uint32_t events)
 {
 	struct server *s = arg;
-	char buf[65536];
-	ssize_t n;
 
+	(void)fd;
 	(void)events;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		strbuf_add(&s->boot_buf, buf, (size_t)n);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (boot_reader_done(s))
-		s->boot_timer = loop_timer_add(s->loop, 0, boot_step, s);
+	if (boot_drain(s))
+		boot_reader_done(s);
 }
 
 static void
@@ -714,20 +709,6 @@ on_boot_reaped(void *arg, pid_t pid, int status)
 	(void)pid;
 	(void)status;
 	s->boot_pid = 0;
-}
-
-/* No reader child: the configuration is read here, in the loop's first turn. */
-static void
-boot_here(void *arg)
-{
-	struct server *s = arg;
-	struct pyval *stream;
-	bool ok = false;
-
-	s->boot_timer = NULL;
-	stream = read_config(s, &ok);
-	if (boot_take(s, stream, ok))
-		s->boot_timer = loop_timer_add(s->loop, 0, boot_step, s);
 }
 
 /*
@@ -741,13 +722,15 @@ boot_fork(struct server *s)
 	int p[2];
 	pid_t pid;
 
-	s->boot_unread = true;
-	if (pipe2(p, O_CLOEXEC) < 0)
-		goto here;
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		boot_read_here(s);
+		return;
+	}
 	if ((pid = fork()) < 0) {
 		close(p[0]);
 		close(p[1]);
-		goto here;
+		boot_read_here(s);
+		return;
 	}
 	if (pid == 0) {
 		struct pyval *res = pyval_list(), *msgs = pyval_list(), *stream;
@@ -778,48 +761,28 @@ boot_fork(struct server *s)
 	s->boot_pid = pid;
 	loop_fd_add(s->loop, p[0], EPOLLIN, on_boot_data, s);
 	loop_child(s->loop, pid, on_boot_reaped, s);
-	return;
-here:
-	s->boot_timer = loop_timer_add(s->loop, 0, boot_here, s);
 }
 
 /* The rest of the start at once (before a command that needs every jail). */
 static void
 boot_finish(struct server *s)
 {
-	if (s->boot == NULL && !s->boot_unread)
-		return;
+	if (s->boot_fd >= 0) {
+		fcntl(s->boot_fd, F_SETFL, 0);	/* wait for the reader */
+		while (!boot_drain(s))
+			;
+		boot_reader_done(s);
+	}
 	loop_timer_cancel(s->loop, s->boot_timer);
 	s->boot_timer = NULL;
-	if (s->boot_unread && s->boot_fd >= 0) {
-		char buf[65536];
-		ssize_t n;
-
-		fcntl(s->boot_fd, F_SETFL, 0);	/* wait for the reader */
-		while ((n = read(s->boot_fd, buf, sizeof(buf))) != 0) {
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0)
-				break;
-			strbuf_add(&s->boot_buf, buf, (size_t)n);
-		}
-		if (!boot_reader_done(s))
-			return;
-	} else if (s->boot_unread) {
-		bool ok = false;
-		struct pyval *stream = read_config(s, &ok);
-
-		if (!boot_take(s, stream, ok))
-			return;
-	}
-	boot_run(s, -1);
+	if (s->boot)
+		boot_run(s, -1);
 }
 
 /* Stopping while starting: the jails not started yet never are. */
 static void
 boot_abandon(struct server *s)
 {
-	s->boot_unread = false;
 	if (s->boot_fd >= 0) {
 		loop_fd_del(s->loop, s->boot_fd);
 		close(s->boot_fd);
@@ -852,7 +815,7 @@ server_reload(struct server *s, const struct pyval *given, const char *only,
 		return 0;	/* --if-exists: nothing to do */
 	}
 	{
-		struct dict *newg = group_stream(s, stream), *keep = dict_new(NULL);
+		struct dict *newg = group_stream(stream), *keep = dict_new(NULL);
 		size_t i;
 
 		if (only)
@@ -969,7 +932,7 @@ on_request(void *arg, const struct pyval *req, bool *failed)
 	struct server *s = arg;
 	struct pyval *exc = NULL, *r;
 
-	if ((s->boot || s->boot_unread) && !is_ping(req))
+	if (!is_ping(req))
 		boot_finish(s);		/* all but ping see every jail of the configuration */
 	r = transmitter_proceed(s, req, &exc);
 
@@ -1055,6 +1018,7 @@ server_create(struct loop *l)
 	s->params = dict_new(free);
 	s->allow_ipv6 = true;
 	s->listen_fd = -1;
+	s->boot_fd = -1;
 	return s;
 }
 
@@ -1297,19 +1261,18 @@ server_main(int argc, char **argv)
 	loop_signal(s.loop, SIGUSR1, on_signal, &s);
 	signal(SIGPIPE, SIG_IGN);
 	s.foreground = foreground;
-	if (stream) {
-		/* the socket answers a ping at once; the jails start a few per turn */
-		s.jailcfg = group_stream(&s, stream);
-		s.boot = stream;
-		s.boot_timer = loop_timer_add(s.loop, 0, boot_step, &s);
-	} else if (!async) {
+	/* the socket answers a ping at once; the jails start a slice per turn */
+	if (stream)
+		boot_take(&s, stream, true);
+	else if (!async)
 		boot_fork(&s);
-	} else
+	else
 		ready(&s);
 	fflush(stdout);
 	log_defer(true);	/* log lines written once per turn of the loop */
 	loop_on_idle(s.loop, flush_log, NULL);
-	loop_run(s.loop);
+	if (!s.quitting)	/* a broken configuration read without a child */
+		loop_run(s.loop);
 	boot_abandon(&s);
 	log_defer(false);
 	log_msg(LOG_LVL_INFO, LOG_SERVER, "Exiting Fail2ban");

@@ -39,7 +39,7 @@ rest(const struct pyval *cmd, size_t from)
 }
 
 static struct pyval *
-set_jail(struct server *s, struct jail *j, const struct pyval *cmd, bool multi, char **err)
+set_jail(struct jail *j, const struct pyval *cmd, bool multi, char **err)
 {
 	char *opt = word(cmd, 2);
 	struct pyval *args = rest(cmd, 3), *ret = NULL;
@@ -75,7 +75,6 @@ set_jail(struct server *s, struct jail *j, const struct pyval *cmd, bool multi, 
 		}
 	} else
 		ret = jail_set(j, opt, args, err);
-	(void)s;
 	pyval_free(args);
 	free(opt);
 	return ret;
@@ -101,7 +100,7 @@ status(struct server *s, const struct pyval *cmd, char **err)
 		return ret;
 	}
 	{
-		struct pyval *names = pyval_list(), *p;
+		struct pyval *p;
 		struct strbuf sb = STRBUF_INIT;
 
 		for (i = 0; i < server_njails(s); i++) {
@@ -119,7 +118,6 @@ status(struct server *s, const struct pyval *cmd, char **err)
 		pyval_append(p, pyval_str(sb.s ? sb.s : ""));
 		pyval_append(ret, p);
 		strbuf_free(&sb);
-		pyval_free(names);
 	}
 	return ret;
 }
@@ -216,7 +214,7 @@ proceed(struct server *s, const struct pyval *cmd, char **err, const char **cls)
 		pyval_free(v);
 	} else if (strcmp(c0, "set") == 0 || strcmp(c0, "multi-set") == 0) {
 		if ((j = server_jail(s, c1)) != NULL)
-			ret = set_jail(s, j, cmd, c0[0] == 'm', err);
+			ret = set_jail(j, cmd, c0[0] == 'm', err);
 		else if (pyval_len(cmd) >= 3) {
 			struct pyval *v = rest(cmd, 2);
 
