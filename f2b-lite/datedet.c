@@ -780,7 +780,7 @@ typedef int32_t dchar;
 struct tcache {
 	bool			 valid;
 	const struct tpl	*t;
-	double			 nowsecs, clock;
+	time_t			 clock;		/* the second clock_now() was in */
 	bool			 has_tz;
 	int			 tz_minutes;
 	size_t			 len;
@@ -1623,8 +1623,11 @@ time_at(struct datedet *d, const char *line, const struct datedet_match *m,
 /*
  * Consecutive lines mostly carry the same time stamp: the last conversion is
  * kept and given again when everything it depends on is the same - the
- * template, the matched text and where its groups lie in it, the clock, the
- * time zone option.  (fail2ban converts every line; the result is the same.)
+ * template, the matched text and where its groups lie in it, the second the
+ * clock is in, the time zone option.  Only the second counts: time_at()
+ * compares whole seconds with "now", and a whole number exceeds N + f
+ * (0 <= f < 1) exactly when it exceeds N.  (fail2ban converts every line;
+ * the result is the same.)
  */
 int
 datedet_time_at(struct datedet *d, const char *line, const struct datedet_match *m,
@@ -1634,7 +1637,7 @@ datedet_time_at(struct datedet *d, const char *line, const struct datedet_match 
 	struct tcache *c = &d->tcache;
 	const size_t *sp = d->spans;
 	size_t rel[2 * TPL_MAXGROUPS], len;
-	double clk;
+	time_t clk;
 	int ng, g, rc;
 
 	if (t->kind == TPL_TAI64N || t->kind == TPL_EPOCH || sp[0] == RX_UNSET)
@@ -1655,8 +1658,8 @@ datedet_time_at(struct datedet *d, const char *line, const struct datedet_match 
 		rel[2 * g] = sp[2 * g] - sp[0];
 		rel[2 * g + 1] = sp[2 * g + 1] - sp[0];
 	}
-	clk = clock_now();
-	if (c->valid && c->t == t && c->nowsecs == nowsecs && c->clock == clk &&
+	clk = (time_t)clock_now();
+	if (c->valid && c->t == t && c->clock == clk &&
 	    c->has_tz == d->has_tz && c->tz_minutes == d->tz_minutes && c->len == len &&
 	    memcmp(c->text, line + sp[0], len) == 0 &&
 	    memcmp(c->rel, rel, (size_t)ng * 2 * sizeof(*rel)) == 0) {
@@ -1666,7 +1669,6 @@ datedet_time_at(struct datedet *d, const char *line, const struct datedet_match 
 	rc = time_at(d, line, m, nowsecs, out);
 	c->valid = true;
 	c->t = t;
-	c->nowsecs = nowsecs;
 	c->clock = clk;
 	c->has_tz = d->has_tz;
 	c->tz_minutes = d->tz_minutes;

@@ -1533,6 +1533,25 @@ process_tuple(struct filter *f, const struct tline *tl, bool has_date,
 
 /* ---- processLine -------------------------------------------------------- */
 
+/*
+ * A line that takes the last known date (fail2ban's ("", lastTimeText,
+ * line) tuple): that date's text in front of it, and the date itself.
+ */
+static void
+with_last_date(struct filter *f, const char *text, size_t tlen, struct tline *tl,
+    struct datedet_time *date)
+{
+	strbuf_reset(&f->tmp);
+	strbuf_add(&f->tmp, f->lasttime.s, f->lasttime.len);
+	strbuf_add(&f->tmp, text, tlen);
+	tl->s = f->tmp.s;
+	tl->len = f->tmp.len;
+	tl->ascii = false;
+	tl->ds = 0;
+	tl->de = f->lasttime.len;
+	*date = f->lastdate;
+}
+
 void
 filter_process_line(struct filter *f, const char *line, size_t len,
     struct filter_failure **out, size_t *n, size_t *cap, struct filter_linestat *st)
@@ -1593,15 +1612,7 @@ filter_process_line(struct filter *f, const char *line, size_t len,
 					log_msg(LOG_LVL_ERROR, "fail2ban.filter", "findFailure "
 					    "failed to parse timeText: %.*s", (int)(e - s), text + s);
 			} else if (f->has_lastdate && f->lastdate.secs > now - 60) {
-				strbuf_reset(&f->tmp);
-				strbuf_add(&f->tmp, f->lasttime.s, f->lasttime.len);
-				strbuf_add(&f->tmp, text, tlen);
-				tl.s = f->tmp.s;
-				tl.len = f->tmp.len;
-				tl.ascii = false;
-				tl.ds = 0;
-				tl.de = f->lasttime.len;
-				date = f->lastdate;
+				with_last_date(f, text, tlen, &tl, &date);
 				has_date = true;
 			} else {
 				date.secs = now;
@@ -1614,15 +1625,7 @@ filter_process_line(struct filter *f, const char *line, size_t len,
 	if (!has_date) {
 		nodate = true;
 		if (f->has_lastdate && f->lastdate.secs > now - 60) {
-			strbuf_reset(&f->tmp);
-			strbuf_add(&f->tmp, f->lasttime.s, f->lasttime.len);
-			strbuf_add(&f->tmp, text, tlen);
-			tl.s = f->tmp.s;
-			tl.len = f->tmp.len;
-			tl.ascii = false;
-			tl.ds = 0;
-			tl.de = f->lasttime.len;
-			date = f->lastdate;
+			with_last_date(f, text, tlen, &tl, &date);
 			has_date = true;
 		} else if (f->checkfindtime && f->inoperation) {
 			date.secs = now;
