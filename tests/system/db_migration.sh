@@ -9,26 +9,13 @@
 #     all among them, no address is banned twice, and the log is not read
 #     again from before the stored position (no failure counted twice).
 # Output is TAP.
-set -u
-F2B=${1:?usage: db_migration.sh F2B-LITE-BINARY SOURCE-DIR}
-F2B=$(realpath "$F2B")
+. "$(dirname "$0")/lib.sh" "$@"
 if ! command -v fail2ban-server >/dev/null || ! command -v sqlite3 >/dev/null; then
-	echo "1..0 # SKIP fail2ban or sqlite3 not installed"
-	exit 0
+	skip_all "fail2ban or sqlite3 not installed"
 fi
-T=$(mktemp -d /tmp/f2b-db.XXXXXX)
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
+setup db
 
-mkconf() {	# mkconf DIR BANTIME MAXRETRY
+mkdbconf() {	# mkdbconf DIR BANTIME MAXRETRY
 	local c=$1/conf
 	mkdir -p "$c" "$1/run"
 	cp -rs /etc/fail2ban/. "$c/"
@@ -78,7 +65,7 @@ PY
 
 # 1. fail2ban's database, read by f2b-lite
 A=$T/a
-mkconf "$A" 3600 1
+mkdbconf "$A" 3600 1
 fail2ban-server -c "$A/conf" -s "$A/run/s" -p "$A/run/p" -x -b --logtarget "$A/py.log" start \
     > /dev/null 2>&1
 up "$A/run/s"
@@ -126,11 +113,11 @@ fi
 # 3. crash in a burst
 rm -f "$T/f2b.sqlite3"*
 B=$T/b
-mkconf "$B" 3600 1
+mkdbconf "$B" 3600 1
 "$F2B" server -c "$B/conf" -s "$B/run/s" -p "$B/run/p" -x -f --logtarget "$B/1.log" start \
     > /dev/null 2>&1 &
 pid=$!
-pids+=($pid)
+spawned $pid
 up "$B/run/s"
 python3 - "$B/t.log" <<'PY'
 import sys, time
@@ -145,13 +132,14 @@ for _ in $(seq 2000); do
 done
 kill -9 $pid
 wait $pid 2>/dev/null
+forget $pid
 rm -f "$B/run/s"
 banned_before=$(grep -c '\] Ban ' "$B/1.log")
 acted=$(sort -u "$B/actions.out" 2>/dev/null | grep -c '^ban ')
 "$F2B" server -c "$B/conf" -s "$B/run/s" -p "$B/run/p" -x -f --logtarget "$B/2.log" start \
     > /dev/null 2>&1 &
 pid=$!
-pids+=($pid)
+spawned $pid
 up "$B/run/s"
 sleep 2
 restored=$(grep -c 'Restore Ban' "$B/2.log")
@@ -162,6 +150,7 @@ missing=$(comm -23 <(sed -n 's/^ban //p' "$B/actions.out" | sort -u) \
     <(fail2ban-client -s "$B/run/s" get t banip | tr ' ' '\n' | sort -u) | wc -l)
 fail2ban-client -s "$B/run/s" stop > /dev/null
 wait $pid 2>/dev/null
+forget $pid
 if [ "$missing" = 0 ] && [ "$dups" = 0 ] && [ "$total" = 2000 ]; then
 	ok "after kill -9 at $banned_before of 2000 bans ($acted actions run): $restored restored, $newbans found again from the log, all 2000 banned once"
 else
@@ -172,3 +161,4 @@ if [ "$((restored + newbans))" = 2000 ]; then
 else
 	nok "log position and bans disagree" "restored=$restored new=$newbans"
 fi
+finish

@@ -13,25 +13,10 @@
 #     bans the sshd failures found there.  The system journal directories are
 #     replaced, in a mount namespace of the test's own, by the test's files.
 # Output is TAP.
-set -u
-F2B=${1:?usage: journal.sh F2B-LITE-BINARY SOURCE-DIR}
-F2B=$(realpath "$F2B")
+. "$(dirname "$0")/lib.sh" "$@"
 REMOTE=/lib/systemd/systemd-journal-remote
-if [ ! -x $REMOTE ]; then
-	echo "1..0 # SKIP systemd-journal-remote is not installed"
-	exit 0
-fi
-T=$(mktemp -d /tmp/f2b-journal.XXXXXX)
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
+[ -x $REMOTE ] || skip_all "systemd-journal-remote is not installed"
+setup journal
 
 # events: "IP COUNT" lines -> an export stream and the same as auth.log text
 mkevents() {	# mkevents OUT-EXPORT OUT-AUTHLOG SEQ-START "ip count"...
@@ -63,7 +48,7 @@ journal() {	# journal DIR NAME EXPORT
 	mkdir -p "$1"
 	$REMOTE -o "$1/$2" - < "$3" > /dev/null 2>&1
 }
-mkconf() {	# mkconf DIR JAIL-LOCAL-TEXT
+mkjconf() {	# mkjconf DIR JAIL-LOCAL-TEXT
 	mkdir -p "$1/conf" "$1/run"
 	cp -rs /etc/fail2ban/. "$1/conf/"
 	rm -f "$1/conf/jail.d/defaults-debian.conf"
@@ -77,7 +62,7 @@ start() {	# start DIR [PREFIX...]
 	shift
 	"$@" "$F2B" server -c "$d/conf" -s "$d/run/s" -p "$d/run/p" -x -f --logtarget "$d/log" \
 	    start > /dev/null 2>&1 &
-	pids+=($!)
+	spawned $!
 	for _ in $(seq 100); do
 		"$F2B" client -s "$d/run/s" ping > /dev/null 2>&1 && return 0
 		sleep 0.05
@@ -93,7 +78,7 @@ echo "1..4"
 A=$T/a
 mkevents "$T/e1" "$T/auth.log" 0 "192.0.2.1 5" "192.0.2.2 4" "2001:db8::7 6" "198.51.100.3 5"
 journal "$A/j" system.journal "$T/e1"
-mkconf "$A" "[sshd]
+mkjconf "$A" "[sshd]
 enabled = true
 backend = systemd[journalpath=$A/j]
 action = jt
@@ -102,7 +87,7 @@ start "$A"
 sleep 1
 stop "$A"
 B=$T/b
-mkconf "$B" "[sshd]
+mkjconf "$B" "[sshd]
 enabled = true
 logpath = $T/auth.log
 action = jt
@@ -135,7 +120,7 @@ fi
 C=$T/c
 mkevents "$T/e3" /dev/null 200 "192.0.2.50 3"
 journal "$C/j" system.journal "$T/e3"
-mkconf "$C" "[sshd]
+mkjconf "$C" "[sshd]
 enabled = true
 backend = systemd[journalpath=$C/j]
 action = jt
@@ -181,7 +166,7 @@ mkdir -p /run/log/journal 2>/dev/null && mount --bind $D/empty /run/log/journal
 exec "$F2B" server -c $D/conf -s $D/run/s -p $D/run/p -x -f --logtarget $D/log start
 EOT
 unshare -m sh "$D/run.sh" > /dev/null 2>&1 &
-pids+=($!)
+spawned $!
 for _ in $(seq 100); do
 	grep -q '\] Ban 192.0.2.60' "$D/log" 2>/dev/null && break
 	sleep 0.05
@@ -196,3 +181,4 @@ else
 	nok "stock configuration on the journal" "$(grep -E 'ERROR|journal|Ban' "$D/log" | head -5)" \
 	    "banned: $(banned "$D" | tr '\n' ' ')"
 fi
+finish

@@ -139,23 +139,23 @@ start_ours() {
 			done
 			mount --bind "$0" /dev && exec "$@"' "$DEVDIR" "${cmd[@]}")
 	fi
-	if [ -n "$ns" ]; then
-		ip netns exec "$ns" "${cmd[@]}" > "$T/$name.out" 2>&1 &
-	else
-		"${cmd[@]}" > "$T/$name.out" 2>&1 &
-	fi
-	DPID=$!
-	spawned $DPID
+	launch "$name" "$ns" "${cmd[@]}"
 }
 # start_theirs NAME CONF [NETNS]: Debian's fail2ban-server, the same way
 start_theirs() {
 	local name=$1 conf=$2 ns=${3:-}
-	local cmd=(fail2ban-server -c "$conf" -s "$T/$name.sock" -p "$T/$name.pid" -f -x
-	    --logtarget "$T/$name.log" --loglevel "${LOGLEVEL:-INFO}" start)
+	launch "$name" "$ns" fail2ban-server -c "$conf" -s "$T/$name.sock" -p "$T/$name.pid" -f -x \
+	    --logtarget "$T/$name.log" --loglevel "${LOGLEVEL:-INFO}" start
+}
+# launch NAME NETNS COMMAND...: COMMAND in the background (in NETNS unless
+# empty), stdout+stderr in $T/NAME.out; its PID in $DPID
+launch() {
+	local name=$1 ns=$2
+	shift 2
 	if [ -n "$ns" ]; then
-		ip netns exec "$ns" "${cmd[@]}" > "$T/$name.out" 2>&1 &
+		ip netns exec "$ns" "$@" > "$T/$name.out" 2>&1 &
 	else
-		"${cmd[@]}" > "$T/$name.out" 2>&1 &
+		"$@" > "$T/$name.out" 2>&1 &
 	fi
 	DPID=$!
 	spawned $DPID
