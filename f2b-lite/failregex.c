@@ -547,17 +547,10 @@ search(const struct failregex *fr, const char *buf, size_t len, bool ascii,
 }
 
 int
-failregex_search(const struct failregex *fr, const char *buf, size_t len,
+failregex_search(const struct failregex *fr, const char *buf, size_t len, bool ascii,
     struct failregex_match *m)
 {
-	return search(fr, buf, len, false, false, m);
-}
-
-int
-failregex_search_ascii(const struct failregex *fr, const char *buf, size_t len,
-    struct failregex_match *m)
-{
-	return search(fr, buf, len, true, false, m);
+	return search(fr, buf, len, ascii, false, m);
 }
 
 int

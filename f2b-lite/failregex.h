@@ -42,14 +42,12 @@ const char *failregex_pattern(const struct failregex *);
 /* Whether the regex has any of fid, ip4, ip6, dns, mlfid (FailRegex check). */
 bool	 failregex_has_id(const struct failregex *);
 /*
- * Searches buf; returns RX_MATCH, RX_NOMATCH or RX_LIMIT (see rx.h).  The
- * match keeps offsets into buf.
+ * Searches buf (ascii: known to be all ASCII, rx_ascii(), which is faster);
+ * returns RX_MATCH, RX_NOMATCH or RX_LIMIT (see rx.h).  The match keeps
+ * offsets into buf.
  */
 int	 failregex_search(const struct failregex *, const char *buf, size_t len,
-	    struct failregex_match *);
-/* failregex_search() for a buffer known to be all ASCII (rx_ascii()). */
-int	 failregex_search_ascii(const struct failregex *, const char *buf, size_t len,
-	    struct failregex_match *);
+	    bool ascii, struct failregex_match *);
 /*
  * The texts every match contains (rx_required_literals()): a buffer without
  * one of them cannot match.  A caller holding many regexes can test each

@@ -908,15 +908,6 @@ cur_set(struct filter *f, struct cur *c, const struct tline *org, size_t norg,
 	}
 }
 
-/* failregex_search(), the faster way when buf is known to be all ASCII */
-static int
-fsearch(const struct failregex *fr, const char *buf, size_t len, bool ascii,
-    struct failregex_match *m)
-{
-	return ascii ? failregex_search_ascii(fr, buf, len, m) :
-	    failregex_search(fr, buf, len, m);
-}
-
 /* _ignoreLine: index of the first ignoreregex that matches, or -1 */
 static int
 ignore_line(struct filter *f, struct cur *c, const char *buf, size_t len,
@@ -939,7 +930,7 @@ ignore_line(struct filter *f, struct cur *c, const char *buf, size_t len,
 	}
 	for (i = 0; i < f->nign; i++) {
 		struct failregex_match m;
-		int rc = fsearch(f->ign[i], buf, len, ascii, &m);
+		int rc = failregex_search(f->ign[i], buf, len, ascii, &m);
 
 		if (rc == RX_LIMIT)
 			limit_hit(f, FILTER_RX_IGNORE, i);
@@ -1318,7 +1309,7 @@ find_failure(struct filter *f, const struct tline *tl, bool has_date,
 		goto out;
 
 	if (f->pref) {
-		int rc = fsearch(f->pref, f->buf.s, f->buf.len, bufascii, pm);
+		int rc = failregex_search(f->pref, f->buf.s, f->buf.len, bufascii, pm);
 		size_t clen;
 		const char *cs;
 

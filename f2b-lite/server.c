@@ -227,7 +227,11 @@ server_set(struct server *s, const char *opt, const struct pyval *v, char **err)
 			ret = pyval_str(strbuf_str(&sb));
 		}
 	} else if (strcmp(opt, "logtarget") == 0) {
-		/* the command line wins over fail2ban.conf */
+		/*
+		 * The value taken at start wins: the command line's, else the one
+		 * config_early() read from fail2ban.conf (a later change of
+		 * fail2ban.conf's logtarget is not taken on reload: a known gap)
+		 */
 		const char *t = dict_get(s->params, "logtarget", NULL);
 
 		if (t == NULL)

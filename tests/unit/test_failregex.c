@@ -88,7 +88,7 @@ main(void)
 		    c->usedns);
 		strbuf_adds(&subj, c->subject);
 		strbuf_addc(&subj, '\n');
-		if (failregex_search(fr, subj.s, subj.len, &m) == RX_MATCH) {
+		if (failregex_search(fr, subj.s, subj.len, false, &m) == RX_MATCH) {
 			struct pyval *g = failregex_groups(fr, subj.s, &m);
 
 			groups_text(g, &got);
