@@ -76,6 +76,17 @@ static struct ipset *handle;
 static struct strbuf *cur_msg;
 static bool cur_failed;	/* libipset 7.17 can return 0 after reporting an error */
 
+/* Appends a message of ipset's as a line of its own, without trailing newlines. */
+static void
+add_line(struct strbuf *out, const char *m)
+{
+	if (out->len)
+		strbuf_addc(out, '\n');
+	strbuf_adds(out, m);
+	while (out->len && out->s[out->len - 1] == '\n')
+		out->s[--out->len] = '\0';
+}
+
 static int __attribute__((format(printf, 4, 5)))
 custom_error(struct ipset *ipset, void *p, int status, const char *msg, ...)
 {
@@ -105,13 +116,8 @@ standard_error(struct ipset *ipset, void *p)
 	bool is_error = ipset_session_report_type(s) == IPSET_ERROR;
 
 	(void)p;
-	if (cur_msg && m && *m && !ipset_envopt_test(s, IPSET_ENV_QUIET)) {
-		if (cur_msg->len)
-			strbuf_addc(cur_msg, '\n');
-		strbuf_adds(cur_msg, m);
-		while (cur_msg->len && cur_msg->s[cur_msg->len - 1] == '\n')
-			cur_msg->s[--cur_msg->len] = '\0';
-	}
+	if (cur_msg && m && *m && !ipset_envopt_test(s, IPSET_ENV_QUIET))
+		add_line(cur_msg, m);
 	ipset_session_report_reset(s);
 	if (is_error)
 		cur_failed = true;
@@ -279,11 +285,7 @@ send_batch(struct ipset_session *s, size_t first, size_t end, int status[],
 		/* not one element's fault: none of them is taken as done */
 		for (i = first; i < end; i++) {
 			status[i] = 1;
-			if (msg[i]->len)
-				strbuf_addc(msg[i], '\n');
-			strbuf_adds(msg[i], m && *m ? m : "ipset: Internal protocol error");
-			while (msg[i]->len && msg[i]->s[msg[i]->len - 1] == '\n')
-				msg[i]->s[--msg[i]->len] = '\0';
+			add_line(msg[i], m && *m ? m : "ipset: Internal protocol error");
 		}
 		ipset_session_report_reset(s);
 		return end;
@@ -291,11 +293,7 @@ send_batch(struct ipset_session *s, size_t first, size_t end, int status[],
 	for (i = first; i < first + line - 1; i++)
 		status[i] = 0;
 	status[i] = 1;
-	if (msg[i]->len)
-		strbuf_addc(msg[i], '\n');
-	strbuf_adds(msg[i], m + used);
-	while (msg[i]->len && msg[i]->s[msg[i]->len - 1] == '\n')
-		msg[i]->s[--msg[i]->len] = '\0';
+	add_line(msg[i], m + used);
 	ipset_session_report_reset(s);
 	return i + 1;
 }
