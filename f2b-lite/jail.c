@@ -881,53 +881,46 @@ set_ignorecache(struct jail *j, const char *v, char **err)
 
 static void info_key(struct jail *, struct ticket *, struct strbuf *);
 
-/* The cached answer for t (-1: none), or stores answer (when >= 0). */
-static int
-icache(struct jail *j, struct ticket *t, int answer)
+/* Keeps answer for key (Utils.Cache: room is made by dropping the oldest). */
+static void
+icache_store(struct jail *j, const char *key, bool answer)
 {
-	struct strbuf key = STRBUF_INIT;
-	const char *e;
-	int r = -1;
+	if ((long)dict_len(j->icache_cfg.entries) >= j->icache_cfg.maxcount) {
+		size_t pos = 0;
+		const char *k0;
 
-	if (j->icache_cfg.key == NULL)
-		return -1;
-	info_key(j, t, &key);
-	if (answer < 0) {
-		if ((e = dict_get(j->icache_cfg.entries, strbuf_str(&key), NULL)) != NULL &&
-		    strtod(e + 2, NULL) > clock_now())
-			r = e[0] == '1';
-	} else {
-		if ((long)dict_len(j->icache_cfg.entries) >= j->icache_cfg.maxcount) {
-			/* Utils.Cache: make room by dropping the oldest */
-			size_t pos = 0;
-			const char *k0;
+		if (dict_next(j->icache_cfg.entries, &pos, &k0, NULL)) {
+			char *kk = xstrdup(k0);
 
-			if (dict_next(j->icache_cfg.entries, &pos, &k0, NULL)) {
-				char *kk = xstrdup(k0);
-
-				dict_del(j->icache_cfg.entries, kk);
-				free(kk);
-			}
+			dict_del(j->icache_cfg.entries, kk);
+			free(kk);
 		}
-		dict_set(j->icache_cfg.entries, strbuf_str(&key), xasprintf("%d %f", answer,
-		    clock_now() + j->icache_cfg.maxtime));
 	}
-	strbuf_free(&key);
-	return r;
+	dict_set(j->icache_cfg.entries, key, xasprintf("%d %f", answer ? 1 : 0,
+	    clock_now() + j->icache_cfg.maxtime));
 }
 
 static bool ignored_uncached(struct jail *, struct ticket *);
 
+/* ignorecache: the answer kept for t's key (built once), else found and kept */
 static bool
 ignored(struct jail *j, struct ticket *t)
 {
-	int c = icache(j, t, -1);
+	struct strbuf key = STRBUF_INIT;
+	const char *e;
 	bool r;
 
-	if (c >= 0)
-		return c == 1;
-	r = ignored_uncached(j, t);
-	icache(j, t, r ? 1 : 0);
+	if (j->icache_cfg.key == NULL)
+		return ignored_uncached(j, t);
+	info_key(j, t, &key);
+	if ((e = dict_get(j->icache_cfg.entries, strbuf_str(&key), NULL)) != NULL &&
+	    strtod(e + 2, NULL) > clock_now())
+		r = e[0] == '1';
+	else {
+		r = ignored_uncached(j, t);
+		icache_store(j, strbuf_str(&key), r);
+	}
+	strbuf_free(&key);
 	return r;
 }
 
