@@ -205,12 +205,16 @@ check "(g) lines with invalid UTF-8 still count: their offender banned" \
 check "(g) the bad encoding is said once: one WARNING ($(count_in "$LOG" "[healthy] Error decoding line with 'UTF-8'"))" \
     [ "$(count_in "$LOG" "[healthy] Error decoding line with 'UTF-8'")" = 1 ]
 
-# the end: the healthy jail banned exactly its offenders, the daemon stops
+# the end: the healthy jail banned exactly its offenders, once each, the
+# daemon stops.  Bans of different addresses may run at the same time (the
+# runner keeps order per address only), so (g)'s two bans, made in one loop
+# turn, can finish in either order: the lists are compared sorted.
 for i in $(seq $k); do echo "ban healthy 192.0.2.$i"; done > "$T/healthy.expected"
-if cmp -s "$T/healthy.expected" "$T/healthy.out"; then
-	ok "the healthy jail's action ran once per offender, in order ($k bans)"
+if sort "$T/healthy.out" | cmp -s <(sort "$T/healthy.expected") -; then
+	ok "the healthy jail's action ran once per offender ($k bans)"
 else
-	nok "the healthy jail's action ran once per offender, in order" "$(diff "$T/healthy.expected" "$T/healthy.out")"
+	nok "the healthy jail's action ran once per offender" \
+	    "$(diff <(sort "$T/healthy.expected") <(sort "$T/healthy.out"))"
 fi
 check "the daemon is still running" kill -0 $PID
 stop_daemon $PID 10
