@@ -50,7 +50,13 @@ clock_set(double t)
 void
 clock_now_tm(struct tm *tm)
 {
-	time_t t = (time_t)clock_now();
+	clock_local_tm(clock_now(), tm);
+}
+
+void
+clock_local_tm(double secs, struct tm *tm)
+{
+	time_t t = (time_t)secs;
 
 	/* localtime_r() consults the zone rules: once per second is enough */
 	if (t != now_last) {

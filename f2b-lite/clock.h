@@ -17,6 +17,8 @@ double	 clock_real(void);
 void	 clock_set(double);
 /* datetime.now() as broken-down local time. */
 void	 clock_now_tm(struct tm *);
+/* datetime.fromtimestamp(secs) as broken-down local time. */
+void	 clock_local_tm(double secs, struct tm *);
 /* time.mktime() of local broken-down time (tm_isdst = -1); -1 on error. */
 double	 clock_mktime(const struct tm *);
 /* calendar.timegm(): broken-down UTC time to seconds. */

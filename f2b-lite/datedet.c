@@ -1538,7 +1538,11 @@ time_at(struct datedet *d, const char *line, const struct datedet_match *m,
 		}
 		}
 	}
-	clock_now_tm(&now);
+	/* "now" is the caller's reading of the clock, read once per line */
+	if (nowsecs >= 0)
+		clock_local_tm(nowsecs, &now);
+	else
+		clock_now_tm(&now);
 	if (year < 0) {
 		year = now.tm_year + 1900;
 		assume_year = true;
@@ -1658,7 +1662,7 @@ datedet_time_at(struct datedet *d, const char *line, const struct datedet_match 
 		rel[2 * g] = sp[2 * g] - sp[0];
 		rel[2 * g + 1] = sp[2 * g + 1] - sp[0];
 	}
-	clk = (time_t)clock_now();
+	clk = (time_t)(nowsecs >= 0 ? nowsecs : clock_now());
 	if (c->valid && c->t == t && c->clock == clk &&
 	    c->has_tz == d->has_tz && c->tz_minutes == d->tz_minutes && c->len == len &&
 	    memcmp(c->text, line + sp[0], len) == 0 &&
