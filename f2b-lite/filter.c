@@ -15,17 +15,15 @@
  */
 #include "filter.h"
 
-#include <arpa/inet.h>
-#include <netdb.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "addr.h"
 #include "clock.h"
 #include "datedet.h"
 #include "dict.h"
+#include "dns.h"
 #include "failregex.h"
 #include "log.h"
 #include "pyval.h"
@@ -760,79 +758,6 @@ merge_failure(struct filter *f, const char *mlfid, struct pyval *fail,
 	return fail;
 }
 
-/* ---- DNS (DNSUtils.textToIp) -------------------------------------------- */
-
-struct dnsent {
-	struct addr	*ips;
-	size_t		 n;
-	double		 expires;
-};
-
-static void
-dnsent_free(void *p)
-{
-	struct dnsent *e = p;
-	size_t i;
-
-	for (i = 0; i < e->n; i++)
-		addr_clear(&e->ips[i]);
-	free(e->ips);
-	free(e);
-}
-
-static struct dict *dns_cache;
-
-static struct dnsent *
-dns_lookup(const char *host)
-{
-	struct dnsent *e;
-	int fams[2] = { AF_INET, AF_INET6 }, i, err = 0;
-	size_t cap = 0;
-
-	if (dns_cache == NULL)
-		dns_cache = dict_new(dnsent_free);
-	if ((e = dict_get(dns_cache, host, NULL)) != NULL && e->expires > clock_real())
-		return e;
-	e = xcalloc(1, sizeof(*e));
-	for (i = 0; i < 2; i++) {
-		struct addrinfo hints, *res = NULL, *r;
-
-		memset(&hints, 0, sizeof(hints));
-		hints.ai_family = fams[i];
-		hints.ai_protocol = IPPROTO_TCP;
-		if ((err = getaddrinfo(host, NULL, &hints, &res)) != 0)
-			continue;
-		for (r = res; r; r = r->ai_next) {
-			char buf[64];
-			const void *src = r->ai_family == AF_INET ?
-			    (const void *)&((struct sockaddr_in *)r->ai_addr)->sin_addr :
-			    (const void *)&((struct sockaddr_in6 *)r->ai_addr)->sin6_addr;
-			struct addr a;
-			size_t j;
-
-			if (inet_ntop(r->ai_family, src, buf, sizeof(buf)) == NULL)
-				continue;
-			addr_parse(&a, buf, r->ai_family == AF_INET ? ADDR_FAM_IPV4 :
-			    ADDR_FAM_IPV6);
-			for (j = 0; j < e->n && !addr_equal(&e->ips[j], &a); j++)
-				;
-			if (!addr_valid(&a) || j < e->n) {
-				addr_clear(&a);
-				continue;
-			}
-			e->ips = xgrow(e->ips, &cap, e->n + 1, sizeof(*e->ips));
-			e->ips[e->n++] = a;
-		}
-		freeaddrinfo(res);
-	}
-	if (e->n == 0 && err)
-		log_msg(LOG_LVL_WARNING, "fail2ban.ipdns", "Unable to find a corresponding "
-		    "IP address for %s: %s", host, gai_strerror(err));
-	e->expires = clock_real() + 300;
-	dict_set(dns_cache, host, e);
-	return e;
-}
-
 /* ---- findFailure -------------------------------------------------------- */
 
 /*
@@ -1239,19 +1164,24 @@ push_ids(struct filter *f, int ri, struct pyval **failp, bool owned,
 			addr_clear(&id);
 			free(t);
 		} else if (!strcmp(f->usedns, "yes") || !strcmp(f->usedns, "warn")) {
-			struct dnsent *e = dns_lookup(host);
-			size_t k;
+			const struct addr *ips;
+			const char *err;
+			size_t k, nips = dns_to_ips(host, &ips, &err);
 
-			if (e->n && !strcmp(f->usedns, "warn")) {
+			if (err)
+				log_msg(LOG_LVL_WARNING, "fail2ban.ipdns", "Unable to find a "
+				    "corresponding IP address for %s: %s", host, err);
+			if (nips && !strcmp(f->usedns, "warn")) {
 				char abuf[ADDR_STRLEN];
 
 				log_msg(LOG_LVL_WARNING, "fail2ban.filter", "Determined IP using "
-				    "DNS Lookup: %s = %s", host, addr_str(&e->ips[0], abuf,
+				    "DNS Lookup: %s = %s", host, addr_str(&ips[0], abuf,
 				    sizeof(abuf)));
 			}
-			for (k = 0; k < e->n; k++)
-				push_failure(out, n, cap, ri, &e->ips[k], has_date,
-				    date, failp, false);
+			/* not taken: push_failure only reads the address */
+			for (k = 0; k < nips; k++)
+				push_failure(out, n, cap, ri, (struct addr *)&ips[k],
+				    has_date, date, failp, false);
 		}
 		free(host);
 	}

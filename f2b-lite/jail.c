@@ -1,15 +1,12 @@
 /* jail: a jail's pipeline from log lines to actions. */
 #include "jail.h"
 
-#include <arpa/inet.h>
 #include <glob.h>
 #include <math.h>
-#include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,6 +18,7 @@
 #include "config.h"
 #include "db.h"
 #include "dict.h"
+#include "dns.h"
 #include "expr.h"
 #include "failmgr.h"
 #include "journal.h"
@@ -272,34 +270,6 @@ struct info {
 };
 
 static char *
-reverse_name(const struct addr *a)
-{
-	struct sockaddr_storage ss;
-	socklen_t len;
-	char host[NI_MAXHOST];
-
-	memset(&ss, 0, sizeof(ss));
-	if (a->family == ADDR_IPV4) {
-		struct sockaddr_in *s = (struct sockaddr_in *)&ss;
-
-		s->sin_family = AF_INET;
-		memcpy(&s->sin_addr, a->a, 4);
-		len = sizeof(*s);
-	} else if (a->family == ADDR_IPV6) {
-		struct sockaddr_in6 *s = (struct sockaddr_in6 *)&ss;
-
-		s->sin6_family = AF_INET6;
-		memcpy(&s->sin6_addr, a->a, 16);
-		len = sizeof(*s);
-	} else
-		return NULL;
-	if (getnameinfo((struct sockaddr *)&ss, len, host, sizeof(host), NULL, 0,
-	    NI_NAMEREQD) != 0)
-		return NULL;
-	return xstrdup(host);
-}
-
-static char *
 info_value(void *arg, const char *tag)
 {
 	struct info *in = arg;
@@ -326,7 +296,7 @@ info_value(void *arg, const char *tag)
 	if (strcmp(tag, "ip-rev") == 0)
 		return addr_valid(&t->id) ? addr_ptr(&t->id, "") : NULL;
 	if (strcmp(tag, "ip-host") == 0)
-		return reverse_name(&t->id);
+		return dns_to_name(&t->id);
 	if (strcmp(tag, "failures") == 0 || strcmp(tag, "ipfailures") == 0 ||
 	    strcmp(tag, "ipjailfailures") == 0)
 		return xasprintf("%ld", t->failures);
@@ -693,24 +663,12 @@ is_self(const struct addr *a)
 			host[0] = '\0';
 		host[sizeof(host) - 1] = '\0';
 		for (k = 0; k < 2 && names[k] && *names[k]; k++) {
-			struct addrinfo hints, *res, *r;
+			const struct addr *ips;
+			size_t nips = dns_to_ips(names[k], &ips, NULL), m;
 
-			memset(&hints, 0, sizeof(hints));
-			hints.ai_socktype = SOCK_STREAM;
-			if (getaddrinfo(names[k], NULL, &hints, &res) != 0)
-				continue;
-			for (r = res; r; r = r->ai_next) {
-				char txt[INET6_ADDRSTRLEN];
-				const void *p = r->ai_family == AF_INET ?
-				    (const void *)&((struct sockaddr_in *)r->ai_addr)->sin_addr :
-				    (const void *)&((struct sockaddr_in6 *)r->ai_addr)->sin6_addr;
-
-				if (inet_ntop(r->ai_family, p, txt, sizeof(txt)) == NULL)
-					continue;
-				self = xrealloc(self, (nself + 1) * sizeof(*self));
-				addr_parse(&self[nself++], txt, ADDR_CIDR_UNSPEC);
-			}
-			freeaddrinfo(res);
+			self = xrealloc(self, (nself + nips) * sizeof(*self));
+			for (m = 0; m < nips; m++)
+				addr_copy(&self[nself++], &ips[m]);
 		}
 		self = xrealloc(self, (nself + 2) * sizeof(*self));
 		addr_parse(&self[nself++], "127.0.0.1", ADDR_CIDR_UNSPEC);
@@ -722,30 +680,16 @@ is_self(const struct addr *a)
 	return false;
 }
 
+/* IPAddr.isInNet with a DNS name: one of its addresses (dnsToIp, cached) */
 static bool
 name_has(const char *name, const struct addr *a)
 {
-	struct addrinfo hints, *res, *r;
-	bool hit = false;
+	const char *err;
+	bool hit = dns_name_has(name, a, &err);
 
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	if (getaddrinfo(name, NULL, &hints, &res) != 0)
-		return false;
-	for (r = res; r && !hit; r = r->ai_next) {
-		char txt[INET6_ADDRSTRLEN];
-		struct addr x;
-		const void *p = r->ai_family == AF_INET ?
-		    (const void *)&((struct sockaddr_in *)r->ai_addr)->sin_addr :
-		    (const void *)&((struct sockaddr_in6 *)r->ai_addr)->sin6_addr;
-
-		if (inet_ntop(r->ai_family, p, txt, sizeof(txt)) == NULL)
-			continue;
-		addr_parse(&x, txt, ADDR_CIDR_UNSPEC);
-		hit = addr_equal(a, &x);
-		addr_clear(&x);
-	}
-	freeaddrinfo(res);
+	if (err)
+		log_msg(LOG_LVL_WARNING, "fail2ban.ipdns", "Unable to find a corresponding "
+		    "IP address for %s: %s", name, err);
 	return hit;
 }
 

@@ -13,7 +13,7 @@
 need_fail2ban
 setup differential
 BANTIME=4
-echo "1..15"
+echo "1..16"
 
 mkconf "$T/conf"
 put "$T/conf/filter.d/dsys-a.conf" <<'EOF'
@@ -54,7 +54,7 @@ banaction = dout
 enabled = true
 filter = dsys-a
 logpath = $D/a.log
-ignoreip = 127.0.0.1/8 192.0.2.9
+ignoreip = 127.0.0.1/8 192.0.2.9 0xc000020b
 action = dout[j=dfa]
 [dfb]
 enabled = true
@@ -102,10 +102,12 @@ batch() {	# batch FILE KIND ip:count...
 	done > "$file"
 }
 batch "$T/a1" a 192.0.2.1:5 192.0.2.2:3 192.0.2.3:2 192.0.2.4:4 192.0.2.5:1 \
-    2001:db8::6:3 192.0.2.7:6 192.0.2.9:5 192.0.2.10:3 198.51.100.1:3
+    2001:db8::6:3 192.0.2.7:6 192.0.2.9:5 192.0.2.10:3 198.51.100.1:3 192.0.2.11:4
 batch "$T/b1" b 198.51.100.1:3 198.51.100.2:2 198.51.100.3:4 2001:db8:0:1::3:3 192.0.2.1:3
 printf '%s host appb[8]: auth failed for trusted from 198.51.100.2\n' "$(syslog_now)" >> "$T/b1"
-# expected bans: a: .1 .2 .4 ::6 .7 .10 198.51.100.1 (.9 ignored); b: 4
+# expected bans: a: .1 .2 .4 ::6 .7 .10 198.51.100.1 (.9 ignored, and .11:
+# ignoreip's 0xc000020b is no address to fail2ban, so a DNS name, which the
+# resolver reads as 192.0.2.11 - "Ignore 192.0.2.11 by dns"); b: 4
 NA=7
 NB=4
 for who in theirs ours; do
@@ -139,6 +141,8 @@ same_list "Found lines" found dfa
 same_list "Found lines" found dfb
 ignored() { sed -n "s/.*INFO    \[$2\] Ignore \(.*\)/\1/p" "$1"; }
 same_list "Ignore lines" ignored dfa
+by_dns() { grep -q 'Ignore 192.0.2.11 by dns' "$T/ours.log" && grep -q 'Ignore 192.0.2.11 by dns' "$T/theirs.log"; }
+check "dfa: the address of ignoreip's DNS name is ignored by dns (both daemons)" by_dns
 same_list "Ban lines, in order" bans dfa
 same_list "Ban lines, in order" bans dfb
 
