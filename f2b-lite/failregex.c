@@ -44,8 +44,7 @@ struct complname {
 };
 
 struct failregex {
-	struct rx		*rx;
-	char			*regex;
+	struct rx		*rx;		/* with the expanded text */
 	struct lit {
 		char	*s;
 		size_t	 len;
@@ -383,7 +382,7 @@ failregex_new(const char *regex, bool multiline, const char *usedns, char **err)
 		free(fr);
 		return NULL;
 	}
-	fr->regex = exp;
+	/* the expanded text: rx keeps it (failregex_pattern), not a copy here */
 	{
 		/*
 		 * Three bytes at least: shorter texts rule few lines out, and
@@ -392,6 +391,8 @@ failregex_new(const char *regex, bool multiline, const char *usedns, char **err)
 		 */
 		char **l = rx_required_literals(exp, 3, &fr->nlit);
 		size_t k;
+
+		free(exp);
 
 		fr->lit = xcalloc(fr->nlit + 1, sizeof(*fr->lit));
 		for (k = 0; k < fr->nlit; k++) {
@@ -510,7 +511,6 @@ failregex_free(struct failregex *fr)
 		pyval_free(fr->dict_key[i]);
 	free(fr->dict_key);
 	free(fr->dict_group);
-	free(fr->regex);
 	for (i = 0; i < fr->nlit; i++)
 		free(fr->lit[i].s);
 	free(fr->lit);
@@ -521,7 +521,7 @@ failregex_free(struct failregex *fr)
 const char *
 failregex_pattern(const struct failregex *fr)
 {
-	return fr->regex;
+	return rx_pattern(fr->rx);
 }
 
 bool
@@ -760,7 +760,7 @@ failregex_union(struct failregex *const *list, size_t n, bool multiline)
 			continue;
 		if (sb.len)
 			strbuf_addc(&sb, '|');
-		strbuf_addf(&sb, "(?:%s)", list[i]->regex);
+		strbuf_addf(&sb, "(?:%s)", rx_pattern(list[i]->rx));
 	}
 	rx = rx_compile(strbuf_str(&sb), RX_DUPNAMES | (multiline ? RX_MULTILINE : 0), &err);
 	free(err);

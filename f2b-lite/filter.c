@@ -93,7 +93,7 @@ struct filter {
 	size_t			 nlitsof;
 	uint8_t			*litstate;	/* 0 unknown, 1 present, 2 absent */
 	/* byte counts of the first buffers, to tune the regexes' text search */
-	uint64_t		 bytefreq[256];
+	uint64_t		*bytefreq;	/* [256] while sampling, else NULL */
 	uint64_t		 nsampled, bsampled;
 	bool			 tuned;
 	filter_ignore_fn	*onignore;
@@ -195,6 +195,7 @@ filter_free(struct filter *f)
 	rx_free(f->prefilter);
 	free(f->startmask);
 	literals_free(f);
+	free(f->bytefreq);
 	free(f);
 }
 
@@ -899,6 +900,8 @@ sample(struct filter *f, const char *buf, size_t len)
 {
 	size_t i;
 
+	if (f->bytefreq == NULL)
+		f->bytefreq = xcalloc(256, sizeof(*f->bytefreq));
 	for (i = 0; i < len; i++)
 		f->bytefreq[(unsigned char)buf[i]]++;
 	f->bsampled += len;
@@ -911,13 +914,16 @@ sample(struct filter *f, const char *buf, size_t len)
 	if (f->pref)
 		failregex_tune(f->pref, f->bytefreq, f->nsampled);
 	f->tuned = true;
+	free(f->bytefreq);	/* an idle filter keeps no counts */
+	f->bytefreq = NULL;
 }
 
 /* New regexes are tuned after the next lines. */
 static void
 untune(struct filter *f)
 {
-	memset(f->bytefreq, 0, sizeof(f->bytefreq));
+	free(f->bytefreq);
+	f->bytefreq = NULL;
 	f->nsampled = f->bsampled = 0;
 	f->tuned = false;
 }

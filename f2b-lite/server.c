@@ -30,6 +30,7 @@
 #include "pickle.h"
 #include "loop.h"
 #include "pyval.h"
+#include "sha1.h"
 #include "strbuf.h"
 #include "systemd.h"
 #include "timestr.h"
@@ -53,7 +54,7 @@ struct server {
 	bool		 quitting, reloading;
 	int		 listen_fd;
 	struct control	*control;
-	struct dict	*jailcfg;	/* jail -> repr of its commands, for reload */
+	struct dict	*jailcfg;	/* jail -> SHA-1 of its commands, for reload */
 	struct db	*db;
 	struct loop_timer *commit_timer, *purge_timer;
 	struct pyval	*early;		/* configuration warnings: [level, logger, text] */
@@ -508,32 +509,52 @@ cmd_jail(const struct pyval *cmd)
 	return NULL;
 }
 
-/* jail -> the repr of all its commands */
+static void
+strbuf_free_p(void *p)
+{
+	strbuf_free(p);
+	free(p);
+}
+
+/*
+ * jail -> the SHA-1 of the repr of all its commands: what reload compares
+ * (a jail whose commands did not change keeps running), 41 bytes a jail
+ * instead of the text.
+ */
 static struct dict *
 group_stream(const struct pyval *stream)
 {
-	struct dict *g = dict_new(free);
-	size_t i;
+	struct dict *text = dict_new(strbuf_free_p), *g = dict_new(free);
+	const char *j;
+	void *v;
+	size_t i, pos = 0;
 
 	for (i = 0; i < pyval_len(stream); i++) {
 		const struct pyval *cmd = pyval_at(stream, i);
-		const char *j = cmd_jail(cmd);
-		struct strbuf sb = STRBUF_INIT;
-		char *old;
+		struct strbuf *sb;
 
+		j = cmd_jail(cmd);
 		if (j == NULL || (strcmp(pyval_as_str(pyval_at(cmd, 0)), "set") == 0 &&
 		    pyval_len(cmd) == 3))
 			continue;	/* global options have two words */
 		if (pyval_len(cmd) > 2 && pyval_type(pyval_at(cmd, 2)) == PY_STR &&
 		    strcmp(pyval_as_str(pyval_at(cmd, 2)), "addlogglob") == 0)
 			continue;	/* ours only: fail2ban-client's stream has none */
-		old = dict_get(g, j, NULL);
-		if (old)
-			strbuf_adds(&sb, old);
-		pyval_repr(cmd, &sb);
-		strbuf_addc(&sb, '\n');
-		dict_set(g, j, strbuf_detach(&sb));
+		if ((sb = dict_get(text, j, NULL)) == NULL) {
+			sb = xcalloc(1, sizeof(*sb));
+			dict_set(text, j, sb);
+		}
+		pyval_repr(cmd, sb);
+		strbuf_addc(sb, '\n');
 	}
+	while (dict_next(text, &pos, &j, &v)) {
+		const struct strbuf *sb = v;
+		char *hex = xmalloc(41);
+
+		sha1_hex(sb->s, sb->len, hex);
+		dict_set(g, j, hex);
+	}
+	dict_free(text);
 	return g;
 }
 
