@@ -793,7 +793,6 @@ struct tcache {
 struct datedet {
 	struct entry	*e;
 	size_t		 n, cap;
-	struct dict	*names;
 	size_t		 lastpos;	/* __lastPos: distance, char before, char at */
 	dchar		 lastpos_before, lastpos_at;
 	bool		 lastpos_set;
@@ -815,7 +814,6 @@ datedet_new(void)
 {
 	struct datedet *d = xcalloc(1, sizeof(*d));
 
-	d->names = dict_new(NULL);
 	d->lastpos = 1;
 	d->lastend = 0x7fffffff;
 	d->lastidx = 0x7fffffff;
@@ -829,7 +827,6 @@ datedet_free(struct datedet *d)
 	if (d == NULL)
 		return;
 	free(d->e);
-	dict_free(d->names);
 	free(d->describe);
 	free(d);
 }
@@ -838,13 +835,16 @@ datedet_free(struct datedet *d)
 static int
 det_append(struct datedet *d, struct tpl *t, bool ignoredup, char **err)
 {
-	if (dict_has(d->names, t->name)) {
-		if (ignoredup)
-			return 0;
-		*err = xasprintf("There is already a template with name %s", t->name);
-		return -1;
-	}
-	dict_set(d->names, t->name, NULL);
+	size_t i;
+
+	/* a few dozen templates at most: a scan, no index to keep */
+	for (i = 0; i < d->n; i++)
+		if (strcmp(d->e[i].tpl->name, t->name) == 0) {
+			if (ignoredup)
+				return 0;
+			*err = xasprintf("There is already a template with name %s", t->name);
+			return -1;
+		}
 	d->e = xgrow(d->e, &d->cap, d->n + 1, sizeof(*d->e));
 	memset(&d->e[d->n], 0, sizeof(d->e[d->n]));
 	d->e[d->n].tpl = t;

@@ -69,7 +69,7 @@ struct filter {
 	struct dict		*mlfid;		/* mlfid -> struct mlfent * */
 	struct strbuf		 text, buf, buf2, tmp, key;
 	bool			 pref_matched;	/* prefregex's last search (hasMatched) */
-	struct failregex_match	 pref_spans;	/* ... and its groups, in buf */
+	struct failregex_match	*pref_spans;	/* ... and its groups, in buf (with pref) */
 	struct rx		*prefilter;	/* unguarded failregexes' alternation */
 	bool			 prefilter_built;
 	/*
@@ -196,6 +196,7 @@ filter_free(struct filter *f)
 	free(f->startmask);
 	literals_free(f);
 	free(f->bytefreq);
+	free(f->pref_spans);
 	free(f);
 }
 
@@ -242,6 +243,8 @@ filter_set_prefregex(struct filter *f, const char *v, char **err)
 	if (v == NULL || v[0] == '\0')
 		return 0;
 	f->pref = failregex_new(v, false, f->usedns, err);
+	if (f->pref && f->pref_spans == NULL)
+		f->pref_spans = xmalloc(sizeof(*f->pref_spans));
 	untune(f);
 	return f->pref ? 0 : -1;
 }
@@ -1202,7 +1205,7 @@ find_failure(struct filter *f, const struct tline *tl, bool has_date,
 	size_t norg, i;
 	struct pyval *pregroups = NULL;
 	/* the prefregex's match, kept for filter_pref_groups() */
-	struct failregex_match *pm = &f->pref_spans;
+	struct failregex_match *pm = f->pref_spans;
 	struct strbuf *sbuf = &f->buf;
 	struct cur c;
 	bool havebuf, pref = false;
@@ -1629,7 +1632,7 @@ filter_pref_groups(const struct filter *f)
 
 	if (!f->pref || !f->pref_matched)
 		return NULL;
-	g = failregex_groups(f->pref, f->buf.s, &f->pref_spans);
+	g = failregex_groups(f->pref, f->buf.s, f->pref_spans);
 	pyval_free(pyval_dict_pop(g, "content"));
 	return g;
 }
