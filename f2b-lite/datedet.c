@@ -339,6 +339,24 @@ struct tpl {
 	int		 nfield;
 	int		 g_p;		/* the %p group, or -1 */
 	int		 nspan;		/* spans kept: groups + 1, 2 at least */
+	struct tmemo	*memo;		/* the last search (tpl_match), made at first use */
+};
+
+/*
+ * A template's last search and its answer.  Templates are shared by every
+ * detector, and one read of a log serves every jail that follows it: the
+ * second jail's detector mostly asks the same template about the same
+ * line, and gets the answer without a second search.  The key is the
+ * searched text itself (and where the search starts), so the answer is
+ * exact whoever asks; longer lines are not kept.
+ */
+#define TMEMO_MAX	512
+
+struct tmemo {
+	size_t		 pos, endpos;
+	bool		 ascii, hit;
+	size_t		 span[2 * TPL_MAXGROUPS];
+	char		 text[TMEMO_MAX];
 };
 
 /* Python str.strip() for ASCII-only pattern text. */
@@ -1091,18 +1109,39 @@ static bool
 tpl_match(struct tpl *t, const char *line, size_t len, bool ascii, size_t pos,
     size_t endpos, size_t *span)
 {
+	struct tmemo *m = t->memo;
 	int rc;
 
+	(void)len;
 	if (!tpl_compile(t))
 		return false;
+	if (m && m->endpos == endpos && m->pos == pos && m->ascii == ascii &&
+	    memcmp(m->text, line, endpos) == 0) {
+		if (!m->hit)
+			return false;
+		memcpy(span, m->span, 2 * (size_t)t->nspan * sizeof(*span));
+		t->hits++;
+		return true;
+	}
 	if (ascii)
 		rc = rx_search_ascii(t->rx, line, endpos, pos, false, span, t->nspan);
 	else
 		rc = rx_search(t->rx, line, endpos, pos, false, span, t->nspan);
+	if (endpos <= TMEMO_MAX) {
+		if (m == NULL)
+			m = t->memo = xmalloc(sizeof(*m));
+		m->pos = pos;
+		m->endpos = endpos;
+		m->ascii = ascii;
+		m->hit = rc == RX_MATCH;
+		memcpy(m->text, line, endpos);
+		if (m->hit)
+			memcpy(m->span, span, 2 * (size_t)t->nspan * sizeof(*span));
+	} else if (m)
+		m->endpos = (size_t)-1;		/* no longer the last search */
 	if (rc != RX_MATCH)
 		return false;
 	t->hits++;
-	(void)len;
 	return true;
 }
 

@@ -69,6 +69,81 @@ run_case(const struct dcase *c)
 	datedet_free(d);
 }
 
+/* one detector's answer for a line, as text: template, spans and time */
+static void
+answer(struct datedet *d, const char *line, struct strbuf *out)
+{
+	struct datedet_match m;
+	struct datedet_time t;
+
+	if (!datedet_match(d, line, strlen(line), &m)) {
+		strbuf_adds(out, "-\n");
+		return;
+	}
+	strbuf_addf(out, "%s %zu %zu %zu %zu ", datedet_name(d, (size_t)m.tpl), m.start,
+	    m.end, m.mstart, m.mend);
+	if (datedet_time(d, line, &m, &t) == 0)
+		strbuf_addf(out, "%.6f\n", t.secs);
+	else
+		strbuf_adds(out, "none\n");
+}
+
+/* the detector's templates in order, with their hits */
+static void
+order(const struct datedet *d, struct strbuf *out)
+{
+	size_t i;
+
+	for (i = 0; i < datedet_count(d); i++)
+		strbuf_addf(out, "%s=%lu\n", datedet_name(d, i), datedet_hits(d, i));
+}
+
+/*
+ * Detectors share their templates, and a template answers a search it was
+ * just asked again from memory: two detectors asked in turn (as two jails
+ * on one log are) must each answer as a detector alone does, line by line,
+ * with the same template order and hits, the lines given in one reused
+ * buffer.
+ */
+static void
+shared_templates(void)
+{
+	struct datedet *a = datedet_new(), *b = datedet_new(), *c = datedet_new();
+	struct strbuf alone = STRBUF_INIT, sb = STRBUF_INIT, sc = STRBUF_INIT;
+	struct strbuf oa = STRBUF_INIT, ob = STRBUF_INIT, oc = STRBUF_INIT;
+	char buf[1024];
+	size_t i, n = 0;
+
+	zone("UTC", 1124013600.0);
+	for (i = 0; i < sizeof(dcases) / sizeof(dcases[0]); i++) {
+		if (dcases[i].pattern || strlen(dcases[i].line) >= sizeof(buf))
+			continue;
+		answer(a, dcases[i].line, &alone);
+		strcpy(buf, dcases[i].line);
+		answer(b, buf, &sb);
+		answer(c, buf, &sc);
+		n++;
+	}
+	order(a, &oa);
+	order(b, &ob);
+	order(c, &oc);
+	ok(n >= 30 && strcmp(strbuf_str(&alone), strbuf_str(&sb)) == 0 &&
+	    strcmp(strbuf_str(&alone), strbuf_str(&sc)) == 0,
+	    "two detectors asked in turn answer as one alone (%zu lines)", n);
+	ok(strcmp(strbuf_str(&oa), strbuf_str(&ob)) == 0 &&
+	    strcmp(strbuf_str(&oa), strbuf_str(&oc)) == 0,
+	    "... with the same template order and hits");
+	strbuf_free(&alone);
+	strbuf_free(&sb);
+	strbuf_free(&sc);
+	strbuf_free(&oa);
+	strbuf_free(&ob);
+	strbuf_free(&oc);
+	datedet_free(a);
+	datedet_free(b);
+	datedet_free(c);
+}
+
 int
 main(void)
 {
@@ -81,6 +156,7 @@ main(void)
 
 	for (i = 0; i < sizeof(dcases) / sizeof(dcases[0]); i++)
 		run_case(&dcases[i]);
+	shared_templates();
 
 	/* all 31 default templates, in fail2ban's order */
 	zone("UTC", 1124013600.0);
