@@ -8,7 +8,6 @@
 
 #include "rx.h"
 #include "strbuf.h"
-#include "utf8.h"
 #include "xmalloc.h"
 
 void
@@ -223,9 +222,6 @@ addr_search(const char *text, size_t *start, size_t *len)
 	size_t sp[6], n = strlen(text);
 	char *err;
 
-	/* not UTF-8: not an address either (and rx needs valid UTF-8) */
-	if (utf8_check(text, n) != n)
-		return false;
 	/*
 	 * IPAddr.searchIP: in fail2ban 1.0.2 only the IPv4 branch can succeed
 	 * (the IPv6 one returns None), which is reproduced here.
@@ -234,7 +230,8 @@ addr_search(const char *text, size_t *start, size_t *len)
 	    "\\[?(?P<IPv6>(?:[0-9a-fA-F]{1,4}::?|::){1,7}(?:[0-9a-fA-F]{1,4}|(?<=:):))\\]?)$",
 	    0, &err)) == NULL)
 		abort();
-	if (rx_search(rx, text, n, 0, false, sp, 3) != RX_MATCH ||
+	/* rx_search_text: text that is not UTF-8 is no address either */
+	if (rx_search_text(rx, text, n, 0, false, sp, 3) != RX_MATCH ||
 	    sp[2] == RX_UNSET)
 		return false;
 	*start = sp[2];

@@ -245,7 +245,7 @@ rx_found(struct rx *rx, const char *s, size_t *span)
 {
 	size_t sp[2];
 
-	return rx_search(rx, s, strlen(s), 0, false, span ? span : sp, 1) == RX_MATCH;
+	return rx_search_text(rx, s, strlen(s), 0, false, span ? span : sp, 1) == RX_MATCH;
 }
 
 /*
@@ -262,7 +262,7 @@ rx_sub(struct rx *rx, const char *s, sub_fn *repl, void *arg, int count)
 	int done = 0;
 
 	while (pos <= len && (count == 0 || done < count) &&
-	    rx_search(rx, s, len, pos, false, sp, 1) == RX_MATCH) {
+	    rx_search_text(rx, s, len, pos, false, sp, 1) == RX_MATCH) {
 		strbuf_add(&sb, s + last, sp[0] - last);
 		repl(s + sp[0], sp[1] - sp[0], arg, &sb);
 		last = sp[1];
@@ -392,7 +392,7 @@ tpl_set_regex(struct tpl *t, const char *in, int wordbegin, bool wordend)
 	if (!rx_found(re_grouped(), regex, NULL)) {
 		size_t g[8];
 
-		if (rx_search(re_group(), regex, strlen(regex), 0, false, g, 4) == RX_MATCH) {
+		if (rx_search_text(re_group(), regex, strlen(regex), 0, false, g, 4) == RX_MATCH) {
 			tmp = xasprintf("%.*s(%.*s)%.*s", (int)(g[3] - g[2]), regex + g[2],
 			    (int)(g[5] - g[4]), regex + g[4], (int)(g[7] - g[6]), regex + g[6]);
 			free(regex);

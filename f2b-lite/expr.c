@@ -25,7 +25,17 @@ struct expr {
 struct ps {
 	const char	*p;
 	char		*err;
+	int		 depth;		/* recursion of the parser, see enter() */
 };
+
+/*
+ * Limits that keep a hostile formula (a configuration, a `set` command) from
+ * exhausting the stack: the parser's nesting (three levels a parenthesis,
+ * so about 200 parentheses, where CPython itself stops), and the length,
+ * which bounds the tree's depth for the evaluator.
+ */
+#define EXPR_MAXDEPTH	600
+#define EXPR_MAXLEN	4096
 
 static struct expr *
 node(enum op op, struct expr *a, struct expr *b)
@@ -72,6 +82,19 @@ eat(struct ps *s, const char *tok)
 }
 
 static struct expr *parse_expr(struct ps *);
+static struct expr *fail(struct ps *, const char *);
+
+/* One level deeper into the parser; false (and an error) past the limit. */
+static bool
+enter(struct ps *s)
+{
+	if (s->depth >= EXPR_MAXDEPTH) {
+		fail(s, "expression nested too deeply");
+		return false;
+	}
+	s->depth++;
+	return true;
+}
 
 static struct expr *
 fail(struct ps *s, const char *msg)
@@ -173,7 +196,7 @@ power(struct ps *s)
 }
 
 static struct expr *
-unary(struct ps *s)
+unary_in(struct ps *s)
 {
 	struct expr *a;
 
@@ -182,6 +205,18 @@ unary(struct ps *s)
 	if (eat(s, "+"))
 		return unary(s);
 	return power(s);
+}
+
+static struct expr *
+unary(struct ps *s)
+{
+	struct expr *e;
+
+	if (!enter(s))
+		return NULL;
+	e = unary_in(s);
+	s->depth--;
+	return e;
 }
 
 /* binary levels, loosest last */
@@ -231,11 +266,16 @@ binary(struct ps *s, int level)
 static struct expr *
 negation(struct ps *s)
 {
-	struct expr *a;
+	struct expr *a = NULL;
 
-	if (eat(s, "not"))
-		return (a = negation(s)) ? node(E_NOT, a, NULL) : NULL;
-	return binary(s, 3);
+	if (!enter(s))
+		return NULL;
+	if (!eat(s, "not"))
+		a = binary(s, 3);
+	else if ((a = negation(s)) != NULL)
+		a = node(E_NOT, a, NULL);
+	s->depth--;
+	return a;
 }
 
 static struct expr *
@@ -263,7 +303,7 @@ logic(struct ps *s)
 }
 
 static struct expr *
-parse_expr(struct ps *s)
+conditional(struct ps *s)
 {
 	struct expr *a = logic(s), *c, *e;
 
@@ -283,11 +323,29 @@ parse_expr(struct ps *s)
 	return a;
 }
 
+static struct expr *
+parse_expr(struct ps *s)
+{
+	struct expr *e;
+
+	if (!enter(s))
+		return NULL;
+	e = conditional(s);
+	s->depth--;
+	return e;
+}
+
 struct expr *
 expr_parse(const char *text, char **err)
 {
-	struct ps s = { text, NULL };
-	struct expr *e = parse_expr(&s);
+	struct ps s = { text, NULL, 0 };
+	struct expr *e;
+
+	if (strlen(text) > EXPR_MAXLEN) {
+		*err = xasprintf("expression too long (over %d characters)", EXPR_MAXLEN);
+		return NULL;
+	}
+	e = parse_expr(&s);
 
 	ws(&s);
 	if (e && *s.p != '\0') {

@@ -92,7 +92,7 @@ optspec_parse(const char *spec, char **name, struct dict **opts, char **err)
 	*name = NULL;
 	*opts = NULL;
 	*err = NULL;
-	if (rx_search(ro, spec, len, 0, true, sp, 3) != 1) {
+	if (rx_search_text(ro, spec, len, 0, true, sp, 3) != 1) {
 		*err = xstrdup("unexpected option syntax");
 		return -1;
 	}
@@ -104,7 +104,7 @@ optspec_parse(const char *spec, char **name, struct dict **opts, char **err)
 	for (pos = 0; pos <= olen;) {
 		int g;
 
-		if (rx_search(re, ostr, olen, pos, false, ov, 8) != 1)
+		if (rx_search_text(re, ostr, olen, pos, false, ov, 8) != 1)
 			break;
 		if (ov[2 * wa] != RX_UNSET) {
 			char *on = optspec_quote(ostr + ov[2], ov[3] - ov[2]);
@@ -162,7 +162,7 @@ optspec_split(const char *value, char ***items)
 	size_t len = strlen(value), pos = 0, n = 0, cap = 0, ov[2];
 
 	*items = NULL;
-	while (pos <= len && rx_search(rs, value, len, pos, false, ov, 1) == 1) {
+	while (pos <= len && rx_search_text(rs, value, len, pos, false, ov, 1) == 1) {
 		optspec_push(items, &n, &cap, xstrndup(value + ov[0], ov[1] - ov[0]));
 		pos = ov[1] > ov[0] ? ov[1] : ov[1] + 1;
 	}

@@ -423,7 +423,7 @@ read_regex(struct tool *t, const char *value, bool fail)
 		if (namere == NULL && (namere = rx_compile("(?ms)^/{0,3}[\\w/_\\-.]+(?:\\[.*\\])?$",
 		    0, &err)) == NULL)
 			abort();
-		if (rx_search(namere, value, strlen(value), 0, false, sp, 1) == RX_MATCH) {
+		if (rx_search_text(namere, value, strlen(value), 0, false, sp, 1) == RX_MATCH) {
 			const char *tries[3];
 			char *names[3] = { NULL, NULL, NULL };
 			size_t nt;

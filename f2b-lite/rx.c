@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "strbuf.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 /*
@@ -696,6 +697,15 @@ int
 rx_search(const struct rx *rx, const char *subj, size_t len, size_t start,
     bool anchored, size_t *span, int nspan)
 {
+	return rx_run(rx, rx->code, subj, len, start, anchored, span, nspan);
+}
+
+int
+rx_search_text(const struct rx *rx, const char *subj, size_t len, size_t start,
+    bool anchored, size_t *span, int nspan)
+{
+	if (utf8_check(subj, len) != len)
+		return RX_NOMATCH;
 	return rx_run(rx, rx->code, subj, len, start, anchored, span, nspan);
 }
 

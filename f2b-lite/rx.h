@@ -48,9 +48,14 @@ const char	*rx_group_name(const struct rx *, int i);
  * Searches subj[start..len) (len acts as Python's endpos); anchored at start
  * when anchored is true.  On a match fills span[2*i], span[2*i+1] with the
  * byte offsets of group i for i < nspan (RX_UNSET when the group did not take
- * part).  Returns RX_MATCH, RX_NOMATCH, RX_LIMIT or RX_ERROR.
+ * part).  Returns RX_MATCH, RX_NOMATCH, RX_LIMIT or RX_ERROR.  subj[0..len)
+ * must be valid UTF-8 (the filter's lines are made so): the JIT code does
+ * not check, and invalid UTF-8 there is undefined behaviour.
  */
 int		 rx_search(const struct rx *, const char *subj, size_t len,
+		    size_t start, bool anchored, size_t *span, int nspan);
+/* rx_search() for text of any bytes (settings, commands): not UTF-8, no match. */
+int		 rx_search_text(const struct rx *, const char *subj, size_t len,
 		    size_t start, bool anchored, size_t *span, int nspan);
 /*
  * rx_search() for a subject known to hold only ASCII bytes (see

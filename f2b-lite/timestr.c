@@ -35,7 +35,7 @@ resub(struct rx *rx, const char *text, const char *before, bool keep1, const cha
 	struct strbuf out = STRBUF_INIT;
 	size_t len = strlen(text), pos = 0, sp[6];
 
-	while (pos <= len && rx_search(rx, text, len, pos, false, sp, 3) == RX_MATCH) {
+	while (pos <= len && rx_search_text(rx, text, len, pos, false, sp, 3) == RX_MATCH) {
 		strbuf_add(&out, text + pos, sp[0] - pos);
 		strbuf_adds(&out, before);
 		if (keep1)

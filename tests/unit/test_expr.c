@@ -3,7 +3,9 @@
  * formulas, Python's operators, and what is refused.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "expr.h"
 #include "tap.h"
@@ -57,6 +59,56 @@ main(void)
 	refused("open('/etc/passwd')");
 	refused("ban.Time * (");
 	refused("lambda: 1");
+
+	/*
+	 * Hostile nesting is refused, not a stack overflow: 150 parentheses
+	 * are fine (CPython takes up to 199), 250 are not, and neither are
+	 * long runs of unary operators or an overlong text; a long flat sum
+	 * still evaluates.
+	 */
+	{
+		static char buf[300000];
+		size_t n, i, k;
+
+		n = 150;
+		memset(buf, '(', n);
+		buf[n] = '1';
+		memset(buf + n + 1, ')', n);
+		buf[2 * n + 1] = '\0';
+		is_value(buf, 0, 0, 1, 1);
+		n = 250;
+		memset(buf, '(', n);
+		buf[n] = '1';
+		memset(buf + n + 1, ')', n);
+		buf[2 * n + 1] = '\0';
+		refused(buf);
+		n = 100000;
+		memset(buf, '(', n);
+		buf[n] = '1';
+		memset(buf + n + 1, ')', n);
+		buf[2 * n + 1] = '\0';
+		refused(buf);
+		for (i = 0; i < 2000; i++)
+			buf[i] = '-';
+		strcpy(buf + i, "1");
+		refused(buf);
+		for (i = k = 0; i < 500; i++)
+			k += (size_t)sprintf(buf + k, "not ");
+		strcpy(buf + k, "1");
+		is_value(buf, 0, 0, 1, 1);
+		for (i = k = 0; i < 1000; i++)
+			k += (size_t)sprintf(buf + k, "not ");
+		strcpy(buf + k, "1");
+		refused(buf);
+		for (i = k = 0; i < 1000; i++)
+			k += (size_t)sprintf(buf + k, "1+");
+		strcpy(buf + k, "1");
+		is_value(buf, 0, 0, 1, 1001);
+		for (i = k = 0; i < 2100; i++)
+			k += (size_t)sprintf(buf + k, "1+");
+		strcpy(buf + k, "1");
+		refused(buf);
+	}
 	{
 		struct expr_vars v = { 1, 0, 1 };
 		char *err = NULL;

@@ -58,6 +58,8 @@ main(void)
 	refused("1/0");
 	refused("(1");
 	refused("__import__('os')");
+	/* bytes that are not UTF-8 (a fuzzer's find: the regexes must not see them) */
+	refused("1<<\xff\xff\xff(x) 1h");
 
 	timestr_format(86400 * 390, buf, sizeof(buf));
 	is_str(buf, "1y 3w 4d", "seconds2str 390 days");
