@@ -157,7 +157,7 @@ on_conn(void *arg, int fd, uint32_t events)
 	}
 	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
 		strbuf_add(&c->in, buf, (size_t)n);
-		if (c->in.len > CONTROL_MAX_FRAME + ENDLEN &&
+		if (c->in.s != NULL && c->in.len > CONTROL_MAX_FRAME + ENDLEN &&
 		    memmem(c->in.s, c->in.len, END, ENDLEN) == NULL) {
 			/* keep only a tail where a terminator could start */
 			memmove(c->in.s, c->in.s + c->in.len - ENDLEN, ENDLEN);
