@@ -48,7 +48,8 @@ struct server {
 	size_t		 nstopping;
 	char		*conf;
 	char		*socket, *pidfile;
-	struct dict	*params;	/* command-line options (char *) */
+	struct dict	*params;	/* command-line options, fail2ban.conf's added (char *) */
+	struct dict	*cmdline;	/* the command line's alone: they override fail2ban.conf */
 	char		*loglevel, *logtarget, *syslogsocket, *dbfile;
 	bool		 allow_ipv6;
 	bool		 quitting, reloading;
@@ -229,14 +230,13 @@ server_set(struct server *s, const char *opt, const struct pyval *v, char **err)
 		}
 	} else if (strcmp(opt, "logtarget") == 0) {
 		/*
-		 * The value taken at start wins: the command line's, else the one
-		 * config_early() read from fail2ban.conf (a later change of
-		 * fail2ban.conf's logtarget is not taken on reload: a known gap)
+		 * As fail2ban: the value given now.  The start stream carries the
+		 * command line's --logtarget (the loader lets it override
+		 * fail2ban.conf's), a reload stream fail2ban.conf's, a `set
+		 * logtarget` its own.
 		 */
-		const char *t = dict_get(s->params, "logtarget", NULL);
+		const char *t = strbuf_str(&sb);
 
-		if (t == NULL)
-			t = strbuf_str(&sb);
 		if (s->logtarget == NULL || strcmp(s->logtarget, t) != 0) {
 			if (log_open(t, s->syslogsocket) < 0)
 				log_msg(LOG_LVL_ERROR, LOG_SERVER, "Unable to log to '%s'", t);
@@ -409,7 +409,7 @@ static struct pyval *
 read_config_quiet(struct server *s, bool *ok, struct pyval *msgs)
 {
 	struct config_request req = { .basedir = s->conf, .journal_fallback = true,
-	    .mainopts = s->params };
+	    .mainopts = s->cmdline };
 	struct diag *d = diag_new();
 	struct pyval *stream;
 	size_t i;
@@ -507,6 +507,12 @@ cmd_jail(const struct pyval *cmd)
 	if ((strcmp(w0, "set") == 0 || strcmp(w0, "multi-set") == 0) && pyval_len(cmd) > 2)
 		return w1;
 	return NULL;
+}
+
+static void *
+copy_str(const void *p)
+{
+	return xstrdup(p);
 }
 
 static void
@@ -1062,6 +1068,7 @@ server_destroy(struct server *s)
 	free(s->jails);
 	free(s->stopping);
 	dict_free(s->params);
+	dict_free(s->cmdline);
 	dict_free(s->jailcfg);
 	pyval_free(s->early);
 	free(s->conf);
@@ -1198,11 +1205,13 @@ server_main(int argc, char **argv)
 		s.conf = abs ? abs : xstrdup(conf);
 	}
 
+	s.cmdline = dict_copy(s.params, copy_str);
 	d = diag_new();
 	if (config_early(conf, s.params, d) < 0) {
 		printf("ERROR: Base configuration directory %s does not exist \n", conf);
 		diag_free(d);
 		dict_free(s.params);
+		dict_free(s.cmdline);
 		free(s.conf);
 		return 255;
 	}
@@ -1217,8 +1226,11 @@ server_main(int argc, char **argv)
 
 		if (lt && lt[0] != '/' && strcasecmp(lt, "STDOUT") && strcasecmp(lt, "STDERR") &&
 		    strcasecmp(lt, "SYSOUT") && strcasecmp(lt, "SYSLOG") &&
-		    strncasecmp(lt, "SYSTEMD-JOURNAL", 15))
+		    strncasecmp(lt, "SYSTEMD-JOURNAL", 15)) {
+			if (dict_has(s.cmdline, "logtarget"))
+				dict_set(s.cmdline, "logtarget", absolute(lt));
 			dict_set(s.params, "logtarget", absolute(lt));
+		}
 	}
 	{
 		const char *ll = dict_get(s.params, "loglevel", NULL);
@@ -1312,6 +1324,7 @@ out:
 	free(s.stopping);
 	loop_free(s.loop);
 	dict_free(s.params);
+	dict_free(s.cmdline);
 	free(s.conf);
 	free(s.socket);
 	free(s.pidfile);

@@ -16,7 +16,7 @@
 . "$(dirname "$0")/lib.sh" "$@"
 PY=$(command -v /usr/bin/python3 || command -v python3)
 setup single
-echo "1..26"
+echo "1..30"
 
 mkconf "$T/conf"
 put "$T/conf/filter.d/simple.conf" <<'EOF'
@@ -130,6 +130,17 @@ if [ "$(count_in "$T/si.out" unban)" = 0 ] && [ "$(count_in "$T/si.out" "ban 192
 else
 	nok "the bans active before the reload stay: no unban, no second ban" "$(cat "$T/si.out")"
 fi
+check "after SIGHUP the log is still the command line's --logtarget (fail2ban.conf names another)" \
+    wait_until 2 has "$T/first.log" "Ban 192.0.2.4"
+
+# ---- set logtarget: the log moves, as fail2ban's does --------------------------------------
+out=$("$F2B" client -s "$T/f2b.sock" set logtarget "$T/moved.log" 2>&1)
+check "set logtarget answers with the new target ($(echo "$out" | tr '\n' ' '))" \
+    grep -q "moved.log" <<< "$out"
+bans_ip 192.0.2.5
+moved() { has "$T/moved.log" "Ban 192.0.2.5" && ! has "$T/first.log" "Ban 192.0.2.5"; }
+check "the next lines go to the new target, not the old one" wait_until 2 moved
+check "get logtarget gives it" grep -q "moved.log" <<< "$("$F2B" client -s "$T/f2b.sock" get logtarget 2>&1)"
 
 # ---- exit -------------------------------------------------------------------------------
 stop_daemon $FIRST 10
