@@ -84,16 +84,18 @@ eat(struct ps *s, const char *tok)
 static struct expr *parse_expr(struct ps *);
 static struct expr *fail(struct ps *, const char *);
 
-/* One level deeper into the parser; false (and an error) past the limit. */
-static bool
-enter(struct ps *s)
+/* fn(s) one level deeper into the parser; NULL (and an error) past the limit. */
+static struct expr *
+deeper(struct ps *s, struct expr *(*fn)(struct ps *))
 {
-	if (s->depth >= EXPR_MAXDEPTH) {
-		fail(s, "expression nested too deeply");
-		return false;
-	}
+	struct expr *e;
+
+	if (s->depth >= EXPR_MAXDEPTH)
+		return fail(s, "expression nested too deeply");
 	s->depth++;
-	return true;
+	e = fn(s);
+	s->depth--;
+	return e;
 }
 
 static struct expr *
@@ -210,13 +212,7 @@ unary_in(struct ps *s)
 static struct expr *
 unary(struct ps *s)
 {
-	struct expr *e;
-
-	if (!enter(s))
-		return NULL;
-	e = unary_in(s);
-	s->depth--;
-	return e;
+	return deeper(s, unary_in);
 }
 
 /* binary levels, loosest last */
@@ -263,19 +259,22 @@ binary(struct ps *s, int level)
 	return a;
 }
 
+static struct expr *negation(struct ps *);
+
+static struct expr *
+negation_in(struct ps *s)
+{
+	struct expr *a;
+
+	if (eat(s, "not"))
+		return (a = negation(s)) ? node(E_NOT, a, NULL) : NULL;
+	return binary(s, 3);
+}
+
 static struct expr *
 negation(struct ps *s)
 {
-	struct expr *a = NULL;
-
-	if (!enter(s))
-		return NULL;
-	if (!eat(s, "not"))
-		a = binary(s, 3);
-	else if ((a = negation(s)) != NULL)
-		a = node(E_NOT, a, NULL);
-	s->depth--;
-	return a;
+	return deeper(s, negation_in);
 }
 
 static struct expr *
@@ -326,13 +325,7 @@ conditional(struct ps *s)
 static struct expr *
 parse_expr(struct ps *s)
 {
-	struct expr *e;
-
-	if (!enter(s))
-		return NULL;
-	e = conditional(s);
-	s->depth--;
-	return e;
+	return deeper(s, conditional);
 }
 
 struct expr *

@@ -39,6 +39,29 @@ refused(const char *text)
 	expr_free(e);
 }
 
+/* "((...(1)...))" with n parentheses, in buf */
+static const char *
+nested(char *buf, size_t n)
+{
+	memset(buf, '(', n);
+	buf[n] = '1';
+	memset(buf + n + 1, ')', n);
+	buf[2 * n + 1] = '\0';
+	return buf;
+}
+
+/* unit n times, then "1", in buf */
+static const char *
+repeated(char *buf, const char *unit, size_t n)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		k += (size_t)sprintf(buf + k, "%s", unit);
+	strcpy(buf + k, "1");
+	return buf;
+}
+
 int
 main(void)
 {
@@ -68,46 +91,15 @@ main(void)
 	 */
 	{
 		static char buf[300000];
-		size_t n, i, k;
 
-		n = 150;
-		memset(buf, '(', n);
-		buf[n] = '1';
-		memset(buf + n + 1, ')', n);
-		buf[2 * n + 1] = '\0';
-		is_value(buf, 0, 0, 1, 1);
-		n = 250;
-		memset(buf, '(', n);
-		buf[n] = '1';
-		memset(buf + n + 1, ')', n);
-		buf[2 * n + 1] = '\0';
-		refused(buf);
-		n = 100000;
-		memset(buf, '(', n);
-		buf[n] = '1';
-		memset(buf + n + 1, ')', n);
-		buf[2 * n + 1] = '\0';
-		refused(buf);
-		for (i = 0; i < 2000; i++)
-			buf[i] = '-';
-		strcpy(buf + i, "1");
-		refused(buf);
-		for (i = k = 0; i < 500; i++)
-			k += (size_t)sprintf(buf + k, "not ");
-		strcpy(buf + k, "1");
-		is_value(buf, 0, 0, 1, 1);
-		for (i = k = 0; i < 1000; i++)
-			k += (size_t)sprintf(buf + k, "not ");
-		strcpy(buf + k, "1");
-		refused(buf);
-		for (i = k = 0; i < 1000; i++)
-			k += (size_t)sprintf(buf + k, "1+");
-		strcpy(buf + k, "1");
-		is_value(buf, 0, 0, 1, 1001);
-		for (i = k = 0; i < 2100; i++)
-			k += (size_t)sprintf(buf + k, "1+");
-		strcpy(buf + k, "1");
-		refused(buf);
+		is_value(nested(buf, 150), 0, 0, 1, 1);
+		refused(nested(buf, 250));
+		refused(nested(buf, 100000));
+		refused(repeated(buf, "-", 2000));
+		is_value(repeated(buf, "not ", 500), 0, 0, 1, 1);
+		refused(repeated(buf, "not ", 1000));
+		is_value(repeated(buf, "1+", 1000), 0, 0, 1, 1001);
+		refused(repeated(buf, "1+", 2100));
 	}
 	{
 		struct expr_vars v = { 1, 0, 1 };
