@@ -339,25 +339,44 @@ struct tpl {
 	int		 nfield;
 	int		 g_p;		/* the %p group, or -1 */
 	int		 nspan;		/* spans kept: groups + 1, 2 at least */
-	struct tmemo	*memo;		/* the last search (tpl_match), made at first use */
+	/* its last search, answered again for the same line (see memo_line()) */
+	struct {
+		unsigned long	 line;		/* the line's number, 0: none */
+		size_t		 pos, endpos;
+		bool		 hit;
+		size_t		 span[2 * TPL_MAXGROUPS];
+	}		 memo;
 };
 
 /*
- * A template's last search and its answer.  Templates are shared by every
- * detector, and one read of a log serves every jail that follows it: the
- * second jail's detector mostly asks the same template about the same
- * line, and gets the answer without a second search.  The key is the
- * searched text itself (and where the search starts), so the answer is
- * exact whoever asks; longer lines are not kept.
+ * The line being dated, numbered.  Templates are shared by every detector,
+ * and one read of a log serves every jail that follows it: the second
+ * jail's detector mostly asks the same template about the same line, and
+ * gets the answer without a second search.  A line is compared with the
+ * last one once per detector (match()), not once per template search; a
+ * line longer than MEMO_MAX gets no number, so no answer is kept for it.
  */
-#define TMEMO_MAX	512
+#define MEMO_MAX	512
 
-struct tmemo {
-	size_t		 pos, endpos;
-	bool		 ascii, hit;
-	size_t		 span[2 * TPL_MAXGROUPS];
-	char		 text[TMEMO_MAX];
-};
+static struct {
+	unsigned long	 number;	/* 0 while the line has none */
+	unsigned long	 next;
+	size_t		 len;
+	char		 text[MEMO_MAX];
+} cur_line;
+
+static void
+memo_line(const char *line, size_t len)
+{
+	if (cur_line.number && cur_line.len == len && memcmp(cur_line.text, line, len) == 0)
+		return;
+	cur_line.number = 0;
+	if (len > MEMO_MAX)
+		return;
+	memcpy(cur_line.text, line, len);
+	cur_line.len = len;
+	cur_line.number = ++cur_line.next;
+}
 
 /* Python str.strip() for ASCII-only pattern text. */
 static const char *
@@ -1104,22 +1123,24 @@ entry_weight(const struct entry *e)
 	return (double)e->hits * e->tpl->weight / (e->distance > 1 ? e->distance : 1);
 }
 
-/* matchDate: search, counting the template's global hits */
+/*
+ * matchDate: search, counting the template's global hits; the same search
+ * of the same line (memo_line()) is answered from the template's memo.
+ */
 static bool
 tpl_match(struct tpl *t, const char *line, size_t len, bool ascii, size_t pos,
     size_t endpos, size_t *span)
 {
-	struct tmemo *m = t->memo;
 	int rc;
 
 	(void)len;
 	if (!tpl_compile(t))
 		return false;
-	if (m && m->endpos == endpos && m->pos == pos && m->ascii == ascii &&
-	    memcmp(m->text, line, endpos) == 0) {
-		if (!m->hit)
+	if (cur_line.number && t->memo.line == cur_line.number && t->memo.pos == pos &&
+	    t->memo.endpos == endpos) {
+		if (!t->memo.hit)
 			return false;
-		memcpy(span, m->span, 2 * (size_t)t->nspan * sizeof(*span));
+		memcpy(span, t->memo.span, 2 * (size_t)t->nspan * sizeof(*span));
 		t->hits++;
 		return true;
 	}
@@ -1127,20 +1148,13 @@ tpl_match(struct tpl *t, const char *line, size_t len, bool ascii, size_t pos,
 		rc = rx_search_ascii(t->rx, line, endpos, pos, false, span, t->nspan);
 	else
 		rc = rx_search(t->rx, line, endpos, pos, false, span, t->nspan);
-	if (endpos <= TMEMO_MAX) {
-		if (m == NULL)
-			m = t->memo = xmalloc(sizeof(*m));
-		m->pos = pos;
-		m->endpos = endpos;
-		m->ascii = ascii;
-		m->hit = rc == RX_MATCH;
-		memcpy(m->text, line, endpos);
-		if (m->hit)
-			memcpy(m->span, span, 2 * (size_t)t->nspan * sizeof(*span));
-	} else if (m)
-		m->endpos = (size_t)-1;		/* no longer the last search */
+	t->memo.line = cur_line.number;
+	t->memo.pos = pos;
+	t->memo.endpos = endpos;
+	t->memo.hit = rc == RX_MATCH;
 	if (rc != RX_MATCH)
 		return false;
+	memcpy(t->memo.span, span, 2 * (size_t)t->nspan * sizeof(*span));
 	t->hits++;
 	return true;
 }
@@ -1181,6 +1195,7 @@ match(struct datedet *d, const char *line, size_t len, bool ascii,
 
 	if (d->n == 0 && det_add_defaults(d, false, NULL, &err) < 0)
 		free(err);
+	memo_line(line, len);
 
 	/* first the last template, at the same place if it is not anchored */
 	i = d->lastidx;
