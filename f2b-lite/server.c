@@ -455,10 +455,35 @@ report_config(struct server *s, const struct pyval *msgs)
 
 		log_msg((int)pyval_as_int(pyval_at(e, 0)), pyval_as_str(pyval_at(e, 1)), "%s",
 		    pyval_as_str(pyval_at(e, 2)));
+		if (s->logtarget != NULL)
+			continue;	/* the log is open: said there */
+		/* said on stderr for now: replay_early() writes them to the log */
 		if (s->early == NULL)
 			s->early = pyval_list();
 		pyval_append(s->early, pyval_copy(e));
 	}
+}
+
+/*
+ * The configuration did not load: nothing starts, status 255.  msgs (may be
+ * NULL): what the reader said, its errors repeated on stderr when the log
+ * goes elsewhere (they are for the shell that started us).
+ */
+static void
+config_failed(struct server *s, const struct pyval *msgs)
+{
+	size_t i;
+
+	if (s->logtarget && strcasecmp(s->logtarget, "STDERR") != 0)
+		for (i = 0; msgs && i < pyval_len(msgs); i++) {
+			const struct pyval *e = pyval_at(msgs, i);
+
+			if (pyval_as_int(pyval_at(e, 0)) >= LOG_LVL_ERROR)
+				fprintf(stderr, "ERROR: %s\n", pyval_as_str(pyval_at(e, 2)));
+		}
+	fprintf(stderr, "ERROR: Failed during configuration: the configuration "
+	    "has errors (see above); nothing was started\n");
+	s->exit_code = 255;
 }
 
 static struct pyval *
@@ -648,24 +673,16 @@ boot_step(void *arg)
 		s->boot_timer = loop_timer_add(s->loop, 0, boot_step, s);
 }
 
-/* The configuration read: its jails start a slice per turn, or the server stops with none. */
+/*
+ * The configuration read (msgs: what the reader said): its jails start a
+ * slice per turn, or the server stops with none.
+ */
 static void
-boot_take(struct server *s, struct pyval *stream, bool ok)
+boot_take(struct server *s, struct pyval *stream, bool ok, const struct pyval *msgs)
 {
-	size_t i;
-
 	if (stream == NULL || !ok) {
-		if (s->logtarget && strcasecmp(s->logtarget, "STDERR") != 0)
-			for (i = 0; s->early && i < pyval_len(s->early); i++) {
-				const struct pyval *e = pyval_at(s->early, i);
-
-				if (pyval_as_int(pyval_at(e, 0)) >= LOG_LVL_ERROR)
-					fprintf(stderr, "ERROR: %s\n", pyval_as_str(pyval_at(e, 2)));
-			}
-		fprintf(stderr, "ERROR: Failed during configuration: the configuration "
-		    "has errors (see above); nothing was started\n");
+		config_failed(s, msgs);
 		pyval_free(stream);
-		s->exit_code = 255;
 		server_quit(s);
 		return;
 	}
@@ -680,9 +697,11 @@ static void
 boot_read_here(struct server *s)
 {
 	bool ok = false;
-	struct pyval *stream = read_config(s, &ok);
+	struct pyval *msgs = pyval_list(), *stream = read_config_quiet(s, &ok, msgs);
 
-	boot_take(s, stream, ok);
+	report_config(s, msgs);
+	boot_take(s, stream, ok, msgs);
+	pyval_free(msgs);
 }
 
 /* Reads what the reader child sent so far; true at its end. */
@@ -715,7 +734,8 @@ boot_reader_done(struct server *s)
 	    pyval_type(pyval_at(res, 1)) == PY_LIST) {
 		report_config(s, pyval_at(res, 1));
 		boot_take(s, pyval_type(pyval_at(res, 2)) == PY_LIST ?
-		    pyval_copy(pyval_at(res, 2)) : NULL, pyval_as_bool(pyval_at(res, 0)));
+		    pyval_copy(pyval_at(res, 2)) : NULL, pyval_as_bool(pyval_at(res, 0)),
+		    pyval_at(res, 1));
 	} else
 		boot_read_here(s);	/* the reader died: read it here */
 	pyval_free(res);
@@ -1248,10 +1268,8 @@ server_main(int argc, char **argv)
 	if (!async && !foreground) {
 		stream = read_config(&s, &ok);
 		if (stream == NULL || !ok) {
-			fprintf(stderr, "ERROR: Failed during configuration: the configuration "
-			    "has errors (see above); nothing was started\n");
+			config_failed(&s, NULL);	/* the log is not open: said on stderr */
 			pyval_free(stream);
-			s.exit_code = 255;
 			goto out;
 		}
 	}
@@ -1300,7 +1318,7 @@ server_main(int argc, char **argv)
 	s.foreground = foreground;
 	/* the socket answers a ping at once; the jails start a slice per turn */
 	if (stream)
-		boot_take(&s, stream, true);
+		boot_take(&s, stream, true, NULL);
 	else if (!async)
 		boot_fork(&s);
 	else
