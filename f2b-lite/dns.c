@@ -1,8 +1,6 @@
 /*
  * dns: DNSUtils.dnsToIp and ipToName over getaddrinfo()/getnameinfo(),
- * with Utils.Cache's rules (see dns.h).  The cache is fail2ban's
- * OrderedDict: an expired entry found by a lookup is removed, and a new
- * entry goes to the end.
+ * each behind a Utils.Cache (cache.h).
  */
 #include "dns.h"
 
@@ -14,19 +12,18 @@
 #include <arpa/inet.h>
 
 #include "addr.h"
+#include "cache.h"
 #include "clock.h"
-#include "dict.h"
 #include "xmalloc.h"
 
 struct centry {
-	double		 expires;
 	struct addr	*ips;		/* the name cache */
 	size_t		 n;
 	char		*name;		/* the address cache: NULL for none */
 };
 
-static struct dict *names;	/* name -> its addresses */
-static struct dict *hosts;	/* address text -> its name */
+static struct cache *names;	/* name -> its addresses */
+static struct cache *hosts;	/* address text -> its name */
 static size_t cache_max = DNS_CACHE_MAX;
 static double cache_time = DNS_CACHE_TIME;
 static unsigned long nlookups;
@@ -44,47 +41,13 @@ centry_free(void *p)
 	free(e);
 }
 
-/* Utils.Cache.get: a live entry, or NULL (an expired one is dropped). */
+/* The cache (made at first use) and what it holds for key. */
 static struct centry *
-cache_get(struct dict **c, const char *key)
+lookup(struct cache **c, const char *key)
 {
-	struct centry *e;
-
 	if (*c == NULL)
-		*c = dict_new(centry_free);
-	if ((e = dict_get(*c, key, NULL)) == NULL)
-		return NULL;
-	if (e->expires > clock_real())
-		return e;
-	dict_del(*c, key);
-	return NULL;
-}
-
-/*
- * Utils.Cache.set: when full, entries go from the front until a live one
- * has left a free slot behind it.
- */
-static struct centry *
-cache_put(struct dict *c, const char *key, struct centry *e)
-{
-	double now = clock_real();
-
-	if (dict_len(c) >= cache_max) {
-		const char *k;
-		void *v;
-		size_t pos;
-
-		while (pos = 0, dict_next(c, &pos, &k, &v)) {
-			bool live = ((struct centry *)v)->expires > now;
-
-			dict_shift(c);
-			if (live && dict_len(c) < cache_max)
-				break;
-		}
-	}
-	e->expires = now + cache_time;
-	dict_set(c, key, e);
-	return e;
+		*c = cache_new(cache_max, cache_time, centry_free);
+	return cache_get(*c, key, clock_real());
 }
 
 static const void *
@@ -105,7 +68,7 @@ dns_to_ips(const char *name, const struct addr **ips, const char **err)
 
 	if (err)
 		*err = NULL;
-	if ((e = cache_get(&names, name)) != NULL) {
+	if ((e = lookup(&names, name)) != NULL) {
 		*ips = e->ips;
 		return e->n;
 	}
@@ -145,7 +108,7 @@ dns_to_ips(const char *name, const struct addr **ips, const char **err)
 	}
 	if (e->n == 0 && rc != 0 && err)
 		*err = gai_strerror(rc);
-	cache_put(names, name, e);
+	cache_set(names, name, e, clock_real());
 	*ips = e->ips;
 	return e->n;
 }
@@ -186,13 +149,13 @@ dns_to_name(const struct addr *a)
 	} else
 		return NULL;
 	addr_str(a, key, sizeof(key));
-	if ((e = cache_get(&hosts, key)) == NULL) {
+	if ((e = lookup(&hosts, key)) == NULL) {
 		nlookups++;
 		e = xcalloc(1, sizeof(*e));
 		if (getnameinfo((struct sockaddr *)&ss, len, host, sizeof(host), NULL, 0,
 		    NI_NAMEREQD) == 0)
 			e->name = xstrdup(host);
-		cache_put(hosts, key, e);
+		cache_set(hosts, key, e, clock_real());
 	}
 	return e->name ? xstrdup(e->name) : NULL;
 }
@@ -206,9 +169,9 @@ dns_lookups(void)
 void
 dns_cache_options(size_t maxcount, double maxtime)
 {
-	cache_max = maxcount > 0 ? maxcount : 1;
+	cache_max = maxcount;
 	cache_time = maxtime;
-	dict_free(names);
-	dict_free(hosts);
+	cache_free(names);
+	cache_free(hosts);
 	names = hosts = NULL;
 }

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "cache.h"
 #include "clock.h"
 #include "datedet.h"
 #include "dict.h"
@@ -39,12 +40,7 @@ struct tline {
 	bool	 ascii;		/* known to be all ASCII (false: not known) */
 };
 
-/* Multi-line failure cache entry (Utils.Cache(maxCount=100, maxTime=300)). */
-struct mlfent {
-	struct pyval	*fail;
-	double		 expires;
-};
-
+/* The multi-line failure cache: Utils.Cache(maxCount=100, maxTime=300). */
 #define MLFID_MAX	100
 #define MLFID_TTL	(5 * 60)
 
@@ -66,7 +62,7 @@ struct filter {
 	struct strbuf		 lasttime;	/* the last date's text */
 	bool			 has_lastdate;
 	struct datedet_time	 lastdate;
-	struct dict		*mlfid;		/* mlfid -> struct mlfent * */
+	struct cache		*mlfid;		/* mlfid -> its failure (struct pyval *) */
 	struct strbuf		 text, buf, buf2, tmp, key;
 	bool			 pref_matched;	/* prefregex's last search (hasMatched) */
 	struct failregex_match	*pref_spans;	/* ... and its groups, in buf (with pref) */
@@ -141,12 +137,9 @@ tline_free(struct tline *t)
 }
 
 static void
-mlfent_free(void *p)
+fail_free(void *p)
 {
-	struct mlfent *e = p;
-
-	pyval_free(e->fail);
-	free(e);
+	pyval_free(p);
 }
 
 struct filter *
@@ -161,7 +154,7 @@ filter_new(void)
 	f->ignorepending = true;
 	f->checkfindtime = true;
 	f->inoperation = true;
-	f->mlfid = dict_new(mlfent_free);
+	f->mlfid = cache_new(MLFID_MAX, MLFID_TTL, fail_free);
 	return f;
 }
 
@@ -186,7 +179,7 @@ filter_free(struct filter *f)
 		tline_free(&f->lines[i]);
 	free(f->lines);
 	strbuf_free(&f->lasttime);
-	dict_free(f->mlfid);
+	cache_free(f->mlfid);
 	strbuf_free(&f->text);
 	strbuf_free(&f->buf);
 	strbuf_free(&f->buf2);
@@ -568,47 +561,13 @@ line_real(struct filter *f)
 static struct pyval *
 mlfid_get(struct filter *f, const char *key)
 {
-	struct mlfent *e = dict_get(f->mlfid, key, NULL);
-
-	if (e == NULL)
-		return NULL;
-	if (e->expires > line_real(f))
-		return e->fail;
-	dict_del(f->mlfid, key);
-	return NULL;
+	return cache_get(f->mlfid, key, line_real(f));
 }
 
 static void
 mlfid_set(struct filter *f, const char *key, struct pyval *fail)
 {
-	double t = line_real(f);
-	struct mlfent *e = dict_get(f->mlfid, key, NULL);
-
-	if (e != NULL) {
-		if (e->fail != fail)
-			pyval_free(e->fail);
-		e->fail = fail;
-		e->expires = t + MLFID_TTL;
-		return;
-	}
-	/* full: drop the oldest, up to one that has not expired */
-	if (dict_len(f->mlfid) >= MLFID_MAX) {
-		while (dict_len(f->mlfid) > 0) {
-			size_t pos = 0;
-			struct mlfent *o;
-			bool keep;
-
-			dict_next(f->mlfid, &pos, NULL, (void **)&o);
-			keep = o->expires > t;
-			dict_shift(f->mlfid);
-			if (keep && dict_len(f->mlfid) < MLFID_MAX)
-				break;
-		}
-	}
-	e = xmalloc(sizeof(*e));
-	e->fail = fail;
-	e->expires = t + MLFID_TTL;
-	dict_set(f->mlfid, key, e);
+	cache_set(f->mlfid, key, fail, line_real(f));
 }
 
 /* ---- dict helpers on pyval dicts --------------------------------------- */
@@ -725,7 +684,7 @@ merge_failure(struct filter *f, const char *mlfid, struct pyval *fail,
 		*cached = true;
 		if (fl & 2) {
 			fail = pyval_copy(mf);
-			dict_del(f->mlfid, mlfid);
+			cache_del(f->mlfid, mlfid);
 			*cached = false;
 		}
 		users = dget(fail, "users");

@@ -14,6 +14,7 @@
 #include "action.h"
 #include "addr.h"
 #include "banlist.h"
+#include "cache.h"
 #include "clock.h"
 #include "config.h"
 #include "db.h"
@@ -93,9 +94,8 @@ struct jail {
 		struct action	*key;		/* property "key": the key's template */
 		long		 maxcount;
 		double		 maxtime;
-		struct dict	*entries;	/* key -> "0"/"1" + expiry, in insertion order */
+		struct cache	*entries;	/* key -> the answer (const bool *) */
 	} icache_cfg;
-	struct dict	*icache;	/* key -> "1"/"0" */
 	char		*logencoding;
 	struct pyval	*journalmatch;
 	struct journal	*journal;	/* backend systemd */
@@ -180,7 +180,6 @@ jail_new(const struct jail_env *env, const char *name, const char *backend)
 	j->incr.factor = 1;
 	j->incr.maxtime = j->incr.rndtime = -1;
 	j->extra = dict_new(free);
-	j->icache = dict_new(free);
 	log_msg(LOG_LVL_INFO, LOG_JAIL, "Creating new jail '%s'", name);
 	if (env->db)
 		db_add_jail(env->db, name);
@@ -218,7 +217,6 @@ jail_free(struct jail *j)
 	failmgr_free(j->fm);
 	banlist_free(j->bl);
 	dict_free(j->extra);
-	dict_free(j->icache);
 	pyval_free(j->journalmatch);
 	pyval_free(j->globs);
 	free(j->fc.usedns);
@@ -236,7 +234,7 @@ jail_free(struct jail *j)
 	free(j->ignorecommand);
 	free(j->ignorecache);
 	action_free(j->icache_cfg.key);
-	dict_free(j->icache_cfg.entries);
+	cache_free(j->icache_cfg.entries);
 	free(j->logencoding);
 	free(j->backend);
 	free(j->name);
@@ -789,7 +787,7 @@ set_ignorecache(struct jail *j, const char *v, char **err)
 
 	action_free(j->icache_cfg.key);
 	j->icache_cfg.key = NULL;
-	dict_free(j->icache_cfg.entries);
+	cache_free(j->icache_cfg.entries);
 	j->icache_cfg.entries = NULL;
 	if (*v == '\0')
 		return 0;
@@ -816,7 +814,7 @@ set_ignorecache(struct jail *j, const char *v, char **err)
 		action_set(j->icache_cfg.key, "key", k);
 		j->icache_cfg.maxcount = (long)n;
 		j->icache_cfg.maxtime = maxtime;
-		j->icache_cfg.entries = dict_new(free);
+		j->icache_cfg.entries = cache_new(n > 0 ? (size_t)n : 1, maxtime, NULL);
 	}
 	free(name);
 	dict_free(opts);
@@ -825,44 +823,26 @@ set_ignorecache(struct jail *j, const char *v, char **err)
 
 static void info_key(struct jail *, struct ticket *, struct strbuf *);
 
-/* Keeps answer for key (Utils.Cache: room is made by dropping the oldest). */
-static void
-icache_store(struct jail *j, const char *key, bool answer)
-{
-	if ((long)dict_len(j->icache_cfg.entries) >= j->icache_cfg.maxcount) {
-		size_t pos = 0;
-		const char *k0;
-
-		if (dict_next(j->icache_cfg.entries, &pos, &k0, NULL)) {
-			char *kk = xstrdup(k0);
-
-			dict_del(j->icache_cfg.entries, kk);
-			free(kk);
-		}
-	}
-	dict_set(j->icache_cfg.entries, key, xasprintf("%d %f", answer ? 1 : 0,
-	    clock_now() + j->icache_cfg.maxtime));
-}
-
 static bool ignored_uncached(struct jail *, struct ticket *);
 
 /* ignorecache: the answer kept for t's key (built once), else found and kept */
 static bool
 ignored(struct jail *j, struct ticket *t)
 {
+	static const bool yes = true, no = false;	/* the cached answers */
 	struct strbuf key = STRBUF_INIT;
-	const char *e;
+	const bool *e;
 	bool r;
 
 	if (j->icache_cfg.key == NULL)
 		return ignored_uncached(j, t);
 	info_key(j, t, &key);
-	if ((e = dict_get(j->icache_cfg.entries, strbuf_str(&key), NULL)) != NULL &&
-	    strtod(e + 2, NULL) > clock_now())
-		r = e[0] == '1';
+	if ((e = cache_get(j->icache_cfg.entries, strbuf_str(&key), clock_now())) != NULL)
+		r = *e;
 	else {
 		r = ignored_uncached(j, t);
-		icache_store(j, strbuf_str(&key), r);
+		cache_set(j->icache_cfg.entries, strbuf_str(&key), (void *)(r ? &yes : &no),
+		    clock_now());
 	}
 	strbuf_free(&key);
 	return r;
