@@ -48,12 +48,6 @@ clock_set(double t)
 }
 
 void
-clock_now_tm(struct tm *tm)
-{
-	clock_local_tm(clock_now(), tm);
-}
-
-void
 clock_local_tm(double secs, struct tm *tm)
 {
 	time_t t = (time_t)secs;

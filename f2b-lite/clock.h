@@ -15,9 +15,7 @@ double	 clock_now(void);
 double	 clock_real(void);
 /* Fixes the time returned by clock_now(); a negative value unfixes it. */
 void	 clock_set(double);
-/* datetime.now() as broken-down local time. */
-void	 clock_now_tm(struct tm *);
-/* datetime.fromtimestamp(secs) as broken-down local time. */
+/* datetime.fromtimestamp(secs) as broken-down local time (cached a second). */
 void	 clock_local_tm(double secs, struct tm *);
 /* time.mktime() of local broken-down time (tm_isdst = -1); -1 on error. */
 double	 clock_mktime(const struct tm *);

@@ -1454,7 +1454,7 @@ int
 datedet_time(struct datedet *d, const char *line, const struct datedet_match *m,
     struct datedet_time *out)
 {
-	return datedet_time_at(d, line, m, -1, out);
+	return datedet_time_at(d, line, m, clock_now(), out);
 }
 
 static int
@@ -1593,10 +1593,7 @@ time_at(struct datedet *d, const char *line, const struct datedet_match *m,
 		}
 	}
 	/* "now" is the caller's reading of the clock, read once per line */
-	if (nowsecs >= 0)
-		clock_local_tm(nowsecs, &now);
-	else
-		clock_now_tm(&now);
+	clock_local_tm(nowsecs, &now);
 	if (year < 0) {
 		year = now.tm_year + 1900;
 		assume_year = true;
@@ -1642,9 +1639,8 @@ time_at(struct datedet *d, const char *line, const struct datedet_match *m,
 	}
 	if (has_tz)
 		dt -= tzoff * 60.0;
-	now_naive = nowsecs >= 0 ? nowsecs : clock_now();
 	now_naive = naive(now.tm_year + 1900, now.tm_mon + 1, now.tm_mday, now.tm_hour,
-	    now.tm_min, now.tm_sec) + (now_naive - floor(now_naive));
+	    now.tm_min, now.tm_sec) + (nowsecs - floor(nowsecs));
 	if (assume_today && dt > now_naive) {
 		dt -= 86400;
 		adjusted = true;
@@ -1716,7 +1712,7 @@ datedet_time_at(struct datedet *d, const char *line, const struct datedet_match 
 		rel[2 * g] = sp[2 * g] - sp[0];
 		rel[2 * g + 1] = sp[2 * g + 1] - sp[0];
 	}
-	clk = (time_t)(nowsecs >= 0 ? nowsecs : clock_now());
+	clk = (time_t)nowsecs;
 	if (c->valid && c->t == t && c->clock == clk &&
 	    c->has_tz == d->has_tz && c->tz_minutes == d->tz_minutes && c->len == len &&
 	    memcmp(c->text, line + sp[0], len) == 0 &&

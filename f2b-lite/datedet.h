@@ -55,7 +55,7 @@ bool		 datedet_match_ascii(struct datedet *, const char *line, size_t len,
  */
 int		 datedet_time(struct datedet *, const char *line,
 		    const struct datedet_match *, struct datedet_time *);
-/* The same with clock_now() read by the caller (a negative now: read it). */
+/* The same with clock_now() read by the caller (once a line). */
 int		 datedet_time_at(struct datedet *, const char *line,
 		    const struct datedet_match *, double now, struct datedet_time *);
 
