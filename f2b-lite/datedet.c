@@ -260,9 +260,10 @@ rx_sub(struct rx *rx, const char *s, sub_fn *repl, void *arg, int count)
 	struct strbuf sb = STRBUF_INIT;
 	size_t len = strlen(s), pos = 0, last = 0, sp[2];
 	int done = 0;
+	bool utf8 = utf8_check(s, len) == len;	/* rx_search needs it; checked once */
 
-	while (pos <= len && (count == 0 || done < count) &&
-	    rx_search_text(rx, s, len, pos, false, sp, 1) == RX_MATCH) {
+	while (utf8 && pos <= len && (count == 0 || done < count) &&
+	    rx_search(rx, s, len, pos, false, sp, 1) == RX_MATCH) {
 		strbuf_add(&sb, s + last, sp[0] - last);
 		repl(s + sp[0], sp[1] - sp[0], arg, &sb);
 		last = sp[1];
@@ -1128,12 +1129,11 @@ entry_weight(const struct entry *e)
  * of the same line (memo_line()) is answered from the template's memo.
  */
 static bool
-tpl_match(struct tpl *t, const char *line, size_t len, bool ascii, size_t pos,
-    size_t endpos, size_t *span)
+tpl_match(struct tpl *t, const char *line, bool ascii, size_t pos, size_t endpos,
+    size_t *span)
 {
 	int rc;
 
-	(void)len;
 	if (!tpl_compile(t))
 		return false;
 	if (cur_line.number && t->memo.line == cur_line.number && t->memo.pos == pos &&
@@ -1203,7 +1203,7 @@ match(struct datedet *d, const char *line, size_t len, bool ascii,
 		struct tpl *t = d->e[i].tpl;
 
 		if (t->flags & (TPL_LINE_BEGIN | TPL_LINE_END)) {
-			match = tpl_match(t, line, len, ascii, 0, len, sp);
+			match = tpl_match(t, line, ascii, 0, len, sp);
 			ignore = i;
 		} else {
 			size_t dist = d->lastpos, end = d->lastend;
@@ -1216,10 +1216,10 @@ match(struct datedet *d, const char *line, size_t len, bool ascii,
 			oke = (eat == d->lastend_at) ||
 			    (ebefore == d->lastend_before && !char_isalnum(d->lastend_before));
 			if (okb && oke && dist <= len)
-				match = tpl_match(t, line, len, ascii, dist,
+				match = tpl_match(t, line, ascii, dist,
 				    end < len ? end : len, sp);
 			else {
-				match = tpl_match(t, line, len, ascii, 0, len, sp);
+				match = tpl_match(t, line, ascii, 0, len, sp);
 				ignore = i;
 			}
 		}
@@ -1246,7 +1246,7 @@ match(struct datedet *d, const char *line, size_t len, bool ascii,
 			if (i == ignore)
 				continue;
 			t = d->e[i].tpl;
-			if (!tpl_match(t, line, len, ascii, 0, len, sp))
+			if (!tpl_match(t, line, ascii, 0, len, sp))
 				continue;
 			distance = sp[0];
 			endpos = sp[1];

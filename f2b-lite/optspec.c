@@ -13,6 +13,7 @@
 #include "pyval.h"
 #include "rx.h"
 #include "strbuf.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 /* helpers.py OPTION_CRE, OPTION_EXTRACT_CRE and OPTION_SPLIT_CRE */
@@ -160,9 +161,10 @@ optspec_split(const char *value, char ***items)
 {
 	struct rx *rs = optspec_rx(&optspec_rx_split, optspec_split_re);
 	size_t len = strlen(value), pos = 0, n = 0, cap = 0, ov[2];
+	bool utf8 = utf8_check(value, len) == len;	/* rx_search needs it; checked once */
 
 	*items = NULL;
-	while (pos <= len && rx_search_text(rs, value, len, pos, false, ov, 1) == 1) {
+	while (utf8 && pos <= len && rx_search(rs, value, len, pos, false, ov, 1) == 1) {
 		optspec_push(items, &n, &cap, xstrndup(value + ov[0], ov[1] - ov[0]));
 		pos = ov[1] > ov[0] ? ov[1] : ov[1] + 1;
 	}

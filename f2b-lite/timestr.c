@@ -9,6 +9,7 @@
 
 #include "rx.h"
 #include "strbuf.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 /* ---- the rewrite ------------------------------------------------------- */
@@ -34,8 +35,9 @@ resub(struct rx *rx, const char *text, const char *before, bool keep1, const cha
 {
 	struct strbuf out = STRBUF_INIT;
 	size_t len = strlen(text), pos = 0, sp[6];
+	bool utf8 = utf8_check(text, len) == len;	/* rx_search needs it; checked once */
 
-	while (pos <= len && rx_search_text(rx, text, len, pos, false, sp, 3) == RX_MATCH) {
+	while (utf8 && pos <= len && rx_search(rx, text, len, pos, false, sp, 3) == RX_MATCH) {
 		strbuf_add(&out, text + pos, sp[0] - pos);
 		strbuf_adds(&out, before);
 		if (keep1)
