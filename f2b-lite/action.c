@@ -152,12 +152,6 @@ action_norestored(const struct action *a)
 
 /* ---- the static pass ------------------------------------------------------ */
 
-static void *
-copy_str(const void *p)
-{
-	return p ? xstrdup(p) : NULL;
-}
-
 /* substituteRecursiveTags over the properties, once per conditional. */
 static struct dict *
 resolved(struct action *a, const char *cond, char **err)
@@ -166,7 +160,7 @@ resolved(struct action *a, const char *cond, char **err)
 
 	if (r != NULL)
 		return r;
-	r = dict_copy(a->props, copy_str);
+	r = dict_copy(a->props, dict_copy_str);
 	ignore = dict_new(NULL);
 	dict_set(ignore, "matches", NULL);
 	dict_set(ignore, "ipmatches", NULL);

@@ -276,3 +276,9 @@ dict_copy(const struct dict *d, dict_copy_fn *copy)
 		dict_set(n, k, copy && v ? copy(v) : v);
 	return n;
 }
+
+void *
+dict_copy_str(const void *p)
+{
+	return p ? xstrdup(p) : NULL;
+}

@@ -42,5 +42,7 @@ bool	 dict_next(const struct dict *, size_t *pos, const char **key, void **val);
  * are shared and the copy does not free them.
  */
 struct dict *dict_copy(const struct dict *, dict_copy_fn *copy);
+/* A dict_copy_fn for string values (char *, NULL kept). */
+void	*dict_copy_str(const void *);
 
 #endif

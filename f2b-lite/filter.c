@@ -1137,8 +1137,7 @@ push_ids(struct filter *f, int ri, struct pyval **failp, bool owned,
 			size_t k, nips = dns_to_ips(host, &ips, &err);
 
 			if (err)
-				log_msg(LOG_LVL_WARNING, "fail2ban.ipdns", "Unable to find a "
-				    "corresponding IP address for %s: %s", host, err);
+				log_msg(LOG_LVL_WARNING, DNS_LOGGER, DNS_FAILED, host, err);
 			if (nips && !strcmp(f->usedns, "warn")) {
 				char abuf[ADDR_STRLEN];
 

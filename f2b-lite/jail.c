@@ -686,8 +686,7 @@ name_has(const char *name, const struct addr *a)
 	bool hit = dns_name_has(name, a, &err);
 
 	if (err)
-		log_msg(LOG_LVL_WARNING, "fail2ban.ipdns", "Unable to find a corresponding "
-		    "IP address for %s: %s", name, err);
+		log_msg(LOG_LVL_WARNING, DNS_LOGGER, DNS_FAILED, name, err);
 	return hit;
 }
 

@@ -534,12 +534,6 @@ cmd_jail(const struct pyval *cmd)
 	return NULL;
 }
 
-static void *
-copy_str(const void *p)
-{
-	return xstrdup(p);
-}
-
 static void
 strbuf_free_p(void *p)
 {
@@ -1225,7 +1219,7 @@ server_main(int argc, char **argv)
 		s.conf = abs ? abs : xstrdup(conf);
 	}
 
-	s.cmdline = dict_copy(s.params, copy_str);
+	s.cmdline = dict_copy(s.params, dict_copy_str);
 	d = diag_new();
 	if (config_early(conf, s.params, d) < 0) {
 		printf("ERROR: Base configuration directory %s does not exist \n", conf);
@@ -1247,9 +1241,11 @@ server_main(int argc, char **argv)
 		if (lt && lt[0] != '/' && strcasecmp(lt, "STDOUT") && strcasecmp(lt, "STDERR") &&
 		    strcasecmp(lt, "SYSOUT") && strcasecmp(lt, "SYSLOG") &&
 		    strncasecmp(lt, "SYSTEMD-JOURNAL", 15)) {
+			char *abs = absolute(lt);
+
 			if (dict_has(s.cmdline, "logtarget"))
-				dict_set(s.cmdline, "logtarget", absolute(lt));
-			dict_set(s.params, "logtarget", absolute(lt));
+				dict_set(s.cmdline, "logtarget", xstrdup(abs));
+			dict_set(s.params, "logtarget", abs);
 		}
 	}
 	{
