@@ -1054,16 +1054,24 @@ on_signal(void *arg, int signo)
 
 /* ---- a bare server ------------------------------------------------------------------ */
 
-struct server *
-server_create(struct loop *l)
+/* A server with no jails, no socket yet and no options (server_main, server_create). */
+static void
+server_init(struct server *s, struct loop *l)
 {
-	struct server *s = xcalloc(1, sizeof(*s));
-
+	memset(s, 0, sizeof(*s));
 	s->loop = l;
 	s->params = dict_new(free);
 	s->allow_ipv6 = true;
 	s->listen_fd = -1;
 	s->boot_fd = -1;
+}
+
+struct server *
+server_create(struct loop *l)
+{
+	struct server *s = xmalloc(sizeof(*s));
+
+	server_init(s, l);
 	return s;
 }
 
@@ -1180,11 +1188,7 @@ server_main(int argc, char **argv)
 		    strcmp(argv[i], "-t") == 0 || strcmp(argv[i], "--test") == 0)
 			return client_main(argc, argv);
 
-	memset(&s, 0, sizeof(s));
-	s.params = dict_new(free);
-	s.allow_ipv6 = true;
-	s.listen_fd = -1;
-	s.boot_fd = -1;
+	server_init(&s, NULL);
 	optind = 0;	/* a fresh scan, also when the client calls us */
 	while ((c = getopt_long(argc, argv, "+c:s:p:xfbivqh", longopts, NULL)) != -1) {
 		switch (c) {
