@@ -63,31 +63,22 @@ now_us() { echo "${EPOCHREALTIME/./}"; }
 pinger_start() {
 	rm -f "$T/t0" "$T/t0.ready" "$T/sock"
 	python3 -c '
-import pickle, socket, sys, time
+import sys, time
 t0file, path = sys.argv[1], sys.argv[2]
-msg = pickle.dumps(["ping"], 2) + b"<F2B_END_COMMAND>"
+sys.path.insert(0, sys.argv[3])
+from f2bsock import ask
 open(t0file + ".ready", "w").close()
 end = time.time() + 90
 while time.time() < end:
     try:
-        s = socket.socket(socket.AF_UNIX)
-        s.connect(path)
-        s.sendall(msg)
-        buf = b""
-        while not buf.endswith(b"<F2B_END_COMMAND>"):
-            d = s.recv(4096)
-            if not d:
-                break
-            buf += d
-        s.close()
-        if b"pong" in buf:
+        if ask(path, ["ping"])[1] == "pong":
             t = time.time_ns() // 1000
             print(t - int(open(t0file).read()))
             sys.exit(0)
-    except OSError:
+    except (OSError, EOFError):
         pass
     time.sleep(0.0002)
-print(-1)' "$T/t0" "$T/sock" > "$T/pinger.out" &
+print(-1)' "$T/t0" "$T/sock" "$SRC/tests/tools" > "$T/pinger.out" &
 	PINGER=$!
 	PIDS+=($PINGER)
 	until [ -e "$T/t0.ready" ]; do sleep 0.01; done

@@ -8,6 +8,7 @@
 set -u
 F2B=${1:?usage: bad_requests.sh F2B-LITE-BINARY SOURCE-DIR}
 F2B=$(realpath "$F2B")
+SRC=$(realpath "${2:-$(dirname "$0")/../..}")
 if ! command -v fail2ban-server >/dev/null; then
 	echo "1..0 # SKIP Debian's fail2ban is not installed"
 	exit 0
@@ -40,24 +41,15 @@ for s in py ours; do
 		sleep 0.1
 	done
 done
-python3 - "$T/py/s" "$T/ours/s" <<'PY'
+python3 - "$T/py/s" "$T/ours/s" "$SRC/tests/tools" <<'PY'
 import pickle, socket, sys, time
-END = b"<F2B_END_COMMAND>"
 sys.path.insert(0, '/usr/lib/python3/dist-packages')
+sys.path.insert(0, sys.argv[3])
+import f2bsock
+
 
 def talk(path, payload, timeout=5):
-    s = socket.socket(socket.AF_UNIX)
-    s.settimeout(timeout)
-    s.connect(path)
-    s.sendall(payload + END)
-    buf = b""
-    while not buf.endswith(END):
-        c = s.recv(65536)
-        if not c:
-            break
-        buf += c
-    s.close()
-    return pickle.loads(buf[:-len(END)])
+    return f2bsock.talk(path, payload, timeout)
 
 def answer(path, cmd):
     r = talk(path, pickle.dumps(cmd, 4))

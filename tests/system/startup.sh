@@ -39,19 +39,10 @@ total=$((njails + 1))
 # ping_then_status SOCK OUT: as soon as SOCK answers, a ping (its time in
 # microseconds since the epoch), then a status; both answers in OUT
 ping_then_status() {
-	"$PY" - "$1" > "$2" <<'PYEOF'
-import pickle, socket, sys, time
-def ask(path, cmd):
-    s = socket.socket(socket.AF_UNIX)
-    s.connect(path)
-    s.sendall(pickle.dumps(cmd, 2) + b"<F2B_END_COMMAND>")
-    buf = b""
-    while not buf.endswith(b"<F2B_END_COMMAND>"):
-        d = s.recv(65536)
-        if not d:
-            break
-        buf += d
-    return pickle.loads(buf[:-len(b"<F2B_END_COMMAND>")])
+	"$PY" - "$1" "$SRC/tests/tools" > "$2" <<'PYEOF'
+import sys, time
+sys.path.insert(0, sys.argv[2])
+from f2bsock import ask
 end = time.time() + 30
 while time.time() < end:
     try:
