@@ -687,22 +687,23 @@ dump(const struct pyval *v, struct strbuf *out)
 		return;
 	case PY_DICT: {
 		const struct pyval *cls = pyval_dict_get(v, PICKLE_EXC_KEY);
+		const struct pyval *args = pyval_dict_get(v, "args");
 
-		if (cls && pyval_type(cls) == PY_STR) {
+		/*
+		 * An exception object (pickle_exception()'s shape, no more): the
+		 * class called with its args.  Any other dict, one that merely
+		 * holds the key too, is a dict.
+		 */
+		if (cls && pyval_type(cls) == PY_STR && strrchr(pyval_as_str(cls), '.') &&
+		    args && pyval_type(args) == PY_TUPLE && pyval_len(v) == 2) {
 			const char *full = pyval_as_str(cls), *dot = strrchr(full, '.');
-			const struct pyval *args = pyval_dict_get(v, "args");
 
-			if (dot) {
-				put_text(out, full, (size_t)(dot - full), false);
-				put_text(out, dot + 1, strlen(dot + 1), false);
-				strbuf_addc(out, (char)0x93);
-				if (args && pyval_type(args) == PY_TUPLE)
-					dump(args, out);
-				else
-					strbuf_addc(out, ')');
-				strbuf_addc(out, 'R');
-				return;
-			}
+			put_text(out, full, (size_t)(dot - full), false);
+			put_text(out, dot + 1, strlen(dot + 1), false);
+			strbuf_addc(out, (char)0x93);
+			dump(args, out);
+			strbuf_addc(out, 'R');
+			return;
 		}
 		strbuf_addc(out, '}');
 		n = pyval_len(v);

@@ -88,6 +88,13 @@ main(void)
 	pyval_append(v, pyval_float(0.1));
 	pyval_append(v, pyval_bytes("\x00\x01", 2));
 	pyval_append(v, pickle_exception("builtins.ValueError", "bad"));
+	{
+		/* a dict that merely holds the exception key is a dict (a fuzzer's find) */
+		struct pyval *d = pickle_exception("builtins.ValueError", "x");
+
+		pyval_dict_set(d, pyval_int(1), pyval_str("more"));
+		pyval_append(v, d);
+	}
 	pickle_dump(v, &sb);
 	w = pickle_load(sb.s, sb.len, &err);
 	pyval_repr(v, &r1);
