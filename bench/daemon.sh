@@ -198,6 +198,64 @@ EOF
 	chmod +x "$POLL"
 fi
 
+# the floor under the RSS figures: a program that does nothing but what the
+# daemon cannot do without - one regex compiled with PCRE2's JIT and matched,
+# an in-memory sqlite database with one table (dbfile = :memory:) - linked
+# as f2b-lite is (dynamically) and fully static; and "hello" with libc alone
+cat > "$T/floor.c" <<'EOF'
+#ifdef LIBS
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <sqlite3.h>
+#endif
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+int main(void)
+{
+	int rc = 0;
+#ifdef LIBS
+	{
+		const char *s = "x 192.0.2.1 y";
+		int e;
+		PCRE2_SIZE o;
+		pcre2_code *re = pcre2_compile((PCRE2_SPTR)"^\\S+ (\\d+\\.\\d+\\.\\d+\\.\\d+) y",
+		    PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_UCP, &e, &o, NULL);
+		pcre2_match_data *md;
+		sqlite3 *db;
+		pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+		md = pcre2_match_data_create_from_pattern(re, NULL);
+		rc = pcre2_match(re, (PCRE2_SPTR)s, strlen(s), 0, 0, md, NULL);
+		sqlite3_open(":memory:", &db);
+		sqlite3_exec(db, "CREATE TABLE bans(jail TEXT, ip TEXT, timeofban INTEGER);"
+		    "INSERT INTO bans VALUES('j', '192.0.2.1', 1);", NULL, NULL, NULL);
+	}
+#endif
+	printf("ready %d\n", rc);
+	fflush(stdout);
+	sleep(60);
+	return 0;
+}
+EOF
+# floor_rss BINARY: its RSS in MiB once it is ready
+floor_rss() {
+	local p
+	"$@" > "$T/floor.out" &
+	p=$!
+	wait_for 10 grep -q ready "$T/floor.out"
+	rss_anon $p | cut -d' ' -f1
+	kill $p
+	wait $p 2> /dev/null
+}
+floor() {
+	local cc="cc -O2 -o $T/floor.bin $T/floor.c"
+	R[floor,hello]=n/a R[floor,dyn]=n/a R[floor,static]=n/a
+	$cc 2> /dev/null && R[floor,hello]=$(floor_rss "$T/floor.bin")
+	$cc -DLIBS -lpcre2-8 -lsqlite3 2> /dev/null && R[floor,dyn]=$(floor_rss "$T/floor.bin")
+	$cc -DLIBS -static -lpcre2-8 -lsqlite3 -lm 2> /dev/null && R[floor,static]=$(floor_rss "$T/floor.bin")
+	note "RSS floor: libc alone ${R[floor,hello]} MiB; + PCRE2 JIT and sqlite ${R[floor,dyn]} MiB (static ${R[floor,static]} MiB)"
+}
+
 # ---- configurations ---------------------------------------------------------------
 mkconf() {	# mkconf DIR: stock config (linked), the seed's files, no database
 	local c=$1
@@ -281,6 +339,12 @@ wait_for() {	# wait_for SECONDS COMMAND...
 	shift
 	until "$@"; do [ "$(now_us)" -gt $end ] && return 1; sleep 0.01; done
 }
+# rss_anon PID: "RSS anonymous" in MiB - all resident pages (ps's RSS: the
+# shared libraries' mapped pages too) and the process's own (RssAnon)
+rss_anon() {
+	awk '/^VmRSS:/ { r = $2 } /^RssAnon:/ { a = $2 }
+	    END { printf "%.2f %.2f\n", r / 1024, a / 1024 }' "/proc/$1/status"
+}
 entries() { ipset list -t hmailblock | sed -n 's/^Number of entries: //p'; }
 stats() {	# stats FILE: "median p95 p99 max" of the microsecond values, in ms
 	sort -n "$1" | awk 'function pct(q,  p) { p = int(q * NR); if (p < q * NR) p++; return v[p] }
@@ -349,8 +413,8 @@ run() {
 	read -r R[$who,latmed] R[$who,latp95] R[$who,latp99] R[$who,latmax] < <(stats "$T/lat.$who")
 	note "latency ($trials trials): median ${R[$who,latmed]} ms, p95 ${R[$who,latp95]} ms, p99 ${R[$who,latp99]} ms, max ${R[$who,latmax]} ms"
 	sleep 1
-	R[$who,rss]=$(ps -o rss= -p $pid | awk '{ printf "%.2f", $1 / 1024 }')
-	note "RSS (fu_hmail, $((trials + 1)) bans): ${R[$who,rss]} MiB"
+	read -r R[$who,rss] R[$who,anon] < <(rss_anon $pid)
+	note "RSS (fu_hmail, $((trials + 1)) bans): ${R[$who,rss]} MiB, anonymous ${R[$who,anon]} MiB"
 
 	burst_stop $who $pid ""
 
@@ -399,8 +463,8 @@ run() {
 	note "start -> ping answered ($njails stock jails + fu_hmail): ${R[$who,ping]} ms"
 	if wait_for 90 jails_started $who $((njails + 1)); then
 		sleep 2
-		R[$who,rssall]=$(ps -o rss= -p $pid | awk '{ printf "%.2f", $1 / 1024 }')
-		note "RSS ($njails stock jails + fu_hmail): ${R[$who,rssall]} MiB"
+		read -r R[$who,rssall] R[$who,anonall] < <(rss_anon $pid)
+		note "RSS ($njails stock jails + fu_hmail): ${R[$who,rssall]} MiB, anonymous ${R[$who,anonall]} MiB"
 	else
 		R[$who,rssall]=n/a
 		note "all jails: only $(grep -c "Jail '.*' started" "$T/$who.log") of $((njails + 1)) started"
@@ -426,6 +490,7 @@ awk -v stamp="$stamp" -v n=$NLINES 'NR == FNR { L[++k] = $0; next } END {
 }' "$T/legit" > "$T/ingest.lines"
 NFAIL=$((NLINES / 10))
 
+floor
 for who in ${BENCH_WHO:-f2b-lite fail2ban}; do run $who; done
 
 # where f2b-lite's time would go if the logger line needed the shell: the
@@ -468,6 +533,8 @@ row "2000 offenders at once -> all banned" "22.0 s" "${R[fail2ban,burst]:-n/a}" 
 row "ingest, 100k lines (10% failures)" "19.1k lines/s" "${R[fail2ban,ingest]:-n/a}" "${R[f2b-lite,ingest]:-n/a}" lines/s "> 1M lines/s" 1
 row "RSS, fu_hmail jail" "38.0 MiB" "${R[fail2ban,rss]:-n/a}" "${R[f2b-lite,rss]:-n/a}" MiB "< 2 MB"
 row "RSS, all $njails stock jails + fu_hmail" "50.4 MiB" "${R[fail2ban,rssall]:-n/a}" "${R[f2b-lite,rssall]:-n/a}" MiB "< 6 MB"
+row "  anonymous (own) memory, fu_hmail" "-" "${R[fail2ban,anon]:-n/a}" "${R[f2b-lite,anon]:-n/a}" MiB "-"
+row "  anonymous (own) memory, all jails" "-" "${R[fail2ban,anonall]:-n/a}" "${R[f2b-lite,anonall]:-n/a}" MiB "-"
 row "start -> ping, all $njails stock jails" "1.1 s" "${R[fail2ban,ping]:-n/a}" "${R[f2b-lite,ping]:-n/a}" ms "< 30 ms"
 row "start -> first ban, fu_hmail" "-" "${R[fail2ban,start]:-n/a}" "${R[f2b-lite,start]:-n/a}" ms "-"
 row "stop with 2,556 bans" "30.3 s" "${R[fail2ban,stop]:-n/a}" "${R[f2b-lite,stop]:-n/a}" s "< 0.5 s"
@@ -475,3 +542,8 @@ echo
 echo "f2b-lite runs both lines of the seed's action in-process (ipset through libipset, logger"
 echo "as one datagram to /dev/log).  With the logger line through /bin/sh instead (logger -i):"
 echo "2000 offenders -> all banned ${R[f2b-lite,burst-shell]:-n/a} s; stop with 2,556 bans ${R[f2b-lite,stop-shell]:-n/a} s"
+echo
+echo "RSS counts every mapped page of the shared libraries.  The floor on this machine, a"
+echo "program doing only what the daemon must (one PCRE2 JIT regex matched, an in-memory sqlite"
+echo "table): ${R[floor,dyn]} MiB linked dynamically as f2b-lite is, ${R[floor,static]} MiB fully static;"
+echo "\"hello\" with libc alone: ${R[floor,hello]} MiB."

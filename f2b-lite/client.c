@@ -29,6 +29,7 @@
 #include "json.h"
 #include "metrics.h"
 #include "pickle.h"
+#include "protocol.h"
 #include "server.h"
 
 #define CLIENT_VERSION	"1.0.2"
@@ -77,8 +78,13 @@ client_usage(const char *argv0)
 	    "    --str2sec <STRING>      convert time abbreviation format to seconds\n"
 	    "    -h, --help              display this help message\n"
 	    "    -V, --version           print the version (-V returns machine-readable short format)\n");
-	if (!server)
-		printf("\nCommand:\n    see f2b-lite(8) for the commands fail2ban-client accepts\n");
+	if (!server) {
+		struct strbuf b = STRBUF_INIT;
+
+		protocol_format(&b);
+		printf("\nCommand:\n%s", strbuf_str(&b));
+		strbuf_free(&b);
+	}
 	printf("\nReport bugs to https://github.com/fail2ban/fail2ban/issues\n");
 }
 

@@ -191,19 +191,10 @@ dict_set(struct dict *d, const char *key, void *val)
 	d->nlive++;
 }
 
-bool
-dict_del(struct dict *d, const char *key)
+/* Removes the live entry e, whose index slot is s. */
+static void
+remove_entry(struct dict *d, struct dict_entry *e, size_t s)
 {
-	struct dict_entry *e;
-	bool hit = false;
-	size_t s;
-
-	if (d->nlive == 0)
-		return false;
-	s = dict_slot(d, key, dict_hash(key), &hit);
-	if (!hit)
-		return false;
-	e = &d->ent[d->index[s]];
 	free(e->key);
 	if (d->freefn && e->val)
 		d->freefn(e->val);
@@ -216,6 +207,20 @@ dict_del(struct dict *d, const char *key)
 	 * iteration from the start walk over ever more holes */
 	while (d->head < d->nent && !d->ent[d->head].live)
 		d->head++;
+}
+
+bool
+dict_del(struct dict *d, const char *key)
+{
+	bool hit = false;
+	size_t s;
+
+	if (d->nlive == 0)
+		return false;
+	s = dict_slot(d, key, dict_hash(key), &hit);
+	if (!hit)
+		return false;
+	remove_entry(d, &d->ent[d->index[s]], s);
 	return true;
 }
 
@@ -230,16 +235,7 @@ dict_shift(struct dict *d)
 		return false;
 	e = &d->ent[d->head];	/* live: head skips the deleted ones */
 	s = dict_slot(d, e->key, e->hash, &hit);
-	free(e->key);
-	if (d->freefn && e->val)
-		d->freefn(e->val);
-	e->key = NULL;
-	e->val = NULL;
-	e->live = false;
-	d->index[s] = -2;
-	d->nlive--;
-	while (d->head < d->nent && !d->ent[d->head].live)
-		d->head++;
+	remove_entry(d, e, s);
 	return true;
 }
 

@@ -27,30 +27,11 @@
 #include "systemd.h"
 #include "xmalloc.h"
 
-/* sd-journal, from libsystemd.so.0 loaded by the first journal opened */
+/*
+ * sd-journal, from libsystemd.so.0 loaded by the first journal opened:
+ * sdj->next(j) is sd_journal_next(j)
+ */
 static const struct systemd_journal_api *sdj;
-#define sd_journal_open			(sdj->open)
-#define sd_journal_open_directory	(sdj->open_directory)
-#define sd_journal_open_files		(sdj->open_files)
-#define sd_journal_open_namespace	(sdj->open_namespace)
-#define sd_journal_close		(sdj->close)
-#define sd_journal_add_match		(sdj->add_match)
-#define sd_journal_add_disjunction	(sdj->add_disjunction)
-#define sd_journal_flush_matches	(sdj->flush_matches)
-#define sd_journal_get_fd		(sdj->get_fd)
-#define sd_journal_get_timeout		(sdj->get_timeout)
-#define sd_journal_process		(sdj->process)
-#define sd_journal_next			(sdj->next)
-#define sd_journal_previous		(sdj->previous)
-#define sd_journal_seek_head		(sdj->seek_head)
-#define sd_journal_seek_cursor		(sdj->seek_cursor)
-#define sd_journal_seek_realtime_usec	(sdj->seek_realtime_usec)
-#define sd_journal_test_cursor		(sdj->test_cursor)
-#define sd_journal_get_cursor		(sdj->get_cursor)
-#define sd_journal_get_realtime_usec	(sdj->get_realtime_usec)
-#define sd_journal_get_monotonic_usec	(sdj->get_monotonic_usec)
-#define sd_journal_restart_data		(sdj->restart_data)
-#define sd_journal_enumerate_available_data (sdj->enumerate_available_data)
 
 static bool
 sdj_load(char **err)
@@ -311,7 +292,7 @@ collect(sd_journal *j, struct fmt *fm)
 		strbuf_reset(&fm->f[i].list);
 		fm->f[i].n = 0;
 	}
-	SD_JOURNAL_FOREACH_DATA(j, data, len) {
+	for (sdj->restart_data(j); sdj->enumerate_available_data(j, &data, &len) > 0;) {
 		const char *d = data, *eq = memchr(d, '=', len);
 		size_t klen;
 
@@ -409,7 +390,7 @@ format_line(sd_journal *j, struct fmt *fm)
 
 			if (!(sm->n > 0 && py_int64(strbuf_str(&sm->val),
 			    sm->val.len, &fm->num, &us)) &&
-			    sd_journal_get_monotonic_usec(j, &mono, &boot) >= 0)
+			    sdj->get_monotonic_usec(j, &mono, &boot) >= 0)
 				us = (long long)mono;
 			strbuf_addf(sb, " [%12.6f]", (double)us / 1e6);
 		}
@@ -448,7 +429,7 @@ entry_usec(sd_journal *j, struct fmt *fm)
 	    py_int64(strbuf_str(&f->val), f->val.len, &fm->num, &us) &&
 	    us >= USEC_MIN && us <= USEC_MAX)
 		return us;
-	if (sd_journal_get_realtime_usec(j, &rt) < 0 || rt > (uint64_t)USEC_MAX)
+	if (sdj->get_realtime_usec(j, &rt) < 0 || rt > (uint64_t)USEC_MAX)
 		return 0;
 	return (long long)rt;
 }
@@ -696,9 +677,9 @@ add_matches(sd_journal *j, char *const *m, size_t n, char **err)
 
 	for (i = 0; i < n; i++) {
 		if (strcmp(m[i], "+") == 0)
-			r = sd_journal_add_disjunction(j);
+			r = sdj->add_disjunction(j);
 		else
-			r = sd_journal_add_match(j, m[i], 0);
+			r = sdj->add_match(j, m[i], 0);
 		if (r < 0) {
 			*err = xasprintf("invalid journal match '%s': %s", m[i],
 			    strerror(-r));
@@ -706,7 +687,7 @@ add_matches(sd_journal *j, char *const *m, size_t n, char **err)
 		}
 	}
 	if (n > 0)
-		sd_journal_add_disjunction(j);
+		sdj->add_disjunction(j);
 	return 0;
 }
 
@@ -724,7 +705,7 @@ open_source(const struct source *s, int *fd, const struct jfile *prev,
 	int r;
 
 	if (s->path != NULL) {
-		r = sd_journal_open_directory(&j, s->path, s->flags);
+		r = sdj->open_directory(&j, s->path, s->flags);
 		if (r < 0)
 			*err = xasprintf("cannot open journal directory '%s': %s",
 			    s->path, strerror(-r));
@@ -740,18 +721,18 @@ open_source(const struct source *s, int *fd, const struct jfile *prev,
 		paths = xcalloc(n + 1, sizeof(*paths));
 		for (i = 0; i < n; i++)
 			paths[i] = (*jf)[i].path;
-		r = sd_journal_open_files(&j, paths, s->flags);
+		r = sdj->open_files(&j, paths, s->flags);
 		free(paths);
 		if (r < 0)
 			*err = xasprintf("cannot open journal files '%s': %s",
 			    s->files, strerror(-r));
 	} else if (s->ns != NULL) {
-		r = sd_journal_open_namespace(&j, s->ns, s->flags);
+		r = sdj->open_namespace(&j, s->ns, s->flags);
 		if (r < 0)
 			*err = xasprintf("cannot open journal namespace '%s': %s",
 			    s->ns, strerror(-r));
 	} else {
-		r = sd_journal_open(&j, s->flags);
+		r = sdj->open(&j, s->flags);
 		if (r < 0)
 			*err = xasprintf("cannot open the journal: %s", strerror(-r));
 	}
@@ -765,9 +746,9 @@ open_source(const struct source *s, int *fd, const struct jfile *prev,
 	}
 	/* before anything is read, so that sd-journal watches every file */
 	if (fd != NULL)
-		*fd = sd_journal_get_fd(j);
+		*fd = sdj->get_fd(j);
 	if (add_matches(j, s->match, s->nmatch, err) < 0) {
-		sd_journal_close(j);
+		sdj->close(j);
 		if (s->files != NULL) {
 			jfiles_free(*jf, *njf);
 			*jf = NULL;
@@ -834,10 +815,10 @@ seek_after_cursor(sd_journal *j, const char *c, bool *on_entry)
 	int r;
 
 	*on_entry = false;
-	if ((r = sd_journal_seek_cursor(j, c)) < 0)
+	if ((r = sdj->seek_cursor(j, c)) < 0)
 		return r;
-	r = sd_journal_next(j);
-	if (r > 0 && sd_journal_test_cursor(j, c) <= 0)
+	r = sdj->next(j);
+	if (r > 0 && sdj->test_cursor(j, c) <= 0)
 		*on_entry = true;
 	return r < 0 ? r : 0;
 }
@@ -852,8 +833,8 @@ seek_after_time(sd_journal *j, double since)
 {
 	char *c = NULL;
 
-	sd_journal_seek_realtime_usec(j, since > 0 ? (uint64_t)(since * 1e6) : 0);
-	if (sd_journal_previous(j) > 0 && sd_journal_get_cursor(j, &c) < 0)
+	sdj->seek_realtime_usec(j, since > 0 ? (uint64_t)(since * 1e6) : 0);
+	if (sdj->previous(j) > 0 && sdj->get_cursor(j, &c) < 0)
 		c = NULL;
 	return c;
 }
@@ -934,7 +915,7 @@ deliver(struct journal *jn)
 	char *c;
 
 	format_entry(jn->j, &jn->fmt, &e);
-	if (sd_journal_get_cursor(jn->j, &c) >= 0) {
+	if (sdj->get_cursor(jn->j, &c) >= 0) {
 		free(jn->cursor);
 		jn->cursor = c;
 	}
@@ -957,7 +938,7 @@ read_batch(struct journal *jn)
 			jn->on_entry = false;
 			r = 1;
 		} else
-			r = sd_journal_next(jn->j);
+			r = sdj->next(jn->j);
 		if (r < 0) {
 			if (-r != jn->read_errno)
 				report(jn, JOURNAL_ERROR, "cannot read the journal: %s",
@@ -1007,7 +988,7 @@ schedule_tick(struct journal *jn)
 
 	if (jn->closed)
 		return;
-	if (sd_journal_get_timeout(jn->j, &t) >= 0 && t != UINT64_MAX) {
+	if (sdj->get_timeout(jn->j, &t) >= 0 && t != UINT64_MAX) {
 		double now;
 
 		clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -1068,7 +1049,7 @@ reopen(struct journal *jn, const char *why)
 	}
 	if (jn->fd >= 0)
 		loop_fd_del(jn->loop, jn->fd);
-	sd_journal_close(jn->j);
+	sdj->close(jn->j);
 	jfiles_free(jn->jf, jn->njf);
 	jn->j = j;
 	jn->jf = jf;
@@ -1101,7 +1082,7 @@ pump(struct journal *jn)
 	}
 	if (jn->closed)
 		return;
-	r = sd_journal_process(jn->j);
+	r = sdj->process(jn->j);
 	if (r < 0) {
 		report(jn, JOURNAL_ERROR, "cannot process journal changes: %s",
 		    strerror(-r));
@@ -1126,7 +1107,7 @@ pump(struct journal *jn)
 static void
 destroy(struct journal *jn)
 {
-	sd_journal_close(jn->j);
+	sdj->close(jn->j);
 	source_free(&jn->src);
 	jfiles_free(jn->jf, jn->njf);
 	fmt_free(&jn->fmt);
@@ -1271,7 +1252,7 @@ journal_check_match(const char *const *match, size_t nmatch, char **err)
 	*err = NULL;
 	if (!sdj_load(err))
 		return -1;
-	if ((r = sd_journal_open_files(&j, (const char **)none, 0)) < 0) {
+	if ((r = sdj->open_files(&j, (const char **)none, 0)) < 0) {
 		*err = xasprintf("cannot check journal matches: %s", strerror(-r));
 		return -1;
 	}
@@ -1279,7 +1260,7 @@ journal_check_match(const char *const *match, size_t nmatch, char **err)
 	copy_match(&s, match, nmatch);
 	r = add_matches(j, s.match, s.nmatch, err);
 	source_free(&s);
-	sd_journal_close(j);
+	sdj->close(j);
 	return r;
 }
 
@@ -1295,7 +1276,7 @@ journal_set_match(struct journal *jn, const char *const *match, size_t nmatch,
 		free(jn->src.match[i]);
 	free(jn->src.match);
 	copy_match(&jn->src, match, nmatch);
-	sd_journal_flush_matches(jn->j);
+	sdj->flush_matches(jn->j);
 	return add_matches(jn->j, jn->src.match, jn->src.nmatch, err);
 }
 
@@ -1329,7 +1310,7 @@ journal_read_all(const struct journal_opts *o, journal_entry_fn *entry_fn,
 	    (r = seek_after_cursor(jn.j, o->cursor, &on_entry)) < 0) {
 		report(&jn, JOURNAL_ERROR, "cannot seek to cursor '%s': %s", o->cursor,
 		    strerror(-r));
-		sd_journal_seek_head(jn.j);
+		sdj->seek_head(jn.j);
 	} else if (o->cursor == NULL && o->since > 0)
 		free(seek_after_time(jn.j, o->since));
 	for (;;) {
@@ -1337,7 +1318,7 @@ journal_read_all(const struct journal_opts *o, journal_entry_fn *entry_fn,
 			on_entry = false;
 			r = 1;
 		} else
-			r = sd_journal_next(jn.j);
+			r = sdj->next(jn.j);
 		if (r == 0)
 			break;
 		if (r < 0) {
@@ -1349,14 +1330,14 @@ journal_read_all(const struct journal_opts *o, journal_entry_fn *entry_fn,
 		}
 		errors = 0;
 		format_entry(jn.j, &jn.fmt, &e);
-		if (sd_journal_get_cursor(jn.j, &c) >= 0)
+		if (sdj->get_cursor(jn.j, &c) >= 0)
 			e.cursor = c;
 		entry_fn(arg, &e);
 		free(c);
 		c = NULL;
 		n++;
 	}
-	sd_journal_close(jn.j);
+	sdj->close(jn.j);
 	source_free(&jn.src);
 	jfiles_free(jn.jf, jn.njf);
 	fmt_free(&jn.fmt);

@@ -12,7 +12,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-
+#include "clock.h"
 #include "systemd.h"
 #include "xmalloc.h"
 
@@ -45,6 +45,20 @@ static void
 forked(void)
 {
 	log_pid = 0;
+}
+
+/* getpid(), asked once per process */
+static pid_t
+own_pid(void)
+{
+	if (log_pid == 0) {
+		static bool registered;
+
+		if (!registered)
+			registered = pthread_atfork(NULL, NULL, forked) == 0;
+		log_pid = getpid();
+	}
+	return log_pid;
 }
 
 int
@@ -119,19 +133,12 @@ log_vmsg(int level, const char *name, const char *fmt, va_list ap)
 	    log_file : stderr;
 	gettimeofday(&tv, NULL);
 	if (tv.tv_sec != log_sec) {
-		localtime_r(&tv.tv_sec, &tm);
+		clock_local_tm((double)tv.tv_sec, &tm);
 		strftime(log_when, sizeof(log_when), "%Y-%m-%d %H:%M:%S", &tm);
 		log_sec = tv.tv_sec;
 	}
-	if (log_pid == 0) {
-		static bool registered;
-
-		if (!registered)
-			registered = pthread_atfork(NULL, NULL, forked) == 0;
-		log_pid = getpid();
-	}
 	fprintf(fp, "%s,%03d %-24s[%d]: %-7s ", log_when, (int)(tv.tv_usec / 1000),
-	    name, (int)log_pid, log_level_name(level, lname, sizeof(lname)));
+	    name, (int)own_pid(), log_level_name(level, lname, sizeof(lname)));
 	if (fmt != NULL)
 		vfprintf(fp, fmt, ap);
 	fputc('\n', fp);
@@ -179,7 +186,7 @@ log_vsys(int level, const char *name, const char *fmt, va_list ap)
 		return;
 	}
 	n = snprintf(line, sizeof(line), "<%d>%s[%d]: %s %s", 3 * 8 + pri, name,
-	    (int)getpid(), log_level_name(level, lname, sizeof(lname)), msg);
+	    (int)own_pid(), log_level_name(level, lname, sizeof(lname)), msg);
 	if (n < 0)
 		return;
 	if (log_sock < 0) {

@@ -611,18 +611,13 @@ apply_some(struct server *s, const struct pyval *stream, const struct dict *skip
 
 /* ---- start: a slice of the stream per loop turn ------------------------------------------------ */
 
-static bool
-is_cmd(const struct pyval *cmd, const char *word)
-{
-	return pyval_type(cmd) == PY_LIST && pyval_len(cmd) > 0 &&
-	    pyval_type(pyval_at(cmd, 0)) == PY_STR &&
-	    strcmp(pyval_as_str(pyval_at(cmd, 0)), word) == 0;
-}
-
+/* A ["ping"] request (a list, or a tuple, as the transmitter takes both) */
 static bool
 is_ping(const struct pyval *req)
 {
-	return is_cmd(req, "ping");
+	return (pyval_type(req) == PY_LIST || pyval_type(req) == PY_TUPLE) &&
+	    pyval_len(req) > 0 && pyval_type(pyval_at(req, 0)) == PY_STR &&
+	    strcmp(pyval_as_str(pyval_at(req, 0)), "ping") == 0;
 }
 
 /* Type=notify: ready once the jails are up */

@@ -18,13 +18,12 @@
 
 #define JOURNAL_SOCKET	"/run/systemd/journal/socket"
 
-/* A datagram to a unix socket path ('@': abstract); -1 with errno. */
+/* A datagram on fd to a unix socket path ('@': abstract); -1 with errno. */
 static int
-send_dgram(const char *path, const void *buf, size_t len)
+send_to(int fd, const char *path, const void *buf, size_t len)
 {
 	struct sockaddr_un sa;
 	size_t n = strlen(path);
-	int fd, rc, err;
 
 	if (n == 0 || n >= sizeof(sa.sun_path)) {
 		errno = EINVAL;
@@ -35,14 +34,27 @@ send_dgram(const char *path, const void *buf, size_t len)
 	memcpy(sa.sun_path, path, n);
 	if (sa.sun_path[0] == '@')
 		sa.sun_path[0] = '\0';
-	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
-		return -1;
-	rc = (int)sendto(fd, buf, len, MSG_NOSIGNAL, (struct sockaddr *)&sa,
-	    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n));
-	err = errno;
-	close(fd);
-	errno = err;
-	return rc < 0 ? -1 : 0;
+	return sendto(fd, buf, len, MSG_NOSIGNAL, (struct sockaddr *)&sa,
+	    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n)) < 0 ? -1 : 0;
+}
+
+/* The datagram socket the sends go out on, made once; -1 with errno. */
+static int
+dgram_socket(void)
+{
+	static int fd = -1;
+
+	if (fd < 0)
+		fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	return fd;
+}
+
+static int
+send_dgram(const char *path, const void *buf, size_t len)
+{
+	int fd = dgram_socket();
+
+	return fd < 0 ? -1 : send_to(fd, path, buf, len);
 }
 
 void
@@ -106,13 +118,8 @@ systemd_journal_api(char **err)
 		const char *name;
 		size_t off;
 	} syms[] = {
-#define SYM(f)	{ "sd_journal_" #f, offsetof(struct systemd_journal_api, f) }
-		SYM(open), SYM(open_directory), SYM(open_files), SYM(open_namespace),
-		SYM(close), SYM(add_match), SYM(add_disjunction), SYM(flush_matches),
-		SYM(get_fd), SYM(get_timeout), SYM(process), SYM(next), SYM(previous),
-		SYM(seek_head), SYM(seek_cursor), SYM(seek_realtime_usec),
-		SYM(test_cursor), SYM(get_cursor), SYM(get_realtime_usec),
-		SYM(get_monotonic_usec), SYM(restart_data), SYM(enumerate_available_data),
+#define SYM(f)	{ "sd_journal_" #f, offsetof(struct systemd_journal_api, f) },
+		SYSTEMD_JOURNAL_FUNCS(SYM)
 #undef SYM
 	};
 	void *h;

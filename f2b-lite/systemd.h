@@ -25,30 +25,23 @@ bool	 systemd_booted(void);
  */
 int	 systemd_journal_send(const char *path, const char *const *fields, size_t n);
 
-/* The sd-journal functions journal.c uses, from libsystemd.so.0. */
+/*
+ * The sd-journal functions journal.c uses, from libsystemd.so.0: one list,
+ * made into the table's fields here and into the names looked up in
+ * systemd.c.
+ */
+#define SYSTEMD_JOURNAL_FUNCS(X) \
+	X(open) X(open_directory) X(open_files) X(open_namespace) X(close) \
+	X(add_match) X(add_disjunction) X(flush_matches) X(get_fd) \
+	X(get_timeout) X(process) X(next) X(previous) X(seek_head) \
+	X(seek_cursor) X(seek_realtime_usec) X(test_cursor) X(get_cursor) \
+	X(get_realtime_usec) X(get_monotonic_usec) X(restart_data) \
+	X(enumerate_available_data)
+
 struct systemd_journal_api {
-	__typeof__(sd_journal_open)			*open;
-	__typeof__(sd_journal_open_directory)		*open_directory;
-	__typeof__(sd_journal_open_files)		*open_files;
-	__typeof__(sd_journal_open_namespace)		*open_namespace;
-	__typeof__(sd_journal_close)			*close;
-	__typeof__(sd_journal_add_match)		*add_match;
-	__typeof__(sd_journal_add_disjunction)		*add_disjunction;
-	__typeof__(sd_journal_flush_matches)		*flush_matches;
-	__typeof__(sd_journal_get_fd)			*get_fd;
-	__typeof__(sd_journal_get_timeout)		*get_timeout;
-	__typeof__(sd_journal_process)			*process;
-	__typeof__(sd_journal_next)			*next;
-	__typeof__(sd_journal_previous)			*previous;
-	__typeof__(sd_journal_seek_head)		*seek_head;
-	__typeof__(sd_journal_seek_cursor)		*seek_cursor;
-	__typeof__(sd_journal_seek_realtime_usec)	*seek_realtime_usec;
-	__typeof__(sd_journal_test_cursor)		*test_cursor;
-	__typeof__(sd_journal_get_cursor)		*get_cursor;
-	__typeof__(sd_journal_get_realtime_usec)	*get_realtime_usec;
-	__typeof__(sd_journal_get_monotonic_usec)	*get_monotonic_usec;
-	__typeof__(sd_journal_restart_data)		*restart_data;
-	__typeof__(sd_journal_enumerate_available_data)	*enumerate_available_data;
+#define SYSTEMD_JOURNAL_FIELD(f)	__typeof__(sd_journal_##f) *f;
+	SYSTEMD_JOURNAL_FUNCS(SYSTEMD_JOURNAL_FIELD)
+#undef SYSTEMD_JOURNAL_FIELD
 };
 
 /* Loads it on first use; NULL with *err (allocated) when it cannot. */

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Differential test of fail2ban-client's command line: -t on good and broken
-# configurations, -V/--version, -h, unknown options, a missing -c directory,
+# configurations, -V/--version, -h/--help (options and the command list),
+# unknown options, a missing -c directory,
 # and the compat names (a link called fail2ban-client is fail2ban-client).
 # stdout and exit codes must match Debian's fail2ban-client 1.0.2.  TAP.
 set -u
@@ -14,7 +15,7 @@ TMP=$(mktemp -d /tmp/f2b-cli.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 n=0
 failed=0
-echo "1..14"
+echo "1..17"
 
 # same NAME ARGS...: stdout and exit code of both must match
 same() {
@@ -55,6 +56,8 @@ same "-t with a duplicate option" -c "$conf" -t
 same "-d with a duplicate option" -c "$conf" -d
 same "-V" -V
 same "--version" --version
+same "-h: the options and every command, as fail2ban lays them out" -h
+same "--help" --help
 same "-c missing directory" -c "$TMP/nonexistent" -d
 same "invalid --loglevel" -c "$conf" --loglevel=LOUD -d
 
@@ -70,4 +73,6 @@ check "a link named fail2ban-client is the client" test "$("$TMP/fail2ban-client
 ln -s "$(readlink -f "$F2B")" "$TMP/fail2ban-server"
 "$TMP/fail2ban-server" -h > "$TMP/usage"
 check "a link named fail2ban-server has the server usage" grep -q "^Usage: fail2ban-server \[OPTIONS\]$" "$TMP/usage"
+fail2ban-server -h > "$TMP/usage.theirs" 2> /dev/null
+check "fail2ban-server -h is fail2ban's" cmp -s "$TMP/usage.theirs" "$TMP/usage"
 exit $((failed > 0))

@@ -36,8 +36,9 @@ njails=$(echo "$jails" | wc -l)
 : > "$T/logs/fu_hmail.log"
 total=$((njails + 1))
 
-# ping_then_status SOCK OUT: as soon as SOCK answers, a ping (its time in
-# microseconds since the epoch), then a status; both answers in OUT
+# ping_then_status SOCK OUT: as soon as SOCK answers, a ping sent as a tuple
+# (its time in microseconds since the epoch), then a status; both answers in
+# OUT
 ping_then_status() {
 	"$PY" - "$1" "$SRC/tests/tools" > "$2" <<'PYEOF'
 import sys, time
@@ -46,7 +47,7 @@ from f2bsock import ask
 end = time.time() + 30
 while time.time() < end:
     try:
-        r = ask(sys.argv[1], ["ping"])
+        r = ask(sys.argv[1], ("ping",))	# a tuple, as the transmitter takes
         print("pong", time.time_ns() // 1000, r)
         break
     except OSError:
@@ -68,7 +69,7 @@ ping_then_status "$T/all.sock" "$T/answers"
 wait_until 20 started "$T/all.log" $jails fu_hmail
 pong=$(sed -n 's/^pong \([0-9]*\).*/\1/p' "$T/answers")
 last=$(log_us "$T/all.log" "Jail '$(echo "$jails" | tail -1)' started")
-check "a ping is answered before the last jail started (pong $pong, last jail $last)" \
+check "a ping (a tuple) is answered before the last jail started (pong $pong, last jail $last)" \
     [ -n "$pong" -a -n "$last" -a "${pong:-0}" -lt "${last:-0}" ]
 check "the ping answer is fail2ban's: (0, 'pong')" grep -q "^pong [0-9]* (0, 'pong')$" "$T/answers"
 check "status at once lists all $total jails" grep -qx "status $total" "$T/answers"
