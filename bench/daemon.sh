@@ -16,10 +16,13 @@
 #   ingest           100,000 hMailServer lines (1 in 10 a failure, the rest
 #                    the seed's legitimate traffic; maxretry out of reach) ->
 #                    every failure counted (Found lines) and a sentinel line
-#                    at the end banned by a second jail on the same log
-#   RSS              ps -o rss: the fu_hmail jail alone after the latency
+#                    at the end banned by a second jail on the same log;
+#                    median of 3 runs
+#   RSS              VmRSS: the fu_hmail jail alone after the latency
 #                    trials; every stock jail (91) plus fu_hmail, logs empty,
-#                    backend auto, idle
+#                    backend auto, idle; and RssAnon, the process's own
+#                    memory; the floor: a program that only uses PCRE2's JIT
+#                    and an in-memory sqlite database, as f2b-lite must
 #   start -> ban     process start -> an offence already in the log is in the set
 #   start -> ping    process start -> a ping answered on the socket, every
 #                    stock jail (91) plus fu_hmail enabled (the pinger is
@@ -353,6 +356,37 @@ stats() {	# stats FILE: "median p95 p99 max" of the microsecond values, in ms
 		printf "%.3f %.3f %.3f %.3f\n", m / 1000, pct(0.95) / 1000, pct(0.99) / 1000, v[NR] / 1000 }'
 }
 
+# ingest_once WHO: the ingest log appended at once to a fresh server; lines/s
+# until every failure is counted in INGEST_RATE, 1 if they never were
+ingest_once() {
+	local who=$1 pid found us t0
+	ipset flush hmailblock
+	rm -f "$T/$who.log"
+	: > "$T/ingest.log"
+	start $who "$T/ingest"
+	pid=$DPID
+	wait_for 30 jails_started $who 2 || note "$who: ingest jails did not start"
+	sleep 0.5
+	# the sentinel is the last line: once it is banned, the other jail on
+	# the same log has read everything too - if its failures are all counted
+	# by then; if not, the time is when the count is complete
+	t0=$(now_us)
+	us=$("$POLL" test hmailblock 10.94.255.254 - "$T/ingest.log" "$T/ingest.lines")
+	found=$(grep -c '\[fu_hmail\] Found ' "$T/$who.log")
+	while [ "$found" -lt "$NFAIL" ] && [ $(( $(now_us) - t0 )) -lt 120000000 ]; do
+		sleep 0.001	# the figure is ~0.1 s: a coarser poll would be most of it
+		found=$(grep -c '\[fu_hmail\] Found ' "$T/$who.log")
+		us=$(( $(now_us) - t0 ))
+	done
+	stop $pid 60
+	if [ "$found" -ne "$NFAIL" ] || [ "$us" -le 0 ]; then
+		note "ingest: $found of $NFAIL failures counted"
+		return 1
+	fi
+	INGEST_RATE=$(awk -v u="$us" -v n="$NLINES" 'BEGIN { printf "%.0f", n / (u / 1e6) }')
+	note "ingest: $NLINES lines, $found failures counted in $(awk -v u="$us" 'BEGIN { printf "%.3f", u / 1e6 }') s"
+}
+
 # burst_stop WHO PID KEY: 2000 offenders appended at once -> all in the set
 # (R[WHO,burstKEY]), then more up to 2,556 active bans and SIGTERM -> gone
 # (R[WHO,stopKEY])
@@ -418,34 +452,17 @@ run() {
 
 	burst_stop $who $pid ""
 
-	# ingest
-	ipset flush hmailblock
-	rm -f "$T/$who.log"
-	: > "$T/ingest.log"
-	start $who "$T/ingest"
-	pid=$DPID
-	wait_for 30 jails_started $who 2 || note "$who: ingest jails did not start"
-	sleep 0.5
-	# the sentinel is the last line: once it is banned, the other jail on
-	# the same log has read everything too - if its failures are all counted
-	# by then; if not, the time is when the count is complete
-	local found us
-	t0=$(now_us)
-	us=$("$POLL" test hmailblock 10.94.255.254 - "$T/ingest.log" "$T/ingest.lines")
-	found=$(grep -c '\[fu_hmail\] Found ' "$T/$who.log")
-	while [ "$found" -lt "$NFAIL" ] && [ $(( $(now_us) - t0 )) -lt 120000000 ]; do
-		sleep 0.001	# the figure is ~0.1 s: a coarser poll would be most of it
-		found=$(grep -c '\[fu_hmail\] Found ' "$T/$who.log")
-		us=$(( $(now_us) - t0 ))
+	# ingest: three runs, the median (one is ~0.1 s: a busy neighbour moves it)
+	local k rates=()
+	for k in 1 2 3; do
+		ingest_once $who && rates+=("$INGEST_RATE")
 	done
-	if [ "$found" -ne "$NFAIL" ] || [ "$us" -lt 0 ]; then
-		note "ingest: $found of $NFAIL failures counted"
-		R[$who,ingest]=n/a
+	if [ ${#rates[@]} = 3 ]; then
+		R[$who,ingest]=$(printf '%s\n' "${rates[@]}" | sort -n | sed -n 2p)
 	else
-		R[$who,ingest]=$(awk -v u="$us" -v n="$NLINES" 'BEGIN { printf "%.0f", n / (u / 1e6) }')
-		note "ingest: $NLINES lines, $found failures counted in $(awk -v u="$us" 'BEGIN { printf "%.3f", u / 1e6 }') s"
+		R[$who,ingest]=n/a
 	fi
-	stop $pid 60
+	note "ingest: ${rates[*]} lines/s, median ${R[$who,ingest]}"
 
 	# start -> ping answered, and RSS, with every stock jail
 	rm -f "$T/$who.log"
@@ -530,7 +547,7 @@ row "ban latency, median ($trials)" "281 ms" "${R[fail2ban,latmed]:-n/a}" "${R[f
 row "ban latency, p95 ($trials)" "656 ms" "${R[fail2ban,latp95]:-n/a}" "${R[f2b-lite,latp95]:-n/a}" ms "-"
 row "ban latency, p99 ($trials)" "-" "${R[fail2ban,latp99]:-n/a}" "${R[f2b-lite,latp99]:-n/a}" ms "< 10 ms"
 row "2000 offenders at once -> all banned" "22.0 s" "${R[fail2ban,burst]:-n/a}" "${R[f2b-lite,burst]:-n/a}" s "< 0.2 s"
-row "ingest, 100k lines (10% failures)" "19.1k lines/s" "${R[fail2ban,ingest]:-n/a}" "${R[f2b-lite,ingest]:-n/a}" lines/s "> 1M lines/s" 1
+row "ingest, 100k lines, median of 3" "19.1k lines/s" "${R[fail2ban,ingest]:-n/a}" "${R[f2b-lite,ingest]:-n/a}" lines/s "> 1M lines/s" 1
 row "RSS, fu_hmail jail" "38.0 MiB" "${R[fail2ban,rss]:-n/a}" "${R[f2b-lite,rss]:-n/a}" MiB "< 2 MB"
 row "RSS, all $njails stock jails + fu_hmail" "50.4 MiB" "${R[fail2ban,rssall]:-n/a}" "${R[f2b-lite,rssall]:-n/a}" MiB "< 6 MB"
 row "  anonymous (own) memory, fu_hmail" "-" "${R[fail2ban,anon]:-n/a}" "${R[f2b-lite,anon]:-n/a}" MiB "-"

@@ -17,6 +17,9 @@ static time_t now_last = -1;
 static struct tm now_cached;
 static struct tm mk_last;
 static double mk_lastbase = -1;
+static time_t str_last;
+static bool str_valid;
+static char str_text[32];
 
 double
 clock_now(void)
@@ -102,14 +105,22 @@ clock_zone_changed(void)
 	tzset();
 	now_last = -1;
 	mk_lastbase = -1;
+	str_valid = false;
 }
 
 void
 clock_str(double t, char *buf, size_t len)
 {
 	time_t s = (time_t)t;
-	struct tm tm;
 
-	localtime_r(&s, &tm);
-	strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+	/* the last second's text: "Found" lines mostly share their second */
+	if (!str_valid || s != str_last) {
+		struct tm tm;
+
+		localtime_r(&s, &tm);
+		strftime(str_text, sizeof(str_text), "%Y-%m-%d %H:%M:%S", &tm);
+		str_last = s;
+		str_valid = true;
+	}
+	snprintf(buf, len, "%s", str_text);
 }
