@@ -979,6 +979,13 @@ on_tail_event(void *arg, enum tail_event e, const char *path, long long detail)
 	case TAIL_TRUNCATED:
 		log_msg(LOG_LVL_MSG, LOG_FILTER, "Log rotation detected for %s", path);
 		break;
+	case TAIL_ABSENT:
+		log_msg(LOG_LVL_MSG, LOG_FILTER, "Log absence detected (possibly rotation) for %s",
+		    path);
+		break;
+	case TAIL_PRESENT:
+		log_msg(LOG_LVL_MSG, LOG_FILTER, "Log presence detected for file %s", path);
+		break;
 	case TAIL_MISSING:
 		log_msg(LOG_LVL_ERROR, LOG_FILTER, "[%s] Unable to open %s (it does not exist; "
 		    "waiting for it)", j->name, path);
@@ -1008,7 +1015,8 @@ rescan_globs(struct jail *j)
 			for (m = 0; m < j->nlogs; m++)
 				if (strcmp(j->logs[m].path, gl.gl_pathv[k]) == 0)
 					break;
-			if (m < j->nlogs)
+			/* a file this server reads, or read until it was rotated to this name */
+			if (m < j->nlogs || tail_seen(gl.gl_pathv[k]))
 				continue;
 			j->logs = xrealloc(j->logs, (j->nlogs + 1) * sizeof(*j->logs));
 			lg = &j->logs[j->nlogs++];

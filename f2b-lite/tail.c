@@ -20,6 +20,8 @@
 #define POLL_SECS	1.0	/* the polling backend */
 #define SAFETY_SECS	5.0	/* inotify's safety net */
 #define READ_CHUNK	(256 * 1024)
+#define ABSENT_SECS	1.0	/* a path gone this long is reported missing */
+#define NGONE		4	/* files that left a path, remembered */
 
 struct sub {
 	tail_line_fn	*line;
@@ -29,6 +31,16 @@ struct sub {
 	long long	 at;		/* start offset, -1: by start */
 	off_t		 from;		/* lines starting before are not for it */
 	bool		 gone;
+	bool		 catchup;	/* joined an open file: [from, pos) still due */
+};
+
+/* A file that was read under the path and left it (renamed or deleted). */
+struct gone {
+	dev_t		 dev;
+	ino_t		 ino;
+	off_t		 pos;		/* where reading stopped (a whole line's end) */
+	unsigned char	 head[HEADLEN];	/* its first bytes: an inode number is reused */
+	size_t		 nhead;
 };
 
 struct tail {
@@ -50,7 +62,10 @@ struct tail {
 	int		 dispatching;
 	int		 wd_file, wd_dir;
 	struct loop_timer *timer;
+	struct loop_timer *catchup;	/* subscribers joining an open file */
 	bool		 started, reported_missing;
+	double		 absent_since;	/* the open file left the path (0: not) */
+	struct gone	 gone[NGONE];	/* newest first */
 	int		 reported_errno;
 	struct tail	*next;
 };
@@ -60,8 +75,9 @@ static int ino_fd = -1;
 static struct loop *ino_loop;
 static char *readbuf;
 
-static void open_file(struct tail *, bool from_start);
+static void open_file(struct tail *, off_t resume);
 static void check_path(struct tail *);
+static void on_timer(void *);
 
 /* ---- events to subscribers ---------------------------------------------- */
 
@@ -86,7 +102,7 @@ deliver(struct tail *t, const char *line, size_t len, off_t at)
 		len--;
 	t->dispatching++;
 	for (i = 0; i < t->nsubs; i++)
-		if (!t->subs[i].gone && at >= t->subs[i].from)
+		if (!t->subs[i].gone && !t->subs[i].catchup && at >= t->subs[i].from)
 			t->subs[i].line(t->subs[i].arg, line, len);
 	t->dispatching--;
 }
@@ -104,6 +120,7 @@ close_file(struct tail *t)
 	t->fd = -1;
 	strbuf_reset(&t->part);
 	t->part_cut = false;
+	t->dropping = false;
 }
 
 static void
@@ -190,10 +207,18 @@ read_more(struct tail *t)
 	if (t->fd < 0)
 		return;
 	if (fstat(t->fd, &st) == 0 && rewritten(t, &st)) {
+		size_t i;
+
+		/* a new text: all of it is for everyone */
 		t->pos = 0;
 		t->nhead = 0;
 		strbuf_reset(&t->part);
 		t->part_cut = false;
+		t->dropping = false;
+		for (i = 0; i < t->nsubs; i++) {
+			t->subs[i].from = 0;
+			t->subs[i].catchup = false;
+		}
 		emit(t, TAIL_TRUNCATED, 0);
 	}
 	if (readbuf == NULL)
@@ -265,8 +290,12 @@ watch(struct tail *t)
 
 /* ---- opening and rotation ----------------------------------------------- */
 
+/*
+ * Opens the path.  resume < 0: where each subscription starts (head, tail
+ * or its offset); else at that offset for everyone (0: a new file).
+ */
 static void
-open_file(struct tail *t, bool from_start)
+open_file(struct tail *t, off_t resume)
 {
 	struct stat st;
 	int fd = open(t->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -300,7 +329,11 @@ open_file(struct tail *t, bool from_start)
 	t->nhead = 0;
 	t->reported_missing = false;
 	t->reported_errno = 0;
-	if (!from_start) {
+	if (t->absent_since != 0) {
+		t->absent_since = 0;
+		emit(t, TAIL_PRESENT, 0);
+	}
+	if (resume < 0) {
 		off_t first = st.st_size;
 
 		for (i = 0; i < t->nsubs; i++) {
@@ -324,28 +357,85 @@ open_file(struct tail *t, bool from_start)
 				t->dropping = true;
 			}
 		}
-	} else
+	} else {
+		t->pos = resume <= st.st_size ? resume : 0;
 		for (i = 0; i < t->nsubs; i++)
 			t->subs[i].from = 0;
+	}
 	remember_head(t);
 	watch(t);
 	emit(t, TAIL_OPENED, (long long)t->pos);
 	read_more(t);
 }
 
+/* Where the last whole line read ends: a pending partial line's start. */
+static off_t
+line_pos(const struct tail *t)
+{
+	return t->part.len > 0 || t->part_cut || t->dropping ? t->part_at : t->pos;
+}
+
+/* The open file left the path (renamed or deleted): read to its end, kept in mind. */
+static void
+leave(struct tail *t)
+{
+	read_more(t);
+	if (t->fd < 0)
+		return;
+	memmove(t->gone + 1, t->gone, (NGONE - 1) * sizeof(*t->gone));
+	t->gone[0].dev = t->dev;
+	t->gone[0].ino = t->ino;
+	t->gone[0].pos = line_pos(t);
+	memcpy(t->gone[0].head, t->head, t->nhead);
+	t->gone[0].nhead = t->nhead;
+	close_file(t);
+}
+
+/*
+ * The file at path (stat st) if it is one that left: the same device,
+ * inode and first bytes (fail2ban's test is the inode and the first line).
+ */
+static const struct gone *
+find_gone(const struct tail *t, const char *path, const struct stat *st)
+{
+	unsigned char now[HEADLEN];
+	size_t i;
+	ssize_t n;
+	int fd;
+
+	for (i = 0; i < NGONE; i++) {
+		const struct gone *g = &t->gone[i];
+
+		if ((g->dev == 0 && g->ino == 0) || g->dev != st->st_dev || g->ino != st->st_ino)
+			continue;
+		if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
+			return NULL;
+		n = pread(fd, now, g->nhead, 0);
+		close(fd);
+		return n == (ssize_t)g->nhead && memcmp(now, g->head, g->nhead) == 0 ? g : NULL;
+	}
+	return NULL;
+}
+
 static void
 check_path(struct tail *t)
 {
+	const struct gone *g;
 	struct stat st;
 
 	if (stat(t->path, &st) < 0) {
 		if (t->fd >= 0) {
-			read_more(t);	/* deleted or moved away: finish it */
-			close_file(t);
-		}
-		if (!t->reported_missing)
+			/* perhaps rotation: missing only if it stays away */
+			leave(t);
+			t->absent_since = loop_now();
+			emit(t, TAIL_ABSENT, 0);
+			loop_timer_cancel(t->loop, t->timer);
+			t->timer = loop_timer_add(t->loop, ABSENT_SECS, on_timer, t);
+		} else if (!t->reported_missing && (t->absent_since == 0 ||
+		    loop_now() - t->absent_since >= ABSENT_SECS)) {
 			emit(t, TAIL_MISSING, 0);
-		t->reported_missing = true;
+			t->reported_missing = true;
+		}
 		return;
 	}
 	if (t->fd >= 0 && st.st_ino == t->ino && st.st_dev == t->dev) {
@@ -353,11 +443,12 @@ check_path(struct tail *t)
 		return;
 	}
 	if (t->fd >= 0) {
-		read_more(t);	/* rotated by rename: the old file to its end */
-		close_file(t);
+		leave(t);	/* rotated by rename: the old file to its end */
 		emit(t, TAIL_ROTATED, 0);
 	}
-	open_file(t, true);	/* a new file: all of it is new */
+	/* a file read before comes back: on from there; else all of it is new */
+	g = find_gone(t, t->path, &st);
+	open_file(t, g ? g->pos : 0);
 }
 
 static void
@@ -368,23 +459,13 @@ on_timer(void *arg)
 	t->timer = NULL;
 	if (!t->started) {
 		t->started = true;
-		open_file(t, false);
+		open_file(t, -1);
 		watch(t);
 	} else
 		check_path(t);
-	t->timer = loop_timer_add(t->loop, t->polling ? POLL_SECS : SAFETY_SECS, on_timer, t);
-}
-
-/* ---- subscriptions ------------------------------------------------------ */
-
-struct tail *
-tail_follow_at(struct loop *l, const char *path, bool polling, long long at,
-    tail_line_fn *line, tail_event_fn *ev, void *arg)
-{
-	struct tail *t = tail_follow(l, path, polling, TAIL_HEAD, line, ev, arg);
-
-	t->subs[t->nsubs - 1].at = at;
-	return t;
+	if (t->timer == NULL)	/* check_path may have set a sooner one */
+		t->timer = loop_timer_add(t->loop, t->polling ? POLL_SECS : SAFETY_SECS,
+		    on_timer, t);
 }
 
 void
@@ -404,9 +485,81 @@ tail_first_line_hash(const char *path, char out[41])
 		sha1_hex(buf, (size_t)(nl + 1 - buf), out);
 }
 
-struct tail *
-tail_follow(struct loop *l, const char *path, bool polling, enum tail_start start,
-    tail_line_fn *line, tail_event_fn *ev, void *arg)
+/* ---- subscriptions ------------------------------------------------------ */
+
+/*
+ * Lines of [from, end) to the subscribers catching up (from: a line's start
+ * or a place inside one, then the next line is the first).
+ */
+static void
+catch_up_sub(struct tail *t, struct sub *s, off_t end)
+{
+	struct strbuf line = STRBUF_INIT;
+	off_t pos = s->from, at = s->from;
+	bool skip = false, cut = false;
+	char c;
+	ssize_t n;
+
+	if (pos > 0 && pread(t->fd, &c, 1, pos - 1) == 1 && c != '\n')
+		skip = true;
+	if (readbuf == NULL)
+		readbuf = xmalloc(READ_CHUNK);
+	while (pos < end && (n = pread(t->fd, readbuf,
+	    (size_t)(end - pos < READ_CHUNK ? end - pos : READ_CHUNK), pos)) > 0) {
+		const char *p = readbuf, *e = readbuf + n;
+
+		while (p < e) {
+			const char *nl = memchr(p, '\n', (size_t)(e - p));
+			size_t len = nl ? (size_t)(nl - p) : (size_t)(e - p);
+
+			if (!skip && !cut) {
+				if (len > TAIL_LINE_MAX - line.len) {
+					len = TAIL_LINE_MAX - line.len;
+					cut = true;
+				}
+				strbuf_add(&line, p, len);
+			}
+			if (nl == NULL)
+				break;
+			if (!skip && at >= s->from && !s->gone) {
+				if (line.len > 0 && line.s[line.len - 1] == '\r')
+					line.len--;
+				s->line(s->arg, line.s ? line.s : "", line.len);
+			}
+			strbuf_reset(&line);
+			skip = cut = false;
+			p = nl + 1;
+			at = pos + (p - readbuf);
+		}
+		pos += n;
+	}
+	strbuf_free(&line);
+}
+
+/* The subscribers that joined an open file get the lines read before them. */
+static void
+on_catchup(void *arg)
+{
+	struct tail *t = arg;
+	off_t end = line_pos(t);
+	size_t i;
+
+	t->catchup = NULL;
+	t->dispatching++;
+	for (i = 0; i < t->nsubs; i++) {
+		struct sub *s = &t->subs[i];
+
+		if (s->catchup && !s->gone && t->fd >= 0 && s->from < end)
+			catch_up_sub(t, s, end);
+		s->catchup = false;
+	}
+	t->dispatching--;
+}
+
+/* A subscription; at >= 0: from that offset, else by start. */
+static struct tail *
+subscribe(struct loop *l, const char *path, bool polling, enum tail_start start,
+    long long at, tail_line_fn *line, tail_event_fn *ev, void *arg)
 {
 	struct tail *t;
 	struct sub *s;
@@ -439,9 +592,35 @@ tail_follow(struct loop *l, const char *path, bool polling, enum tail_start star
 	s->ev = ev;
 	s->arg = arg;
 	s->start = start;
-	s->at = -1;
-	s->from = t->started ? t->pos : 0;
+	s->at = at;
+	s->from = 0;
+	if (t->started) {
+		/* the file is open: what was read before is due to this one too */
+		off_t want = at >= 0 ? (off_t)at : start == TAIL_HEAD ? 0 : line_pos(t);
+
+		s->from = t->pos;
+		if (t->fd >= 0 && want < line_pos(t)) {
+			s->from = want;
+			s->catchup = true;
+			if (t->catchup == NULL)
+				t->catchup = loop_timer_add(l, 0, on_catchup, t);
+		}
+	}
 	return t;
+}
+
+struct tail *
+tail_follow(struct loop *l, const char *path, bool polling, enum tail_start start,
+    tail_line_fn *line, tail_event_fn *ev, void *arg)
+{
+	return subscribe(l, path, polling, start, -1, line, ev, arg);
+}
+
+struct tail *
+tail_follow_at(struct loop *l, const char *path, bool polling, long long at,
+    tail_line_fn *line, tail_event_fn *ev, void *arg)
+{
+	return subscribe(l, path, polling, TAIL_HEAD, at, line, ev, arg);
 }
 
 static void
@@ -463,6 +642,7 @@ tail_free(struct tail *t)
 		inotify_rm_watch(ino_fd, t->wd_dir);
 	close_file(t);
 	loop_timer_cancel(t->loop, t->timer);
+	loop_timer_cancel(t->loop, t->catchup);
 	strbuf_free(&t->part);
 	free(t->subs);
 	free(t->path);
@@ -522,5 +702,20 @@ tail_path(const struct tail *t)
 off_t
 tail_pos(const struct tail *t)
 {
-	return t->pos;
+	return line_pos(t);	/* a partial line is read again from its start */
+}
+
+bool
+tail_seen(const char *path)
+{
+	const struct tail *t;
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return false;
+	for (t = tails; t; t = t->next)
+		if ((t->fd >= 0 && t->dev == st.st_dev && t->ino == st.st_ino) ||
+		    find_gone(t, path, &st) != NULL)
+			return true;
+	return false;
 }

@@ -31,7 +31,10 @@ enum tail_event {
 	TAIL_OPENED,		/* detail: position read from */
 	TAIL_ROTATED,		/* a new file under the path */
 	TAIL_TRUNCATED,		/* the file got shorter or was rewritten */
-	TAIL_MISSING,		/* the path does not exist (now) */
+	TAIL_ABSENT,		/* the open file left the path (perhaps rotation) */
+	TAIL_PRESENT,		/* a file is back under the path after that */
+	TAIL_MISSING,		/* the path does not exist: at the start, or a
+				 * second after the file left */
 	TAIL_ERROR		/* cannot open or read: detail is the errno */
 };
 
@@ -58,6 +61,9 @@ void		 tail_unfollow(struct tail *, void *arg);
 /* Reads what is there now (used at start-up and by tests). */
 void		 tail_poll(struct tail *);
 const char	*tail_path(const struct tail *);
+/* Where the lines read so far end (a pending partial line's start). */
 off_t		 tail_pos(const struct tail *);
+/* Whether the file at path is, or was until it left its path, followed. */
+bool		 tail_seen(const char *path);
 
 #endif

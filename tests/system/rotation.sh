@@ -10,12 +10,15 @@
 # maxretry is out of reach, so nothing is banned and every line is one
 # "Found".  The daemon's Found lines must be exactly the failures that
 # `f2b-lite regex` finds in everything written (rot.log.1 + rot.log.2 + the
-# final rot.log): the same count and the same addresses, none twice.  TAP.
+# final rot.log): the same count and the same addresses, none twice.
+# Then a glob logpath (logs/*.log) rotated as logrotate's dateext does
+# (app.log -> app-20260101.log, which the glob matches too): the rotated
+# file must not be read again as a new one.  TAP.
 . "$(dirname "$0")/lib.sh" "$@"
 PY=$(command -v /usr/bin/python3 || command -v python3)
 setup rotation
 TOTAL=${ROTATION_LINES:-300000}
-echo "1..12"
+echo "1..16"
 
 mkconf "$T/conf"
 put "$T/conf/filter.d/rot.conf" <<'EOF'
@@ -143,4 +146,38 @@ run_case() {
 
 run_case auto		# inotify
 run_case polling
+
+# a glob logpath and a dateext rotation
+G=$T/glob
+mkdir "$G"
+put "$T/conf/jail.local" <<EOF
+[globrot]
+enabled = true
+filter = rot
+logpath = $G/*.log
+maxretry = 1000000
+findtime = 1d
+bantime = 1h
+banaction = rot-noop
+action = rot-noop
+EOF
+globfail() { printf '%s host app[1]: failure from %s\n' "$(syslog_now)" "$1" >> "$G/app.log"; }
+globfail 192.0.2.1
+globfail 192.0.2.2
+start_ours f2b-glob "$T/conf"
+PID=$DPID
+GLOG=$T/f2b-glob.log
+wait_until 10 started "$GLOG" globrot
+check "glob: the daemon started the jail" [ $? = 0 ]
+wait_until 5 eval '[ "$(count_in "$GLOG" "] Found ")" -ge 2 ]'
+mv "$G/app.log" "$G/app-20260101.log"
+globfail 192.0.2.3
+sleep 6.5	# the glob is looked at again every 5 s
+nfound=$(count_in "$GLOG" "] Found ")
+check "glob: after a dateext rotation, 3 failures found once each ($nfound Found lines)" [ "$nfound" = 3 ]
+check "glob: the rotated file is not added as a new log" \
+    [ "$(count_in "$GLOG" "Added logfile: '$G/app-20260101.log'")" = 0 ]
+echo "# $(grep -c 'Added logfile' "$GLOG") Added logfile lines"
+stop_daemon $PID 30
+check "glob: the daemon stops cleanly" [ $? = 0 ]
 finish

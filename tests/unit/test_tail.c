@@ -36,6 +36,14 @@ on_event(void *arg, enum tail_event e, const char *path, long long d)
 		rotations++;
 }
 
+/* lines into the strbuf given as the subscription's argument */
+static void
+on_line_to(void *arg, const char *line, size_t len)
+{
+	strbuf_add(arg, line, len);
+	strbuf_addc(arg, '|');
+}
+
 static void stop(void *arg) { (void)arg; loop_stop(L); }
 
 static void
@@ -108,6 +116,95 @@ run(bool polling)
 		exit(1);
 }
 
+static void
+run_cmd(const char *fmt, const char *a, const char *b)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd), fmt, a, b);
+	if (system(cmd) != 0)
+		exit(1);
+}
+
+/* What the first review of tail found: each was a line lost or read twice. */
+static void
+edge_cases(const char *dir)
+{
+	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
+	char path[256], moved[256];
+	struct tail *t;
+
+	/* truncation with a subscription that started at the end */
+	snprintf(path, sizeof(path), "%s/trunc", dir);
+	append(path, "old line 1\nold line 2\nold line 3\n");
+	t = tail_follow(L, path, false, TAIL_TAIL, on_line_to, NULL, &a);
+	spin(0.05);
+	run_cmd("truncate -s0 %s%s", path, "");
+	append(path, "new 1\n");
+	spin(0.1);
+	is_str(strbuf_str(&a), "new 1|",
+	    "truncated below where a tail-mode subscription started: new lines still come");
+	/* the position of a partial line is its start (the database keeps it) */
+	append(path, "half a li");
+	spin(0.1);
+	is_int((int)tail_pos(t), 6, "tail_pos: a partial last line is not counted as read");
+	append(path, "ne\n");
+	spin(0.1);
+	is_int((int)tail_pos(t), 18, "and is once it is whole");
+	tail_unfollow(t, &a);
+
+	/* started in the middle of a line, then rotated: the new file whole */
+	strbuf_reset(&a);
+	snprintf(path, sizeof(path), "%s/mid", dir);
+	snprintf(moved, sizeof(moved), "%s/mid.1", dir);
+	append(path, "done\nunfinished");
+	t = tail_follow(L, path, false, TAIL_TAIL, on_line_to, NULL, &a);
+	spin(0.05);
+	rename(path, moved);
+	append(path, "first\nsecond\n");
+	spin(0.2);
+	is_str(strbuf_str(&a), "first|second|",
+	    "a tail that started mid-line: the next file's first line is not skipped");
+
+	/* moved away and back: nothing read twice */
+	strbuf_reset(&a);
+	rename(path, moved);
+	spin(0.1);
+	rename(moved, path);
+	spin(0.1);
+	append(path, "third\n");
+	spin(0.1);
+	is_str(strbuf_str(&a), "third|", "a file moved away and back goes on where it was");
+
+	/* a second subscriber joining an open file gets what was read before it */
+	t = tail_follow(L, path, false, TAIL_HEAD, on_line_to, NULL, &b);
+	append(path, "fourth\n");
+	spin(0.1);
+	is_str(strbuf_str(&b), "first|second|third|fourth|",
+	    "a head subscription joining an open file: the file from its start, in order");
+	is_str(strbuf_str(&a), "third|fourth|", "the first subscriber gets each line once");
+	tail_unfollow(t, &b);
+	strbuf_reset(&b);
+	t = tail_follow_at(L, path, false, 8, on_line_to, NULL, &b);
+	spin(0.1);
+	is_str(strbuf_str(&b), "third|fourth|",
+	    "joining at an offset inside a line: from the next line on");
+
+	/* a file rotated away by rename is known; another is not */
+	snprintf(moved, sizeof(moved), "%s/mid.2", dir);
+	rename(path, moved);
+	append(path, "fifth\n");
+	spin(0.2);
+	ok(tail_seen(moved), "tail_seen: the file rotated away from a followed path");
+	ok(tail_seen(path), "tail_seen: the file followed now");
+	snprintf(moved, sizeof(moved), "%s/trunc", dir);
+	ok(!tail_seen(moved), "tail_seen: a file nobody follows");
+	tail_unfollow(t, &a);
+	tail_unfollow(t, &b);
+	strbuf_free(&a);
+	strbuf_free(&b);
+}
+
 int
 main(void)
 {
@@ -138,6 +235,7 @@ main(void)
 	spin(0.1);
 	is_str(strbuf_str(&got), "hello|", "a file that appears later is followed");
 	tail_unfollow(t, NULL);
+	edge_cases(dir);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
 		return 1;
