@@ -341,7 +341,20 @@ struct opctx {
 	char		*op;
 	int		 fam;
 	struct ticket	*t;		/* a copy, for a retry */
-	int		 stage;		/* 0 first run, 1 check, 2 repair, 3 retry */
+	int		 stage;		/* ST_RUN ... (see op_done) */
+};
+
+/*
+ * The stages of a command, as fail2ban's _processCmd and _invariantCheck
+ * take a failed ban, unban or prolong: the check; if it fails the repair
+ * (or stop and start), the check again, then one retry.
+ */
+enum {
+	ST_RUN,		/* the command itself */
+	ST_CHECK,	/* actioncheck after it failed */
+	ST_REPAIR,	/* actionrepair after the check failed */
+	ST_RETRY,	/* the command again; also a restart's stop and start */
+	ST_RECHECK	/* actioncheck after the repair or restart */
 };
 
 static void op_done(void *arg, int status, const char *output);
@@ -401,22 +414,55 @@ log_failure(struct opctx *c, int status, const char *output)
 {
 	struct jail *j = c->j;
 	const char *an = action_name(j->acts[c->act].a);
+	/* the command that ran: the check or the repair of a failed one */
+	const char *op = c->stage == ST_CHECK || c->stage == ST_RECHECK ? "actioncheck" :
+	    c->stage == ST_REPAIR ? "actionrepair" : c->op;
 
 	if (output && *output)
 		log_msg(LOG_LVL_ERROR, LOG_ACTION, "[%s] %s %s -- stderr: '%s'", j->name, an,
-		    c->op, output);
+		    op, output);
 	if (status == RUNNER_TIMEOUT)
 		log_msg(LOG_LVL_ERROR, LOG_ACTION, "[%s] %s %s -- timed out after %g seconds.",
-		    j->name, an, c->op, action_timeout(j->acts[c->act].a));
+		    j->name, an, op, action_timeout(j->acts[c->act].a));
 	else if (status == RUNNER_NOSPAWN)
 		log_msg(LOG_LVL_ERROR, LOG_ACTION, "[%s] %s %s -- could not run /bin/sh",
-		    j->name, an, c->op);
+		    j->name, an, op);
 	else if (status > 128)
 		log_msg(LOG_LVL_ERROR, LOG_ACTION, "[%s] %s %s -- killed with signal %d",
-		    j->name, an, c->op, status - 128);
+		    j->name, an, op, status - 128);
 	else
 		log_msg(LOG_LVL_ERROR, LOG_ACTION, "[%s] %s %s -- returned %d%s", j->name, an,
-		    c->op, status, status == 127 ? " -- Command not found" : "");
+		    op, status, status == 127 ? " -- Command not found" : "");
+}
+
+static bool
+nonempty(const char *s)
+{
+	return s != NULL && *s != '\0';
+}
+
+/* Queues the check or the repair of c's command next, as stage; false if none. */
+static bool
+followup(struct opctx *c, const char *op, int stage)
+{
+	struct jail *j = c->j;
+	struct jact *ja = &j->acts[c->act];
+	struct info in = { j, NULL, fam_name(c->fam) };
+	struct action_cmd cmd;
+	struct opctx *k;
+	char *err = NULL;
+
+	if (!action_command(ja->a, op, fam_name(c->fam), info_value, &in, &cmd, &err)) {
+		free(err);
+		return false;
+	}
+	k = xcalloc(1, sizeof(*k));
+	*k = *c;
+	k->op = xstrdup(c->op);
+	k->t = c->t ? ticket_copy(c->t) : NULL;
+	k->stage = stage;
+	runner_submit_next(j->runner, &cmd, action_timeout(ja->a), NULL, op_done, k);
+	return true;
 }
 
 static void
@@ -426,74 +472,67 @@ op_done(void *arg, int status, const char *output)
 	struct jail *j = c->j;
 	struct jact *ja = &j->acts[c->act];
 	const char *an = action_name(ja->a);
+	const char *fam = fam_name(c->fam);
+	/* the slot of the action's started/has-bans bits */
+	int f = action_start_on_demand(ja->a) ? c->fam : FAM_NONE;
+	bool ban_op = strcmp(c->op, "actionban") == 0 || strcmp(c->op, "actionreban") == 0;
 	char ipbuf[ADDR_STRLEN];
 
 	if (status == 0) {
 		if (output && *output)
 			log_msg(LOG_LVL_DEBUG, LOG_ACTION, "[%s] %s %s -- stdout: '%s'", j->name,
 			    an, c->op, output);
-		if (c->stage == 1) {
-			/* the check passed: retry the command itself */
-			submit(j, c->act, c->op, c->fam, c->t, 3, true);
-		} else if (c->stage == 2)
-			submit(j, c->act, c->op, c->fam, c->t, 3, true);
-		else if (strcmp(c->op, "actionstart") == 0 && !ja->deleted)
+		if (c->stage == ST_CHECK || c->stage == ST_RECHECK)
+			/* sane (again): the command once more */
+			submit(j, c->act, c->op, c->fam, c->t, ST_RETRY, true);
+		else if (c->stage == ST_REPAIR) {
+			if (!followup(c, "actioncheck", ST_RECHECK))
+				submit(j, c->act, c->op, c->fam, c->t, ST_RETRY, true);
+		} else if (strcmp(c->op, "actionstart") == 0 && !ja->deleted)
 			ja->state[c->fam] |= 1;
+		else if (ban_op && !ja->deleted)
+			ja->state[f] |= 3;	/* started, and holds bans */
 		opctx_free(c);
 		return;
 	}
 	log_failure(c, status, output);
-	if (c->stage == 0 && strcmp(c->op, "actioncheck") != 0 &&
-	    action_has(ja->a, "actioncheck", fam_name(c->fam))) {
-		/* _processCmd: check, repair if needed, then one retry */
-		struct opctx *k = xcalloc(1, sizeof(*k));
-		struct info in = { j, NULL, fam_name(c->fam) };
-		struct action_cmd cmd;
-		char *err = NULL;
-
-		*k = *c;
-		k->op = xstrdup(c->op);
-		k->t = c->t ? ticket_copy(c->t) : NULL;
-		k->stage = 1;
-		if (action_command(ja->a, "actioncheck", fam_name(c->fam), info_value, &in, &cmd,
-		    &err)) {
-			runner_submit_next(j->runner, &cmd, action_timeout(ja->a), NULL, op_done, k);
+	if (c->stage == ST_RUN && strcmp(c->op, "actionstart") == 0)
+		ja->state[c->fam] &= ~1;	/* not started: the next ban starts it again */
+	if (c->stage == ST_RUN && c->t != NULL && action_has(ja->a, "actioncheck", fam)) {
+		if (followup(c, "actioncheck", ST_CHECK)) {
 			opctx_free(c);
 			return;
 		}
-		free(err);
-		opctx_free(k);
-	} else if (c->stage == 1) {
+	} else if (c->stage == ST_CHECK && strcmp(c->op, "actionunban") == 0 &&
+	    !nonempty(action_get(ja->a, "actionrepair_on_unban"))) {
+		/* fail2ban tests the property's text: any non-empty value repairs */
+		log_msg(LOG_LVL_ERROR, LOG_ACTION, "[%s] %s: Invariant check failed. Unban is "
+		    "impossible.", j->name, an);
+	} else if (c->stage == ST_CHECK) {
 		log_msg(LOG_LVL_ERROR, LOG_ACTION, "[%s] %s: Invariant check failed. Trying to "
 		    "restore a sane environment", j->name, an);
-		if (action_has(ja->a, "actionrepair", fam_name(c->fam))) {
-			struct opctx *k = xcalloc(1, sizeof(*k));
-			struct info in = { j, NULL, fam_name(c->fam) };
-			struct action_cmd cmd;
-			char *err = NULL;
-
-			*k = *c;
-			k->op = xstrdup(c->op);
-			k->t = c->t ? ticket_copy(c->t) : NULL;
-			k->stage = 2;
-			if (action_command(ja->a, "actionrepair", fam_name(c->fam), info_value, &in,
-			    &cmd, &err)) {
-				runner_submit_next(j->runner, &cmd, action_timeout(ja->a), NULL, op_done,
-				    k);
+		if (action_has(ja->a, "actionrepair", fam)) {
+			if (followup(c, "actionrepair", ST_REPAIR)) {
 				opctx_free(c);
 				return;
 			}
-			free(err);
-			opctx_free(k);
 		} else {
-			/* no repair: stop and start the action, then retry */
-			submit(j, c->act, c->op, c->fam, c->t, 3, true);
-			submit(j, c->act, "actionstart", c->fam, NULL, 3, true);
-			submit(j, c->act, "actionstop", c->fam, NULL, 3, true);
+			/*
+			 * no repair: stop and start the action, check, then retry
+			 * (the retry is queued by the check) - queued next in
+			 * reverse, none started before all are in.  fail2ban 1.0.2
+			 * skips this start when the action ran its actionstart for
+			 * the other family too; f2b-lite starts it.
+			 */
+			runner_hold(j->runner, true);
+			followup(c, "actioncheck", ST_RECHECK);
+			submit(j, c->act, "actionstart", f, NULL, ST_RETRY, true);
+			submit(j, c->act, "actionstop", f, NULL, ST_RETRY, true);
+			runner_hold(j->runner, false);
 			opctx_free(c);
 			return;
 		}
-	} else if (c->stage == 2)
+	} else if (c->stage == ST_REPAIR || c->stage == ST_RECHECK)
 		log_msg(LOG_LVL_CRITICAL, LOG_ACTION, "[%s] %s: Unable to restore environment",
 		    j->name, an);
 	j->action_errors++;

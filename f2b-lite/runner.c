@@ -54,9 +54,10 @@ struct job {
 	size_t		   nsegs, cur;
 	bool		   running;
 	/* the child of the current piece */
-	pid_t		   pid;
+	pid_t		   pid;		/* the shell; 0 once it exited */
+	pid_t		   pgid;	/* its process group (setsid) */
 	int		   outfd;
-	bool		   exited, eof, killed;
+	bool		   exited, killed;
 	int		   status;
 	struct strbuf	   out;
 	struct loop_timer *timer;
@@ -70,6 +71,7 @@ struct runner {
 	unsigned long	 started, batches;
 	bool		*alive;		/* cleared by runner_free during a callback */
 	bool		 stepping;
+	bool		 held;		/* runner_hold(): nothing starts */
 	/* jobs waiting at a batched piece, run at the end of this turn */
 	struct job	**pending;
 	size_t		  npending, cpending;
@@ -117,58 +119,54 @@ add_seg(struct job *j, const struct native *how, char **argv, int argc, char *te
 	j->nsegs++;
 }
 
+/*
+ * A script runs in-process when every line of it is a native command (the
+ * seed's "ipset add" + "logger" pair); one line the shell must run sends it
+ * all to the shell - its lines share variables, "exit" and "set -e", quotes
+ * spanning lines and the timeout.
+ */
 static void
 split(struct job *j)
 {
-	char *s = j->cmd.script, *line, *save = NULL, *copy;
-	struct strbuf sh = STRBUF_INIT;
-	bool simple = j->cmd.nargs == 0, any_native = false;
-	size_t quotes = 0;
+	char *line, *save = NULL, *copy;
+	bool simple = j->cmd.nargs == 0;
+	size_t quotes = 0, k, n = 0;
 	const char *p;
+	struct seg *segs = NULL;
 
-	for (p = s; *p; p++)
+	for (p = j->cmd.script; *p; p++)
 		if (*p == '\'' || *p == '"')
 			quotes++;
 	if (quotes % 2)
 		simple = false;
-	if (simple) {
-		copy = xstrdup(s);
-		for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-			if (complex_line(line))
-				simple = false;
-		free(copy);
-	}
-	if (simple) {
-		copy = xstrdup(s);
-		for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-			char **argv;
-			int argc;
-			size_t k;
+	copy = xstrdup(j->cmd.script);
+	for (line = simple ? strtok_r(copy, "\n", &save) : NULL; line;
+	    line = strtok_r(NULL, "\n", &save)) {
+		char **argv = NULL;
+		int argc = 0;
 
+		k = NNATIVES;
+		if (!complex_line(line))
 			for (k = 0; k < NNATIVES; k++)
 				if (natives[k].split(line, &argv, &argc))
 					break;
-			if (k < NNATIVES) {
-				if (sh.len)
-					add_seg(j, NULL, NULL, 0, strbuf_detach(&sh));
-				add_seg(j, &natives[k], argv, argc, NULL);
-				any_native = true;
-			} else {
-				if (sh.len)
-					strbuf_addc(&sh, '\n');
-				strbuf_adds(&sh, line);
-			}
+		if (k == NNATIVES) {
+			simple = false;
+			break;
 		}
-		free(copy);
+		segs = xrealloc(segs, (n + 1) * sizeof(*segs));
+		segs[n++] = (struct seg){ &natives[k], argv, argc, NULL };
 	}
-	if (!any_native) {
-		strbuf_free(&sh);
-		add_seg(j, NULL, NULL, 0, xstrdup(s));
+	free(copy);
+	if (simple && n > 0) {
+		j->segs = segs;
+		j->nsegs = n;
 		return;
 	}
-	if (sh.len)
-		add_seg(j, NULL, NULL, 0, strbuf_detach(&sh));
-	strbuf_free(&sh);
+	for (k = 0; k < n; k++)
+		strv_free(segs[k].argv);
+	free(segs);
+	add_seg(j, NULL, NULL, 0, xstrdup(j->cmd.script));
 }
 
 static void
@@ -236,18 +234,43 @@ piece_done(struct job *j, int st)
 	finish(j, st);
 }
 
+/* Takes what the command wrote so far; at the end, stops listening. */
 static void
-child_settled(struct job *j)
+drain(struct job *j, bool last)
+{
+	char buf[4096];
+	ssize_t n;
+
+	if (j->outfd < 0)
+		return;
+	while ((n = read(j->outfd, buf, sizeof(buf))) > 0)
+		if (j->out.len < 65536)
+			strbuf_add(&j->out, buf, (size_t)n);
+	if (last || n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		loop_fd_del(j->r->loop, j->outfd);
+		close(j->outfd);
+		j->outfd = -1;
+	}
+}
+
+/*
+ * The shell exited: the piece is done, as fail2ban waits for the shell
+ * alone (a command it put in the background may hold the output open; what
+ * it writes later is not read).  After a timeout the whole process group
+ * is killed, as fail2ban's tout_kill_tree does.
+ */
+static void
+child_exited(struct job *j)
 {
 	int st;
 
-	if (!j->exited || !j->eof)
-		return;
+	drain(j, true);
 	loop_timer_cancel(j->r->loop, j->timer);
 	j->timer = NULL;
-	if (j->killed)
+	if (j->killed) {
+		kill(-j->pgid, SIGKILL);
 		st = RUNNER_TIMEOUT;
-	else if (WIFEXITED(j->status))
+	} else if (WIFEXITED(j->status))
 		st = WEXITSTATUS(j->status);
 	else if (WIFSIGNALED(j->status))
 		st = 128 + WTERMSIG(j->status);
@@ -260,21 +283,9 @@ child_settled(struct job *j)
 static void
 on_output(void *arg, int fd, uint32_t events)
 {
-	struct job *j = arg;
-	char buf[4096];
-	ssize_t n;
-
+	(void)fd;
 	(void)events;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		if (j->out.len < 65536)
-			strbuf_add(&j->out, buf, (size_t)n);
-	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-		loop_fd_del(j->r->loop, fd);
-		close(fd);
-		j->outfd = -1;
-		j->eof = true;
-		child_settled(j);
-	}
+	drain(arg, false);
 }
 
 static void
@@ -285,7 +296,7 @@ on_exit_child(void *arg, pid_t pid, int status)
 	(void)pid;
 	j->exited = true;
 	j->status = status;
-	child_settled(j);
+	child_exited(j);
 }
 
 static void
@@ -298,10 +309,10 @@ on_kill(void *arg)
 		return;
 	if (!j->killed) {
 		j->killed = true;
-		kill(-j->pid, SIGTERM);
+		kill(-j->pgid, SIGTERM);
 		j->timer = loop_timer_add(j->r->loop, KILL_GRACE, on_kill, j);
 	} else
-		kill(-j->pid, SIGKILL);
+		kill(-j->pgid, SIGKILL);
 }
 
 static void
@@ -334,6 +345,7 @@ spawn(struct job *j, const char *text)
 			dup2(devnull, 0);
 		dup2(p[1], 1);
 		dup2(p[1], 2);
+		close_range(3, ~0U, 0);	/* nothing else of ours (fail2ban: close_fds) */
 		if (argv == NULL)
 			_exit(127);
 		argv[0] = "/bin/sh";
@@ -346,13 +358,14 @@ spawn(struct job *j, const char *text)
 	}
 	close(p[1]);
 	fcntl(p[0], F_SETFL, O_NONBLOCK);
-	j->pid = pid;
+	j->pid = j->pgid = pid;
 	j->outfd = p[0];
-	j->exited = j->eof = j->killed = false;
+	j->exited = j->killed = false;
 	loop_fd_add(j->r->loop, p[0], EPOLLIN, on_output, j);
-	loop_child(j->r->loop, pid, on_exit_child, j);
 	if (j->timeout > 0)
 		j->timer = loop_timer_add(j->r->loop, j->timeout, on_kill, j);
+	/* last: a child that already exited is reaped here, and j may be gone */
+	loop_child(j->r->loop, pid, on_exit_child, j);
 }
 
 /* The batched pieces reached this turn, run together. */
@@ -433,8 +446,8 @@ step(struct runner *r)
 {
 	struct job *j, *next;
 
-	if (r->stepping)
-		return;		/* the outer call goes on */
+	if (r->stepping || r->held)
+		return;		/* the outer call goes on; or later */
 	r->stepping = true;
 again:
 	for (j = r->head; j != NULL && r->nrunning - r->npending < RUNNER_PARALLEL; j = next) {
@@ -542,6 +555,14 @@ runner_submit_next(struct runner *r, struct action_cmd *cmd, double timeout,
 	for (o = r->head; o && o->running; o = o->next)
 		;
 	job_insert(r, job_new(r, cmd, timeout, key, done, arg), o);
+}
+
+void
+runner_hold(struct runner *r, bool on)
+{
+	r->held = on;
+	if (!on)
+		step(r);
 }
 
 bool

@@ -47,6 +47,11 @@ void		 runner_submit(struct runner *, struct action_cmd *, double timeout,
  */
 void		 runner_submit_next(struct runner *, struct action_cmd *, double timeout,
 		    const char *key, runner_done_fn *, void *arg);
+/*
+ * on: nothing queued starts until the hold ends (commands submitted one by
+ * one that must run in their queue order); off: what may start, starts.
+ */
+void		 runner_hold(struct runner *, bool on);
 /* Whether anything is running or queued. */
 bool		 runner_busy(const struct runner *);
 /* Commands started so far. */

@@ -1,6 +1,9 @@
 /* Unit tests for runner: order, exit status and output, positional
- * arguments never parsed by the shell, timeouts killing the process group. */
+ * arguments never parsed by the shell, timeouts killing the process group,
+ * a script with one shell line run whole by the shell, a command put in the
+ * background not holding the action up. */
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -35,6 +38,50 @@ cmd(struct runner *r, const char *script, const char *arg0, double timeout, cons
 	runner_submit(r, &c, timeout, NULL, done, (void *)tag);
 }
 
+static void
+wait_idle(struct runner *r)
+{
+	while (runner_busy(r)) {
+		loop_timer_add(L, 0.05, stop, NULL);
+		loop_run(L);
+	}
+}
+
+/* Scripts mixing native lines (logger) with shell lines; background jobs. */
+static void
+shell_rules(const char *dir)
+{
+	struct runner *r = runner_new(L);
+	char script[512], path[300];
+	struct stat st;
+
+	strbuf_reset(&log_);
+	cmd(r, "v=1\nlogger -t f2b-test x\necho v=$v", NULL, 5, "a");
+	wait_idle(r);
+	ok(strstr(strbuf_str(&log_), "v=1") != NULL,
+	    "a shell line beside a native one: one shell runs all (variables kept)");
+	strbuf_reset(&log_);
+	cmd(r, "exit 3\nlogger -t f2b-test x", NULL, 5, "b");
+	wait_idle(r);
+	is_str(strbuf_str(&log_), "b:3:;", "exit stops the script before its native line");
+	strbuf_reset(&log_);
+	cmd(r, "sleep 3 &\necho bg", NULL, 1, "c");
+	wait_idle(r);
+	is_str(strbuf_str(&log_), "c:0:bg\n;",
+	    "a command left in the background holding the output: done when the shell exits");
+	strbuf_reset(&log_);
+	snprintf(path, sizeof(path), "%s/survived", dir);
+	snprintf(script, sizeof(script), "(trap '' TERM; sleep 1; echo x > %s) > /dev/null 2>&1 &\n"
+	    "sleep 5", path);
+	cmd(r, script, NULL, 0.3, "d");
+	wait_idle(r);
+	is_str(strbuf_str(&log_), "d:-1:;", "timed out");
+	loop_timer_add(L, 1.5, stop, NULL);
+	loop_run(L);
+	ok(stat(path, &st) < 0, "a timeout kills the whole group, even after the shell is gone");
+	runner_free(r);
+}
+
 int
 main(void)
 {
@@ -66,6 +113,7 @@ main(void)
 	ok(stat(script, &st) == 0, "the script itself ran");
 	is_int(runner_started(r), 5, "five commands started");
 	runner_free(r);
+	shell_rules(dir);
 	snprintf(script, sizeof(script), "rm -rf %s", dir);
 	if (system(script) != 0)
 		return 1;

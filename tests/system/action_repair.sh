@@ -1,0 +1,141 @@
+#!/bin/bash
+# Differential test of an action's invariant check and repair against
+# Debian's fail2ban-server 1.0.2.  The actions keep their "firewall" in a
+# state file: start creates it, stop removes it, check tests it, ban and
+# unban fail without it.  Once a jail has banned an address, the state file
+# is removed behind the daemon's back (a flushed firewall); then:
+#  - norep (no actionrepair): the next ban fails, the check fails, the
+#    action is stopped and started again, checked, the ban is retried
+#    (compared with what fail2ban means to do: 1.0.2 skips the start);
+#  - rep (actionrepair): the same with the repair command instead;
+#  - unb: the unban fails, the check fails: "Unban is impossible", nothing
+#    repaired (actionrepair_on_unban is not set);
+#  - startfail: actionstart fails (no check, no repair; the bans still run).
+# Each jail's action output (start, ban, check, stop, repair, unban ...,
+# the shutdown's) must be the same from both daemons, line for line.  TAP.
+. "$(dirname "$0")/lib.sh" "$@"
+need_fail2ban
+setup action_repair
+echo "1..7"
+
+mkconf "$T/conf"
+put "$T/conf/filter.d/arep.conf" <<'EOF'
+[INCLUDES]
+before = common.conf
+[Definition]
+failregex = ^%(__prefix_line)sfailure from <HOST>$
+EOF
+for who in ours theirs; do
+	D=$T/$who
+	mkdir -p "$D"
+	cp -r "$T/conf" "$D/"
+	put "$D/conf/action.d/flaky.conf" <<EOF
+[Definition]
+actionstart = printf 'start\n' >> <out>; touch <state>
+actionstop = printf 'stop\n' >> <out>; rm -f <state>
+actioncheck = printf 'check\n' >> <out>; test -e <state>
+actionban = printf 'ban %%s\n' "<ip>" >> <out>; test -e <state>
+actionunban = printf 'unban %%s\n' "<ip>" >> <out>; test -e <state>
+[Init]
+out = $D/<j>.out
+state = $D/<j>.state
+EOF
+	put "$D/conf/action.d/flaky-repair.conf" <<EOF
+[INCLUDES]
+before = flaky.conf
+[Definition]
+actionrepair = printf 'repair\n' >> <out>; touch <state>
+EOF
+	put "$D/conf/action.d/nostart.conf" <<EOF
+[Definition]
+actionstart = printf 'start\n' >> <out>; false
+actionstop = printf 'stop\n' >> <out>
+actionban = printf 'ban %%s\n' "<ip>" >> <out>
+actionunban = printf 'unban %%s\n' "<ip>" >> <out>
+[Init]
+out = $D/<j>.out
+EOF
+	put "$D/conf/jail.local" <<EOF
+[DEFAULT]
+maxretry = 1
+findtime = 10m
+bantime = 1h
+filter = arep
+[norep]
+enabled = true
+logpath = $D/norep.log
+action = flaky[j=norep]
+[rep]
+enabled = true
+logpath = $D/rep.log
+action = flaky-repair[j=rep]
+[unb]
+enabled = true
+logpath = $D/unb.log
+bantime = 3
+action = flaky[j=unb]
+[startfail]
+enabled = true
+logpath = $D/startfail.log
+action = nostart[j=startfail]
+EOF
+	for j in norep rep unb startfail; do : > "$D/$j.log"; done
+done
+
+start_theirs theirs "$T/theirs/conf"
+THEIRS=$DPID
+start_ours ours "$T/ours/conf"
+OURS=$DPID
+wait_until 10 started "$T/ours.log" norep rep unb startfail
+check "f2b-lite started the jails" [ $? = 0 ]
+wait_until 30 started "$T/theirs.log" norep rep unb startfail
+check "fail2ban-server started the jails" [ $? = 0 ]
+
+offend() {	# offend JAIL IP: one failure in both daemons' logs
+	local line
+	line="$(syslog_now) host app[1]: failure from $2"
+	echo "$line" >> "$T/ours/$1.log"
+	echo "$line" >> "$T/theirs/$1.log"
+}
+both_banned() {	# both_banned JAIL IP
+	[ "$(bans "$T/ours.log" "$1" | grep -cx "$2")" -ge 1 ] &&
+	    [ "$(bans "$T/theirs.log" "$1" | grep -cx "$2")" -ge 1 ]
+}
+for j in norep rep unb startfail; do offend $j 192.0.2.1; done
+for j in norep rep unb startfail; do wait_until 10 both_banned $j 192.0.2.1; done
+sleep 1		# the ban commands ran
+# the "firewall" flushed behind the daemons' backs
+for who in ours theirs; do rm -f "$T/$who/norep.state" "$T/$who/rep.state" "$T/$who/unb.state"; done
+for j in norep rep startfail; do offend $j 192.0.2.2; done
+for j in norep rep startfail; do wait_until 10 both_banned $j 192.0.2.2; done
+sleep 4		# retries done; unb's bantime (3 s) over, its unban failed
+stop_daemon $OURS 30
+stop_daemon $THEIRS 60
+
+# norep: fail2ban 1.0.2 runs the stop but skips the start (its start ran
+# under family '' and counts as already done for the ban's family inet4),
+# the check fails again and the firewall stays broken; f2b-lite starts the
+# action again, checks it and retries the ban
+want="start ban 192.0.2.1 ban 192.0.2.2 check stop start check ban 192.0.2.2 unban 192.0.2.1 unban 192.0.2.2 stop "
+if [ "$(tr '\n' ' ' < "$T/ours/norep.out")" = "$want" ]; then
+	ok "norep: stop, start, check, then the ban again ($want)"
+else
+	nok "norep: stop, start, check, then the ban again" "want: $want" \
+	    "f2b-lite: $(tr '\n' ' ' < "$T/ours/norep.out")"
+fi
+note "norep, fail2ban 1.0.2: $(tr '\n' ' ' < "$T/theirs/norep.out")"
+for j in rep unb startfail; do
+	if [ -s "$T/theirs/$j.out" ] && cmp -s "$T/theirs/$j.out" "$T/ours/$j.out"; then
+		ok "$j: action output identical ($(tr '\n' ' ' < "$T/ours/$j.out"))"
+	else
+		nok "$j: action output identical" "fail2ban: $(tr '\n' ' ' < "$T/theirs/$j.out")" \
+		    "f2b-lite: $(tr '\n' ' ' < "$T/ours/$j.out" 2> /dev/null)"
+	fi
+done
+if has "$T/ours.log" "Invariant check failed. Unban is impossible." &&
+    has "$T/theirs.log" "Invariant check failed. Unban is impossible."; then
+	ok "unb: both logged that the unban is impossible"
+else
+	nok "unb: both logged that the unban is impossible" "$(grep -h 'Invariant' "$T/ours.log" "$T/theirs.log")"
+fi
+finish
