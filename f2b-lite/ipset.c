@@ -133,9 +133,16 @@ quiet_out(struct ipset_session *s, void *p, const char *fmt, ...)
 	return 0;
 }
 
+/*
+ * The handle, made once.  libipset remembers each set's type and family
+ * (a process-wide cache); the sets may have been remade since the last
+ * commands (by ipset(8) in an action's shell line, by the admin), so each
+ * run starts without it, as a new ipset process would.
+ */
 static bool
 ensure_handle(struct strbuf *msg)
 {
+	ipset_cache_fini();
 	if (handle != NULL)
 		return true;
 	ipset_load_types();

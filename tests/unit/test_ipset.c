@@ -218,6 +218,39 @@ runner_batch(void)
 	loop_free(l);
 }
 
+/* One native command; its status (the message dropped). */
+static int
+run_line(const char *line)
+{
+	struct strbuf m = STRBUF_INIT;
+	char **argv;
+	int argc, st = -1;
+
+	if (ipset_native(line, &argv, &argc)) {
+		st = ipset_run(argc, argv, &m);
+		strv_free(argv);
+	}
+	strbuf_free(&m);
+	return st;
+}
+
+/* A set remade behind our back (ipset(8), another program) is seen as it is now. */
+static void
+stale_cache(void)
+{
+	int st;
+
+	is_int(run_line("ipset create remade hash:ip"), 0, "cache: created in-process (inet)");
+	st = system("ipset destroy remade && ipset create remade hash:ip family inet6");
+	if (st != 0) {
+		printf("ok %d - # SKIP no ipset(8) to remake the set\n", ++tap_n);
+		return;
+	}
+	is_int(run_line("ipset add remade 2001:db8::1"), 0,
+	    "cache: after ipset(8) made it inet6, an IPv6 add works in-process");
+	is_int(run_line("ipset destroy remade"), 0, "cache: destroyed");
+}
+
 static void
 batches(void)
 {
@@ -241,6 +274,7 @@ batches(void)
 	strbuf_free(&m);
 	compare();
 	runner_batch();
+	stale_cache();
 }
 
 int
