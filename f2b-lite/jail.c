@@ -50,6 +50,8 @@ struct jact {
 	struct action	*a;
 	bool		 deleted;	/* delaction: no longer used */
 	unsigned	 state[3];	/* by family: 1 started, 2 holds bans */
+	unsigned	 epoch;		/* the jail's ban epoch of its last repair */
+	unsigned	 banned_fams;	/* 1 << family of each successful ban */
 };
 
 struct jlog {
@@ -123,6 +125,13 @@ struct jail {
 	struct strbuf	 recoded;
 	bool		 warned_encoding;
 	unsigned long	 action_errors;	/* commands that failed for good */
+	/*
+	 * fail2ban's ban epoch: a failed invariant check raises it, and a
+	 * banned address that offends again is banned again by the actions
+	 * repaired since its ban
+	 */
+	unsigned	 ban_epoch;
+	double		 last_consistency;	/* the last check an offender asked for */
 };
 
 /* ---- small helpers ----------------------------------------------------------- */
@@ -354,7 +363,11 @@ enum {
 	ST_CHECK,	/* actioncheck after it failed */
 	ST_REPAIR,	/* actionrepair after the check failed */
 	ST_RETRY,	/* the command again; also a restart's stop and start */
-	ST_RECHECK	/* actioncheck after the repair or restart */
+	ST_RECHECK,	/* actioncheck after the repair or restart */
+	/* the consistency check an address banned before asks for (c->t) */
+	ST_CCHECK,	/* actioncheck */
+	ST_CREPAIR,	/* actionrepair after it failed */
+	ST_CRECHECK	/* actioncheck after the repair or restart: then reban c->t */
 };
 
 static void op_done(void *arg, int status, const char *output);
@@ -415,8 +428,9 @@ log_failure(struct opctx *c, int status, const char *output)
 	struct jail *j = c->j;
 	const char *an = action_name(j->acts[c->act].a);
 	/* the command that ran: the check or the repair of a failed one */
-	const char *op = c->stage == ST_CHECK || c->stage == ST_RECHECK ? "actioncheck" :
-	    c->stage == ST_REPAIR ? "actionrepair" : c->op;
+	const char *op = c->stage == ST_CHECK || c->stage == ST_RECHECK ||
+	    c->stage == ST_CCHECK || c->stage == ST_CRECHECK ? "actioncheck" :
+	    c->stage == ST_REPAIR || c->stage == ST_CREPAIR ? "actionrepair" : c->op;
 
 	if (output && *output)
 		log_msg(LOG_LVL_ERROR, LOG_ACTION, "[%s] %s %s -- stderr: '%s'", j->name, an,
@@ -465,6 +479,96 @@ followup(struct opctx *c, const char *op, int stage)
 	return true;
 }
 
+/*
+ * _invariantCheck after a failed check: a new ban epoch, then the repair,
+ * or stop and start; either is checked again (as the given stages).
+ */
+static void
+restore(struct opctx *c, int repair, int recheck)
+{
+	struct jail *j = c->j;
+	struct jact *ja = &j->acts[c->act];
+	int f = action_start_on_demand(ja->a) ? c->fam : FAM_NONE;
+
+	log_msg(LOG_LVL_ERROR, LOG_ACTION, "[%s] %s: Invariant check failed. Trying to "
+	    "restore a sane environment", j->name, action_name(ja->a));
+	ja->epoch = ++j->ban_epoch;
+	if (action_has(ja->a, "actionrepair", fam_name(c->fam)) &&
+	    followup(c, "actionrepair", repair))
+		return;
+	/*
+	 * no repair: stop and start the action, check it again - queued next
+	 * in reverse, none started before all are in.  fail2ban 1.0.2 skips
+	 * this start when the action ran its actionstart for the other family
+	 * too; f2b-lite starts it.
+	 */
+	runner_hold(j->runner, true);
+	followup(c, "actioncheck", recheck);
+	submit(j, c->act, "actionstart", f, NULL, ST_RETRY, true);
+	submit(j, c->act, "actionstop", f, NULL, ST_RETRY, true);
+	runner_hold(j->runner, false);
+}
+
+/*
+ * __reBan: t (in the ban list) banned again by the actions repaired since
+ * its ban; its epoch is the jail's then.
+ */
+static void
+reban(struct jail *j, struct ticket *t)
+{
+	size_t i, n = 0, last = 0;
+	int fam = ticket_fam(t);
+	char buf[ADDR_STRLEN];
+
+	for (i = 0; i < j->nacts; i++)
+		if (!j->acts[i].deleted && j->acts[i].epoch > t->epoch) {
+			n++;
+			last = i;
+		}
+	if (n == 0)
+		return;
+	if (n == 1)
+		log_msg(LOG_LVL_NOTICE, LOG_ACTIONS, "[%s] Reban %s, action '%s'", j->name,
+		    addr_str(&t->id, buf, sizeof(buf)), action_name(j->acts[last].a));
+	else
+		log_msg(LOG_LVL_NOTICE, LOG_ACTIONS, "[%s] Reban %s", j->name,
+		    addr_str(&t->id, buf, sizeof(buf)));
+	for (i = 0; i < j->nacts; i++) {
+		struct jact *ja = &j->acts[i];
+
+		if (ja->deleted || ja->epoch <= t->epoch)
+			continue;
+		submit(j, i, action_has(ja->a, "actionreban", fam_name(fam)) ? "actionreban" :
+		    "actionban", fam, t, ST_RUN, false);
+	}
+	t->epoch = j->ban_epoch;
+}
+
+/* The consistency check an offender asked for (ST_CCHECK ...): c->t is that ban. */
+static void
+consist_done(struct opctx *c, int status, const char *output)
+{
+	struct jail *j = c->j;
+	struct ticket *t;
+
+	if (status != 0)
+		log_failure(c, status, output);
+	if (status == 0 && c->stage == ST_CREPAIR && followup(c, "actioncheck", ST_CRECHECK)) {
+		opctx_free(c);
+		return;
+	}
+	if (status == 0 && c->stage != ST_CCHECK) {
+		/* restored: the address that asked is banned again at once */
+		if ((t = banlist_get(j->bl, &c->t->id)) != NULL && t->epoch < j->ban_epoch)
+			reban(j, t);
+	} else if (status != 0 && c->stage == ST_CCHECK)
+		restore(c, ST_CREPAIR, ST_CRECHECK);
+	else if (status != 0)
+		log_msg(LOG_LVL_CRITICAL, LOG_ACTION, "[%s] %s: Unable to restore environment",
+		    j->name, action_name(j->acts[c->act].a));
+	opctx_free(c);
+}
+
 static void
 op_done(void *arg, int status, const char *output)
 {
@@ -478,6 +582,10 @@ op_done(void *arg, int status, const char *output)
 	bool ban_op = strcmp(c->op, "actionban") == 0 || strcmp(c->op, "actionreban") == 0;
 	char ipbuf[ADDR_STRLEN];
 
+	if (c->stage >= ST_CCHECK) {
+		consist_done(c, status, output);
+		return;
+	}
 	if (status == 0) {
 		if (output && *output)
 			log_msg(LOG_LVL_DEBUG, LOG_ACTION, "[%s] %s %s -- stdout: '%s'", j->name,
@@ -490,8 +598,10 @@ op_done(void *arg, int status, const char *output)
 				submit(j, c->act, c->op, c->fam, c->t, ST_RETRY, true);
 		} else if (strcmp(c->op, "actionstart") == 0 && !ja->deleted)
 			ja->state[c->fam] |= 1;
-		else if (ban_op && !ja->deleted)
+		else if (ban_op && !ja->deleted) {
 			ja->state[f] |= 3;	/* started, and holds bans */
+			ja->banned_fams |= 1u << c->fam;
+		}
 		opctx_free(c);
 		return;
 	}
@@ -509,29 +619,9 @@ op_done(void *arg, int status, const char *output)
 		log_msg(LOG_LVL_ERROR, LOG_ACTION, "[%s] %s: Invariant check failed. Unban is "
 		    "impossible.", j->name, an);
 	} else if (c->stage == ST_CHECK) {
-		log_msg(LOG_LVL_ERROR, LOG_ACTION, "[%s] %s: Invariant check failed. Trying to "
-		    "restore a sane environment", j->name, an);
-		if (action_has(ja->a, "actionrepair", fam)) {
-			if (followup(c, "actionrepair", ST_REPAIR)) {
-				opctx_free(c);
-				return;
-			}
-		} else {
-			/*
-			 * no repair: stop and start the action, check, then retry
-			 * (the retry is queued by the check) - queued next in
-			 * reverse, none started before all are in.  fail2ban 1.0.2
-			 * skips this start when the action ran its actionstart for
-			 * the other family too; f2b-lite starts it.
-			 */
-			runner_hold(j->runner, true);
-			followup(c, "actioncheck", ST_RECHECK);
-			submit(j, c->act, "actionstart", f, NULL, ST_RETRY, true);
-			submit(j, c->act, "actionstop", f, NULL, ST_RETRY, true);
-			runner_hold(j->runner, false);
-			opctx_free(c);
-			return;
-		}
+		restore(c, ST_REPAIR, ST_RECHECK);
+		opctx_free(c);
+		return;
 	} else if (c->stage == ST_REPAIR || c->stage == ST_RECHECK)
 		log_msg(LOG_LVL_CRITICAL, LOG_ACTION, "[%s] %s: Unable to restore environment",
 		    j->name, an);
@@ -607,6 +697,34 @@ run_unban(struct jail *j, struct ticket *t)
 	}
 }
 
+/*
+ * consistencyCheck: each action with an actioncheck, for each family it
+ * is started for, is checked; a failure is repaired (restore()) and the
+ * banned address b that asked for it banned again.  fail2ban counts an
+ * action started for a family once it banned an address of it, besides
+ * the family its actionstart ran for ('' unless started on demand).
+ */
+static void
+consistency_check(struct jail *j, const struct ticket *b)
+{
+	size_t i;
+	int fam;
+
+	for (i = 0; i < j->nacts; i++) {
+		struct jact *ja = &j->acts[i];
+
+		for (fam = 0; fam < 3; fam++) {
+			struct opctx c = { j, i, (char *)"actionban", fam, (struct ticket *)b,
+			    ST_RUN };
+			bool started = (ja->state[fam] & 1) || (ja->banned_fams & (1u << fam));
+
+			if (ja->deleted || !started || !action_has(ja->a, "actioncheck", fam_name(fam)))
+				continue;
+			followup(&c, "actioncheck", ST_CCHECK);
+		}
+	}
+}
+
 /* Takes t (a ticket leaving the fail table). */
 static void
 ban(struct jail *j, struct ticket *t)
@@ -617,6 +735,7 @@ ban(struct jail *j, struct ticket *t)
 	long long count = 0, tob = 0;
 	bool incr = increment(j, t, &count, &tob);
 
+	t->epoch = j->ban_epoch;
 	switch (banlist_add(j->bl, t, now, &old)) {
 	case BAN_NEW:
 		log_msg(LOG_LVL_NOTICE, LOG_ACTIONS, "[%s] %sBan %s", j->name,
@@ -635,6 +754,14 @@ ban(struct jail *j, struct ticket *t)
 		log_msg(dif < 3 ? LOG_LVL_DEBUG : dif < 60 ? LOG_LVL_NOTICE : LOG_LVL_WARNING,
 		    LOG_ACTIONS, "[%s] %s already banned", j->name,
 		    addr_str(&t->id, buf, sizeof(buf)));
+		/* long after its ban: is the firewall still sane?  (at most every 3 s) */
+		if (old->epoch == j->ban_epoch && dif > 3 && now > j->last_consistency + 3) {
+			j->last_consistency = now;
+			consistency_check(j, old);
+		}
+		/* banned before a repair: banned again by the repaired actions */
+		if (old->epoch < j->ban_epoch)
+			reban(j, old);
 		schedule_unban(j);
 		break;
 	}

@@ -27,6 +27,7 @@ struct ticket {
 	long long	 bantime;	/* TICKET_BANTIME_UNSET: the jail's */
 	long		 bancount;
 	bool		 restored;
+	unsigned	 epoch;		/* the jail's ban epoch when it was (re)banned */
 };
 
 /* A new ticket for id at time with data (taken over; NULL: empty dict). */

@@ -10,13 +10,18 @@
 #  - rep (actionrepair): the same with the repair command instead;
 #  - unb: the unban fails, the check fails: "Unban is impossible", nothing
 #    repaired (actionrepair_on_unban is not set);
-#  - startfail: actionstart fails (no check, no repair; the bans still run).
+#  - startfail: actionstart fails (no check, no repair; the bans still run);
+#  - heal (actionrepair): a banned address offends again over 3 s after its
+#    ban: the consistency check fails, the repair runs, the address is
+#    banned again ("Reban"); another banned before the repair is banned
+#    again when it offends (its ban epoch is older).
 # Each jail's action output (start, ban, check, stop, repair, unban ...,
-# the shutdown's) must be the same from both daemons, line for line.  TAP.
+# the shutdown's) must be the same from both daemons, line for line (the
+# shutdown's unbans, which run side by side, in sorted order).  TAP.
 . "$(dirname "$0")/lib.sh" "$@"
 need_fail2ban
 setup action_repair
-echo "1..7"
+echo "1..10"
 
 mkconf "$T/conf"
 put "$T/conf/filter.d/arep.conf" <<'EOF'
@@ -78,17 +83,21 @@ action = flaky[j=unb]
 enabled = true
 logpath = $D/startfail.log
 action = nostart[j=startfail]
+[heal]
+enabled = true
+logpath = $D/heal.log
+action = flaky-repair[j=heal]
 EOF
-	for j in norep rep unb startfail; do : > "$D/$j.log"; done
+	for j in norep rep unb startfail heal; do : > "$D/$j.log"; done
 done
 
 start_theirs theirs "$T/theirs/conf"
 THEIRS=$DPID
 start_ours ours "$T/ours/conf"
 OURS=$DPID
-wait_until 10 started "$T/ours.log" norep rep unb startfail
+wait_until 10 started "$T/ours.log" norep rep unb startfail heal
 check "f2b-lite started the jails" [ $? = 0 ]
-wait_until 30 started "$T/theirs.log" norep rep unb startfail
+wait_until 30 started "$T/theirs.log" norep rep unb startfail heal
 check "fail2ban-server started the jails" [ $? = 0 ]
 
 offend() {	# offend JAIL IP: one failure in both daemons' logs
@@ -101,35 +110,67 @@ both_banned() {	# both_banned JAIL IP
 	[ "$(bans "$T/ours.log" "$1" | grep -cx "$2")" -ge 1 ] &&
 	    [ "$(bans "$T/theirs.log" "$1" | grep -cx "$2")" -ge 1 ]
 }
-for j in norep rep unb startfail; do offend $j 192.0.2.1; done
-for j in norep rep unb startfail; do wait_until 10 both_banned $j 192.0.2.1; done
+for j in norep rep unb startfail heal; do offend $j 192.0.2.1; done
+offend heal 192.0.2.2
+for j in norep rep unb startfail heal; do wait_until 10 both_banned $j 192.0.2.1; done
+wait_until 10 both_banned heal 192.0.2.2
 sleep 1		# the ban commands ran
 # the "firewall" flushed behind the daemons' backs
-for who in ours theirs; do rm -f "$T/$who/norep.state" "$T/$who/rep.state" "$T/$who/unb.state"; done
+for who in ours theirs; do
+	rm -f "$T/$who/norep.state" "$T/$who/rep.state" "$T/$who/unb.state" "$T/$who/heal.state"
+done
 for j in norep rep startfail; do offend $j 192.0.2.2; done
 for j in norep rep startfail; do wait_until 10 both_banned $j 192.0.2.2; done
 sleep 4		# retries done; unb's bantime (3 s) over, its unban failed
+both_rebanned() {	# both_rebanned IP: heal's Reban line in both logs
+	has "$T/ours.log" "[heal] Reban $1" && has "$T/theirs.log" "[heal] Reban $1"
+}
+offend heal 192.0.2.1	# > 3 s after its ban: the check, the repair, a reban
+wait_until 10 both_rebanned 192.0.2.1
+check "heal: both ban 192.0.2.1 again after the repair (Reban)" [ $? = 0 ]
+offend heal 192.0.2.2	# banned before the repair: banned again
+wait_until 10 both_rebanned 192.0.2.2
+check "heal: both ban 192.0.2.2 again when it offends (an older ban epoch)" [ $? = 0 ]
+sleep 1
 stop_daemon $OURS 30
 stop_daemon $THEIRS 60
 
+# outseq FILE: the action output on one line; the unbans of the shutdown
+# run side by side (different addresses), so a run of unban lines is sorted
+outseq() {
+	local line run=()
+	[ -s "$1" ] || return 0
+	while IFS= read -r line; do
+		if [[ $line == unban\ * ]]; then
+			run+=("$line")
+			continue
+		fi
+		[ ${#run[@]} -gt 0 ] && printf '%s ' $(printf '%s\n' "${run[@]}" | sort | tr ' ' '_') | tr '_' ' '
+		run=()
+		printf '%s ' "$line"
+	done < "$1"
+	[ ${#run[@]} -gt 0 ] && printf '%s ' $(printf '%s\n' "${run[@]}" | sort | tr ' ' '_') | tr '_' ' '
+	return 0
+}
 # norep: fail2ban 1.0.2 runs the stop but skips the start (its start ran
 # under family '' and counts as already done for the ban's family inet4),
 # the check fails again and the firewall stays broken; f2b-lite starts the
 # action again, checks it and retries the ban
 want="start ban 192.0.2.1 ban 192.0.2.2 check stop start check ban 192.0.2.2 unban 192.0.2.1 unban 192.0.2.2 stop "
-if [ "$(tr '\n' ' ' < "$T/ours/norep.out")" = "$want" ]; then
+if [ "$(outseq "$T/ours/norep.out")" = "$want" ]; then
 	ok "norep: stop, start, check, then the ban again ($want)"
 else
 	nok "norep: stop, start, check, then the ban again" "want: $want" \
-	    "f2b-lite: $(tr '\n' ' ' < "$T/ours/norep.out")"
+	    "f2b-lite: $(outseq "$T/ours/norep.out")"
 fi
 note "norep, fail2ban 1.0.2: $(tr '\n' ' ' < "$T/theirs/norep.out")"
-for j in rep unb startfail; do
-	if [ -s "$T/theirs/$j.out" ] && cmp -s "$T/theirs/$j.out" "$T/ours/$j.out"; then
-		ok "$j: action output identical ($(tr '\n' ' ' < "$T/ours/$j.out"))"
+for j in rep unb startfail heal; do
+	theirs=$(outseq "$T/theirs/$j.out")
+	if [ -n "$theirs" ] && [ "$theirs" = "$(outseq "$T/ours/$j.out")" ]; then
+		ok "$j: action output identical ($(outseq "$T/ours/$j.out"))"
 	else
-		nok "$j: action output identical" "fail2ban: $(tr '\n' ' ' < "$T/theirs/$j.out")" \
-		    "f2b-lite: $(tr '\n' ' ' < "$T/ours/$j.out" 2> /dev/null)"
+		nok "$j: action output identical" "fail2ban: $theirs" \
+		    "f2b-lite: $(outseq "$T/ours/$j.out")"
 	fi
 done
 if has "$T/ours.log" "Invariant check failed. Unban is impossible." &&

@@ -34,7 +34,8 @@ refused(const char *text)
 	char *err = NULL;
 	struct expr *e = expr_parse(text, &err);
 
-	ok(e == NULL && err != NULL, "refused: %s (%s)", text, err ? err : "accepted");
+	ok(e == NULL && err != NULL, "refused: %.60s%s (%s)", text, strlen(text) > 60 ? "..." : "",
+	    err ? err : "accepted");
 	free(err);
 	expr_free(e);
 }
