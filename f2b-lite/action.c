@@ -2,6 +2,8 @@
 #include "action.h"
 
 #include <ctype.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,23 +177,57 @@ resolved(struct action *a, const char *cond, char **err)
 	return r;
 }
 
+/*
+ * Python's socket.getfqdn(): the host's name looked up, then its address
+ * looked up again; the first of that name and its aliases with a dot in
+ * it, else that name; the host name itself when a lookup fails.
+ */
+static void
+fqdn(char *buf, size_t len)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC }, *ai = NULL;
+	struct hostent he, *h = NULL;
+	char tmp[8192];
+	int herr;
+	size_t i;
+
+	if (getaddrinfo(buf, NULL, &hints, &ai) != 0 || ai == NULL)
+		return;
+	if (ai->ai_family == AF_INET)
+		gethostbyaddr_r(&((struct sockaddr_in *)ai->ai_addr)->sin_addr,
+		    sizeof(struct in_addr), AF_INET, &he, tmp, sizeof(tmp), &h, &herr);
+	else if (ai->ai_family == AF_INET6)
+		gethostbyaddr_r(&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr,
+		    sizeof(struct in6_addr), AF_INET6, &he, tmp, sizeof(tmp), &h, &herr);
+	freeaddrinfo(ai);
+	if (h == NULL || h->h_name == NULL)
+		return;
+	for (i = 0; h->h_aliases && h->h_aliases[i]; i++)
+		if (strchr(h->h_aliases[i], '.'))
+			break;
+	snprintf(buf, len, "%s", strchr(h->h_name, '.') || h->h_aliases == NULL ||
+	    h->h_aliases[i] == NULL ? h->h_name : h->h_aliases[i]);
+}
+
 static const char *
 builtin(const char *tag, char *buf, size_t len)
 {
+	/* DNSUtils.getHostname(): asked once (fail2ban caches it too) */
+	static char fq[256], sh[256];
+
 	if (strcmp(tag, "br") == 0)
 		return "\n";
 	if (strcmp(tag, "sp") == 0)
 		return " ";
 	if (strcmp(tag, "fq-hostname") == 0 || strcmp(tag, "sh-hostname") == 0) {
-		if (gethostname(buf, len) < 0)
-			return NULL;
-		buf[len - 1] = '\0';
-		if (tag[0] == 's') {
-			char *dot = strchr(buf, '.');
-
-			if (dot)
-				*dot = '\0';
+		if (sh[0] == '\0') {
+			if (gethostname(sh, sizeof(sh)) < 0)
+				return NULL;
+			sh[sizeof(sh) - 1] = '\0';
+			snprintf(fq, sizeof(fq), "%s", sh);
+			fqdn(fq, sizeof(fq));
 		}
+		snprintf(buf, len, "%s", tag[0] == 'f' ? fq : sh);	/* gethostname() as it is */
 		return buf;
 	}
 	return NULL;

@@ -109,10 +109,22 @@ deliver(struct tail *t, const char *line, size_t len, off_t at)
 
 /* ---- reading ------------------------------------------------------------ */
 
+/* Whether another tail has the watch wd (two paths to one file share it). */
+static bool
+watch_shared(const struct tail *t, int wd)
+{
+	const struct tail *o;
+
+	for (o = tails; o; o = o->next)
+		if (o != t && o->wd_file == wd)
+			return true;
+	return false;
+}
+
 static void
 close_file(struct tail *t)
 {
-	if (t->wd_file >= 0 && ino_fd >= 0)
+	if (t->wd_file >= 0 && ino_fd >= 0 && !watch_shared(t, t->wd_file))
 		inotify_rm_watch(ino_fd, t->wd_file);
 	t->wd_file = -1;
 	if (t->fd >= 0)
@@ -252,6 +264,16 @@ on_inotify(void *arg, int fd, uint32_t events)
 			const struct inotify_event *ie = (const void *)p;
 			struct tail *t, *next;
 
+			if (ie->mask & IN_Q_OVERFLOW) {
+				/* events were lost: look at every path now */
+				for (t = tails; t; t = next) {
+					next = t->next;
+					if (t->started)
+						check_path(t);
+				}
+				p += sizeof(*ie) + ie->len;
+				continue;
+			}
 			for (t = tails; t; t = next) {
 				next = t->next;
 				if (ie->wd == t->wd_file) {
@@ -298,7 +320,7 @@ static void
 open_file(struct tail *t, off_t resume)
 {
 	struct stat st;
-	int fd = open(t->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	int fd = open(t->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), fst;
 	size_t i;
 
 	if (fd < 0) {
@@ -312,8 +334,9 @@ open_file(struct tail *t, off_t resume)
 		}
 		return;
 	}
-	if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
-		int e = S_ISDIR(st.st_mode) ? EISDIR : errno;
+	fst = fstat(fd, &st);
+	if (fst < 0 || S_ISDIR(st.st_mode)) {
+		int e = fst < 0 ? errno : EISDIR;
 
 		close(fd);
 		if (t->reported_errno != e) {

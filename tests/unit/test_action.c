@@ -26,6 +26,28 @@ info(void *arg, const char *tag)
 	return NULL;
 }
 
+/* <fq-hostname> and <sh-hostname> as Python's socket module gives them here. */
+static void
+hostnames(void)
+{
+	struct action *a = action_new("h");
+	struct action_cmd c;
+	char *err = NULL, want[600] = "";
+	FILE *p = popen("/usr/bin/python3 -c 'import socket; print(socket.getfqdn() + \"|\" + "
+	    "socket.gethostname())' 2> /dev/null", "r");
+
+	if (p == NULL || fgets(want, sizeof(want), p) == NULL || pclose(p) != 0) {
+		printf("ok %d - # SKIP no /usr/bin/python3\n", ++tap_n);
+		return;
+	}
+	want[strcspn(want, "\n")] = '\0';
+	action_set(a, "actionban", "<fq-hostname>|<sh-hostname>");
+	ok(action_command(a, "actionban", "", info, NULL, &c, &err), "hostnames");
+	is_str(c.script, want, "<fq-hostname>|<sh-hostname>: socket.getfqdn()|socket.gethostname()");
+	action_cmd_free(&c);
+	action_free(a);
+}
+
 int
 main(void)
 {
@@ -77,5 +99,6 @@ main(void)
 	    "self reference is an error");
 	free(err);
 	action_free(a);
+	hostnames();
 	return tap_done();
 }
