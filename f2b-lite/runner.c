@@ -362,8 +362,8 @@ spawn(struct job *j, const char *text)
 	j->outfd = p[0];
 	j->exited = j->killed = false;
 	loop_fd_add(j->r->loop, p[0], EPOLLIN, on_output, j);
-	if (j->timeout > 0)
-		j->timer = loop_timer_add(j->r->loop, j->timeout, on_kill, j);
+	/* timeout 0 (or less): fail2ban polls once, then kills */
+	j->timer = loop_timer_add(j->r->loop, j->timeout > 0 ? j->timeout : 0, on_kill, j);
 	/* last: a child that already exited is reaped here, and j may be gone */
 	loop_child(j->r->loop, pid, on_exit_child, j);
 }

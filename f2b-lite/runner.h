@@ -38,7 +38,10 @@ typedef void runner_done_fn(void *arg, int status, const char *output);
 struct runner	*runner_new(struct loop *);
 /* Frees the runner; commands still running are killed. */
 void		 runner_free(struct runner *);
-/* Queues cmd (taken over) with a timeout in seconds; key NULL: a barrier. */
+/*
+ * Queues cmd (taken over) with a timeout in seconds (0: killed unless it
+ * is done at once, as in fail2ban); key NULL: a barrier.
+ */
 void		 runner_submit(struct runner *, struct action_cmd *, double timeout,
 		    const char *key, runner_done_fn *, void *arg);
 /*

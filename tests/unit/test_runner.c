@@ -76,6 +76,10 @@ shell_rules(const char *dir)
 	cmd(r, script, NULL, 0.3, "d");
 	wait_idle(r);
 	is_str(strbuf_str(&log_), "d:-1:;", "timed out");
+	strbuf_reset(&log_);
+	cmd(r, "sleep 2", NULL, 0, "z");
+	wait_idle(r);
+	is_str(strbuf_str(&log_), "z:-1:;", "timeout 0: killed at once (fail2ban's wait_for)");
 	loop_timer_add(L, 1.5, stop, NULL);
 	loop_run(L);
 	ok(stat(path, &st) < 0, "a timeout kills the whole group, even after the shell is gone");
