@@ -51,7 +51,6 @@ banlist_free(struct banlist *b)
 	free(b);
 }
 
-void banlist_set_bantime(struct banlist *b, long long v) { b->bantime = v; }
 long long banlist_bantime(const struct banlist *b) { return b->bantime; }
 
 /* ---- the heap of ends ---------------------------------------------------- */
@@ -118,6 +117,24 @@ heap_clean(struct banlist *b)
 			return;
 		heap_pop(b);
 	}
+}
+
+/* The bans that take the jail's bantime end elsewhere now: the heap anew. */
+void
+banlist_set_bantime(struct banlist *b, long long v)
+{
+	size_t pos = 0, i;
+	const char *k;
+	void *t;
+
+	if (v == b->bantime)
+		return;
+	b->bantime = v;
+	for (i = 0; i < b->nheap; i++)
+		free(b->heap[i].key);
+	b->nheap = 0;
+	while (dict_next(b->bans, &pos, &k, &t))
+		heap_push(b, ticket_ban_end(t, b->bantime), k);
 }
 
 /* ---- bans ---------------------------------------------------------------- */

@@ -90,7 +90,8 @@ failmgr_add(struct failmgr *fm, const struct addr *id, double time, struct pyval
 		/* adjustTime: past the window, rescale by the rate seen so far */
 		if (time > t->time) {
 			if (t->firsttime < time - fm->findtime) {
-				t->retry = lround((double)t->retry / (time - t->firsttime) *
+				/* int(round(...)): Python rounds halves to even */
+				t->retry = (long)rint((double)t->retry / (time - t->firsttime) *
 				    fm->findtime);
 				t->firsttime = time - fm->findtime;
 			}
@@ -108,13 +109,13 @@ failmgr_add(struct failmgr *fm, const struct addr *id, double time, struct pyval
 		}
 		pyval_free(m);
 		pyval_free(data);
+		truncate_matches(fm, t);	/* only a failure seen before is cut */
 	} else {
 		t = ticket_new(id, time, data);
 		t->retry = count;
 		t->failures = 1;
 		dict_set(fm->list, buf, t);
 	}
-	truncate_matches(fm, t);
 	fm->total++;
 	return t->retry;
 }
@@ -151,15 +152,6 @@ failmgr_cleanup(struct failmgr *fm, double now)
 		free(old[i]);
 	}
 	free(old);
-}
-
-void
-failmgr_forget(struct failmgr *fm, const struct addr *id)
-{
-	char buf[ADDR_STRLEN];
-
-	ticket_free(dict_get(fm->list, key(id, buf), NULL));
-	dict_del(fm->list, buf);
 }
 
 size_t

@@ -35,7 +35,6 @@ long		 failmgr_add(struct failmgr *, const struct addr *id, double time,
 struct ticket	*failmgr_toban(struct failmgr *, const struct addr *id);
 /* Forgets ids whose last failure is findtime older than now. */
 void		 failmgr_cleanup(struct failmgr *, double now);
-void		 failmgr_forget(struct failmgr *, const struct addr *id);
 size_t		 failmgr_size(const struct failmgr *);
 unsigned long	 failmgr_total(const struct failmgr *);
 

@@ -733,7 +733,8 @@ ban(struct jail *j, struct ticket *t)
 	char buf[ADDR_STRLEN];
 	double now = clock_now();
 	long long count = 0, tob = 0;
-	bool incr = increment(j, t, &count, &tob);
+	/* the observer increases a new ban only; an address banned now is prolonged by bantime */
+	bool incr = banlist_get(j->bl, &t->id) == NULL && increment(j, t, &count, &tob);
 
 	t->epoch = j->ban_epoch;
 	switch (banlist_add(j->bl, t, now, &old)) {
@@ -1262,7 +1263,17 @@ restore_bans(struct jail *j)
 
 	if (j->env.db == NULL)
 		return;
-	n = db_current_bans(j->env.db, j->name, now, bt, bt, failmgr_maxmatches(j->fm), bt, &v);
+	/*
+	 * restoreCurrentBans: with bantime.increment a ban may have been longer
+	 * than the jail's bantime - any age, capped at maxtime (if set) only
+	 */
+	if (j->incr.on)
+		n = db_current_bans(j->env.db, j->name, now, -1,
+		    j->incr.maxtime >= 0 ? (long long)j->incr.maxtime : -1,
+		    failmgr_maxmatches(j->fm), bt, &v);
+	else
+		n = db_current_bans(j->env.db, j->name, now, bt, bt, failmgr_maxmatches(j->fm), bt,
+		    &v);
 	for (i = 0; i < n; i++) {
 		if (ignored(j, v[i])) {
 			ticket_free(v[i]);
@@ -1708,6 +1719,8 @@ jail_set(struct jail *j, const char *opt, const struct pyval *args, char **err)
 	} else if (strcmp(opt, "bantime") == 0) {
 		if (set_time(v, &d, err) == 0) {
 			banlist_set_bantime(j->bl, (long long)d);
+			if (j->started)
+				schedule_unban(j);	/* the bans end at their new time */
 			ret = pyval_int((long long)d);
 		}
 	} else if (strcmp(opt, "ignoreself") == 0) {
@@ -2412,8 +2425,7 @@ jail_ban_text(struct jail *j, const char *ip)
 		return 0;
 	t = ticket_new(&a, clock_now(), NULL);
 	addr_clear(&a);
-	failmgr_forget(j->fm, &t->id);
-	ban(j, t);
+	ban(j, t);	/* its failures stay counted, as in fail2ban's addBannedIP */
 	return banlist_size(j->bl) > before ? 1 : 0;
 }
 
@@ -2425,15 +2437,13 @@ jail_unban_text(struct jail *j, const char *ip)
 
 	if (addr_parse(&a, ip, ADDR_CIDR_UNSPEC) < 0)
 		return 0;
+	/* the database forgets it either way, banned now or not (its ban count too) */
+	if (j->env.db)
+		db_del_ban(j->env.db, j->name, ip);
 	t = banlist_remove(j->bl, &a);
 	addr_clear(&a);
 	if (t == NULL)
 		return 0;
-	if (j->env.db) {
-		char buf[ADDR_STRLEN];
-
-		db_del_ban(j->env.db, j->name, addr_str(&t->id, buf, sizeof(buf)));
-	}
 	unban(j, t);
 	schedule_unban(j);
 	return 1;

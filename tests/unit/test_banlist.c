@@ -50,6 +50,16 @@ main(void)
 	ok(banlist_pop_expired(b, 1e12) == NULL, "the permanent ban never ends");
 	is_int(banlist_size(b), 1, "one left");
 	is_int(banlist_total(b), 3, "three bans in all");
+	/* a new bantime moves the ends of the bans that take the jail's */
+	x = tk("192.0.2.9", 2000);
+	is_int(banlist_add(b, x, 2000, &old), BAN_NEW, "a ban at 2000 (bantime 600)");
+	ok(banlist_next_end(b) == 2600, "ends at 2600");
+	banlist_set_bantime(b, 60);
+	ok(banlist_next_end(b) == 2060, "bantime 60: it ends at 2060");
+	x = banlist_pop_expired(b, 2061);
+	ok(x != NULL && x->id.a[3] == 9, "and is over after 2060");
+	ticket_free(x);
+	banlist_set_bantime(b, 600);
 	x = tk("192.0.2.3", 0);
 	t = banlist_remove(b, &x->id);
 	ok(t != NULL && banlist_size(b) == 0, "manual unban removes it");

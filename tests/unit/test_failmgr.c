@@ -55,6 +55,25 @@ main(void)
 	is_int(failmgr_add(fm, &a, 3100, data("r2"), 1), 2, "rescaled by the rate (adjustTime)");
 	failmgr_cleanup(fm, 3100 + 601);
 	is_int(failmgr_size(fm), 0, "cleanup drops ids older than findtime");
+
+	/* round() to even: 3 failures over 720 s rescaled to 600 s is 2.5 -> 2, then +1 */
+	failmgr_add(fm, &a, 5000, data("h0"), 1);
+	failmgr_add(fm, &a, 5100, data("h1"), 1);
+	failmgr_add(fm, &a, 5200, data("h2"), 1);
+	is_int(failmgr_add(fm, &a, 5720, data("h3"), 1), 3,
+	    "a rescaled count of 2.5 rounds to 2 (Python's round), not 3");
+	failmgr_cleanup(fm, 1e9);
+
+	/* a first failure keeps its lines whatever maxmatches (fail2ban cuts on adding) */
+	failmgr_set_maxmatches(fm, 0);
+	failmgr_add(fm, &b, 6000, data("only"), 1);
+	t = failmgr_toban(fm, &b);
+	ok(t == NULL, "one failure of 3");
+	failmgr_set_maxretry(fm, 1);
+	t = failmgr_toban(fm, &b);
+	ok(t && pyval_len(pyval_dict_get(t->data, "matches")) == 1,
+	    "maxmatches 0: a new failure's line is kept");
+	ticket_free(t);
 	addr_clear(&a);
 	addr_clear(&b);
 	failmgr_free(fm);
