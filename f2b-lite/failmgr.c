@@ -77,6 +77,20 @@ truncate_matches(struct failmgr *fm, struct ticket *t)
 	pyval_dict_set(t->data, pyval_str("matches"), keep);
 }
 
+/* adjustTime: past the window, the count rescaled by the rate seen so far */
+static void
+adjust_time(const struct failmgr *fm, struct ticket *t, double time)
+{
+	if (time <= t->time)
+		return;
+	if (t->firsttime < time - fm->findtime) {
+		/* int(round(...)): Python rounds halves to even */
+		t->retry = (long)rint((double)t->retry / (time - t->firsttime) * fm->findtime);
+		t->firsttime = time - fm->findtime;
+	}
+	t->time = time;
+}
+
 long
 failmgr_add(struct failmgr *fm, const struct addr *id, double time, struct pyval *data,
     long count)
@@ -87,16 +101,7 @@ failmgr_add(struct failmgr *fm, const struct addr *id, double time, struct pyval
 	if (t != NULL) {
 		struct pyval *m = pyval_dict_pop(data, "matches");
 
-		/* adjustTime: past the window, rescale by the rate seen so far */
-		if (time > t->time) {
-			if (t->firsttime < time - fm->findtime) {
-				/* int(round(...)): Python rounds halves to even */
-				t->retry = (long)rint((double)t->retry / (time - t->firsttime) *
-				    fm->findtime);
-				t->firsttime = time - fm->findtime;
-			}
-			t->time = time;
-		}
+		adjust_time(fm, t, time);
 		/* inc(): the new ticket's data other than its lines is dropped */
 		t->retry += count;
 		t->failures += 1;
@@ -117,6 +122,23 @@ failmgr_add(struct failmgr *fm, const struct addr *id, double time, struct pyval
 		dict_set(fm->list, buf, t);
 	}
 	fm->total++;
+	return t->retry;
+}
+
+long
+failmgr_add_observed(struct failmgr *fm, const struct addr *id, double time, long count,
+    long bancount)
+{
+	char buf[ADDR_STRLEN];
+	struct ticket *t = dict_get(fm->list, key(id, buf), NULL);
+
+	if (t == NULL)
+		return -1;	/* banned meanwhile: nothing to add to */
+	adjust_time(fm, t, time);
+	t->retry += count;
+	t->failures += 1;
+	t->bancount = bancount;
+	truncate_matches(fm, t);
 	return t->retry;
 }
 

@@ -31,6 +31,13 @@ long		 failmgr_maxmatches(const struct failmgr *);
  */
 long		 failmgr_add(struct failmgr *, const struct addr *id, double time,
 		    struct pyval *data, long count);
+/*
+ * addFailure(ticket, count, observed=True) of the ticket added last for id:
+ * count more attempts (one more failure), its ban count set; the new retry
+ * count, or -1 when id has no ticket (banned meanwhile).
+ */
+long		 failmgr_add_observed(struct failmgr *, const struct addr *id, double time,
+		    long count, long bancount);
 /* toBan(id): removes and returns the id's ticket if it reached maxretry. */
 struct ticket	*failmgr_toban(struct failmgr *, const struct addr *id);
 /* Forgets ids whose last failure is findtime older than now. */

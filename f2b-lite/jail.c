@@ -39,6 +39,7 @@
 
 #define LOG_FILTER	"fail2ban.filter"
 #define LOG_ACTIONS	"fail2ban.actions"
+#define LOG_OBSERVER	"fail2ban.observer"
 #define LOG_JAIL	"fail2ban.jail"
 #define LOG_ACTION	"fail2ban.utils"
 
@@ -1045,6 +1046,52 @@ ignored_uncached(struct jail *j, struct ticket *t)
 
 /* ---- lines in ----------------------------------------------------------------------- */
 
+/*
+ * ObserverThread.failureFound (bantime.increment): a failure of an address
+ * banned before counts more - (2^bancount)/2 + 1 attempts, at most
+ * maxretry - unless it is no later than that ban (read again after a
+ * restart).  add: the failure is still counted (it did not just reach
+ * maxretry: then fail2ban's observer finds it banned and only logs).
+ */
+static void
+observe_failure(struct jail *j, const struct ticket *t, bool add)
+{
+	long long count, tob, last;
+	long maxretry = failmgr_maxretry(j->fm), r;
+	double retry;
+	bool is_int = false;
+	char ip[ADDR_STRLEN], when[32], rtext[32];
+	struct ticket *tb;
+
+	if (!j->incr.on || j->env.db == NULL)
+		return;
+	addr_str(&t->id, ip, sizeof(ip));
+	if (!db_get_ban(j->env.db, ip, j->name, false, &count, &tob, &last))
+		return;
+	if (count < t->bancount)
+		count = t->bancount;
+	/* Python: (1 << n) / 2 + 1 is a float; min() with maxretry may give the int */
+	retry = (double)(1LL << (count < 20 ? (count > 0 ? count : 0) : 20)) / 2 + 1;
+	if ((double)maxretry < retry) {
+		retry = (double)maxretry;
+		is_int = true;
+	}
+	if (t->time <= (double)tob || retry <= 1)
+		return;
+	if (is_int)
+		snprintf(rtext, sizeof(rtext), "%ld", maxretry);
+	else
+		snprintf(rtext, sizeof(rtext), "%.1f", retry);
+	clock_str(t->time, when, sizeof(when));
+	log_msg(LOG_LVL_INFO, LOG_OBSERVER, "[%s] Found %s, bad - %s, %lld # -> %s%s", j->name, ip,
+	    when, count, rtext, retry >= (double)maxretry ? ", Ban" : "");
+	if (!add)
+		return;
+	r = failmgr_add_observed(j->fm, &t->id, t->time, (long)retry - 1, (long)count);
+	if (r >= maxretry && (tb = failmgr_toban(j->fm, &t->id)) != NULL)
+		ban(j, tb);
+}
+
 static void
 failure(struct jail *j, struct filter_failure *ff)
 {
@@ -1067,6 +1114,8 @@ failure(struct jail *j, struct filter_failure *ff)
 	j->found_total++;
 	attempts = failmgr_add(j->fm, &t->id, t->time, t->data, 1);
 	t->data = NULL;
+	/* the observer sees the database as it was before this ban */
+	observe_failure(j, t, attempts < failmgr_maxretry(j->fm));
 	if (attempts >= failmgr_maxretry(j->fm) &&
 	    (tb = failmgr_toban(j->fm, &t->id)) != NULL)
 		ban(j, tb);
@@ -1429,13 +1478,13 @@ log_increment(struct jail *j, struct ticket *t, long long count, long long tob)
 		clock_str((double)tob, when, sizeof(when));
 		timestr_format((double)btime, from, sizeof(from));
 		timestr_format((double)t->bantime, to, sizeof(to));
-		log_msg(LOG_LVL_INFO, LOG_ACTIONS, "[%s] IP %s is bad: %lld # last %s - incr %s to %s",
+		log_msg(LOG_LVL_INFO, LOG_OBSERVER, "[%s] IP %s is bad: %lld # last %s - incr %s to %s",
 		    j->name, ip, count, when, from, to);
 	}
 	if (t->bantime != btime) {
 		timestr_format((double)t->bantime, from, sizeof(from));
 		clock_str(t->time + (double)t->bantime, to, sizeof(to));
-		log_msg(LOG_LVL_NOTICE, LOG_ACTIONS, "[%s] Increase Ban %s (%ld # %s -> %s)",
+		log_msg(LOG_LVL_NOTICE, LOG_OBSERVER, "[%s] Increase Ban %s (%ld # %s -> %s)",
 		    j->name, ip, t->bancount, from, to);
 	}
 }

@@ -9,12 +9,15 @@
 #  - bip: two failures, `set bip banip`, `set bip unbanip`, one more failure -
 #    the failures counted before the manual ban still count: banned again;
 #  - inc (bantime.increment): banned, banned again while banned - prolonged
-#    by bantime, not by the increased time (the same "Increase" lines).
+#    by bantime, not by the increased time (the same "Increase" lines);
+#  - obs (bantime.increment, maxretry 3): after its first ban ended, a
+#    failure of the address counts 2 (the observer's "Found ..., bad" line):
+#    two failures ban it again.
 # Compared: the Ban/Unban lines of each jail, in order.  TAP.
 . "$(dirname "$0")/lib.sh" "$@"
 need_fail2ban
 setup ban_rules
-echo "1..6"
+echo "1..8"
 
 mkconf "$T/conf"
 put "$T/conf/filter.d/brul.conf" <<'EOF'
@@ -61,16 +64,23 @@ maxretry = 1
 bantime = 5
 bantime.increment = true
 action = bout[j=inc]
+[obs]
+enabled = true
+logpath = $D/obs.log
+maxretry = 3
+bantime = 2
+bantime.increment = true
+action = bout[j=obs]
 EOF
-	for j in rt bip inc; do : > "$D/$j.log"; done
+	for j in rt bip inc obs; do : > "$D/$j.log"; done
 done
 
 start_theirs theirs "$T/theirs/conf"
 start_ours ours "$T/ours/conf"
 OURS=$DPID
-wait_until 10 started "$T/ours.log" rt bip inc
+wait_until 10 started "$T/ours.log" rt bip inc obs
 check "f2b-lite started the jails" [ $? = 0 ]
-wait_until 30 started "$T/theirs.log" rt bip inc
+wait_until 30 started "$T/theirs.log" rt bip inc obs
 check "fail2ban-server started the jails" [ $? = 0 ]
 
 offend() {	# offend JAIL IP
@@ -92,6 +102,7 @@ offend rt 192.0.2.1
 offend bip 192.0.2.2
 offend bip 192.0.2.2
 offend inc 192.0.2.3
+for i in 1 2 3; do offend obs 192.0.2.4; done
 wait_until 10 both_n rt 1
 wait_until 10 both_n inc 1
 sleep 1
@@ -116,7 +127,26 @@ a=$(unban_ms theirs)
 b=$(unban_ms ours)
 d=$(( a > b ? a - b : b - a ))
 check "inc: prolonged by bantime, not the increased time: unbans $d ms apart" [ -n "$a" -a -n "$b" -a "$d" -le 2000 ]
-for j in bip inc; do
+# obs: its ban (2 s) is over by now; one failure counts 2, the next bans
+wait_until 10 eval '[ "$(unbans "$T/ours.log" obs | wc -l)" -ge 1 ] && [ "$(unbans "$T/theirs.log" obs | wc -l)" -ge 1 ]'
+sleep 1
+offend obs 192.0.2.4
+sleep 1
+offend obs 192.0.2.4
+wait_until 10 both_n obs 2
+bad() {	# the observer's lines (logger, level, text), on one line
+	grep -F '] Found 192.0.2.4, bad - ' "$T/$1.log" |
+	    sed 's/^[0-9-]* [0-9:,]* //; s/\[[0-9]*\]//; s/ - [0-9-]* [0-9:]*,/ - TIME,/; s/  */ /g' |
+	    tr '\n' '|'
+}
+a=$(bad theirs)
+b=$(bad ours)
+if [ -n "$a" ] && [ "$a" = "$b" ]; then
+	ok "obs: the observer's line is fail2ban's ($b)"
+else
+	nok "obs: the observer's line is fail2ban's" "fail2ban: $a" "f2b-lite: $b"
+fi
+for j in bip inc obs; do
 	a=$( (bans "$T/theirs.log" $j; unbans "$T/theirs.log" $j | sed 's/^/-/') | tr '\n' ' ')
 	b=$( (bans "$T/ours.log" $j; unbans "$T/ours.log" $j | sed 's/^/-/') | tr '\n' ' ')
 	if [ -n "$a" ] && [ "$a" = "$b" ]; then
