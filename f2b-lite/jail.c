@@ -744,7 +744,13 @@ ban(struct jail *j, struct ticket *t)
 		    t->restored ? "Restore " : "", addr_str(&t->id, buf, sizeof(buf)));
 		if (incr)
 			log_increment(j, t, count, tob);
-		if (j->env.db && !t->restored)
+		/*
+		 * banFound writes it, unless the failure is no later than the last
+		 * ban found there (a line read again: incrBanTime marks it restored)
+		 * or the increased ban is already over ("Ignore old bantime")
+		 */
+		if (j->env.db && !t->restored && !(incr && t->time <= (double)tob) &&
+		    !(incr && t->bantime >= 0 && t->time + (double)t->bantime < now))
 			db_add_ban(j->env.db, j->name, t, t->bantime != TICKET_BANTIME_UNSET ?
 			    t->bantime : banlist_bantime(j->bl));
 		run_ban(j, t);
