@@ -181,6 +181,8 @@ addr_str(const struct addr *a, char *buf, size_t len)
 			snprintf(buf, len, "%s", tmp);
 		return buf;
 	}
+	/* the raw text: whole as returned; buf gets it too (cut to len) */
+	snprintf(buf, len, "%s", a->raw ? a->raw : "");
 	return a->raw ? a->raw : "";
 }
 

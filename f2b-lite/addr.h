@@ -41,7 +41,10 @@ void	 addr_copy(struct addr *dst, const struct addr *src);
 bool	 addr_valid(const struct addr *);
 /* A single address (not a subnet, raw or invalid). */
 bool	 addr_single(const struct addr *);
-/* str(IPAddr): "192.0.2.1", "2001:db8::/32", or the raw text. */
+/*
+ * str(IPAddr): "192.0.2.1", "2001:db8::/32", or the raw text - use the
+ * returned text: a raw id longer than buf is cut there.
+ */
 const char *addr_str(const struct addr *, char *buf, size_t len);
 /* "inet4", "inet6" or NULL. */
 const char *addr_family_str(const struct addr *);

@@ -142,14 +142,15 @@ banlist_set_bantime(struct banlist *b, long long v)
 enum ban_result
 banlist_add(struct banlist *b, struct ticket *t, double now, struct ticket **old)
 {
-	char key[ADDR_STRLEN];
+	char buf[ADDR_STRLEN];
+	const char *key;
 	double eob = ticket_ban_end(t, b->bantime);
 	struct ticket *o;
 
 	*old = NULL;
 	if (eob >= 0 && eob < now)
 		return BAN_EXPIRED;
-	addr_str(&t->id, key, sizeof(key));
+	key = addr_str(&t->id, buf, sizeof(buf));
 	if ((o = dict_get(b->bans, key, NULL)) != NULL) {
 		double oeob = ticket_ban_end(o, b->bantime);
 
@@ -183,8 +184,9 @@ banlist_get(const struct banlist *b, const struct addr *id)
 struct ticket *
 banlist_remove(struct banlist *b, const struct addr *id)
 {
-	char key[ADDR_STRLEN];
-	struct ticket *t = dict_get(b->bans, addr_str(id, key, sizeof(key)), NULL);
+	char buf[ADDR_STRLEN];
+	const char *key = addr_str(id, buf, sizeof(buf));
+	struct ticket *t = dict_get(b->bans, key, NULL);
 
 	if (t != NULL)
 		dict_del(b->bans, key);

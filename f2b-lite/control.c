@@ -25,6 +25,7 @@ struct conn {
 	size_t		 outpos;
 	bool		 closing;	/* close once out is written */
 	bool		 overflow;	/* dropping an oversized frame */
+	bool		 eof;		/* the peer is done sending */
 	struct conn	*next;
 };
 
@@ -36,6 +37,8 @@ struct control {
 	void		*arg;
 	struct conn	*conns;
 	unsigned	 n;
+	struct loop_timer *resume;	/* accepting paused: out of descriptors */
+	bool		 said_full;
 };
 
 static void
@@ -66,7 +69,8 @@ flush_out(struct conn *c)
 
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				loop_fd_mod(c->ctl->loop, c->fd, EPOLLIN | EPOLLOUT);
+				loop_fd_mod(c->ctl->loop, c->fd, c->eof ? EPOLLOUT :
+				    EPOLLIN | EPOLLOUT);
 				return;
 			}
 			conn_close(c);
@@ -165,13 +169,16 @@ on_conn(void *arg, int fd, uint32_t events)
 			c->overflow = true;
 		}
 	}
-	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+	if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
 		conn_close(c);
 		return;
 	}
+	c->eof = n == 0;
 	frames(c);
-	if (c->out.len)
-		flush_out(c);
+	if (c->eof)
+		c->closing = true;	/* a half-close: what came before is answered */
+	if (c->out.len || c->closing)
+		flush_out(c);	/* closes it when closing and all is written */
 }
 
 static bool
@@ -183,6 +190,15 @@ peer_allowed(int fd)
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
 		return false;
 	return cr.uid == 0 || cr.uid == geteuid();
+}
+
+static void
+resume_accept(void *arg)
+{
+	struct control *ctl = arg;
+
+	ctl->resume = NULL;
+	loop_fd_mod(ctl->loop, ctl->lfd, EPOLLIN);
 }
 
 static void
@@ -209,6 +225,17 @@ on_accept(void *arg, int lfd, uint32_t events)
 		ctl->n++;
 		loop_fd_add(ctl->loop, fd, EPOLLIN, on_conn, c);
 	}
+	if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+		/* the connection waits in the backlog: look again in a second, not at once */
+		if (!ctl->said_full && ctl->logfn)
+			ctl->logfn(ctl->arg, "cannot accept a control connection: out of file "
+			    "descriptors (trying again every second)");
+		ctl->said_full = true;
+		loop_fd_mod(ctl->loop, lfd, 0);
+		if (ctl->resume == NULL)
+			ctl->resume = loop_timer_add(ctl->loop, 1.0, resume_accept, ctl);
+	} else
+		ctl->said_full = false;
 }
 
 struct control *
@@ -232,6 +259,7 @@ control_free(struct control *ctl)
 		return;
 	while (ctl->conns)
 		conn_close(ctl->conns);
+	loop_timer_cancel(ctl->loop, ctl->resume);
 	loop_fd_del(ctl->loop, ctl->lfd);
 	free(ctl);
 }

@@ -309,10 +309,10 @@ ban_data(struct db *d, const struct ticket *t)
 void
 db_add_ban(struct db *d, const char *jail, const struct ticket *t, long long bantime)
 {
-	char ip[ADDR_STRLEN], *data = ban_data(d, t);
+	char buf[ADDR_STRLEN], *data = ban_data(d, t);
+	const char *ip = addr_str(&t->id, buf, sizeof(buf));
 	long long tob = llround(t->time);
 
-	addr_str(&t->id, ip, sizeof(ip));
 	begin(d);
 	run(d, "INSERT INTO bans(jail, ip, timeofban, bantime, bancount, data) "
 	    "VALUES(?, ?, ?, ?, ?, ?)", "ssiiis", jail, ip, tob, bantime,

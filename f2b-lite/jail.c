@@ -1066,12 +1066,13 @@ observe_failure(struct jail *j, const struct ticket *t, bool add)
 	long maxretry = failmgr_maxretry(j->fm), r;
 	double retry;
 	bool is_int = false;
-	char ip[ADDR_STRLEN], when[32], rtext[32];
+	char buf[ADDR_STRLEN], when[32], rtext[32];
+	const char *ip;
 	struct ticket *tb;
 
 	if (!j->incr.on || j->env.db == NULL)
 		return;
-	addr_str(&t->id, ip, sizeof(ip));
+	ip = addr_str(&t->id, buf, sizeof(buf));
 	if (!db_get_ban(j->env.db, ip, j->name, false, &count, &tob, &last))
 		return;
 	if (count < t->bancount)
@@ -1457,12 +1458,13 @@ static bool
 increment(struct jail *j, struct ticket *t, long long *count, long long *tob)
 {
 	long long last, btime = banlist_bantime(j->bl);
-	char ip[ADDR_STRLEN];
+	char buf[ADDR_STRLEN];
+	const char *ip;
 
 	if (!j->incr.on || j->env.db == NULL || t->restored ||
 	    t->bantime != TICKET_BANTIME_UNSET || btime <= 0)
 		return false;
-	addr_str(&t->id, ip, sizeof(ip));
+	ip = addr_str(&t->id, buf, sizeof(buf));
 	if (!db_get_ban(j->env.db, ip, j->name, j->incr.overall, count, tob, &last))
 		return false;
 	if (*count >= t->bancount + 1)
@@ -1477,9 +1479,9 @@ static void
 log_increment(struct jail *j, struct ticket *t, long long count, long long tob)
 {
 	long long btime = banlist_bantime(j->bl);
-	char ip[ADDR_STRLEN], when[32], from[32], to[32];
+	char buf[ADDR_STRLEN], when[32], from[32], to[32];
+	const char *ip = addr_str(&t->id, buf, sizeof(buf));
 
-	addr_str(&t->id, ip, sizeof(ip));
 	if (t->time > (double)tob) {
 		clock_str((double)tob, when, sizeof(when));
 		timestr_format((double)btime, from, sizeof(from));
@@ -2008,17 +2010,27 @@ jail_set(struct jail *j, const char *opt, const struct pyval *args, char **err)
 		if (ja == NULL)
 			*err = xasprintf("Invalid Action name: %s", v);
 		else if (rest && pyval_type(rest) == PY_LIST) {
-			for (i = 0; i < pyval_len(rest); i++) {
+			for (i = 0; i < pyval_len(rest) && *err == NULL; i++) {
 				const struct pyval *kv = pyval_at(rest, i);
 				struct strbuf k = STRBUF_INIT, val = STRBUF_INIT;
 
+				/* setattr(action, cmd[0], cmd[1]): a pair it must be */
+				if (pyval_type(kv) != PY_LIST && pyval_type(kv) != PY_TUPLE) {
+					*err = xstrdup("action properties must be [name, value] pairs");
+					break;
+				}
+				if (pyval_len(kv) < 2) {
+					*err = xstrdup("list index out of range");
+					break;
+				}
 				pyval_to_text(pyval_at(kv, 0), &k);
 				pyval_to_text(pyval_at(kv, 1), &val);
 				action_set(ja->a, k.s ? k.s : "", val.s ? val.s : "");
 				strbuf_free(&k);
 				strbuf_free(&val);
 			}
-			ret = pyval_copy(rest);
+			if (*err == NULL)
+				ret = pyval_copy(rest);
 		} else {
 			struct strbuf k = STRBUF_INIT;
 			const char *key = arg_str(args, 1, &k);
@@ -2285,10 +2297,10 @@ ban_list(struct jail *j, bool with_time)
 		long long bt = v[i]->bantime != TICKET_BANTIME_UNSET ? v[i]->bantime :
 		    banlist_bantime(j->bl);
 		double end = ticket_ban_end(v[i], banlist_bantime(j->bl));
+		const char *ip = addr_str(&v[i]->id, buf, sizeof(buf));
 
-		addr_str(&v[i]->id, buf, sizeof(buf));
 		if (!with_time) {
-			pyval_append(ret, pyval_str(buf));
+			pyval_append(ret, pyval_str(ip));
 			continue;
 		}
 		clock_str(v[i]->time, t1, sizeof(t1));
@@ -2297,7 +2309,7 @@ ban_list(struct jail *j, bool with_time)
 		else
 			clock_str(end, t2, sizeof(t2));
 		{
-			char *s = xasprintf("%s \t%s + %lld = %s", buf, t1, bt, t2);
+			char *s = xasprintf("%s \t%s + %lld = %s", ip, t1, bt, t2);
 
 			pyval_append(ret, pyval_str(s));
 			free(s);

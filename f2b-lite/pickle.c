@@ -16,6 +16,7 @@
 #define MAX_MARKS	1000
 #define MAX_MEMO	100000
 #define MAX_NODES	2000000	/* values made, copies counted whole */
+#define MAX_DEPTH	1000	/* containers within containers (CPython: ~1000) */
 
 /* ---- decoding ------------------------------------------------------------ */
 
@@ -565,8 +566,17 @@ pickle_load(const void *buf, size_t len, char **err)
 	memset(&u, 0, sizeof(u));
 	u.p = buf;
 	u.end = u.p + len;
+	/*
+	 * every operation that builds or fills a container leaves it on top:
+	 * nesting is checked there, before anything recurses into it (copies,
+	 * repr, free)
+	 */
 	while (!stop && step(&u, &stop))
-		;
+		if (u.n > 0 && u.stack[u.n - 1] != NULL &&
+		    pyval_depth(u.stack[u.n - 1]) > MAX_DEPTH) {
+			fail(&u, "pickle nesting too deep");
+			break;
+		}
 	if (stop && u.err == NULL) {
 		if (u.n != 1 || u.nmarks)
 			fail(&u, "malformed pickle: stack not empty at STOP");
@@ -616,8 +626,48 @@ put_text(struct strbuf *out, const char *s, size_t n, bool bytes)
 	strbuf_add(out, s, n);
 }
 
+/*
+ * A long string written once is memoized (MEMOIZE) and named again by its
+ * index (BINGET/LONG_BINGET) as Python's pickle does for an object it meets
+ * twice: an answer holding one shared 1 MB string a thousand times (echo of
+ * a request built with the pickle memo) stays about 1 MB.
+ */
+#define MEMO_MIN	1024
+
+struct dumper {
+	const struct pyval	**seen;		/* memo index -> string */
+	size_t			  n, cap;
+};
+
+static bool
+memo_ref(const struct dumper *d, const struct pyval *v, struct strbuf *out)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		if (d->seen[i] == v) {
+			if (i < 256) {
+				strbuf_addc(out, 'h');
+				strbuf_addc(out, (char)i);
+			} else {
+				strbuf_addc(out, 'j');
+				put_le(out, i, 4);
+			}
+			return true;
+		}
+	return false;
+}
+
 static void
-dump(const struct pyval *v, struct strbuf *out)
+memo_note(struct dumper *d, const struct pyval *v, struct strbuf *out)
+{
+	d->seen = xgrow(d->seen, &d->cap, d->n + 1, sizeof(*d->seen));
+	d->seen[d->n++] = v;
+	strbuf_addc(out, (char)0x94);	/* MEMOIZE: the next index */
+}
+
+static void
+dump(struct dumper *d, const struct pyval *v, struct strbuf *out)
 {
 	size_t i, n;
 
@@ -648,11 +698,11 @@ dump(const struct pyval *v, struct strbuf *out)
 		return;
 	}
 	case PY_FLOAT: {
-		double d = pyval_as_float(v);
+		double f = pyval_as_float(v);
 		uint64_t x;
 		int k;
 
-		memcpy(&x, &d, 8);
+		memcpy(&x, &f, 8);
 		strbuf_addc(out, 'G');
 		for (k = 7; k >= 0; k--)
 			strbuf_addc(out, (char)((x >> (8 * k)) & 0xff));
@@ -660,7 +710,11 @@ dump(const struct pyval *v, struct strbuf *out)
 	}
 	case PY_STR:
 	case PY_BYTES:
+		if (pyval_strlen(v) >= MEMO_MIN && memo_ref(d, v, out))
+			return;
 		put_text(out, pyval_as_str(v), pyval_strlen(v), pyval_type(v) == PY_BYTES);
+		if (pyval_strlen(v) >= MEMO_MIN)
+			memo_note(d, v, out);
 		return;
 	case PY_LIST:
 	case PY_SET:
@@ -669,7 +723,7 @@ dump(const struct pyval *v, struct strbuf *out)
 		if (n) {
 			strbuf_addc(out, '(');
 			for (i = 0; i < n; i++)
-				dump(pyval_at(v, i), out);
+				dump(d, pyval_at(v, i), out);
 			strbuf_addc(out, pyval_type(v) == PY_LIST ? 'e' : (char)0x90);
 		}
 		return;
@@ -682,7 +736,7 @@ dump(const struct pyval *v, struct strbuf *out)
 		if (n > 3)
 			strbuf_addc(out, '(');
 		for (i = 0; i < n; i++)
-			dump(pyval_at(v, i), out);
+			dump(d, pyval_at(v, i), out);
 		strbuf_addc(out, n == 1 ? (char)0x85 : n == 2 ? (char)0x86 : n == 3 ? (char)0x87 : 't');
 		return;
 	case PY_DICT: {
@@ -701,7 +755,7 @@ dump(const struct pyval *v, struct strbuf *out)
 			put_text(out, full, (size_t)(dot - full), false);
 			put_text(out, dot + 1, strlen(dot + 1), false);
 			strbuf_addc(out, (char)0x93);
-			dump(args, out);
+			dump(d, args, out);
 			strbuf_addc(out, 'R');
 			return;
 		}
@@ -710,8 +764,8 @@ dump(const struct pyval *v, struct strbuf *out)
 		if (n) {
 			strbuf_addc(out, '(');
 			for (i = 0; i < n; i++) {
-				dump(pyval_dict_key(v, i), out);
-				dump(pyval_dict_val(v, i), out);
+				dump(d, pyval_dict_key(v, i), out);
+				dump(d, pyval_dict_val(v, i), out);
 			}
 			strbuf_addc(out, 'u');
 		}
@@ -723,10 +777,13 @@ dump(const struct pyval *v, struct strbuf *out)
 void
 pickle_dump(const struct pyval *v, struct strbuf *out)
 {
+	struct dumper d = { NULL, 0, 0 };
+
 	strbuf_addc(out, (char)0x80);
 	strbuf_addc(out, 4);
-	dump(v, out);
+	dump(&d, v, out);
 	strbuf_addc(out, '.');
+	free(d.seen);
 }
 
 struct pyval *

@@ -39,6 +39,7 @@
 struct pyval {
 	uint8_t		 type;
 	uint8_t		 flags;
+	uint16_t	 depth;		/* containers: levels below (at most 65535) */
 	uint32_t	 refs;
 	char		 inl[PYVAL_INLINE];
 	union {
@@ -56,9 +57,17 @@ struct pyval {
 	} u;
 };
 
-static struct pyval pyval_none_node = { PY_NONE, 0, PYVAL_IMMORTAL, "", { 0 } };
-static struct pyval pyval_true_node = { PY_BOOL, 0, PYVAL_IMMORTAL, "", { 1 } };
-static struct pyval pyval_false_node = { PY_BOOL, 0, PYVAL_IMMORTAL, "", { 0 } };
+static struct pyval pyval_none_node = { PY_NONE, 0, 0, PYVAL_IMMORTAL, "", { 0 } };
+static struct pyval pyval_true_node = { PY_BOOL, 0, 0, PYVAL_IMMORTAL, "", { 1 } };
+static struct pyval pyval_false_node = { PY_BOOL, 0, 0, PYVAL_IMMORTAL, "", { 0 } };
+
+/* Container c holds item now: its depth is at least one more than item's. */
+static inline void
+holds(struct pyval *c, const struct pyval *item)
+{
+	if (item != NULL && item->depth >= c->depth && c->depth < UINT16_MAX)
+		c->depth = item->depth == UINT16_MAX ? UINT16_MAX : (uint16_t)(item->depth + 1);
+}
 
 /*
  * Freed nodes are kept for reuse: failure data is built and dropped for
@@ -366,6 +375,7 @@ pyval_copy(const struct pyval *v)
 		return c;
 	}
 	c = pyval_new(v->type);
+	c->depth = v->depth;
 	n = v->u.seq.n;
 	if (n) {
 		c->u.seq.item = items_alloc(n, &c->u.seq.cap);
@@ -374,6 +384,12 @@ pyval_copy(const struct pyval *v)
 		c->u.seq.n = n;
 	}
 	return c;
+}
+
+unsigned
+pyval_depth(const struct pyval *v)
+{
+	return v->depth;
 }
 
 enum pyval_type
@@ -463,6 +479,7 @@ pyval_insert(struct pyval *v, size_t at, struct pyval *item)
 		    (v->u.seq.n - at) * sizeof(*v->u.seq.item));
 	v->u.seq.item[at] = item;
 	v->u.seq.n++;
+	holds(v, item);
 }
 
 void
@@ -471,15 +488,20 @@ pyval_append(struct pyval *v, struct pyval *item)
 	if (v->u.seq.n + 1 > v->u.seq.cap)
 		items_grow(v, v->u.seq.n + 1);
 	v->u.seq.item[v->u.seq.n++] = item;
+	holds(v, item);
 }
 
 /* Index of the str key (key, len) among d's keys (item index), or -1. */
 static ssize_t
 pyval_dict_find(const struct pyval *d, const char *key, size_t len)
 {
-	struct pyval *const *it = d->u.seq.item;
-	size_t i, n = d->u.seq.n;
+	struct pyval *const *it;
+	size_t i, n;
 
+	if (d == NULL || d->type != PY_DICT)
+		return -1;	/* not a dict (an error answer may be a bare string) */
+	it = d->u.seq.item;
+	n = d->u.seq.n;
 	for (i = 0; i + 1 < n; i += 2) {
 		const struct pyval *k = it[i];
 
@@ -509,6 +531,7 @@ pyval_dict_set(struct pyval *d, struct pyval *key, struct pyval *val)
 		pyval_free(key);
 		pyval_free(d->u.seq.item[at + 1]);
 		d->u.seq.item[at + 1] = val;
+		holds(d, val);
 		return;
 	}
 	pyval_dict_append(d, key, val);
@@ -521,6 +544,8 @@ pyval_dict_append(struct pyval *d, struct pyval *key, struct pyval *val)
 		items_grow(d, d->u.seq.n + 2);
 	d->u.seq.item[d->u.seq.n++] = key;
 	d->u.seq.item[d->u.seq.n++] = val;
+	holds(d, key);
+	holds(d, val);
 }
 
 void
@@ -553,6 +578,8 @@ pyval_move_items(struct pyval *dst, struct pyval *src)
 	items_grow(dst, dst->u.seq.n + src->u.seq.n);
 	for (i = 0; i < src->u.seq.n; i++)
 		dst->u.seq.item[dst->u.seq.n++] = src->u.seq.item[i];
+	if (src->depth > dst->depth)
+		dst->depth = src->depth;
 	src->u.seq.n = 0;
 }
 
@@ -797,6 +824,12 @@ pyval_repr_float(double f, struct strbuf *sb)
 	}
 }
 
+/*
+ * A container's repr stops past this many bytes of text ("..."): a request
+ * of 1 MB can name one 1 MB string a thousand times (the pickle memo).
+ */
+#define PYVAL_REPR_MAX	(16u << 20)
+
 void
 pyval_repr(const struct pyval *v, struct strbuf *sb)
 {
@@ -832,6 +865,10 @@ pyval_repr(const struct pyval *v, struct strbuf *sb)
 		for (i = 0; i < v->u.seq.n; i++) {
 			if (i)
 				strbuf_adds(sb, ", ");
+			if (sb->len > PYVAL_REPR_MAX) {
+				strbuf_adds(sb, "...");
+				break;
+			}
 			pyval_repr(v->u.seq.item[i], sb);
 		}
 		if (v->type == PY_TUPLE && v->u.seq.n == 1)
@@ -843,6 +880,10 @@ pyval_repr(const struct pyval *v, struct strbuf *sb)
 		for (i = 0; i + 1 < v->u.seq.n; i += 2) {
 			if (i)
 				strbuf_adds(sb, ", ");
+			if (sb->len > PYVAL_REPR_MAX) {
+				strbuf_adds(sb, "...");
+				break;
+			}
 			pyval_repr(v->u.seq.item[i], sb);
 			strbuf_adds(sb, ": ");
 			pyval_repr(v->u.seq.item[i + 1], sb);

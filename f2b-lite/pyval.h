@@ -43,6 +43,8 @@ struct pyval	*pyval_copy(const struct pyval *);
 
 enum pyval_type	 pyval_type(const struct pyval *);
 bool		 pyval_as_bool(const struct pyval *);
+/* Levels of containers below v: 0 for a scalar or an empty container. */
+unsigned	 pyval_depth(const struct pyval *);
 long long	 pyval_as_int(const struct pyval *);
 double		 pyval_as_float(const struct pyval *);
 /* For str and bytes: the bytes (NUL-terminated) and their length. */

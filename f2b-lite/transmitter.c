@@ -80,6 +80,12 @@ set_jail(struct jail *j, const struct pyval *cmd, bool multi, char **err)
 	return ret;
 }
 
+static int
+cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 static struct pyval *
 status(struct server *s, const struct pyval *cmd, char **err)
 {
@@ -102,12 +108,19 @@ status(struct server *s, const struct pyval *cmd, char **err)
 	{
 		struct pyval *p;
 		struct strbuf sb = STRBUF_INIT;
+		size_t n = server_njails(s);
+		const char **names = xcalloc(n ? n : 1, sizeof(*names));
 
-		for (i = 0; i < server_njails(s); i++) {
+		/* Server.status: the names sorted (Python sorts str by code point: strcmp) */
+		for (i = 0; i < n; i++)
+			names[i] = jail_name(server_jail_at(s, i));
+		qsort(names, n, sizeof(*names), cmp_name);
+		for (i = 0; i < n; i++) {
 			if (i)
 				strbuf_adds(&sb, ", ");
-			strbuf_adds(&sb, jail_name(server_jail_at(s, i)));
+			strbuf_adds(&sb, names[i]);
 		}
+		free(names);
 		ret = pyval_list();
 		p = pyval_tuple();
 		pyval_append(p, pyval_str("Number of jail"));

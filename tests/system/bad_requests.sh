@@ -90,6 +90,57 @@ tests.append((isinstance(r, str) and 'ERROR' in r, '10 MB frame refused with an 
 r = answer(ours, ['ping'])
 tests.append((r == (0, 'pong'), 'other clients served while one stays silent', repr(r)))
 silent.close()
+
+# what a review broke the server with (each was a crash, a hang or 4 GB)
+r = answer(ours, ['set', 't', 'banip', 'host.example'])
+r2 = answer(ours, ['get', 't', 'banip'])
+r3 = answer(ours, ['unban', '--all'])
+tests.append((r2 == (0, ['host.example']) and r3 == (0, 1),
+              'a non-IP ban is listed by its name and unbanned by unban --all', '%r %r %r' % (r, r2, r3)))
+deep = b'\x80\x02(X\x04\x00\x00\x00pingX\x01\x00\x00\x00x' + b'\x85' * 150000 + b'l.'
+r = talk(ours, deep)
+tests.append((isinstance(r, str) and 'too deep' in r, '150,000 nested tuples refused (nesting)', repr(r)[:100]))
+memo = (b'\x80\x02]q\x00(X\x04\x00\x00\x00echoq\x01X' + (1 << 20).to_bytes(4, 'little') +
+        b'a' * (1 << 20) + b'q\x02e' + b'h\x02a' * 4000 + b'.')
+raw = None
+try:
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(30)
+    s.connect(ours)
+    s.sendall(memo + f2bsock.END)
+    raw = b''
+    while not raw.endswith(f2bsock.END):
+        d = s.recv(1 << 20)
+        if not d:
+            break
+        raw += d
+    s.close()
+except OSError as e:
+    raw = None
+ans = pickle.loads(raw[:-len(f2bsock.END)]) if raw else None
+tests.append((raw is not None and len(raw) < (4 << 20) and ans is not None and len(ans[1]) == 4001,
+              'echo of one 1 MB string named 4000 times: the answer names it too (%s bytes)' %
+              (len(raw) if raw else None), 'answer of %s items' % (len(ans[1]) if ans else None)))
+for bad in ([[]], [5], ['str']):
+    r = answer(ours, ['set', 't', 'action', 'x', bad])
+    tests.append((isinstance(r, tuple) and r[0] == 1, 'set t action x %r: an error answer' % (bad,), repr(r)))
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(5)
+s.connect(ours)
+s.sendall(pickle.dumps(['set', 't', 'banip', '192.0.2.77'], 4) + f2bsock.END)
+s.shutdown(socket.SHUT_WR)
+raw = b''
+try:
+    while True:
+        d = s.recv(65536)
+        if not d:
+            break
+        raw += d
+except OSError:
+    pass
+s.close()
+r = pickle.loads(raw[:-len(f2bsock.END)]) if raw.endswith(f2bsock.END) else None
+tests.append((r == (0, 1), 'a request then a half-close: answered, then closed', repr(r)))
 r = answer(ours, ['status'])
 tests.append((isinstance(r, tuple) and r[0] == 0, 'still serving after all that', repr(r)))
 
