@@ -111,8 +111,9 @@ both_banned() {	# both_banned JAIL IP
 	    [ "$(bans "$T/theirs.log" "$1" | grep -cx "$2")" -ge 1 ]
 }
 for j in norep rep unb startfail heal; do offend $j 192.0.2.1; done
-offend heal 192.0.2.2
 for j in norep rep unb startfail heal; do wait_until 10 both_banned $j 192.0.2.1; done
+sleep 0.5	# bans of different addresses run side by side: one after the other here
+offend heal 192.0.2.2
 wait_until 10 both_banned heal 192.0.2.2
 sleep 1		# the ban commands ran
 # the "firewall" flushed behind the daemons' backs
@@ -128,6 +129,7 @@ both_rebanned() {	# both_rebanned IP: heal's Reban line in both logs
 offend heal 192.0.2.1	# > 3 s after its ban: the check, the repair, a reban
 wait_until 10 both_rebanned 192.0.2.1
 check "heal: both ban 192.0.2.1 again after the repair (Reban)" [ $? = 0 ]
+sleep 0.5	# its ban command ran before the next address's
 offend heal 192.0.2.2	# banned before the repair: banned again
 wait_until 10 both_rebanned 192.0.2.2
 check "heal: both ban 192.0.2.2 again when it offends (an older ban epoch)" [ $? = 0 ]
