@@ -77,7 +77,7 @@ action = flaky-repair[j=rep]
 [unb]
 enabled = true
 logpath = $D/unb.log
-bantime = 3
+bantime = 6
 action = flaky[j=unb]
 [startfail]
 enabled = true
@@ -122,7 +122,7 @@ for who in ours theirs; do
 done
 for j in norep rep startfail; do offend $j 192.0.2.2; done
 for j in norep rep startfail; do wait_until 10 both_banned $j 192.0.2.2; done
-sleep 4		# retries done; unb's bantime (3 s) over, its unban failed
+sleep 4		# retries done; unb's bantime (6 s) over, its unban failed
 both_rebanned() {	# both_rebanned IP: heal's Reban line in both logs
 	has "$T/ours.log" "[heal] Reban $1" && has "$T/theirs.log" "[heal] Reban $1"
 }
