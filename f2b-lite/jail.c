@@ -50,9 +50,8 @@
 struct jact {
 	struct action	*a;
 	bool		 deleted;	/* delaction: no longer used */
-	unsigned	 state[3];	/* by family: 1 started, 2 holds bans */
+	unsigned	 state[3];	/* by family: 1 started, 2 holds bans, 4 banned there */
 	unsigned	 epoch;		/* the jail's ban epoch of its last repair */
-	unsigned	 banned_fams;	/* 1 << family of each successful ban */
 };
 
 struct jlog {
@@ -352,6 +351,7 @@ struct opctx {
 	int		 fam;
 	struct ticket	*t;		/* a copy, for a retry */
 	int		 stage;		/* ST_RUN ... (see op_done) */
+	bool		 consist;	/* the consistency check t (a ban) asked for */
 };
 
 /*
@@ -364,11 +364,7 @@ enum {
 	ST_CHECK,	/* actioncheck after it failed */
 	ST_REPAIR,	/* actionrepair after the check failed */
 	ST_RETRY,	/* the command again; also a restart's stop and start */
-	ST_RECHECK,	/* actioncheck after the repair or restart */
-	/* the consistency check an address banned before asks for (c->t) */
-	ST_CCHECK,	/* actioncheck */
-	ST_CREPAIR,	/* actionrepair after it failed */
-	ST_CRECHECK	/* actioncheck after the repair or restart: then reban c->t */
+	ST_RECHECK	/* actioncheck after the repair or restart */
 };
 
 static void op_done(void *arg, int status, const char *output);
@@ -429,9 +425,8 @@ log_failure(struct opctx *c, int status, const char *output)
 	struct jail *j = c->j;
 	const char *an = action_name(j->acts[c->act].a);
 	/* the command that ran: the check or the repair of a failed one */
-	const char *op = c->stage == ST_CHECK || c->stage == ST_RECHECK ||
-	    c->stage == ST_CCHECK || c->stage == ST_CRECHECK ? "actioncheck" :
-	    c->stage == ST_REPAIR || c->stage == ST_CREPAIR ? "actionrepair" : c->op;
+	const char *op = c->stage == ST_CHECK || c->stage == ST_RECHECK ? "actioncheck" :
+	    c->stage == ST_REPAIR ? "actionrepair" : c->op;
 
 	if (output && *output)
 		log_msg(LOG_LVL_ERROR, LOG_ACTION, "[%s] %s %s -- stderr: '%s'", j->name, an,
@@ -482,10 +477,10 @@ followup(struct opctx *c, const char *op, int stage)
 
 /*
  * _invariantCheck after a failed check: a new ban epoch, then the repair,
- * or stop and start; either is checked again (as the given stages).
+ * or stop and start; either is checked again.
  */
 static void
-restore(struct opctx *c, int repair, int recheck)
+restore(struct opctx *c)
 {
 	struct jail *j = c->j;
 	struct jact *ja = &j->acts[c->act];
@@ -495,7 +490,7 @@ restore(struct opctx *c, int repair, int recheck)
 	    "restore a sane environment", j->name, action_name(ja->a));
 	ja->epoch = ++j->ban_epoch;
 	if (action_has(ja->a, "actionrepair", fam_name(c->fam)) &&
-	    followup(c, "actionrepair", repair))
+	    followup(c, "actionrepair", ST_REPAIR))
 		return;
 	/*
 	 * no repair: stop and start the action, check it again - queued next
@@ -504,7 +499,7 @@ restore(struct opctx *c, int repair, int recheck)
 	 * too; f2b-lite starts it.
 	 */
 	runner_hold(j->runner, true);
-	followup(c, "actioncheck", recheck);
+	followup(c, "actioncheck", ST_RECHECK);
 	submit(j, c->act, "actionstart", f, NULL, ST_RETRY, true);
 	submit(j, c->act, "actionstop", f, NULL, ST_RETRY, true);
 	runner_hold(j->runner, false);
@@ -545,29 +540,21 @@ reban(struct jail *j, struct ticket *t)
 	t->epoch = j->ban_epoch;
 }
 
-/* The consistency check an offender asked for (ST_CCHECK ...): c->t is that ban. */
+/*
+ * The environment is sane (again) after c's check, repair or restart: the
+ * failed command once more; for a consistency check, after a repair, the
+ * address that asked for it banned again at once.
+ */
 static void
-consist_done(struct opctx *c, int status, const char *output)
+sane(struct opctx *c)
 {
-	struct jail *j = c->j;
 	struct ticket *t;
 
-	if (status != 0)
-		log_failure(c, status, output);
-	if (status == 0 && c->stage == ST_CREPAIR && followup(c, "actioncheck", ST_CRECHECK)) {
-		opctx_free(c);
-		return;
-	}
-	if (status == 0 && c->stage != ST_CCHECK) {
-		/* restored: the address that asked is banned again at once */
-		if ((t = banlist_get(j->bl, &c->t->id)) != NULL && t->epoch < j->ban_epoch)
-			reban(j, t);
-	} else if (status != 0 && c->stage == ST_CCHECK)
-		restore(c, ST_CREPAIR, ST_CRECHECK);
-	else if (status != 0)
-		log_msg(LOG_LVL_CRITICAL, LOG_ACTION, "[%s] %s: Unable to restore environment",
-		    j->name, action_name(j->acts[c->act].a));
-	opctx_free(c);
+	if (!c->consist)
+		submit(c->j, c->act, c->op, c->fam, c->t, ST_RETRY, true);
+	else if (c->stage != ST_CHECK && (t = banlist_get(c->j->bl, &c->t->id)) != NULL &&
+	    t->epoch < c->j->ban_epoch)
+		reban(c->j, t);
 }
 
 static void
@@ -583,25 +570,20 @@ op_done(void *arg, int status, const char *output)
 	bool ban_op = strcmp(c->op, "actionban") == 0 || strcmp(c->op, "actionreban") == 0;
 	char ipbuf[ADDR_STRLEN];
 
-	if (c->stage >= ST_CCHECK) {
-		consist_done(c, status, output);
-		return;
-	}
 	if (status == 0) {
 		if (output && *output)
 			log_msg(LOG_LVL_DEBUG, LOG_ACTION, "[%s] %s %s -- stdout: '%s'", j->name,
 			    an, c->op, output);
-		if (c->stage == ST_CHECK || c->stage == ST_RECHECK)
-			/* sane (again): the command once more */
-			submit(j, c->act, c->op, c->fam, c->t, ST_RETRY, true);
-		else if (c->stage == ST_REPAIR) {
-			if (!followup(c, "actioncheck", ST_RECHECK))
-				submit(j, c->act, c->op, c->fam, c->t, ST_RETRY, true);
-		} else if (strcmp(c->op, "actionstart") == 0 && !ja->deleted)
+		if (c->stage == ST_REPAIR) {
+			if (!followup(c, "actioncheck", ST_RECHECK))	/* checked again first */
+				sane(c);
+		} else if (c->stage == ST_CHECK || c->stage == ST_RECHECK)
+			sane(c);
+		else if (strcmp(c->op, "actionstart") == 0 && !ja->deleted)
 			ja->state[c->fam] |= 1;
 		else if (ban_op && !ja->deleted) {
 			ja->state[f] |= 3;	/* started, and holds bans */
-			ja->banned_fams |= 1u << c->fam;
+			ja->state[c->fam] |= 4;	/* the address's family (f may be none) */
 		}
 		opctx_free(c);
 		return;
@@ -614,18 +596,23 @@ op_done(void *arg, int status, const char *output)
 			opctx_free(c);
 			return;
 		}
-	} else if (c->stage == ST_CHECK && strcmp(c->op, "actionunban") == 0 &&
+	} else if (c->stage == ST_CHECK && !c->consist && strcmp(c->op, "actionunban") == 0 &&
 	    !nonempty(action_get(ja->a, "actionrepair_on_unban"))) {
 		/* fail2ban tests the property's text: any non-empty value repairs */
 		log_msg(LOG_LVL_ERROR, LOG_ACTION, "[%s] %s: Invariant check failed. Unban is "
 		    "impossible.", j->name, an);
 	} else if (c->stage == ST_CHECK) {
-		restore(c, ST_REPAIR, ST_RECHECK);
+		restore(c);
 		opctx_free(c);
 		return;
-	} else if (c->stage == ST_REPAIR || c->stage == ST_RECHECK)
+	} else if (c->stage == ST_REPAIR || c->stage == ST_RECHECK) {
 		log_msg(LOG_LVL_CRITICAL, LOG_ACTION, "[%s] %s: Unable to restore environment",
 		    j->name, an);
+		if (c->consist) {
+			opctx_free(c);	/* no command of the ban's failed */
+			return;
+		}
+	}
 	j->action_errors++;
 	if (strcmp(c->op, "actionban") == 0 && c->t)
 		log_msg(LOG_LVL_ERROR, LOG_ACTIONS, "Failed to execute ban jail '%s' action '%s' "
@@ -716,12 +703,12 @@ consistency_check(struct jail *j, const struct ticket *b)
 
 		for (fam = 0; fam < 3; fam++) {
 			struct opctx c = { j, i, (char *)"actionban", fam, (struct ticket *)b,
-			    ST_RUN };
-			bool started = (ja->state[fam] & 1) || (ja->banned_fams & (1u << fam));
+			    ST_RUN, true };
+			bool started = (ja->state[fam] & (1 | 4)) != 0;
 
 			if (ja->deleted || !started || !action_has(ja->a, "actioncheck", fam_name(fam)))
 				continue;
-			followup(&c, "actioncheck", ST_CCHECK);
+			followup(&c, "actioncheck", ST_CHECK);
 		}
 	}
 }
@@ -1323,13 +1310,9 @@ restore_bans(struct jail *j)
 	 * restoreCurrentBans: with bantime.increment a ban may have been longer
 	 * than the jail's bantime - any age, capped at maxtime (if set) only
 	 */
-	if (j->incr.on)
-		n = db_current_bans(j->env.db, j->name, now, -1,
-		    j->incr.maxtime >= 0 ? (long long)j->incr.maxtime : -1,
-		    failmgr_maxmatches(j->fm), bt, &v);
-	else
-		n = db_current_bans(j->env.db, j->name, now, bt, bt, failmgr_maxmatches(j->fm), bt,
-		    &v);
+	n = db_current_bans(j->env.db, j->name, now, j->incr.on ? -1 : bt,
+	    !j->incr.on ? bt : j->incr.maxtime >= 0 ? (long long)j->incr.maxtime : -1,
+	    failmgr_maxmatches(j->fm), bt, &v);
 	for (i = 0; i < n; i++) {
 		if (ignored(j, v[i])) {
 			ticket_free(v[i]);
