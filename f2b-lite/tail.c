@@ -43,6 +43,18 @@ struct gone {
 	size_t		 nhead;
 };
 
+/* Bytes of a file from some offset on, cut into lines. */
+struct lines {
+	off_t		 pos;		/* next byte to read */
+	struct strbuf	 part;		/* the partial last line */
+	off_t		 part_at;	/* its offset in the file */
+	bool		 part_cut;	/* over TAIL_LINE_MAX: the rest is dropped */
+	bool		 dropping;	/* started mid-line: skip to the next newline */
+};
+
+/* A line (no newline, no "\r") that starts at offset at. */
+typedef void line_fn(void *arg, const char *line, size_t len, off_t at);
+
 struct tail {
 	struct loop	*loop;
 	char		*path, *dir, *base;
@@ -50,13 +62,9 @@ struct tail {
 	int		 fd;
 	dev_t		 dev;
 	ino_t		 ino;
-	off_t		 pos;		/* next byte to read */
+	struct lines	 in;		/* the file read into lines */
 	unsigned char	 head[HEADLEN];
 	size_t		 nhead;
-	struct strbuf	 part;		/* the partial last line */
-	off_t		 part_at;	/* its offset in the file */
-	bool		 part_cut;	/* over TAIL_LINE_MAX: the rest is dropped */
-	bool		 dropping;	/* started mid-line: skip to the next newline */
 	struct sub	*subs;
 	size_t		 nsubs, capsubs;
 	int		 dispatching;
@@ -94,12 +102,11 @@ emit(struct tail *t, enum tail_event e, long long detail)
 }
 
 static void
-deliver(struct tail *t, const char *line, size_t len, off_t at)
+deliver(void *arg, const char *line, size_t len, off_t at)
 {
+	struct tail *t = arg;
 	size_t i;
 
-	if (len > 0 && line[len - 1] == '\r')
-		len--;
 	t->dispatching++;
 	for (i = 0; i < t->nsubs; i++)
 		if (!t->subs[i].gone && !t->subs[i].catchup && at >= t->subs[i].from)
@@ -130,9 +137,9 @@ close_file(struct tail *t)
 	if (t->fd >= 0)
 		close(t->fd);
 	t->fd = -1;
-	strbuf_reset(&t->part);
-	t->part_cut = false;
-	t->dropping = false;
+	strbuf_reset(&t->in.part);
+	t->in.part_cut = false;
+	t->in.dropping = false;
 }
 
 static void
@@ -153,7 +160,7 @@ rewritten(struct tail *t, const struct stat *st)
 	unsigned char now[HEADLEN];
 	ssize_t n;
 
-	if (st->st_size < t->pos)
+	if (st->st_size < t->in.pos)
 		return true;
 	if (t->nhead == 0)
 		return false;
@@ -161,21 +168,30 @@ rewritten(struct tail *t, const struct stat *st)
 	return n != (ssize_t)t->nhead || memcmp(now, t->head, t->nhead) != 0;
 }
 
+/* A line to fn, without a "\r" before its newline. */
 static void
-consume(struct tail *t, const char *buf, size_t n)
+emit_line(line_fn *fn, void *arg, const char *line, size_t len, off_t at)
+{
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	fn(arg, line, len, at);
+}
+
+/* buf (n bytes at L->pos) cut into lines for fn; a partial last line waits. */
+static void
+consume(struct lines *L, const char *buf, size_t n, line_fn *fn, void *arg)
 {
 	const char *p = buf, *end = buf + n;
 
-
-	if (t->dropping) {
+	if (L->dropping) {
 		const char *nl = memchr(p, '\n', n);
 
 		if (nl == NULL) {
-			t->pos += (off_t)n;
+			L->pos += (off_t)n;
 			return;
 		}
-		t->dropping = false;
-		t->pos += (off_t)(nl + 1 - p);
+		L->dropping = false;
+		L->pos += (off_t)(nl + 1 - p);
 		n -= (size_t)(nl + 1 - p);
 		buf = p = nl + 1;
 		end = buf + n;
@@ -183,31 +199,45 @@ consume(struct tail *t, const char *buf, size_t n)
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		off_t at = t->pos + (p - buf);
+		off_t at = L->pos + (p - buf);
 
-		if (t->part.len == 0 && !t->part_cut)
-			t->part_at = at;
-		if (nl && t->part.len == 0 && !t->part_cut)
-			deliver(t, p, len, at);		/* the common case: no copy */
+		if (L->part.len == 0 && !L->part_cut)
+			L->part_at = at;
+		if (nl && L->part.len == 0 && !L->part_cut)
+			emit_line(fn, arg, p, len, at);		/* the common case: no copy */
 		else {
-			size_t room = TAIL_LINE_MAX - t->part.len;
+			size_t room = TAIL_LINE_MAX - L->part.len;
 
 			if (len > room) {
-				t->part_cut = true;
+				L->part_cut = true;
 				len = room;
 			}
-			strbuf_add(&t->part, p, len);
+			strbuf_add(&L->part, p, len);
 			if (nl) {
-				deliver(t, t->part.s, t->part.len, t->part_at);
-				strbuf_reset(&t->part);
-				t->part_cut = false;
+				emit_line(fn, arg, L->part.s, L->part.len, L->part_at);
+				strbuf_reset(&L->part);
+				L->part_cut = false;
 			}
 		}
 		if (!nl)
 			break;
 		p = nl + 1;
 	}
-	t->pos += (off_t)n;
+	L->pos += (off_t)n;
+}
+
+/* Reading starts at offset at of fd: inside a line, the next line is the first. */
+static void
+lines_start(struct lines *L, int fd, off_t at)
+{
+	char c;
+
+	L->pos = at;
+	if (at > 0 && pread(fd, &c, 1, at - 1) == 1 && c != '\n') {
+		L->part_cut = false;
+		L->part_at = at;
+		L->dropping = true;
+	}
 }
 
 static void
@@ -222,11 +252,11 @@ read_more(struct tail *t)
 		size_t i;
 
 		/* a new text: all of it is for everyone */
-		t->pos = 0;
+		t->in.pos = 0;
 		t->nhead = 0;
-		strbuf_reset(&t->part);
-		t->part_cut = false;
-		t->dropping = false;
+		strbuf_reset(&t->in.part);
+		t->in.part_cut = false;
+		t->in.dropping = false;
 		for (i = 0; i < t->nsubs; i++) {
 			t->subs[i].from = 0;
 			t->subs[i].catchup = false;
@@ -235,8 +265,8 @@ read_more(struct tail *t)
 	}
 	if (readbuf == NULL)
 		readbuf = xmalloc(READ_CHUNK);
-	while ((n = pread(t->fd, readbuf, READ_CHUNK, t->pos)) > 0) {
-		consume(t, readbuf, (size_t)n);
+	while ((n = pread(t->fd, readbuf, READ_CHUNK, t->in.pos)) > 0) {
+		consume(&t->in, readbuf, (size_t)n, deliver, t);
 		if (t->fd < 0)
 			return;		/* a subscriber closed us */
 	}
@@ -348,7 +378,7 @@ open_file(struct tail *t, off_t resume)
 	t->fd = fd;
 	t->dev = st.st_dev;
 	t->ino = st.st_ino;
-	t->pos = 0;
+	t->in.pos = 0;
 	t->nhead = 0;
 	t->reported_missing = false;
 	t->reported_errno = 0;
@@ -369,25 +399,15 @@ open_file(struct tail *t, off_t resume)
 			if (s->from < first)
 				first = s->from;
 		}
-		t->pos = first;
-		/* a position inside a line starts at the next one */
-		if (first > 0) {
-			char c;
-
-			if (pread(fd, &c, 1, first - 1) == 1 && c != '\n') {
-				t->part_cut = false;
-				t->part_at = first;
-				t->dropping = true;
-			}
-		}
+		lines_start(&t->in, fd, first);
 	} else {
-		t->pos = resume <= st.st_size ? resume : 0;
+		t->in.pos = resume <= st.st_size ? resume : 0;
 		for (i = 0; i < t->nsubs; i++)
 			t->subs[i].from = 0;
 	}
 	remember_head(t);
 	watch(t);
-	emit(t, TAIL_OPENED, (long long)t->pos);
+	emit(t, TAIL_OPENED, (long long)t->in.pos);
 	read_more(t);
 }
 
@@ -395,7 +415,7 @@ open_file(struct tail *t, off_t resume)
 static off_t
 line_pos(const struct tail *t)
 {
-	return t->part.len > 0 || t->part_cut || t->dropping ? t->part_at : t->pos;
+	return t->in.part.len > 0 || t->in.part_cut || t->in.dropping ? t->in.part_at : t->in.pos;
 }
 
 /* The open file left the path (renamed or deleted): read to its end, kept in mind. */
@@ -510,53 +530,33 @@ tail_first_line_hash(const char *path, char out[41])
 
 /* ---- subscriptions ------------------------------------------------------ */
 
+static void
+to_sub(void *arg, const char *line, size_t len, off_t at)
+{
+	struct sub *s = arg;
+
+	(void)at;
+	if (!s->gone)
+		s->line(s->arg, line, len);
+}
+
 /*
- * Lines of [from, end) to the subscribers catching up (from: a line's start
+ * Lines of [from, end) to subscriber s catching up (from: a line's start
  * or a place inside one, then the next line is the first).
  */
 static void
 catch_up_sub(struct tail *t, struct sub *s, off_t end)
 {
-	struct strbuf line = STRBUF_INIT;
-	off_t pos = s->from, at = s->from;
-	bool skip = false, cut = false;
-	char c;
+	struct lines L = { 0 };
 	ssize_t n;
 
-	if (pos > 0 && pread(t->fd, &c, 1, pos - 1) == 1 && c != '\n')
-		skip = true;
+	lines_start(&L, t->fd, s->from);
 	if (readbuf == NULL)
 		readbuf = xmalloc(READ_CHUNK);
-	while (pos < end && (n = pread(t->fd, readbuf,
-	    (size_t)(end - pos < READ_CHUNK ? end - pos : READ_CHUNK), pos)) > 0) {
-		const char *p = readbuf, *e = readbuf + n;
-
-		while (p < e) {
-			const char *nl = memchr(p, '\n', (size_t)(e - p));
-			size_t len = nl ? (size_t)(nl - p) : (size_t)(e - p);
-
-			if (!skip && !cut) {
-				if (len > TAIL_LINE_MAX - line.len) {
-					len = TAIL_LINE_MAX - line.len;
-					cut = true;
-				}
-				strbuf_add(&line, p, len);
-			}
-			if (nl == NULL)
-				break;
-			if (!skip && at >= s->from && !s->gone) {
-				if (line.len > 0 && line.s[line.len - 1] == '\r')
-					line.len--;
-				s->line(s->arg, line.s ? line.s : "", line.len);
-			}
-			strbuf_reset(&line);
-			skip = cut = false;
-			p = nl + 1;
-			at = pos + (p - readbuf);
-		}
-		pos += n;
-	}
-	strbuf_free(&line);
+	while (L.pos < end && (n = pread(t->fd, readbuf,
+	    (size_t)(end - L.pos < READ_CHUNK ? end - L.pos : READ_CHUNK), L.pos)) > 0)
+		consume(&L, readbuf, (size_t)n, to_sub, s);
+	strbuf_free(&L.part);
 }
 
 /* The subscribers that joined an open file get the lines read before them. */
@@ -621,7 +621,7 @@ subscribe(struct loop *l, const char *path, bool polling, enum tail_start start,
 		/* the file is open: what was read before is due to this one too */
 		off_t want = at >= 0 ? (off_t)at : start == TAIL_HEAD ? 0 : line_pos(t);
 
-		s->from = t->pos;
+		s->from = t->in.pos;
 		if (t->fd >= 0 && want < line_pos(t)) {
 			s->from = want;
 			s->catchup = true;
@@ -666,7 +666,7 @@ tail_free(struct tail *t)
 	close_file(t);
 	loop_timer_cancel(t->loop, t->timer);
 	loop_timer_cancel(t->loop, t->catchup);
-	strbuf_free(&t->part);
+	strbuf_free(&t->in.part);
 	free(t->subs);
 	free(t->path);
 	free(t->dir);
