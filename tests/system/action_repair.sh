@@ -24,12 +24,7 @@ setup action_repair
 echo "1..10"
 
 mkconf "$T/conf"
-put "$T/conf/filter.d/arep.conf" <<'EOF'
-[INCLUDES]
-before = common.conf
-[Definition]
-failregex = ^%(__prefix_line)sfailure from <HOST>$
-EOF
+failure_filter "$T/conf/filter.d/arep.conf"
 for who in ours theirs; do
 	D=$T/$who
 	mkdir -p "$D"
@@ -100,37 +95,31 @@ check "f2b-lite started the jails" [ $? = 0 ]
 wait_until 30 started "$T/theirs.log" norep rep unb startfail heal
 check "fail2ban-server started the jails" [ $? = 0 ]
 
-offend() {	# offend JAIL IP: one failure in both daemons' logs
-	local line
-	line="$(syslog_now) host app[1]: failure from $2"
-	echo "$line" >> "$T/ours/$1.log"
-	echo "$line" >> "$T/theirs/$1.log"
-}
 both_banned() {	# both_banned JAIL IP
 	[ "$(bans "$T/ours.log" "$1" | grep -cx "$2")" -ge 1 ] &&
 	    [ "$(bans "$T/theirs.log" "$1" | grep -cx "$2")" -ge 1 ]
 }
-for j in norep rep unb startfail heal; do offend $j 192.0.2.1; done
+for j in norep rep unb startfail heal; do offend_both $j 192.0.2.1; done
 for j in norep rep unb startfail heal; do wait_until 10 both_banned $j 192.0.2.1; done
 sleep 0.5	# bans of different addresses run side by side: one after the other here
-offend heal 192.0.2.2
+offend_both heal 192.0.2.2
 wait_until 10 both_banned heal 192.0.2.2
 sleep 1		# the ban commands ran
 # the "firewall" flushed behind the daemons' backs
 for who in ours theirs; do
 	rm -f "$T/$who/norep.state" "$T/$who/rep.state" "$T/$who/unb.state" "$T/$who/heal.state"
 done
-for j in norep rep startfail; do offend $j 192.0.2.2; done
+for j in norep rep startfail; do offend_both $j 192.0.2.2; done
 for j in norep rep startfail; do wait_until 10 both_banned $j 192.0.2.2; done
 sleep 4		# retries done; unb's bantime (6 s) over, its unban failed
 both_rebanned() {	# both_rebanned IP: heal's Reban line in both logs
 	has "$T/ours.log" "[heal] Reban $1" && has "$T/theirs.log" "[heal] Reban $1"
 }
-offend heal 192.0.2.1	# > 3 s after its ban: the check, the repair, a reban
+offend_both heal 192.0.2.1	# > 3 s after its ban: the check, the repair, a reban
 wait_until 10 both_rebanned 192.0.2.1
 check "heal: both ban 192.0.2.1 again after the repair (Reban)" [ $? = 0 ]
 sleep 0.5	# its ban command ran before the next address's
-offend heal 192.0.2.2	# banned before the repair: banned again
+offend_both heal 192.0.2.2	# banned before the repair: banned again
 wait_until 10 both_rebanned 192.0.2.2
 check "heal: both ban 192.0.2.2 again when it offends (an older ban epoch)" [ $? = 0 ]
 sleep 1

@@ -20,12 +20,7 @@ setup ban_rules
 echo "1..8"
 
 mkconf "$T/conf"
-put "$T/conf/filter.d/brul.conf" <<'EOF'
-[INCLUDES]
-before = common.conf
-[Definition]
-failregex = ^%(__prefix_line)sfailure from <HOST>$
-EOF
+failure_filter "$T/conf/filter.d/brul.conf"
 for who in ours theirs; do
 	D=$T/$who
 	mkdir -p "$D"
@@ -83,12 +78,6 @@ check "f2b-lite started the jails" [ $? = 0 ]
 wait_until 30 started "$T/theirs.log" rt bip inc obs
 check "fail2ban-server started the jails" [ $? = 0 ]
 
-offend() {	# offend JAIL IP
-	local line
-	line="$(syslog_now) host app[1]: failure from $2"
-	echo "$line" >> "$T/ours/$1.log"
-	echo "$line" >> "$T/theirs/$1.log"
-}
 both() {	# both CLIENT-ARGS...: the command to both servers
 	"$F2B" client -s "$T/ours.sock" "$@" > /dev/null 2>&1
 	"$F2B" client -s "$T/theirs.sock" "$@" > /dev/null 2>&1
@@ -98,11 +87,11 @@ both_n() {	# both_n JAIL N: N Ban lines of JAIL in both logs
 	[ "$(nbans ours "$1")" -ge "$2" ] && [ "$(nbans theirs "$1")" -ge "$2" ]
 }
 
-offend rt 192.0.2.1
-offend bip 192.0.2.2
-offend bip 192.0.2.2
-offend inc 192.0.2.3
-for i in 1 2 3; do offend obs 192.0.2.4; done
+offend_both rt 192.0.2.1
+offend_both bip 192.0.2.2
+offend_both bip 192.0.2.2
+offend_both inc 192.0.2.3
+for i in 1 2 3; do offend_both obs 192.0.2.4; done
 wait_until 10 both_n rt 1
 wait_until 10 both_n inc 1
 sleep 1
@@ -110,8 +99,8 @@ both set rt bantime 2
 both set bip banip 192.0.2.2
 both set bip unbanip 192.0.2.2
 sleep 1
-offend bip 192.0.2.2
-offend inc 192.0.2.3	# banned now: prolonged
+offend_both bip 192.0.2.2
+offend_both inc 192.0.2.3	# banned now: prolonged
 wait_until 10 both_n bip 2
 wait_until 10 eval '[ "$(unbans "$T/ours.log" rt | wc -l)" -ge 1 ]'
 check "rt: after 'set rt bantime 2', 192.0.2.1 is unbanned at its new end" [ $? = 0 ]
@@ -130,9 +119,9 @@ check "inc: prolonged by bantime, not the increased time: unbans $d ms apart" [ 
 # obs: its ban (2 s) is over by now; one failure counts 2, the next bans
 wait_until 10 eval '[ "$(unbans "$T/ours.log" obs | wc -l)" -ge 1 ] && [ "$(unbans "$T/theirs.log" obs | wc -l)" -ge 1 ]'
 sleep 1
-offend obs 192.0.2.4
+offend_both obs 192.0.2.4
 sleep 1
-offend obs 192.0.2.4
+offend_both obs 192.0.2.4
 wait_until 10 both_n obs 2
 bad() {	# the observer's lines (logger, level, text), on one line
 	grep -F '] Found 192.0.2.4, bad - ' "$T/$1.log" |

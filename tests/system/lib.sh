@@ -194,5 +194,22 @@ at_least() { [ "$(count_in "$2" "$3")" -ge "$1" ]; }
 # has FILE FIXED-STRING
 has() { grep -qF -- "$2" "$1" 2> /dev/null; }
 # bans LOG JAIL: the IPs of "[JAIL] Ban IP" in order
+# failure_filter FILE: a filter of "... failure from <HOST>" syslog lines
+failure_filter() {
+	put "$1" <<'EOF'
+[INCLUDES]
+before = common.conf
+[Definition]
+failregex = ^%(__prefix_line)sfailure from <HOST>$
+EOF
+}
+# offend_both JAIL IP: one failure line in $T/ours/JAIL.log and $T/theirs/JAIL.log,
+# the same line for both daemons of a differential test
+offend_both() {
+	local line
+	line="$(syslog_now) host app[1]: failure from $2"
+	echo "$line" >> "$T/ours/$1.log"
+	echo "$line" >> "$T/theirs/$1.log"
+}
 bans() { sed -n "s/.*NOTICE  \[$2\] Ban \([^ ]*\).*/\1/p" "$1"; }
 unbans() { sed -n "s/.*NOTICE  \[$2\] Unban \([^ ]*\).*/\1/p" "$1"; }
