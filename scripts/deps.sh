@@ -9,12 +9,12 @@
 #           against), clang with its runtime (libFuzzer, sanitizers),
 #           pcre2-utils (pcre2grep, benchmarks), iproute2, iptables, ipset,
 #           mandoc (man page lint, install suite); systemd-container,
-#           rsyslog and logrotate (the install suite's systemd test boots
+#           rsyslog and logrotate (the install suite's systemd_boot test boots
 #           systemd in a container and runs the seed's rsyslog pipeline there)
 #
 # Installing fail2ban or rsyslog must not start them on this host: fail2ban's
 # daemon would touch its firewall, rsyslog would take over its syslog (the
-# systemd test runs both inside its container only).  A temporary
+# systemd_boot test runs both inside its container only).  A temporary
 # policy-rc.d keeps the services from starting during the install, and a
 # service we installed is disabled afterwards.
 set -eu

@@ -1,10 +1,11 @@
 #!/bin/bash
 # The unit under a real systemd (issue 12): systemd 252 booted in a container
 # (systemd-nspawn) whose root is an overlay of this machine's / (upper and
-# work dirs in a temp dir under /var/tmp, so nothing the container does
-# reaches the host's files; a network namespace of its own, so its iptables,
-# ipsets and services never touch the host's).  Never boot systemd over the
-# real root: its tmpfiles setup empties the host's temporary directories.
+# work dirs in a temp dir under /var/tmp, or on a tmpfs where overlayfs
+# refuses that, so nothing the container does reaches the host's files; a
+# network namespace of its own, so its iptables, ipsets and services never
+# touch the host's).  Never boot systemd over the real root: its tmpfiles
+# setup empties the host's temporary directories.
 # Inside, as an admin would:
 #
 #  - Debian's fail2ban runs as the package installs it (fail2ban.service,
@@ -36,30 +37,30 @@
 # Skipped, saying why, only where the container cannot be made or booted.
 # Output is TAP.
 #
-#   systemd.sh F2B-LITE-BINARY SOURCE-DIR BUILD-DIR
+#   systemd_boot.sh F2B-LITE-BINARY SOURCE-DIR BUILD-DIR
 . "$(dirname "$0")/../system/lib.sh" "$@"
 BUILD=$(readlink -f "${3:?usage: $0 F2B-LITE-BINARY SOURCE-DIR BUILD-DIR}")
 need_root
-for c in systemd-nspawn nsenter unshare systemctl meson ninja ipset iptables rsyslogd logrotate python3; do
+# the overlay is mounted in a mount namespace of this script's own: the host
+# sees an empty directory, and the mount goes with the namespace
+if [ -z "${F2B_SYSTEMD_NS:-}" ]; then
+	command -v unshare > /dev/null && unshare -m --propagation private true 2> /dev/null ||
+	    skip_all "cannot create a mount namespace (unshare -m)"
+	F2B_SYSTEMD_NS=1 exec unshare -m --propagation private "$0" "$@"
+fi
+for c in systemd-nspawn nsenter systemctl meson ninja ipset iptables rsyslogd logrotate python3; do
 	command -v $c > /dev/null || skip_all "$c is not installed (scripts/deps.sh installs it)"
 done
 need_fail2ban
 [ -x /usr/lib/rsyslog/rsyslog-rotate ] || skip_all "rsyslog's /usr/lib/rsyslog/rsyslog-rotate is missing"
 # the README installs under /usr/local, beside Debian's package, with the
 # fail2ban-* names; a build for another prefix is a packager's
-opt() {
-	meson introspect "$BUILD" --buildoptions 2> /dev/null | python3 -c '
+read -r prefix compat < <(meson introspect "$BUILD" --buildoptions 2> /dev/null | python3 -c '
 import json, sys
-print(next((str(o["value"]) for o in json.load(sys.stdin) if o["name"] == sys.argv[1]), ""))' "$1"
-}
-[ "$(opt prefix)" = /usr/local ] && [ "$(opt compat_names)" = True ] ||
-    skip_all "the build's prefix is '$(opt prefix)', compat_names '$(opt compat_names)': the README's migration is for the default /usr/local install with the fail2ban-* names"
-# the overlay is mounted in a mount namespace of this script's own: the host
-# sees an empty directory, and the mount goes with the namespace
-if [ -z "${F2B_SYSTEMD_NS:-}" ]; then
-	unshare -m --propagation private true 2> /dev/null || skip_all "cannot create a mount namespace (unshare -m)"
-	F2B_SYSTEMD_NS=1 exec unshare -m --propagation private "$0" "$@"
-fi
+o = {x["name"]: x["value"] for x in json.load(sys.stdin)}
+print(o.get("prefix"), o.get("compat_names"))')
+[ "$prefix" = /usr/local ] && [ "$compat" = True ] ||
+    skip_all "the build's prefix is '$prefix', compat_names '$compat': the README's migration is for the default /usr/local install with the fail2ban-* names"
 
 NAME=f2b-systemd-$$
 T0=$(now_us)
@@ -94,9 +95,9 @@ container_down() {
 	INIT=
 	rmdir "/run/systemd/nspawn/propagate/$NAME" 2> /dev/null
 	for i in "${CGROUPS[@]}"; do find "$i" -depth -type d -exec rmdir {} + 2> /dev/null; done
-	if mountpoint -q "$R"; then
-		umount "$R" 2> /dev/null || umount -l "$R"
-	fi
+	for i in "$R" "$T/tmpfs"; do
+		mountpoint -q "$i" && { umount "$i" 2> /dev/null || umount -l "$i"; }
+	done
 	# never remove the temp dir through a mounted overlay
 	mountpoint -q "$R" && { echo "# $R still mounted: $T left behind"; T=; }
 }
@@ -104,9 +105,20 @@ trap 'container_down; cleanup' EXIT
 trap 'exit 130' INT TERM
 
 # ---- the container ------------------------------------------------------------------
-mkdir -p "$T/upper" "$T/work" "$R" "$T/ov"
-mount -t overlay overlay -o "lowerdir=/,upperdir=$T/upper,workdir=$T/work" "$R" 2> "$T/mount.err" ||
-    skip_all "cannot mount an overlay of / with its upper dir in $T: $(cat "$T/mount.err")"
+# The upper dir under /var/tmp; where overlayfs refuses it (a / that is
+# itself an overlay, as in a container), on a tmpfs of our mount namespace
+mkdir -p "$R" "$T/tmpfs"
+UP=	# where the upper dirs are
+overlay_root() {	# overlay_root DIR: the overlay of / on $R, upper and work dirs in DIR
+	mkdir -p "$1/upper" "$1/work" &&
+	    mount -t overlay overlay -o "lowerdir=/,upperdir=$1/upper,workdir=$1/work" "$R" 2>> "$T/mount.err" &&
+	    UP=$1
+}
+if ! overlay_root "$T"; then
+	mount -t tmpfs -o size=1G,mode=755 f2b-systemd "$T/tmpfs" && overlay_root "$T/tmpfs" ||
+	    skip_all "cannot mount an overlay of / with its upper dir in $T or on a tmpfs: $(tr '\n' ' ' < "$T/mount.err")"
+	note "the overlay's upper dir is on a tmpfs: $(tr '\n' ' ' < "$T/mount.err")"
+fi
 
 # A Debian 12 with fail2ban as its package leaves it: enabled, no f2b-lite
 # (nothing of a host install), no state of the host's own fail2ban
@@ -173,9 +185,9 @@ readme_block /etc/logrotate.d/hmail | put "$R/etc/logrotate.d/hmail"
 
 # the source and build trees: overlays of their own in the container (the
 # in-container meson install writes its log there, not into this build)
-mkdir -p "$T/ov/src" "$T/ov/build"
-ovl=("--overlay=$SRC:$T/ov/src:$SRC")
-case $BUILD/ in "$SRC"/*) ;; *) ovl+=("--overlay=$BUILD:$T/ov/build:$BUILD") ;; esac
+mkdir -p "$UP/ov/src" "$UP/ov/build"
+ovl=("--overlay=$SRC:$UP/ov/src:$SRC")
+case $BUILD/ in "$SRC"/*) ;; *) ovl+=("--overlay=$BUILD:$UP/ov/build:$BUILD") ;; esac
 # With --keep-unit, nspawn puts the container's cgroups ("payload") below
 # its own; two containers in one cgroup see each other's processes, and their
 # systemd fails to signal its units (EIO): the container gets a cgroup of its
