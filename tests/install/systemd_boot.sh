@@ -22,7 +22,8 @@
 #  - systemctl reload, restart, stop and start of f2b-lite lose no action (no
 #    "killed with signal" in the log, the slow actionstop ran to its end, the
 #    set holds the bans after restart), and a new offender is banned after
-#    the switch;
+#    the switch; reload and restart of fail2ban (the name is Debian's unit
+#    again after the rollback) pass the same checks: what fail2ban does;
 #  - issue 12 item 5: "systemctl enable --now f2b-lite" while Debian's
 #    fail2ban runs and is enabled takes over (Debian's server stops first,
 #    f2b-lite is the main PID, the bans are back) and warns that both are
@@ -480,6 +481,13 @@ fi
 no_kill "the rollback (f2b-lite stopped by the conflict)" 1
 stop_first "the rollback" f2b-lite fail2ban
 same_bans "rollback (Debian's fail2ban restored them)" "$BANS"
+# the other name: Debian's own unit, the same checks (what fail2ban does)
+for op in reload restart; do
+	mark
+	readme_run "Debian's fail2ban: systemctl $op fail2ban" "systemctl $op fail2ban"
+	no_kill "Debian's fail2ban, $op" $([ $op = reload ] && echo 0 || echo 1)
+	same_bans "Debian's fail2ban, $op" "$BANS"
+done
 
 # ---- item 5: enable --now f2b-lite while Debian's fail2ban runs, enabled ---------------------------
 phase "item 5"
