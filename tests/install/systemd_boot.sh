@@ -519,9 +519,14 @@ cexec systemctl disable -q fail2ban
 phase "the seed's pipeline"
 HLOG=$R/var/log/hmail.log
 seed=$(readme_section "The seed's setup on Debian 12")
-# the one benign line that makes rsyslog create the file, then the jail
-csh "logger -n 127.0.0.1 -P 514 -d -p local7.notice -t '\"TCPIP\"' 'first line'"
-wait_until 10 has "$HLOG" 'first line'
+# received: a benign line sent over UDP (again, until rsyslog has written it)
+received() {
+	has "$HLOG" "$1" && return 0
+	csh "logger -n 127.0.0.1 -P 514 -d -p local7.notice -t '\"TCPIP\"' '$1'"
+	return 1
+}
+# the benign line that makes rsyslog create the file, then the jail
+wait_until 10 received 'first line'
 check "rsyslog writes UDP local7.notice to /var/log/hmail.log (traditional format)" \
     grep -qE '^[A-Z][a-z]{2} [ 123][0-9] [0-9:]{8} [^ ]+ "TCPIP".*first line' "$HLOG"
 nseed=0
@@ -531,6 +536,8 @@ while read -r cmd; do
 done < <(readme_sudo <<< "$seed")
 wait_until 10 csh 'fail2ban-client status fu_hmail > /dev/null 2>&1'
 check "README seed section: $nseed commands, the jail fu_hmail runs" [ $? = 0 -a $nseed -ge 3 ]
+# the restarted rsyslog listens again before the stream starts
+wait_until 10 received 'listening again'
 
 N=1200
 RATE=200
