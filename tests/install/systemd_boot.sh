@@ -607,6 +607,13 @@ if [ -z "$errs" ]; then
 else
 	nok "no ERROR in /var/log/fail2ban.log (both servers, the whole test)" "$(head -n 10 <<< "$errs")"
 fi
+# f2b-lite's stderr (an ASan build's reports) went to the journal
+san=$(cexec journalctl -b --no-pager -o cat -u f2b-lite | grep -E 'Sanitizer|runtime error')
+if [ -z "$san" ]; then
+	ok "no sanitizer report in f2b-lite.service's journal"
+else
+	nok "no sanitizer report in f2b-lite.service's journal" "$(head -n 20 <<< "$san")"
+fi
 
 t_down=$(now_us)
 container_down
