@@ -227,6 +227,14 @@ banlist_total(const struct banlist *b)
 }
 
 struct ticket *
+banlist_next(const struct banlist *b, size_t *pos)
+{
+	void *t;
+
+	return dict_next(b->bans, pos, NULL, &t) ? t : NULL;
+}
+
+struct ticket *
 banlist_at(const struct banlist *b, size_t i)
 {
 	size_t pos = 0, k = 0;

@@ -99,7 +99,10 @@ client_print_diag(const struct diag *d, int verbose)
 			continue;
 		if (diag_level(d, i) == DIAG_WARNING && verbose < 1)
 			continue;
-		if (diag_level(d, i) == DIAG_WARNING &&
+		if (diag_level(d, i) == DIAG_ERROR &&
+		    strncmp(diag_text(d, i), "Failed during configuration: ", 29) == 0)
+			log_msg(LOG_LVL_ERROR, "fail2ban", "%s", diag_text(d, i));
+		else if (diag_level(d, i) == DIAG_WARNING &&
 		    strstr(diag_text(d, i), " not defined in 'Definition'. Using default one: "))
 			log_msg(LOG_LVL_WARNING, "fail2ban.configreader", "%s",
 			    strncmp(diag_text(d, i), "warning: ", 9) == 0 ? diag_text(d, i) + 9 :

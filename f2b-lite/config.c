@@ -1586,8 +1586,15 @@ config_stream(const struct config_request *req, struct diag *d, bool *ok)
 		j = xcalloc(1, sizeof(*j));
 		j->name = xstrdup(sec);
 		if (req->jail && !confset_has_section(jsh->cs, sec)) {
-			diag_error(d, NULL, 0, "jail '%s' was not found among available "
-			    "jails", sec);
+			/* ConfigParser's NoSectionError, as fail2ban-client reports it */
+			struct pyval *name = pyval_str(sec);
+			struct strbuf r = STRBUF_INIT;
+
+			pyval_repr(name, &r);
+			diag_error(d, NULL, 0, "Failed during configuration: No section: %s",
+			    strbuf_str(&r));
+			strbuf_free(&r);
+			pyval_free(name);
 			L.fatal = true;
 			jail_free(j);
 			continue;

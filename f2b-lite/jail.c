@@ -1393,11 +1393,8 @@ set_increment(struct jail *j, const char *opt, const char *v, char **err)
 			j->incr.mult[j->incr.nmult++] = n;
 			p = end;
 		}
-	} else {
-		*err = xasprintf("Invalid command 'bantime.%s' (no set action or not yet "
-		    "implemented)", opt);
-		return -1;
 	}
+	/* any other bantime.X is kept (and answered) as fail2ban keeps it, unused */
 	return 0;
 }
 
@@ -1671,6 +1668,69 @@ add_ignoreip(struct jail *j, const char *v)
 	j->ign[j->nign++] = in;
 }
 
+/* The value of a time string as MyTime.str2seconds gives it: an int or a float. */
+static struct pyval *
+time_value(const char *v)
+{
+	struct timestr_val t;
+	char *err = NULL;
+
+	if (timestr_parse(v, &t, &err) < 0) {
+		free(err);
+		return NULL;
+	}
+	return t.is_int ? pyval_int(t.i) : pyval_float(t.f);
+}
+
+/*
+ * getIgnoreIP: networks and names in the order given, then the single
+ * addresses (fail2ban keeps those in a set, whose order changes from one
+ * run of its server to the next: here the order given).
+ */
+static struct pyval *
+ignore_list(struct jail *j)
+{
+	struct pyval *ret = pyval_list();
+	char buf[ADDR_STRLEN];
+	size_t i;
+	int singles;
+
+	for (singles = 0; singles < 2; singles++)
+		for (i = 0; i < j->nign; i++) {
+			if ((!j->ign[i].name && addr_single(&j->ign[i].net)) != singles)
+				continue;
+			pyval_append(ret, pyval_str(j->ign[i].name ? j->ign[i].name :
+			    addr_str(&j->ign[i].net, buf, sizeof(buf))));
+		}
+	return ret;
+}
+
+/* getJournalMatch: a journal jail's matches; a jail on files has none. */
+static struct pyval *
+journal_matches(struct jail *j)
+{
+	if (strncmp(j->backend, "systemd", 7) != 0 || j->journalmatch == NULL)
+		return pyval_list();
+	return pyval_copy(j->journalmatch);
+}
+
+/* getBanTimeExtra: None when unset, increment a bool, maxtime/rndtime seconds. */
+static struct pyval *
+ban_extra(struct jail *j, const char *opt)
+{
+	const char *v = dict_get(j->extra, opt, NULL);
+	struct pyval *t;
+
+	if (v == NULL)
+		return pyval_none();
+	if (strcmp(opt, "bantime.increment") == 0)
+		return pyval_bool(config_parse_bool(v));
+	if ((strcmp(opt, "bantime.maxtime") == 0 || strcmp(opt, "bantime.rndtime") == 0) &&
+	    (t = time_value(v)) != NULL)
+		return t;
+	return pyval_str(v);
+}
+
 static struct jact *
 find_action(struct jail *j, const char *name, size_t *idx)
 {
@@ -1754,14 +1814,16 @@ jail_set(struct jail *j, const char *opt, const struct pyval *args, char **err)
 		if (set_time(v, &d, err) == 0) {
 			failmgr_set_findtime(j->fm, d);
 			filter_set_findtime(j->filter, d);
-			ret = pyval_int((long long)d);
+			dict_set(j->extra, "findtime", xstrdup(v));	/* its type, for get */
+			ret = time_value(v);
 		}
 	} else if (strcmp(opt, "bantime") == 0) {
 		if (set_time(v, &d, err) == 0) {
 			banlist_set_bantime(j->bl, (long long)d);
 			if (j->started)
 				schedule_unban(j);	/* the bans end at their new time */
-			ret = pyval_int((long long)d);
+			dict_set(j->extra, "bantime", xstrdup(v));
+			ret = time_value(v);
 		}
 	} else if (strcmp(opt, "ignoreself") == 0) {
 		j->ignoreself = config_parse_bool(v);
@@ -1769,13 +1831,7 @@ jail_set(struct jail *j, const char *opt, const struct pyval *args, char **err)
 	} else if (strcmp(opt, "addignoreip") == 0) {
 		for (i = 0; i < pyval_len(args); i++)
 			add_ignoreip(j, arg_str(args, i, &tmp2));
-		ret = pyval_list();
-		for (i = 0; i < j->nign; i++) {
-			char buf[ADDR_STRLEN];
-
-			pyval_append(ret, pyval_str(j->ign[i].name ? j->ign[i].name :
-			    addr_str(&j->ign[i].net, buf, sizeof(buf))));
-		}
+		ret = ignore_list(j);
 	} else if (strcmp(opt, "ignorecommand") == 0) {
 		free(j->ignorecommand);
 		j->ignorecommand = xstrdup(v);
@@ -1837,7 +1893,7 @@ jail_set(struct jail *j, const char *opt, const struct pyval *args, char **err)
 		if (j->journalmatch == NULL)
 			j->journalmatch = pyval_list();
 		pyval_append(j->journalmatch, pyval_copy(args));
-		ret = pyval_copy(j->journalmatch);
+		ret = journal_matches(j);
 	} else if (strcmp(opt, "addaction") == 0) {
 		const char *py = pyval_len(args) > 1 ? arg_str(args, 1, &tmp2) : "";
 		size_t pl = strlen(py);
@@ -1870,17 +1926,13 @@ jail_set(struct jail *j, const char *opt, const struct pyval *args, char **err)
 			if (hit) {
 				addr_clear(&j->ign[i].net);
 				free(j->ign[i].name);
-				j->ign[i] = j->ign[--j->nign];
+				memmove(&j->ign[i], &j->ign[i + 1], (j->nign - i - 1) *
+				    sizeof(*j->ign));
+				j->nign--;
 			} else
 				i++;
 		}
-		ret = pyval_list();
-		for (i = 0; i < j->nign; i++) {
-			char buf[ADDR_STRLEN];
-
-			pyval_append(ret, pyval_str(j->ign[i].name ? j->ign[i].name :
-			    addr_str(&j->ign[i].net, buf, sizeof(buf))));
-		}
+		ret = ignore_list(j);
 	} else if (strcmp(opt, "dellogpath") == 0) {
 		for (i = 0; i < j->nlogs; i++)
 			if (strcmp(j->logs[i].path, v) == 0) {
@@ -1940,7 +1992,7 @@ jail_set(struct jail *j, const char *opt, const struct pyval *args, char **err)
 				j->journalmatch = keep;
 				break;
 			}
-		ret = j->journalmatch ? pyval_copy(j->journalmatch) : pyval_list();
+		ret = journal_matches(j);
 	} else if (strcmp(opt, "delaction") == 0) {
 		struct jact *ja = find_action(j, v, NULL);
 
@@ -2023,8 +2075,11 @@ jail_set(struct jail *j, const char *opt, const struct pyval *args, char **err)
 			strbuf_free(&k);
 		}
 	} else if (strcmp(opt, "idle") == 0) {
-		j->idle = strcmp(v, "on") == 0 || config_parse_bool(v);
-		ret = pyval_none();
+		if (strcmp(v, "on") == 0 || strcmp(v, "off") == 0) {
+			j->idle = v[1] == 'n';
+			ret = pyval_bool(j->idle);
+		} else
+			*err = xstrdup("Invalid idle option, must be 'on' or 'off'");
 	} else if (strcmp(opt, "banip") == 0) {
 		long n = 0;
 
@@ -2035,23 +2090,41 @@ jail_set(struct jail *j, const char *opt, const struct pyval *args, char **err)
 		long n = 0;
 		size_t from = 0;
 
+		struct pyval *missed = NULL;
+
+		/* removeBannedIP: the banned ones are unbanned, the others reported after */
 		if (pyval_len(args) && strcmp(arg_str(args, 0, &tmp2), "--report-absent") == 0) {
 			from = 1;
-			for (i = 1; i < pyval_len(args); i++)
-				if (!jail_is_banned(j, arg_str(args, i, &tmp2))) {
-					*err = xasprintf("%s is not banned", arg_str(args, i, &tmp2));
-					goto out;
-				}
+			missed = pyval_list();
 		}
-		for (i = from; i < pyval_len(args); i++)
-			n += jail_unban_text(j, arg_str(args, i, &tmp2));
-		ret = pyval_int(n);
-	} else if (strncmp(opt, "bantime.", 8) == 0 || strcmp(opt, "journalmatch") == 0 ||
-	    strcmp(opt, "addlogline") == 0) {
+		for (i = from; i < pyval_len(args); i++) {
+			const char *ip = arg_str(args, i, &tmp2);
+
+			if (missed && !jail_is_banned(j, ip))
+				pyval_append(missed, pyval_str(ip));
+			n += jail_unban_text(j, ip);
+		}
+		if (missed && pyval_len(missed)) {
+			struct strbuf r = STRBUF_INIT;
+
+			pyval_repr(missed, &r);
+			*err = xasprintf("not banned: %s", strbuf_str(&r));
+			strbuf_free(&r);
+		} else
+			ret = pyval_int(n);
+		pyval_free(missed);
+	} else if (strncmp(opt, "bantime.", 8) == 0) {
+		/* setBanTimeExtra: '' unsets; the answer is getBanTimeExtra's */
+		if (set_increment(j, opt + 8, v, err) < 0)
+			goto out;
+		if (*v || strcmp(opt, "bantime.increment") == 0)
+			dict_set(j->extra, opt, xstrdup(*v ? v : "false"));
+		else
+			dict_del(j->extra, opt);
+		ret = ban_extra(j, opt);
+	} else if (strcmp(opt, "journalmatch") == 0 || strcmp(opt, "addlogline") == 0) {
 		if (strcmp(opt, "addlogline") == 0)
 			jail_feed(j, v, strlen(v));
-		else if (strncmp(opt, "bantime.", 8) == 0 && set_increment(j, opt + 8, v, err) < 0)
-			goto out;
 		dict_set(j->extra, opt, xstrdup(v));
 		ret = pyval_str(v);
 	} else
@@ -2121,6 +2194,9 @@ jail_get(struct jail *j, const char *opt, const struct pyval *args, char **err)
 		ret = pyval_int(failmgr_maxretry(j->fm));
 	else if (strcmp(opt, "maxmatches") == 0)
 		ret = pyval_int(failmgr_maxmatches(j->fm));
+	else if ((strcmp(opt, "findtime") == 0 || strcmp(opt, "bantime") == 0) &&
+	    dict_has(j->extra, opt) && (ret = time_value(dict_get(j->extra, opt, NULL))) != NULL)
+		;	/* as set: 90.0 for "1.5m" */
 	else if (strcmp(opt, "findtime") == 0)
 		ret = pyval_int((long long)failmgr_findtime(j->fm));
 	else if (strcmp(opt, "bantime") == 0)
@@ -2134,7 +2210,7 @@ jail_get(struct jail *j, const char *opt, const struct pyval *args, char **err)
 	else if (strcmp(opt, "ignorecommand") == 0)
 		ret = pyval_str(j->ignorecommand ? j->ignorecommand : "");
 	else if (strcmp(opt, "journalmatch") == 0)
-		ret = j->journalmatch ? pyval_copy(j->journalmatch) : pyval_list();
+		ret = journal_matches(j);
 	else if (strcmp(opt, "datepattern") == 0) {
 		/* Filter.getDatePattern: (pattern, name), or None without dates */
 		struct datedet *dd = filter_datedet(j->filter);
@@ -2209,15 +2285,8 @@ jail_get(struct jail *j, const char *opt, const struct pyval *args, char **err)
 		ret = pyval_list();
 		for (i = 0; i < j->nlogs; i++)
 			pyval_append(ret, pyval_str(j->logs[i].path));
-	} else if (strcmp(opt, "ignoreip") == 0) {
-		ret = pyval_list();
-		for (i = 0; i < j->nign; i++) {
-			char buf[ADDR_STRLEN];
-
-			pyval_append(ret, pyval_str(j->ign[i].name ? j->ign[i].name :
-			    addr_str(&j->ign[i].net, buf, sizeof(buf))));
-		}
-	} else if (strcmp(opt, "failregex") == 0 || strcmp(opt, "ignoreregex") == 0) {
+	} else if (strcmp(opt, "ignoreip") == 0)
+		ret = ignore_list(j); else if (strcmp(opt, "failregex") == 0 || strcmp(opt, "ignoreregex") == 0) {
 		bool fail = opt[0] == 'f';
 		size_t n = fail ? filter_nfailregex(j->filter) : filter_nignoreregex(j->filter);
 
@@ -2230,17 +2299,30 @@ jail_get(struct jail *j, const char *opt, const struct pyval *args, char **err)
 		for (i = 0; i < j->nacts; i++)
 			if (!j->acts[i].deleted)
 				pyval_append(ret, pyval_str(action_name(j->acts[i].a)));
-	} else if (strcmp(opt, "banned") == 0 && args && pyval_len(args) > 0) {
+	} else if (strcmp(opt, "banned") == 0 && args && pyval_len(args) == 1)
+		ret = pyval_int(jail_is_banned(j, arg_str(args, 0, &tmp)));	/* getBanned([ip]) */
+	else if (strcmp(opt, "banned") == 0 && args && pyval_len(args) > 1) {
 		/* getBanned(ids): 1 or 0 per address */
 		ret = pyval_list();
 		for (i = 0; i < pyval_len(args); i++)
 			pyval_append(ret, pyval_int(jail_is_banned(j, arg_str(args, i, &tmp))));
-	} else if (strcmp(opt, "banned") == 0 || strcmp(opt, "banip") == 0) {
+	} else if (strcmp(opt, "banned") == 0) {
+		/* getBanned([]): the bans in the order they were made */
+		struct ticket *t;
+		char buf[ADDR_STRLEN];
+		size_t pos = 0;
+
+		ret = pyval_list();
+		while ((t = banlist_next(j->bl, &pos)) != NULL)
+			pyval_append(ret, pyval_str(addr_str(&t->id, buf, sizeof(buf))));
+	} else if (strcmp(opt, "banip") == 0) {
 		bool with_time = args && pyval_len(args) && strcmp(arg_str(args, 0, &tmp),
 		    "--with-time") == 0;
 
 		ret = ban_list(j, with_time);
-	} else if (dict_has(j->extra, opt))
+	} else if (strncmp(opt, "bantime.", 8) == 0)
+		ret = ban_extra(j, opt);
+	else if (dict_has(j->extra, opt))
 		ret = pyval_str(dict_get(j->extra, opt, NULL));
 	else
 		*err = xstrdup("Invalid command (no get action or not yet implemented)");
@@ -2254,9 +2336,9 @@ ban_list(struct jail *j, bool with_time)
 {
 	struct pyval *ret = pyval_list();
 	struct ticket *t, **v = NULL;
-	size_t n = 0, i, k;
+	size_t n = 0, i = 0, k;
 
-	for (i = 0; (t = banlist_at(j->bl, i)) != NULL; i++) {
+	while ((t = banlist_next(j->bl, &i)) != NULL) {
 		v = xrealloc(v, (n + 1) * sizeof(*v));
 		v[n++] = t;
 	}

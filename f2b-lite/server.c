@@ -1,6 +1,7 @@
 /* server: fail2ban-server. */
 #include "server.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -164,6 +165,14 @@ server_stop_jail(struct server *s, const char *name)
 		}
 }
 
+void
+server_stop_all_jails(struct server *s)
+{
+	/* in the order server_quit() stops them */
+	while (s->njails > 0)
+		stop_jail_at(s, s->njails - 1);
+}
+
 /* No more clients: a new server may start while this one winds down. */
 static void
 close_listener(void *arg)
@@ -219,15 +228,28 @@ server_set(struct server *s, const char *opt, const struct pyval *v, char **err)
 	if (pyval_len(v) > 0)
 		pyval_to_text(pyval_at(v, 0), &sb);
 	if (strcmp(opt, "loglevel") == 0) {
-		int l = log_level_parse(strbuf_str(&sb));
+		/* Server.setLogLevel: upper-cased, checked only when it changes */
+		char *up = xstrdup(strbuf_str(&sb)), *p;
+		int l;
 
-		if (l < 0)
-			*err = xasprintf("Invalid log level '%s'", strbuf_str(&sb));
-		else {
+		for (p = up; *p; p++)
+			*p = (char)toupper((unsigned char)*p);
+		if (s->loglevel && strcmp(s->loglevel, up) == 0)
+			ret = pyval_str(up);
+		else if ((l = log_level_parse(up)) < 0) {
+			struct pyval *given = pyval_str(up);
+			struct strbuf r = STRBUF_INIT;
+
+			pyval_repr(given, &r);
+			*err = xasprintf("Invalid log level %s", strbuf_str(&r));
+			strbuf_free(&r);
+			pyval_free(given);
+		} else {
 			log_set_level(l);
-			replace(&s->loglevel, strbuf_str(&sb));
-			ret = pyval_str(strbuf_str(&sb));
+			replace(&s->loglevel, up);
+			ret = pyval_str(up);
 		}
+		free(up);
 	} else if (strcmp(opt, "logtarget") == 0) {
 		/*
 		 * As fail2ban: the value given now.  The start stream carries the

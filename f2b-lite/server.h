@@ -41,6 +41,8 @@ struct pyval	*server_set(struct server *, const char *opt, const struct pyval *v
 struct pyval	*server_get(struct server *, const char *opt, char **err);
 /* stop <jail>: stops and removes it (asynchronously). */
 void		 server_stop_jail(struct server *, const char *name);
+/* stop --all: every jail, the server goes on. */
+void		 server_stop_all_jails(struct server *);
 /* stop: the whole server. */
 void		 server_quit(struct server *);
 /*

@@ -1,6 +1,8 @@
 /* transmitter: command dispatch. */
 #include "transmitter.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +94,10 @@ status(struct server *s, const struct pyval *cmd, char **err)
 	struct pyval *ret;
 	size_t i;
 
+	if (pyval_len(cmd) > 3) {
+		*err = xstrdup("Invalid command (no status)");
+		return NULL;
+	}
 	if (pyval_len(cmd) > 1) {
 		char *name = word(cmd, 1), *flavor = word(cmd, 2);
 		struct jail *j = server_jail(s, name);
@@ -167,9 +173,57 @@ proceed(struct server *s, const struct pyval *cmd, char **err, const char **cls)
 	else if (strcmp(c0, "add") == 0) {
 		char *backend = word(cmd, 2);
 
-		if (server_add_jail(s, c1, *backend ? backend : "auto", err) != NULL)
+		if (strcmp(c1, "--all") == 0) {
+			struct strbuf r = STRBUF_INIT;
+
+			pyval_repr(pyval_at(cmd, 1), &r);
+			*err = xasprintf("Reserved name %s", strbuf_str(&r));
+			strbuf_free(&r);
+		} else if (server_add_jail(s, c1, *backend ? backend : "auto", err) != NULL)
 			ret = pyval_str(c1);
 		free(backend);
+	} else if (strcmp(c0, "server-status") == 0)
+		ret = pyval_str("Server ready");
+	else if (strcmp(c0, "server-stream") == 0) {
+		/* each command in turn; the first failure is the answer */
+		const struct pyval *stream = pyval_at(cmd, 1);
+		size_t i;
+
+		ret = pyval_none();
+		if (pyval_type(stream) != PY_LIST && pyval_type(stream) != PY_TUPLE &&
+		    !(pyval_type(stream) == PY_STR && pyval_strlen(stream) == 0)) {
+			/* a word: Python iterates its letters, none a command */
+			pyval_free(ret);
+			ret = NULL;
+			*err = xstrdup("Invalid command");
+		}
+		for (i = 0; ret != NULL && pyval_type(stream) != PY_STR && i < pyval_len(stream);
+		    i++) {
+			struct pyval *r = proceed(s, pyval_at(stream, i), err, cls);
+
+			if (r == NULL) {
+				pyval_free(ret);
+				ret = NULL;
+			}
+			pyval_free(r);
+		}
+	} else if (strcmp(c0, "sleep") == 0) {
+		/*
+		 * fail2ban's server sleeps in its socket handler; here that would
+		 * stop every jail, so the answer is given at once.
+		 */
+		char *end;
+
+		errno = 0;
+		if (*c1 == '\0' || (strtod(c1, &end), *end != '\0' && !isspace((unsigned char)*end))) {
+			struct strbuf r = STRBUF_INIT;
+
+			pyval_repr(pyval_at(cmd, 1), &r);
+			*cls = "builtins.ValueError";
+			*err = xasprintf("could not convert string to float: %s", strbuf_str(&r));
+			strbuf_free(&r);
+		} else
+			ret = pyval_none();
 	} else if (strcmp(c0, "start") == 0) {
 		if ((j = server_jail(s, c1)) == NULL) {
 			*cls = UNKNOWN_JAIL;
@@ -178,7 +232,10 @@ proceed(struct server *s, const struct pyval *cmd, char **err, const char **cls)
 		else if (jail_start(j, err) == 0)
 			ret = pyval_none();
 	} else if (strcmp(c0, "stop") == 0) {
-		if (pyval_len(cmd) > 1) {
+		if (pyval_len(cmd) > 1 && strcmp(c1, "--all") == 0) {
+			server_stop_all_jails(s);
+			ret = pyval_none();
+		} else if (pyval_len(cmd) > 1) {
 			if (server_jail(s, c1) == NULL) {
 				*cls = UNKNOWN_JAIL;
 				*err = xstrdup(c1);
@@ -213,7 +270,7 @@ proceed(struct server *s, const struct pyval *cmd, char **err, const char **cls)
 			ret = pyval_str("OK");
 	} else if (strcmp(c0, "status") == 0) {
 		ret = status(s, cmd, err);
-		if (ret == NULL) {
+		if (ret == NULL && pyval_len(cmd) <= 3) {
 			*cls = UNKNOWN_JAIL;
 			free(*err);
 			*err = xstrdup(c1);
@@ -292,7 +349,7 @@ proceed(struct server *s, const struct pyval *cmd, char **err, const char **cls)
 				char *e2 = NULL;
 
 				j = server_jail_at(s, i);
-				pyval_dict_set(d, pyval_str(jail_name(j)), jail_get(j, "banip", none, &e2));
+				pyval_dict_set(d, pyval_str(jail_name(j)), jail_get(j, "banned", none, &e2));
 				free(e2);
 				pyval_append(ret, d);
 			}
@@ -317,7 +374,8 @@ error_class(const char *err, const char *cls)
 		return "builtins.NameError";
 	if (strncmp(err, "invalid syntax", 14) == 0)
 		return "builtins.SyntaxError";
-	if (strstr(err, " is not banned") != NULL)
+	if (strstr(err, " is not banned") != NULL || strncmp(err, "not banned: ", 12) == 0 ||
+	    strncmp(err, "Invalid log level ", 18) == 0)
 		return "builtins.ValueError";
 	if (strncmp(err, "Invalid Action name: ", 21) == 0)
 		return "builtins.KeyError";
@@ -331,33 +389,139 @@ static const char *const global_opts[] = {
 	"allowipv6", "flushlogs", "thread", NULL
 };
 
+/*
+ * The words a command needs after its name (fail2ban indexes them and answers
+ * IndexError when one is missing): the command's own, and for `set|get JAIL
+ * OPT` the option's after OPT.  An option not in its table is answered
+ * "Invalid command" whatever the jail.
+ */
+struct arity {
+	const char	*name;
+	unsigned	 n;
+};
+
+static const struct arity command_args[] = {
+	{ "add", 1 }, { "start", 1 }, { "server-stream", 1 }, { "sleep", 1 },
+	{ "set", 2 }, { "multi-set", 2 }, { "get", 1 }, { "config-error", 1 },
+	{ NULL, 0 }
+};
+
+static const struct arity set_args[] = {
+	{ "idle", 1 }, { "ignoreself", 1 }, { "addignoreip", 0 }, { "delignoreip", 1 },
+	{ "ignorecommand", 1 }, { "ignorecache", 1 }, { "addlogpath", 1 }, { "dellogpath", 1 },
+	{ "logencoding", 1 }, { "addjournalmatch", 0 }, { "deljournalmatch", 0 },
+	{ "prefregex", 1 }, { "addfailregex", 1 }, { "delfailregex", 1 },
+	{ "addignoreregex", 1 }, { "delignoreregex", 1 }, { "usedns", 1 }, { "findtime", 1 },
+	{ "datepattern", 1 }, { "logtimezone", 1 }, { "maxmatches", 1 }, { "maxretry", 1 },
+	{ "maxlines", 1 }, { "bantime", 1 }, { "attempt", 0 }, { "bantime.", 1 },
+	{ "banip", 0 }, { "unbanip", 1 }, { "addaction", 1 }, { "delaction", 1 },
+	{ "action", 2 },	/* multi-set JAIL action ACT [[PROP, VALUE]...] */
+	/* f2b-lite's own: globs followed as they appear, lines fed by tests */
+	{ "addlogglob", 1 }, { "addlogline", 1 },
+	{ NULL, 0 }
+};
+
+static const struct arity get_args[] = {
+	{ "banned", 0 }, { "logpath", 0 }, { "logencoding", 0 }, { "journalmatch", 0 },
+	{ "ignoreself", 0 }, { "ignoreip", 0 }, { "ignorecommand", 0 }, { "ignorecache", 0 },
+	{ "prefregex", 0 }, { "failregex", 0 }, { "ignoreregex", 0 }, { "usedns", 0 },
+	{ "findtime", 0 }, { "datepattern", 0 }, { "logtimezone", 0 }, { "maxmatches", 0 },
+	{ "maxretry", 0 }, { "maxlines", 0 }, { "bantime", 0 }, { "banip", 0 },
+	{ "bantime.", 0 }, { "actions", 0 }, { "action", 2 }, { "actionproperties", 1 },
+	{ "actionmethods", 1 },
+	{ NULL, 0 }
+};
+
+/* set JAIL action ACT PROP VALUE */
+static const struct arity set_action = { "action", 3 };
+
+/* The entry of name in t ("bantime." stands for every bantime.X), or NULL. */
+static const struct arity *
+arity_of(const struct arity *t, const char *name)
+{
+	for (; t->name; t++)
+		if (strcmp(t->name, name) == 0 ||
+		    (strcmp(t->name, "bantime.") == 0 && strncmp(name, "bantime.", 8) == 0))
+			return t;
+	return NULL;
+}
+
+static bool
+is_global(const char *opt)
+{
+	size_t i;
+
+	for (i = 0; global_opts[i]; i++)
+		if (strcmp(opt, global_opts[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * What fail2ban answers before it looks at the jail: a missing word
+ * (IndexError), an option it does not know; then a jail that does not exist.
+ * NULL when the command can go on.
+ */
+static struct pyval *
+precheck(struct server *s, const struct pyval *cmd)
+{
+	struct pyval *exc = NULL;
+	char *c0, *c1, *c2;
+	const struct arity *a;
+	size_t n = pyval_len(cmd);
+	bool set, get;
+
+	if (n == 0)
+		return pickle_exception("builtins.IndexError", "list index out of range");
+	c0 = word(cmd, 0);
+	c1 = word(cmd, 1);
+	c2 = word(cmd, 2);
+	set = strcmp(c0, "set") == 0 || strcmp(c0, "multi-set") == 0;
+	get = strcmp(c0, "get") == 0;
+	if ((a = arity_of(command_args, c0)) != NULL && n < 1 + a->n &&
+	    !(get && n == 2 && is_global(c1)))
+		exc = pickle_exception("builtins.IndexError", "list index out of range");
+	else if ((set || get) && !is_global(c1)) {
+		a = n < 3 ? NULL : arity_of(set ? set_args : get_args, c2);
+		if (a != NULL && strcmp(c0, "set") == 0 && strcmp(c2, "action") == 0)
+			a = &set_action;
+		if (n < 3 || (a != NULL && n < 3 + a->n))
+			exc = pickle_exception("builtins.IndexError", "list index out of range");
+		else if (a == NULL && get)
+			exc = pickle_exception("builtins.Exception",
+			    "Invalid command (no get action or not yet implemented)");
+		else if (a == NULL) {
+			struct strbuf r = STRBUF_INIT;
+			char *m;
+
+			pyval_repr(pyval_at(cmd, 2), &r);
+			m = xasprintf("Invalid command %s (no set action or not yet implemented)",
+			    strbuf_str(&r));
+			exc = pickle_exception("builtins.Exception", m);
+			free(m);
+			strbuf_free(&r);
+		} else if (server_jail(s, c1) == NULL)
+			exc = pickle_exception(UNKNOWN_JAIL, c1);
+	}
+	free(c0);
+	free(c1);
+	free(c2);
+	return exc;
+}
+
 struct pyval *
 transmitter_proceed(struct server *s, const struct pyval *cmd, struct pyval **exc)
 {
 	const char *cls = "builtins.Exception";
 	char *err = NULL;
 	struct pyval *ret;
-	size_t i;
 
-	/* set/get <name> <opt>...: a name that is no jail and no option */
-	if (cmd && pyval_type(cmd) == PY_LIST && pyval_len(cmd) >= 3) {
-		char *c0 = word(cmd, 0), *c1 = word(cmd, 1);
-		bool global = false;
-
-		for (i = 0; global_opts[i]; i++)
-			if (strcmp(c1, global_opts[i]) == 0)
-				global = true;
-		if ((!strcmp(c0, "set") || !strcmp(c0, "get") || !strcmp(c0, "multi-set")) &&
-		    !global && server_jail(s, c1) == NULL &&
-		    !(strcmp(c0, "set") == 0 && pyval_len(cmd) == 3)) {
-			*exc = pickle_exception(UNKNOWN_JAIL, c1);
-			free(c0);
-			free(c1);
-			return NULL;
-		}
-		free(c0);
-		free(c1);
+	if (cmd == NULL || (pyval_type(cmd) != PY_LIST && pyval_type(cmd) != PY_TUPLE)) {
+		*exc = pickle_exception("builtins.IndexError", "list index out of range");
+		return NULL;
 	}
+	if ((*exc = precheck(s, cmd)) != NULL)
+		return NULL;
 	ret = proceed(s, cmd, &err, &cls);
 	cls = error_class(err, cls);
 	*exc = NULL;

@@ -2,8 +2,10 @@
 # Cross-client differential test.  The same scenario - status, status JAIL,
 # every filter and action get/set option (datepattern, prefregex, del*regex,
 # action properties, attempt, delaction, dbmaxmatches),
-# banip, unbanip, banned, reload, get JAIL banip --with-time, stop, plus two
-# errors - is run three ways:
+# banip, unbanip, banned, reload, get JAIL banip --with-time, stop, plus
+# errors and corner answers (missing words, unset bantime.*, idle, the ignore
+# list's order, ban order after a restart, server-status, sleep, add --all,
+# stop --all) - is run three ways:
 #   A. Debian's fail2ban-client against Debian's fail2ban-server (reference)
 #   B. Debian's fail2ban-client against f2b-lite's server
 #   C. f2b-lite's client against Debian's fail2ban-server
@@ -34,6 +36,7 @@ mkconf() {	# mkconf DIR
 	cat > "$c/filter.d/cross.conf" <<EOT
 [Definition]
 failregex = ^\S+ \S+ \S+ failure from <HOST>\$
+journalmatch = _SYSTEMD_UNIT=cross.service
 EOT
 	cat > "$c/action.d/cross.conf" <<EOT
 [Definition]
@@ -114,6 +117,50 @@ scenario() {	# scenario CLIENT DIR
 	run get dbmaxmatches
 	run set dbmaxmatches 5
 	run get dbmaxmatches
+	# corner answers (issue 12): one address and several, missing words,
+	# a file jail's journalmatch, the ignore list's order (networks and
+	# names first; one single address: fail2ban keeps those in a set whose
+	# order changes from run to run), idle, bantime.*, typed times
+	run get t banned 192.0.2.1
+	run status t basic extra
+	run get t journalmatch
+	run get
+	run set
+	run set t
+	run get t
+	run set t maxretry
+	run get t action cross
+	run set t nosuchoption 1
+	run get nosuchjail nosuchoption
+	run set t unbanip --report-absent 192.0.2.99 192.0.2.3
+	run get t banip
+	run set loglevel bogus
+	run set loglevel info
+	run get loglevel
+	run set t addignoreip 192.0.2.200 10.0.0.0/8 example.com 2001:db8::/32
+	run get t ignoreip
+	run set t delignoreip 10.0.0.0/8
+	run set t idle on
+	run set t idle off
+	run set t idle maybe
+	run get t bantime.increment
+	run set t bantime.increment true
+	run get t bantime.increment
+	run set t bantime.maxtime 2h
+	run get t bantime.maxtime
+	run set t bantime.maxtime ''
+	run get t bantime.maxtime
+	run set t bantime.increment false
+	run set t findtime 1.5m
+	run get t findtime
+	run set t findtime 10m
+	run server-status
+	run server-stream
+	run sleep 0
+	run sleep soon
+	run add --all
+	run start
+	run reload nosuchjail
 	# interactive mode: commands, quoting, help, quit; then EOF
 	printf '%s\n' 'status' 'get t maxretry' '' 'set t banip "192.0.2.77"' \
 	    'get t banip' "set t addignoreregex 'a b'" 'set t addfailregex "open' quit |
@@ -122,8 +169,12 @@ scenario() {	# scenario CLIENT DIR
 	run restart t
 	sleep 1	# fail2ban restores the bans in the background
 	run get t banip
+	run banned
+	run get t banned
 	run restart --unban t
 	run get t banip
+	run stop --all
+	run status
 	run stop
 }
 

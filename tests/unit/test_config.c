@@ -164,7 +164,8 @@ main(void)
 		diag_free(d);
 		d = diag_new();
 		p = config_stream(&req, d, &okflag);
-		ok(p == NULL && has_diag("jail 'zz' was not found"), "unknown jail requested");
+		ok(p == NULL && has_diag("Failed during configuration: No section: 'zz'"),
+		    "unknown jail requested: fail2ban-client's words");
 		pyval_free(p);
 	}
 
