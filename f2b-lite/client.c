@@ -341,6 +341,33 @@ ask(const struct client_opts *o, const char *const *words, size_t n)
 	return v;
 }
 
+/*
+ * status --json: the database in use and its failed writes, from f2b-lite's
+ * `metrics` answer (left out against fail2ban's server, which has none).
+ */
+static void
+add_database(const struct client_opts *o, struct pyval *status)
+{
+	struct pyval *cmd = pyval_list(), *v = NULL, *out;
+	const struct pyval *db;
+	int code;
+
+	pyval_append(cmd, pyval_str("metrics"));
+	if (client_send(o, cmd, -1, &code, &v) == 0 && code == 0 &&
+	    pyval_type(v) == PY_DICT && (db = pyval_dict_get(v, "database")) != NULL &&
+	    pyval_type(db) == PY_DICT) {
+		const struct pyval *f = pyval_dict_get(db, "file");
+		const struct pyval *e = pyval_dict_get(db, "write_errors");
+
+		out = pyval_dict();
+		pyval_dict_set(out, pyval_str("File"), f ? pyval_copy(f) : pyval_none());
+		pyval_dict_set(out, pyval_str("Failed writes"), e ? pyval_copy(e) : pyval_int(0));
+		pyval_dict_set(status, pyval_str("Database"), out);
+	}
+	pyval_free(v);
+	pyval_free(cmd);
+}
+
 /* status ... --json and metrics: f2b-lite's additions for tooling. */
 static int
 client_report(const struct client_opts *o, int argc, char **argv)
@@ -383,6 +410,8 @@ client_report(const struct client_opts *o, int argc, char **argv)
 			} else
 				pyval_dict_set(d, pyval_copy(pyval_at(p, 0)), pyval_copy(val));
 		}
+		if (argc <= 2)
+			add_database(o, d);
 		json_dump(d, false, &out);
 		pyval_free(d);
 	}

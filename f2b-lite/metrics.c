@@ -29,19 +29,27 @@ static const char *const names[][3] = {
 void
 metrics_text(const struct pyval *v, struct strbuf *out)
 {
+	const struct pyval *jails = pyval_dict_get(v, "jails");
+	const struct pyval *db = pyval_dict_get(v, "database");
+	const struct pyval *x;
 	size_t k, i;
 
 	for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
 		strbuf_addf(out, "# HELP f2b_%s %s\n# TYPE f2b_%s %s\n", names[k][0], names[k][2],
 		    names[k][0], names[k][1]);
-		for (i = 0; i < pyval_len(v); i++) {
-			const struct pyval *jm = pyval_dict_val(v, i);
-			const struct pyval *x = pyval_dict_get(jm, names[k][0]);
+		for (i = 0; jails && i < pyval_len(jails); i++) {
+			const struct pyval *jm = pyval_dict_val(jails, i);
 
+			x = pyval_dict_get(jm, names[k][0]);
 			strbuf_addf(out, "f2b_%s{jail=\"%s\"} %lld\n", names[k][0],
-			    pyval_as_str(pyval_dict_key(v, i)), x ? pyval_as_int(x) : 0);
+			    pyval_as_str(pyval_dict_key(jails, i)), x ? pyval_as_int(x) : 0);
 		}
 	}
+	/* the server's own: one sample, no label */
+	x = db ? pyval_dict_get(db, "write_errors") : NULL;
+	strbuf_addf(out, "# HELP f2b_db_write_errors database writes that failed (bans and log "
+	    "positions not stored)\n# TYPE f2b_db_write_errors counter\n"
+	    "f2b_db_write_errors %lld\n", x ? pyval_as_int(x) : 0);
 }
 
 /* ---- the listener --------------------------------------------------------- */

@@ -1,7 +1,7 @@
 /*
  * metrics: the Prometheus text exposition of the jails' counters (failures,
- * bans, current bans, action errors, lines read), for `f2b-lite client
- * metrics`, and an optional HTTP listener on a loopback address
+ * bans, current bans, action errors, lines read) and the server's (failed
+ * database writes), for `f2b-lite client metrics`, and an optional HTTP listener on a loopback address
  * (`fail2ban-server --metrics 127.0.0.1:9191`; off unless given) answering
  * GET /metrics.  Leaf module: the counters come from a callback.
  */
@@ -13,7 +13,10 @@ struct metrics;
 struct pyval;
 struct strbuf;
 
-/* The exposition of {jail: {counter: value}} (transmitter's `metrics`). */
+/*
+ * The exposition of the transmitter's `metrics` answer: {"jails": {jail:
+ * {counter: value}}, "database": {"file": path or None, "write_errors": n}}.
+ */
 void		 metrics_text(const struct pyval *, struct strbuf *out);
 
 /* The counters now, as for metrics_text() (a new value, freed by metrics). */

@@ -137,6 +137,9 @@ on_jail_stopped(void *arg, struct jail *j)
 			s->stopping[i] = s->stopping[--s->nstopping];
 			break;
 		}
+	/* Server.delJail: disabled in the database, unless it runs again already */
+	if (s->db && server_jail(s, jail_name(j)) == NULL)
+		db_del_jail(s->db, jail_name(j));
 	jail_free(j);
 	check_quit(s);
 }
@@ -362,10 +365,8 @@ on_commit(void *arg)
 	/* the logs' positions go with the bans found in them */
 	for (i = 0; i < s->njails; i++)
 		jail_save_positions(s->jails[i]);
-	if (db_commit(s->db, &err) < 0) {
-		log_msg(LOG_LVL_ERROR, "fail2ban.database", "Commit failed: %s", err);
-		free(err);
-	}
+	if (db_commit(s->db, &err) < 0)
+		free(err);	/* the database has said so (on_db_note), once per run of failures */
 }
 
 static void
@@ -402,6 +403,16 @@ close_db(struct server *s)
 }
 
 static void
+on_db_note(void *arg, enum db_level level, const char *msg)
+{
+	static const int levels[] = { [DB_DEBUG] = LOG_LVL_DEBUG, [DB_INFO] = LOG_LVL_INFO,
+	    [DB_WARNING] = LOG_LVL_WARNING, [DB_ERROR] = LOG_LVL_ERROR };
+
+	(void)arg;
+	log_msg(levels[level], "fail2ban.database", "%s", msg);
+}
+
+static void
 open_db(struct server *s, const char *file)
 {
 	char *err = NULL;
@@ -410,14 +421,22 @@ open_db(struct server *s, const char *file)
 	replace(&s->dbfile, file);
 	if (strcasecmp(file, "none") == 0 || *file == '\0')
 		return;
-	if ((s->db = db_open(file, &err)) == NULL) {
+	if (file[0] == '/') {
+		/* as fail2ban (_make_file_path): the last directory is made on demand */
+		char *dir = xstrdup(file);
+
+		*strrchr(dir, '/') = '\0';
+		if (*dir)
+			mkdir(dir, 0755);
+		free(dir);
+	}
+	if ((s->db = db_open(file, on_db_note, s, &err)) == NULL) {
 		log_msg(LOG_LVL_ERROR, "fail2ban.database", "%s", err);
 		free(err);
 		return;
 	}
 	db_set_hook(s->db, on_db_begin, s);
-	log_msg(LOG_LVL_INFO, "fail2ban.database", "Connected to fail2ban persistent database '%s'",
-	    file);
+	db_del_jail(s->db, NULL);	/* setDatabase: the jails added next enable theirs */
 	s->purge_timer = loop_timer_add(s->loop, 3600, on_purge, s);
 }
 
@@ -1029,16 +1048,26 @@ remove_pidfile(const char *path)
 		unlink(path);
 }
 
-static struct pyval *
-on_metrics(void *arg)
+struct pyval *
+server_metrics(struct server *s)
 {
-	struct server *s = arg;
-	struct pyval *d = pyval_dict();
+	struct pyval *m = pyval_dict(), *jails = pyval_dict(), *db = pyval_dict();
 	size_t i;
 
 	for (i = 0; i < s->njails; i++)
-		pyval_dict_set(d, pyval_str(jail_name(s->jails[i])), jail_metrics(s->jails[i]));
-	return d;
+		pyval_dict_set(jails, pyval_str(jail_name(s->jails[i])), jail_metrics(s->jails[i]));
+	pyval_dict_set(m, pyval_str("jails"), jails);
+	pyval_dict_set(db, pyval_str("file"), s->db ? pyval_str(db_path(s->db)) : pyval_none());
+	pyval_dict_set(db, pyval_str("write_errors"), pyval_int(s->db ?
+	    (long long)db_write_errors(s->db) : 0));
+	pyval_dict_set(m, pyval_str("database"), db);
+	return m;
+}
+
+static struct pyval *
+on_metrics(void *arg)
+{
+	return server_metrics(arg);
 }
 
 /* ---- signals -------------------------------------------------------------------- */
@@ -1347,10 +1376,13 @@ server_main(int argc, char **argv)
 		loop_run(s.loop);
 	boot_abandon(&s);
 	log_defer(false);
+	if (s.db) {
+		close_db(&s);
+		log_msg(LOG_LVL_INFO, "fail2ban.database", "Connection to database closed.");
+	}
 	log_msg(LOG_LVL_INFO, LOG_SERVER, "Exiting Fail2ban");
 	close_listener(&s);
 	metrics_close(s.metrics);
-	close_db(&s);
 	remove_pidfile(s.pidfile);
 out:
 	for (i = 0; i < (int)s.njails; i++)

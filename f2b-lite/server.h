@@ -39,6 +39,8 @@ struct jail	*server_add_jail(struct server *, const char *name, const char *back
 struct pyval	*server_set(struct server *, const char *opt, const struct pyval *v,
 		    char **err);
 struct pyval	*server_get(struct server *, const char *opt, char **err);
+/* metrics: the counters of the jails and of the database (metrics_text()). */
+struct pyval	*server_metrics(struct server *);
 /* stop <jail>: stops and removes it (asynchronously). */
 void		 server_stop_jail(struct server *, const char *name);
 /* stop --all: every jail, the server goes on. */

@@ -319,16 +319,8 @@ proceed(struct server *s, const struct pyval *cmd, char **err, const char **cls)
 				}
 		}
 		ret = pyval_int(n);
-	} else if (strcmp(c0, "metrics") == 0) {
-		/* f2b-lite's: per jail counters for monitoring */
-		size_t i;
-
-		ret = pyval_dict();
-		for (i = 0; i < server_njails(s); i++) {
-			j = server_jail_at(s, i);
-			pyval_dict_set(ret, pyval_str(jail_name(j)), jail_metrics(j));
-		}
-	} else if (strcmp(c0, "banned") == 0) {
+	} else if (strcmp(c0, "metrics") == 0)
+		ret = server_metrics(s);	/* f2b-lite's: counters for monitoring */ else if (strcmp(c0, "banned") == 0) {
 		size_t i, k;
 
 		ret = pyval_list();

@@ -30,7 +30,7 @@ int
 main(void)
 {
 	char *err = NULL;
-	struct db *d = db_open(":memory:", &err);
+	struct db *d = db_open(":memory:", NULL, NULL, &err);
 	struct ticket *t, **v = NULL;
 	long long c, tob, bt;
 	size_t n;
@@ -79,7 +79,7 @@ main(void)
 	db_commit(d, &err);
 	ok(!db_get_ban(d, "192.0.2.2", "sshd", false, &c, &tob, &bt), "delBan of the jail");
 	db_close(d);
-	ok(db_open("/nonexistent/dir/x.sqlite3", &err) == NULL && err != NULL,
+	ok(db_open("/nonexistent/dir/x.sqlite3", NULL, NULL, &err) == NULL && err != NULL,
 	    "an unusable path is an error");
 	free(err);
 	return tap_done();
