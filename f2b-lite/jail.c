@@ -1682,6 +1682,21 @@ time_value(const char *v)
 	return t.is_int ? pyval_int(t.i) : pyval_float(t.f);
 }
 
+/* "  findtime: 600", "  banTime: 90.0": what fail2ban logs when one is set. */
+static void
+log_time(const char *logger, const char *what, const char *v)
+{
+	struct pyval *t = time_value(v);
+	struct strbuf sb = STRBUF_INIT;
+
+	if (t == NULL)
+		return;
+	pyval_repr(t, &sb);
+	log_msg(LOG_LVL_INFO, logger, "%s%s", what, strbuf_str(&sb));
+	strbuf_free(&sb);
+	pyval_free(t);
+}
+
 /*
  * getIgnoreIP: networks and names in the order given, then the single
  * addresses (fail2ban keeps those in a set, whose order changes from one
@@ -1796,6 +1811,7 @@ jail_set(struct jail *j, const char *opt, const struct pyval *args, char **err)
 			*err = xasprintf("invalid literal for int() with base 10: '%s'", v);
 		else if (filter_set_maxlines(j->filter, (long)n, err) == 0) {
 			j->fc.maxlines = (long)n;
+			log_msg(LOG_LVL_INFO, LOG_FILTER, "  maxLines: %lld", n);
 			ret = pyval_int(n);
 		}
 	} else if (strcmp(opt, "maxretry") == 0 || strcmp(opt, "maxmatches") == 0) {
@@ -1804,9 +1820,10 @@ jail_set(struct jail *j, const char *opt, const struct pyval *args, char **err)
 		if (config_parse_int(v, &n) < 0)
 			*err = xasprintf("invalid literal for int() with base 10: '%s'", v);
 		else {
-			if (opt[3] == 'r')
+			if (opt[3] == 'r') {
 				failmgr_set_maxretry(j->fm, (long)n);
-			else
+				log_msg(LOG_LVL_INFO, LOG_FILTER, "  maxRetry: %lld", n);
+			} else
 				failmgr_set_maxmatches(j->fm, (long)n);
 			ret = pyval_int(n);
 		}
@@ -1814,6 +1831,7 @@ jail_set(struct jail *j, const char *opt, const struct pyval *args, char **err)
 		if (set_time(v, &d, err) == 0) {
 			failmgr_set_findtime(j->fm, d);
 			filter_set_findtime(j->filter, d);
+			log_time(LOG_FILTER, "  findtime: ", v);
 			dict_set(j->extra, "findtime", xstrdup(v));	/* its type, for get */
 			ret = time_value(v);
 		}
@@ -1822,6 +1840,7 @@ jail_set(struct jail *j, const char *opt, const struct pyval *args, char **err)
 			banlist_set_bantime(j->bl, (long long)d);
 			if (j->started)
 				schedule_unban(j);	/* the bans end at their new time */
+			log_time(LOG_ACTIONS, "  banTime: ", v);
 			dict_set(j->extra, "bantime", xstrdup(v));
 			ret = time_value(v);
 		}
@@ -1850,7 +1869,8 @@ jail_set(struct jail *j, const char *opt, const struct pyval *args, char **err)
 			j->recode = rc;
 			free(j->logencoding);
 			j->logencoding = xstrdup(v);
-			ret = pyval_str(strcmp(v, "auto") == 0 ? "UTF-8" : v);
+			ret = pyval_str(strcasecmp(v, "auto") == 0 ? recode_preferred() : v);
+			log_msg(LOG_LVL_INFO, LOG_FILTER, "  encoding: %s", pyval_as_str(ret));
 		}
 	} else if (strcmp(opt, "addlogpath") == 0) {
 		const char *mode = arg_str(args, 1, &tmp2);
@@ -2117,6 +2137,7 @@ jail_set(struct jail *j, const char *opt, const struct pyval *args, char **err)
 		/* setBanTimeExtra: '' unsets; the answer is getBanTimeExtra's */
 		if (set_increment(j, opt + 8, v, err) < 0)
 			goto out;
+		log_msg(LOG_LVL_INFO, LOG_JAIL, "Set banTime.%s = %s", opt + 8, *v ? v : "None");
 		if (*v || strcmp(opt, "bantime.increment") == 0)
 			dict_set(j->extra, opt, xstrdup(*v ? v : "false"));
 		else
@@ -2230,8 +2251,8 @@ jail_get(struct jail *j, const char *opt, const struct pyval *args, char **err)
 			}
 		}
 	} else if (strcmp(opt, "logencoding") == 0)
-		ret = pyval_str(j->logencoding == NULL || strcmp(j->logencoding, "auto") == 0 ?
-		    "UTF-8" : j->logencoding);
+		ret = pyval_str(j->logencoding == NULL || strcasecmp(j->logencoding, "auto") == 0 ?
+		    recode_preferred() : j->logencoding);
 	else if (strcmp(opt, "logtimezone") == 0)
 		ret = j->fc.logtimezone ? pyval_str(j->fc.logtimezone) : pyval_none();
 	else if (strcmp(opt, "prefregex") == 0)
@@ -2486,11 +2507,13 @@ jail_stop(struct jail *j, jail_done_fn *done, void *arg)
 	jail_save_positions(j);
 	journal_close(j->journal);
 	j->journal = NULL;
-	for (i = 0; i < j->nlogs; i++)
+	for (i = 0; i < j->nlogs; i++) {
 		if (j->logs[i].t) {
 			tail_unfollow(j->logs[i].t, j);
 			j->logs[i].t = NULL;
 		}
+		log_msg(LOG_LVL_INFO, LOG_FILTER, "Removed logfile: '%s'", j->logs[i].path);
+	}
 	loop_timer_cancel(j->env.loop, j->unban_timer);
 	j->unban_timer = NULL;
 	loop_timer_cancel(j->env.loop, j->svc_timer);

@@ -115,22 +115,42 @@ log_get_level(void)
 static void log_vsys(int level, const char *name, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
 
+static void line_to(FILE *, int level, const char *name, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+
 void
 log_vmsg(int level, const char *name, const char *fmt, va_list ap)
 {
-	char lname[24];
-	struct timeval tv;
-	struct tm tm;
-	FILE *fp;
-
 	if (level < log_level)
 		return;
 	if (log_kind == LOG_TO_SYSLOG || log_kind == LOG_TO_JOURNAL) {
 		log_vsys(level, name, fmt, ap);
 		return;
 	}
-	fp = log_kind == LOG_TO_STDOUT ? stdout : log_kind == LOG_TO_FILE && log_file ?
-	    log_file : stderr;
+	line_to(log_kind == LOG_TO_STDOUT ? stdout : log_kind == LOG_TO_FILE && log_file ?
+	    log_file : stderr, level, name, fmt, ap);
+}
+
+void
+log_console(int level, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (level < log_level)
+		return;
+	va_start(ap, fmt);
+	line_to(stderr, level, name, fmt, ap);
+	va_end(ap);
+}
+
+/* One line in fail2ban's format to fp. */
+static void
+line_to(FILE *fp, int level, const char *name, const char *fmt, va_list ap)
+{
+	char lname[24];
+	struct timeval tv;
+	struct tm tm;
+
 	gettimeofday(&tv, NULL);
 	if (tv.tv_sec != log_sec) {
 		clock_local_tm((double)tv.tv_sec, &tm);

@@ -49,5 +49,11 @@ void	 log_msg(int level, const char *name, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 void	 log_vmsg(int level, const char *name, const char *fmt, va_list)
 	    __attribute__((format(printf, 3, 0)));
+/*
+ * The same line on stderr whatever the target: what fail2ban says before its
+ * server has set up its log (the configuration reader's warnings).
+ */
+void	 log_console(int level, const char *name, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
 
 #endif

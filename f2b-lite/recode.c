@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <iconv.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -46,6 +48,36 @@ open_as_python(const char *enc)
 		return iconv_open("UTF-8", c);
 	}
 	return (iconv_t)-1;
+}
+
+const char *
+recode_preferred(void)
+{
+	static char name[64];
+	const char *env = getenv("LC_ALL"), *utf8 = getenv("PYTHONUTF8");
+	locale_t loc;
+
+	if (*name)
+		return name;
+	if (env == NULL || *env == '\0')
+		env = getenv("LC_CTYPE");
+	if (env == NULL || *env == '\0')
+		env = getenv("LANG");
+	/*
+	 * Python's UTF-8 mode (PEP 540) is on in the C and POSIX locales (also
+	 * when the one asked for is not installed) and answers "utf-8"; else
+	 * the locale's codeset as the C library spells it ("UTF-8").
+	 */
+	loc = env && *env ? newlocale(LC_CTYPE_MASK, env, (locale_t)0) : (locale_t)0;
+	if ((utf8 && strcmp(utf8, "1") == 0) || (!(utf8 && strcmp(utf8, "0") == 0) &&
+	    (loc == (locale_t)0 || strcmp(env, "C") == 0 || strcmp(env, "POSIX") == 0)))
+		snprintf(name, sizeof(name), "utf-8");
+	else
+		snprintf(name, sizeof(name), "%s", loc ? nl_langinfo_l(CODESET, loc) :
+		    nl_langinfo(CODESET));
+	if (loc != (locale_t)0)
+		freelocale(loc);
+	return name;
 }
 
 struct recode *

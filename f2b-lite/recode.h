@@ -20,6 +20,12 @@ struct strbuf;
  */
 struct recode	*recode_new(const char *encoding, char **err);
 void		 recode_free(struct recode *);
+/*
+ * What logencoding "auto" stands for, as fail2ban names it
+ * (locale.getpreferredencoding() of its Python): "UTF-8" in a UTF-8
+ * locale, "utf-8" in the C locale.
+ */
+const char	*recode_preferred(void);
 /* Converts len bytes into out (reset first); false if a byte was replaced. */
 bool		 recode_line(struct recode *, const char *in, size_t len, struct strbuf *out);
 

@@ -214,6 +214,27 @@ static void replay_early(struct server *, const char *target);
 
 /* ---- options ---------------------------------------------------------------- */
 
+/*
+ * Server.flushLogs (flushlogs, SIGUSR1): a log file is reopened (after
+ * logrotate moved it), the others flushed; the answer and the line say which.
+ */
+static const char *
+flush_logs(struct server *s)
+{
+	const char *t = s->logtarget ? s->logtarget : "STDERR";
+	size_t n = strcspn(t, "[");
+
+	if ((n == 6 && (strncmp(t, "STDERR", 6) == 0 || strncmp(t, "STDOUT", 6) == 0 ||
+	    strncmp(t, "SYSLOG", 6) == 0)) || (n == 15 && strncmp(t, "SYSTEMD-JOURNAL", 15) == 0)) {
+		log_flush();
+		log_msg(LOG_LVL_INFO, LOG_SERVER, "flush performed on %s", t);
+		return "flushed";
+	}
+	log_reopen();
+	log_msg(LOG_LVL_INFO, LOG_SERVER, "rollover performed on %s", t);
+	return "rolled over";
+}
+
 static void
 replace(char **slot, const char *v)
 {
@@ -302,10 +323,9 @@ server_set(struct server *s, const char *opt, const struct pyval *v, char **err)
 				db_set_purgeage(s->db, tv.f);
 			ret = s->db ? pyval_int((long long)tv.f) : pyval_none();
 		}
-	} else if (strcmp(opt, "flushlogs") == 0) {
-		log_reopen();
-		ret = pyval_str("rolled over");
-	} else
+	} else if (strcmp(opt, "flushlogs") == 0)
+		ret = pyval_str(flush_logs(s));
+	else
 		*err = xasprintf("Invalid command '%s' (no set action or not yet implemented)",
 		    opt);
 	strbuf_free(&sb);
@@ -485,7 +505,14 @@ read_config_quiet(struct server *s, bool *ok, struct pyval *msgs)
 	return stream;
 }
 
-/* Logs what the reader said; kept to be said again in the log file once it is open. */
+/*
+ * Logs what the reader said, kept to be said again in the log file once it
+ * is open.  The warnings fail2ban's own reader gives ("'allowipv6' not
+ * defined in 'Definition'. Using default one") go to stderr only, as
+ * fail2ban's do: its reader runs before its server has set up the log
+ * (under systemd they reach the journal).  f2b-lite's own warnings (a jail
+ * moved to the journal...) are for the log.
+ */
 static void
 report_config(struct server *s, const struct pyval *msgs)
 {
@@ -493,9 +520,15 @@ report_config(struct server *s, const struct pyval *msgs)
 
 	for (i = 0; i < pyval_len(msgs); i++) {
 		const struct pyval *e = pyval_at(msgs, i);
+		int level = (int)pyval_as_int(pyval_at(e, 0));
+		const char *text = pyval_as_str(pyval_at(e, 2));
 
-		log_msg((int)pyval_as_int(pyval_at(e, 0)), pyval_as_str(pyval_at(e, 1)), "%s",
-		    pyval_as_str(pyval_at(e, 2)));
+		if (level < LOG_LVL_ERROR &&
+		    strstr(text, " not defined in 'Definition'. Using default one: ")) {
+			log_console(level, pyval_as_str(pyval_at(e, 1)), "%s", text);
+			continue;
+		}
+		log_msg(level, pyval_as_str(pyval_at(e, 1)), "%s", text);
 		if (s->logtarget != NULL)
 			continue;	/* the log is open: said there */
 		/* said on stderr for now: replay_early() writes them to the log */
@@ -545,11 +578,17 @@ log_failed(const struct pyval *cmd, const struct pyval *exc)
 	const struct pyval *cls = pyval_dict_get(exc, PICKLE_EXC_KEY);
 	const struct pyval *args = pyval_dict_get(exc, "args");
 	const char *name = cls ? strrchr(pyval_as_str(cls), '.') : NULL;
+	size_t i;
 
 	pyval_repr(cmd, &c);
-	strbuf_addf(&e, "%s", name ? name + 1 : "Exception");
-	if (args)
-		pyval_repr(args, &e);
+	/* Python 3's repr: Name('x'), not Python 2's Name('x',) */
+	strbuf_addf(&e, "%s(", name ? name + 1 : "Exception");
+	for (i = 0; args && i < pyval_len(args); i++) {
+		if (i)
+			strbuf_adds(&e, ", ");
+		pyval_repr(pyval_at(args, i), &e);
+	}
+	strbuf_addc(&e, ')');
 	log_msg(LOG_LVL_ERROR, "fail2ban.transmitter", "Command %s has failed. Received %s",
 	    strbuf_str(&c), strbuf_str(&e));
 	strbuf_free(&c);
@@ -1091,9 +1130,7 @@ on_signal(void *arg, int signo)
 		systemd_notify("READY=1");
 		break;
 	case SIGUSR1:
-		log_reopen();
-		log_msg(LOG_LVL_INFO, LOG_SERVER, "rollover performed on %s",
-		    s->logtarget ? s->logtarget : "STDERR");
+		flush_logs(s);
 		break;
 	}
 }
