@@ -32,7 +32,6 @@
 #include "protocol.h"
 #include "server.h"
 
-#define CLIENT_VERSION	"1.0.2"
 
 struct client_opts {
 	const char	*argv0;
@@ -55,7 +54,7 @@ client_usage(const char *argv0)
 	printf("Usage: %s [OPTIONS]%s\n\n", caller, server ? "" : " <COMMAND>");
 	printf("Fail2Ban v%s reads log file that contains password failure report\n"
 	    "and bans the corresponding IP addresses using firewall rules.\n\n",
-	    CLIENT_VERSION);
+	    FAIL2BAN_VERSION);
 	printf("Options:\n"
 	    "    -c, --conf <DIR>        configuration directory\n"
 	    "    -s, --socket <FILE>     socket path\n"
@@ -597,7 +596,7 @@ client_interactive(struct client_opts *o, int argc, char **argv)
 	if (argc > 0 && client_command(o, argc, argv) != 0)
 		return 255;
 	printf("Fail2Ban v%s reads log file that contains password failure report\n"
-	    "and bans the corresponding IP addresses using firewall rules.\n\n", CLIENT_VERSION);
+	    "and bans the corresponding IP addresses using firewall rules.\n\n", FAIL2BAN_VERSION);
 	for (;;) {
 		struct pyval *words;
 
@@ -710,11 +709,11 @@ client_main(int argc, char **argv)
 			rc = 0;
 			goto out;
 		case 'V':
-			printf("%s\n", CLIENT_VERSION);
+			printf("%s\n", FAIL2BAN_VERSION);
 			rc = 0;
 			goto out;
 		case 8:
-			printf("Fail2Ban v%s\n", CLIENT_VERSION);
+			printf("Fail2Ban v%s\n", FAIL2BAN_VERSION);
 			rc = 0;
 			goto out;
 		case 7: {

@@ -30,6 +30,8 @@ usage(void)
 	    "  f2b-lite client   control and configuration (fail2ban-client)\n"
 	    "  f2b-lite regex    test filters against logs (fail2ban-regex)\n"
 	    "\n"
+	    "  f2b-lite --version  f2b-lite's version\n"
+	    "\n"
 	    "Installed or linked under the name fail2ban-server, fail2ban-client or\n"
 	    "fail2ban-regex, f2b-lite is that command.\n");
 }
@@ -57,6 +59,12 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
 		usage();
+		return 0;
+	}
+	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
+		/* what this program is; the fail2ban-* commands answer fail2ban's version */
+		printf("f2b-lite %s, compatible with fail2ban %s\n", F2B_LITE_VERSION,
+		    FAIL2BAN_VERSION);
 		return 0;
 	}
 	fprintf(stderr, "f2b-lite: unknown command '%s'\n", argv[1]);

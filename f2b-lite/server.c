@@ -38,7 +38,6 @@
 #include "transmitter.h"
 #include "xmalloc.h"
 
-#define SERVER_VERSION	"1.0.2"
 #define LOG_SERVER	"fail2ban.server"
 
 struct server {
@@ -1381,7 +1380,9 @@ server_main(int argc, char **argv)
 	if (write_pidfile(s.pidfile) < 0)
 		log_msg(LOG_LVL_ERROR, LOG_SERVER, "Unable to write the pidfile %s: %s",
 		    s.pidfile, strerror(errno));
-	log_msg(LOG_LVL_INFO, LOG_SERVER, "Starting Fail2ban v%s", SERVER_VERSION);
+	log_msg(LOG_LVL_INFO, LOG_SERVER, "Starting Fail2ban v%s", FAIL2BAN_VERSION);
+	log_msg(LOG_LVL_INFO, LOG_SERVER, "f2b-lite v%s, compatible with fail2ban v%s",
+	    F2B_LITE_VERSION, FAIL2BAN_VERSION);
 	if (dict_get(s.params, "metrics", NULL)) {
 		char *err = NULL;
 

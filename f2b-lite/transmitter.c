@@ -169,7 +169,7 @@ proceed(struct server *s, const struct pyval *cmd, char **err, const char **cls)
 	else if (strcmp(c0, "echo") == 0)
 		ret = rest(cmd, 1);
 	else if (strcmp(c0, "version") == 0)
-		ret = pyval_str("1.0.2");
+		ret = pyval_str(FAIL2BAN_VERSION);
 	else if (strcmp(c0, "add") == 0) {
 		char *backend = word(cmd, 2);
 

@@ -2,7 +2,8 @@
 # Differential test of fail2ban-client's command line: -t on good and broken
 # configurations, -V/--version, -h/--help (options and the command list),
 # unknown options, a missing -c directory,
-# and the compat names (a link called fail2ban-client is fail2ban-client).
+# and the compat names (a link called fail2ban-client is fail2ban-client);
+# f2b-lite --version says what the program is.
 # stdout and exit codes must match Debian's fail2ban-client 1.0.2.  TAP.
 set -u
 F2B=${1:?usage: client_cli.sh F2B-LITE-BINARY}
@@ -15,7 +16,7 @@ TMP=$(mktemp -d /tmp/f2b-cli.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 n=0
 failed=0
-echo "1..17"
+echo "1..20"
 
 # same NAME ARGS...: stdout and exit code of both must match
 same() {
@@ -75,4 +76,11 @@ ln -s "$(readlink -f "$F2B")" "$TMP/fail2ban-server"
 check "a link named fail2ban-server has the server usage" grep -q "^Usage: fail2ban-server \[OPTIONS\]$" "$TMP/usage"
 fail2ban-server -h > "$TMP/usage.theirs" 2> /dev/null
 check "fail2ban-server -h is fail2ban's" cmp -s "$TMP/usage.theirs" "$TMP/usage"
+fail2ban-server --version > "$TMP/version.theirs" 2> /dev/null
+"$TMP/fail2ban-server" --version > "$TMP/version.ours" 2> /dev/null
+check "fail2ban-server --version is fail2ban's" cmp -s "$TMP/version.theirs" "$TMP/version.ours"
+version=$("$F2B" --version 2>&1)
+check "f2b-lite --version names f2b-lite and the fail2ban it follows: $version" \
+    grep -qx 'f2b-lite [0-9][0-9a-z.]*, compatible with fail2ban 1\.0\.2' <<< "$version"
+check "f2b-lite -V says the same" test "$("$F2B" -V 2>&1)" = "$version"
 exit $((failed > 0))

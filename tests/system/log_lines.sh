@@ -10,7 +10,7 @@
 # "Connection to database closed.", "rollover performed on",
 # "Command ... has failed. Received Exc('x')" (Python 3's repr), and
 # where the stock configuration's 'allowipv6' warning goes (stderr, not the
-# log).
+# log).  Then f2b-lite's own start-up line next to fail2ban's.
 # Output is TAP.
 . "$(dirname "$0")/lib.sh" "$@"
 need_root
@@ -50,7 +50,7 @@ run() {	# run WHO
 	wanted "$T/$who.out" > "$T/$who.stderr"
 }
 
-echo "1..2"
+echo "1..3"
 run theirs
 run ours
 if diff "$T/theirs.lines" "$T/ours.lines" > "$T/lines.diff" && [ -s "$T/ours.lines" ]; then
@@ -62,5 +62,12 @@ if diff "$T/theirs.stderr" "$T/ours.stderr" > "$T/stderr.diff" && grep -q allowi
 	ok "the configuration's warning on stderr, not in the log: as fail2ban"
 else
 	nok "the configuration's warning" "$(cat "$T/stderr.diff")"
+fi
+start=$(grep -A1 'Starting Fail2ban v1.0.2' "$T/ours.log" | tail -1 | sed -E 's/^[0-9-]+ [0-9:,]+ //; s/\[[0-9]+\]:/[PID]:/')
+want="fail2ban.server         [PID]: INFO    $("$F2B" --version | sed -E 's/^f2b-lite ([^,]*), compatible with fail2ban (.*)$/f2b-lite v\1, compatible with fail2ban v\2/')"
+if [ "$start" = "$want" ]; then
+	ok "f2b-lite names itself next to 'Starting Fail2ban v1.0.2': $start"
+else
+	nok "f2b-lite's start-up line" "got:  $start" "want: $want"
 fi
 finish
