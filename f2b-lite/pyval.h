@@ -45,6 +45,13 @@ enum pyval_type	 pyval_type(const struct pyval *);
 bool		 pyval_as_bool(const struct pyval *);
 /* Levels of containers below v: 0 for a scalar or an empty container. */
 unsigned	 pyval_depth(const struct pyval *);
+/*
+ * An exception object is a dict (pickle.h) marked as one: only the pickle
+ * decoder (an allowed exception class) and pickle_exception() mark it, and
+ * copies keep the mark, so a client's dict of the same shape stays a dict.
+ */
+void		 pyval_set_exception(struct pyval *dict);
+bool		 pyval_is_exception(const struct pyval *);
 long long	 pyval_as_int(const struct pyval *);
 double		 pyval_as_float(const struct pyval *);
 /* For str and bytes: the bytes (NUL-terminated) and their length. */
