@@ -51,6 +51,7 @@ double failmgr_findtime(const struct failmgr *fm) { return fm->findtime; }
 void failmgr_set_maxmatches(struct failmgr *fm, long v) { fm->maxmatches = v; }
 long failmgr_maxmatches(const struct failmgr *fm) { return fm->maxmatches; }
 
+/* The fail table's key: the id's text, whole (buf holds only ADDR_STRLEN bytes of a raw id). */
 static const char *
 key(const struct addr *id, char *buf)
 {
@@ -96,7 +97,8 @@ failmgr_add(struct failmgr *fm, const struct addr *id, double time, struct pyval
     long count)
 {
 	char buf[ADDR_STRLEN];
-	struct ticket *t = dict_get(fm->list, key(id, buf), NULL);
+	const char *k = key(id, buf);
+	struct ticket *t = dict_get(fm->list, k, NULL);
 
 	if (t != NULL) {
 		struct pyval *m = pyval_dict_pop(data, "matches");
@@ -119,7 +121,7 @@ failmgr_add(struct failmgr *fm, const struct addr *id, double time, struct pyval
 		t = ticket_new(id, time, data);
 		t->retry = count;
 		t->failures = 1;
-		dict_set(fm->list, buf, t);
+		dict_set(fm->list, k, t);
 	}
 	fm->total++;
 	return t->retry;
@@ -146,11 +148,12 @@ struct ticket *
 failmgr_toban(struct failmgr *fm, const struct addr *id)
 {
 	char buf[ADDR_STRLEN];
-	struct ticket *t = dict_get(fm->list, key(id, buf), NULL);
+	const char *k = key(id, buf);
+	struct ticket *t = dict_get(fm->list, k, NULL);
 
 	if (t == NULL || t->retry < fm->maxretry)
 		return NULL;
-	dict_del(fm->list, buf);
+	dict_del(fm->list, k);
 	return t;
 }
 
