@@ -43,6 +43,13 @@ struct filter_linestat {
 	bool	 truncated;		/* cut to FILTER_LINE_MAX bytes */
 	bool	 bad_utf8;		/* invalid UTF-8: its bytes were replaced */
 	size_t	 limit_hits;		/* searches stopped by the match limit */
+	/*
+	 * Where fail2ban's processLine raises (a failure id that does not
+	 * convert: "a/b" as an address...), its exception as Python's repr()
+	 * shows it; the line then gives no failure.  Owned by the filter, valid
+	 * until the next line.  NULL: none.
+	 */
+	const char *error;
 };
 
 /* Which regex of a filter: for filter_limit_fn. */

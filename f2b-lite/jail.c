@@ -1116,6 +1116,39 @@ failure(struct jail *j, struct filter_failure *ff)
 	ticket_free(t);
 }
 
+/*
+ * processLineAndAdd's "except": a line fail2ban's processLine raises on is
+ * logged as fail2ban logs it and skipped - it is read, so its position is
+ * saved past it and a restart does not read it again.  fail2ban then sleeps
+ * and after 100 such lines sets the jail idle: here the jail goes on.  The
+ * line is shown up to LINE_ERROR_SHOWN bytes.
+ */
+#define LINE_ERROR_SHOWN	1024
+
+static void
+line_error(const char *datetext, const char *line, size_t len, const char *exc)
+{
+	struct strbuf r = STRBUF_INIT;
+	size_t shown = len > LINE_ERROR_SHOWN ? LINE_ERROR_SHOWN : len;
+
+	/* a journal entry is the tuple ('', date, line) there */
+	if (datetext) {
+		strbuf_adds(&r, "('', ");
+		pyval_repr_str(datetext, strlen(datetext), &r);
+		strbuf_adds(&r, ", ");
+	}
+	while (shown < len && shown > 0 && ((unsigned char)line[shown] & 0xc0) == 0x80)
+		shown--;
+	pyval_repr_str(line, shown, &r);
+	if (shown < len)
+		strbuf_adds(&r, "...");
+	if (datetext)
+		strbuf_addc(&r, ')');
+	log_msg(LOG_LVL_ERROR, LOG_FILTER, "Failed to process line: %s, caught exception: %s",
+	    strbuf_str(&r), exc);
+	strbuf_free(&r);
+}
+
 void
 jail_feed(struct jail *j, const char *line, size_t len)
 {
@@ -1157,6 +1190,8 @@ jail_feed(struct jail *j, const char *line, size_t len)
 			    j->name, j->limit_hits, j->cut_lines, FILTER_LINE_MAX);
 		}
 	}
+	if (st.error)
+		line_error(NULL, line, len, st.error);
 	for (i = 0; i < n; i++)
 		if (ff[i].has_id)
 			failure(j, &ff[i]);
@@ -1534,6 +1569,8 @@ on_journal_entry(void *arg, const struct journal_entry *e)
 	free(j->jiso);
 	j->jiso = xstrdup(e->datetext);
 	filter_process_dated(j->filter, e->datetext, e->line, e->len, &time, &ff, &n, &cap, &st);
+	if (st.error)
+		line_error(e->datetext, e->line, e->len, st.error);
 	for (i = 0; i < n; i++)
 		if (ff[i].has_id)
 			failure(j, &ff[i]);

@@ -100,6 +100,7 @@ struct tool {
 	size_t		 limit_hits;	/* searches stopped by the match limit */
 	size_t		 limit_pref;	/* ... of the prefregex (per regex: rstat) */
 	size_t		 truncated;	/* lines cut to FILTER_LINE_MAX */
+	size_t		 line_errors;	/* lines processLine raised on */
 	struct otpl	*otpl;		/* -o template, cut into parts at first use */
 	bool		 otpl_msg;	/* ... and whether it holds <msg> */
 };
@@ -1059,6 +1060,17 @@ test_line(struct tool *t, const char *line, size_t len)
 	t->limit_hits += st.limit_hits;
 	if (st.truncated)
 		t->truncated++;
+	if (st.error) {
+		/* fail2ban-regex stops here with a traceback; the server logs it */
+		struct strbuf r = STRBUF_INIT;
+
+		pyval_repr_str(line, len, &r);
+		fflush(stdout);
+		fprintf(stderr, "ERROR: Failed to process line: %s, caught exception: %s\n",
+		    strbuf_str(&r), st.error);
+		strbuf_free(&r);
+		t->line_errors++;
+	}
 	for (i = 0; i < n; i++) {
 		bool nofail;
 		struct pyval *nf = pyval_dict_get(ff[i].data, "nofail");
@@ -1358,6 +1370,10 @@ report_hazards(struct tool *t, FILE *fp)
 	if (t->truncated)
 		fprintf(fp, "[%zu line%s longer than %d bytes cut to that length for "
 		    "matching]\n", t->truncated, t->truncated == 1 ? "" : "s", FILTER_LINE_MAX);
+	if (t->line_errors)
+		fprintf(fp, "[%zu line%s could not be processed (the errors above; fail2ban-regex "
+		    "stops at the first), counted as missed]\n", t->line_errors,
+		    t->line_errors == 1 ? "" : "s");
 }
 
 static unsigned long

@@ -25,7 +25,7 @@ run() {
 	t1=$(date +%s%N)
 	ms=$(( (t1 - t0) / 1000000 ))
 }
-echo "1..9"
+echo "1..10"
 
 # 1. backtracking in a stock filter: apache-badbots's ".*" chain
 python3 -c "print('192.0.2.1 - - [01/Jan/2024:00:00:00 +0000] \"' + 'GET HTTP \"' * 2000 + 'x')" \
@@ -146,5 +146,51 @@ if [ $rc = 0 ] && grep -q '^\[200 lines longer than 65536 bytes cut to that leng
 	ok "200 sshd failures of 100 KB each: all cut, matched and counted (${ms} ms)"
 else
 	nok "200 lines of 100 KB" "rc=$rc after ${ms} ms" "$(grep -a '^Lines:\|cut' "$TMP/out")"
+fi
+# 10. failure ids that do not convert (an address with a bad prefix, a NUL):
+# fail2ban-regex stops at the first with a traceback, the server logs each
+# and goes on; f2b-lite regex says each on stderr as the server logs it,
+# counts it as missed and goes on.  Each error compared with the exception
+# fail2ban-regex ends on; the ids of the other lines with its rows.
+python3 - "$TMP" <<'PY'
+import sys
+d = sys.argv[1]
+ids = [b'a/b', b'192.0.2.1/x', b'192.0.2.1/255.0.255.0', b'a/1.1/x',
+       b'192.0.2.9/-99999999999999999999', b'a\x00b', b'192.0.2.7/' + b'9' * 5000]
+good = [b'bob', b'192.0.2.1/24', b'[2001:db8::1]/64', b'a/1.1/1.1']
+line = lambda i, k: b'Jan  1 00:00:%02d host x: session %s failed\n' % (k, i)
+open(d + '/ids.log', 'wb').write(b''.join(line(i, k) for k, i in enumerate(ids + good)))
+open(d + '/good.log', 'wb').write(b''.join(line(i, k + len(ids)) for k, i in enumerate(good)))
+for k, i in enumerate(ids):
+    open(d + '/bad%d.log' % k, 'wb').write(line(i, k))
+PY
+RX='session <F-ID>\S+</F-ID> failed$'
+run -o '<fid>' "$TMP/ids.log" "$RX"
+mv "$TMP/err" "$TMP/ids.err"
+if command -v fail2ban-regex > /dev/null; then
+	fail2ban-regex -o '<fid>' "$TMP/good.log" "$RX" > "$TMP/theirs" 2> /dev/null
+	for k in 0 1 2 3 4 5 6; do
+		fail2ban-regex "$TMP/bad$k.log" "$RX" 2>&1 | tail -1
+	done > "$TMP/theirs.err"
+else
+	printf 'bob\n192.0.2.0/24\n2001:db8::/64\na\n' > "$TMP/theirs"
+	cp /dev/null "$TMP/theirs.err"
+fi
+# ours: "ERROR: ... caught exception: ValueError('x')" -> "ValueError: x", as a traceback ends
+python3 -c "
+import sys
+for l in open(sys.argv[1]):
+    if l.startswith('ERROR: Failed to process line: '):
+        e = l.rstrip('\n').split(', caught exception: ', 1)[1]
+        name, arg = e.split('(', 1)
+        print('%s: %s' % (name, eval(arg[:-1])))" "$TMP/ids.err" > "$TMP/ours.err"
+nerr=$(grep -c '^ERROR: Failed to process line' "$TMP/ids.err")
+if [ $rc = 0 ] && cmp -s "$TMP/theirs" "$TMP/out" && [ "$nerr" = 7 ] &&
+    grep -q '^\[7 lines could not be processed' "$TMP/ids.err" &&
+    { [ ! -s "$TMP/theirs.err" ] || cmp -s "$TMP/theirs.err" "$TMP/ours.err"; }; then
+	ok "7 ids that do not convert: each reported as fail2ban raises it, the 4 others found (${ms} ms)"
+else
+	nok "ids that do not convert" "rc=$rc, $nerr errors" "$(diff "$TMP/theirs" "$TMP/out")" \
+	    "$(diff "$TMP/theirs.err" "$TMP/ours.err" | cut -c1-200)"
 fi
 exit $((failed > 0))
