@@ -100,19 +100,15 @@ masklen(const char *s, size_t n, int depth, long long *plen, char **err)
 		    contiguous(m.a, 128);
 	if (len < 0) {
 		char buf[ADDR_STRLEN], *msg;
-		struct strbuf sb = STRBUF_INIT, r = STRBUF_INIT;
+		struct strbuf r = STRBUF_INIT;
 		const char *txt = addr_str(&m, buf, sizeof(buf));
 
 		pyval_repr_str(txt, strlen(txt), &r);
 		msg = xasprintf("invalid mask %s, no plen representation", r.s);
-		strbuf_adds(&sb, "ValueError(");
-		pyval_repr_str(msg, strlen(msg), &sb);
-		strbuf_addc(&sb, ')');
 		addr_clear(&m);
 		if (err)
-			*err = strbuf_detach(&sb);
+			*err = pyval_repr_exception("ValueError", msg);
 		free(msg);
-		strbuf_free(&sb);
 		strbuf_free(&r);
 		return -1;
 	}
@@ -128,6 +124,7 @@ parse(struct addr *out, const char *s, size_t n, long long cidr, int depth, char
 	struct addr a;
 	char *text;
 	bool big = false;	/* cidr saturated: a Python int past long long */
+	char *msg;
 
 	if (cidr == ADDR_CIDR_UNSPEC) {
 		const char *slash;
@@ -149,8 +146,14 @@ parse(struct addr *out, const char *s, size_t n, long long cidr, int depth, char
 					    "object')");
 				if (masklen(tail, tn, depth + 1, &cidr, err) < 0)
 					return fail(out, NULL, NULL);
-			} else if (pyint_ll(tail, tn, PYINT_STR, &cidr, &big, err) < 0)
-				return fail(out, NULL, NULL);
+			} else if (pyint_ll(tail, tn, PYINT_STR, &cidr, &big, &msg) < 0) {
+				char *exc = pyval_repr_exception("ValueError", msg);
+
+				fail(out, err, exc);
+				free(exc);
+				free(msg);
+				return -1;
+			}
 		}
 	}
 	memset(&a, 0, sizeof(a));

@@ -1105,9 +1105,15 @@ cidr_of(const struct pyval *c, long long fam, long long *cidr, char **err)
 		*cidr = fam;
 		return 0;
 	}
-	if (pyval_type(c) == PY_STR)
-		return pyint_ll(pyval_as_str(c), pyval_strlen(c), PYINT_STR, cidr, NULL,
-		    err);
+	if (pyval_type(c) == PY_STR) {
+		char *msg;
+
+		if (pyint_ll(pyval_as_str(c), pyval_strlen(c), PYINT_STR, cidr, NULL, &msg) == 0)
+			return 0;
+		*err = pyval_repr_exception("ValueError", msg);
+		free(msg);
+		return -1;
+	}
 	*err = xasprintf("TypeError(\"int() argument must be a string, a bytes-like "
 	    "object or a real number, not '%s'\")", type_name(c));
 	return -1;

@@ -228,18 +228,6 @@ pyint_text(const char *s, size_t n, int flags, struct strbuf *out)
 	return parse(s, n, flags, out, &nd) == 1;
 }
 
-/* ValueError(msg) as repr() shows it. */
-static char *
-value_error(const char *msg, size_t len)
-{
-	struct strbuf sb = STRBUF_INIT;
-
-	strbuf_adds(&sb, "ValueError(");
-	pyval_repr_str(msg, len, &sb);
-	strbuf_addc(&sb, ')');
-	return strbuf_detach(&sb);
-}
-
 int
 pyint_ll(const char *s, size_t n, int flags, long long *v, bool *big, char **err)
 {
@@ -267,18 +255,13 @@ pyint_ll(const char *s, size_t n, int flags, long long *v, bool *big, char **err
 					i++;
 				while (i < r.len && ((unsigned char)r.s[i] & 0xc0) == 0x80);
 			strbuf_add(&m, r.s, i);
-			*err = value_error(m.s, m.len);
-			strbuf_free(&m);
+			*err = strbuf_detach(&m);
 			strbuf_free(&r);
-		} else if (err) {
-			char *m = xasprintf("Exceeds the limit (%d digits) for integer "
+		} else if (err)
+			*err = xasprintf("Exceeds the limit (%d digits) for integer "
 			    "string conversion: value has %zu digits; use "
 			    "sys.set_int_max_str_digits() to increase the limit",
 			    PY_INT_DIGITS, nd);
-
-			*err = value_error(m, strlen(m));
-			free(m);
-		}
 		strbuf_free(&t);
 		return -1;
 	}

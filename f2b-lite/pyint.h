@@ -3,7 +3,7 @@
  * bytes value (ASCII digits and spaces) or a str (UTF-8; Unicode decimal
  * digits and spaces count too), with Python's syntax (sign, surrounding
  * spaces, single underscores between digits) and its limit of 4300 decimal
- * digits.  Leaf module: errors come back as Python's exception.
+ * digits.  Leaf module: errors come back as Python's messages.
  */
 #ifndef F2B_PYINT_H
 #define F2B_PYINT_H
@@ -23,9 +23,9 @@ struct strbuf;
 bool	 pyint_text(const char *s, size_t n, int flags, struct strbuf *out);
 /*
  * The value saturated to [LLONG_MIN, LLONG_MAX] in *v (*big, when not NULL,
- * tells whether it was).  Returns 0, or -1 where Python raises, with the
- * exception as repr() shows it in *err (heap; err may be NULL), e.g.
- * ValueError("invalid literal for int() with base 10: 'b'").
+ * tells whether it was).  Returns 0, or -1 where Python raises ValueError,
+ * with its message in *err (heap; err may be NULL), e.g. "invalid literal
+ * for int() with base 10: 'b'".
  */
 int	 pyint_ll(const char *s, size_t n, int flags, long long *v, bool *big,
 	    char **err);

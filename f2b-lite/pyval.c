@@ -681,6 +681,18 @@ pyval_equal(const struct pyval *a, const struct pyval *b)
 	}
 }
 
+char *
+pyval_repr_exception(const char *name, const char *msg)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_adds(&sb, name);
+	strbuf_addc(&sb, '(');
+	pyval_repr_str(msg, strlen(msg), &sb);
+	strbuf_addc(&sb, ')');
+	return strbuf_detach(&sb);
+}
+
 void
 pyval_repr_str(const char *s, size_t n, struct strbuf *sb)
 {

@@ -94,6 +94,8 @@ void		 pyval_pformat(const struct pyval *, int width, int indent,
 		    struct strbuf *);
 /* Appends repr() of a UTF-8 string. */
 void		 pyval_repr_str(const char *, size_t, struct strbuf *);
+/* repr() of an exception of class name with one str argument: ValueError('x') */
+char		*pyval_repr_exception(const char *name, const char *msg);
 /* Appends repr() of a bytes value. */
 void		 pyval_repr_bytes(const char *, size_t, struct strbuf *);
 /* Appends repr() of a float. */

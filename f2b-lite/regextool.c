@@ -1220,8 +1220,13 @@ process_journal(struct tool *t, const char *spec)
 	o.path = dict_get(args, "journalpath", NULL);
 	o.files = dict_get(args, "journalfiles", NULL);
 	o.namespace = dict_get(args, "namespace", NULL);
-	if ((fl = dict_get(args, "journalflags", NULL)) != NULL)
-		o.flags = atoi(fl);
+	if ((fl = dict_get(args, "journalflags", NULL)) != NULL) {
+		long long f;
+
+		/* int(): anything else (or past an int) gives the default flags */
+		if (config_parse_int(fl, &f) == 0 && f >= 0 && f <= INT32_MAX)
+			o.flags = (int)f;
+	}
 	if (t->o.journalmatch)
 		nw = optspec_words(t->o.journalmatch, &words);
 	else
@@ -1622,7 +1627,13 @@ regextool_main(int argc, char **argv)
 		case 'l': t.o.log_level = optarg; break;
 		case 'V': printf("%s\n", REGEX_VERSION); return 0;
 		case 'v': t.o.verbose++; break;
-		case 3: t.o.verbose = atoi(optarg); break;
+		case 3: {
+			long long v = 0;
+
+			config_parse_int(optarg, &v);
+			t.o.verbose = v < 0 ? 0 : v > 9 ? 9 : (int)v;
+			break;
+		}
 		case 4: t.o.verbose_date = true; break;
 		case 'D': t.o.debuggex = true; break;
 		case 5: t.o.check_all = false; break;

@@ -16,11 +16,14 @@
 # "posix.system", "args": (...)}): fail2ban hands it back as a dict; f2b-lite
 # wrote it back as a call of posix.system, run by the Python client that
 # unpickled the answer.  Both answers are compared in a Python client, and
-# nothing may run.  TAP.
+# nothing may run.
+#
+# A bantime past the longest time f2b-lite keeps (10^15 s) set through the
+# socket: saturated, said, and the bans last (it wrapped to -60 s).  TAP.
 . "$(dirname "$0")/lib.sh" "$@"
 need_fail2ban
 setup hostileinput
-echo "1..10"
+echo "1..12"
 
 mkconf "$T/conf"
 for who in ours theirs; do
@@ -126,6 +129,27 @@ wait_until 5 has "$T/ours/healthy.out" "ban 198.51.100.7"
 check "another jail still bans" [ $? = 0 ]
 wait_until 10 has "$T/theirs/healthy.out" "ban 198.51.100.7"
 check "(fail2ban-server's too)" [ $? = 0 ]
+
+# a bantime past what f2b-lite keeps, set through the socket: saturated and
+# said (it was -60 s: the jail's bans ended at once)
+ans=$("$F2B" client -s "$T/ours.sock" set healthy bantime 99999999999999999999m 2>&1)
+if [ "$ans" = 1000000000000000 ] &&
+    has "$T/ours.log" "[healthy] bantime '99999999999999999999m' is past the largest time"; then
+	ok "set bantime 99999999999999999999m: saturated to 10^15 s, with a WARNING"
+else
+	nok "set bantime 99999999999999999999m saturates" "answer: $ans" "$(grep -F WARNING "$T/ours.log" | tail -2)"
+fi
+for ip in 198.51.100.9 198.51.100.9 198.51.100.10 198.51.100.10; do
+	offend_both healthy $ip
+done
+wait_until 5 has "$T/ours/healthy.out" "ban 198.51.100.10"
+banned=$("$F2B" client -s "$T/ours.sock" get healthy banip 2>&1)
+if has "$T/ours/healthy.out" "ban 198.51.100.9" && grep -qw '198\.51\.100\.9' <<< "$banned" &&
+    ! has "$T/ours.log" "Unban 198.51.100.9"; then
+	ok "... and its bans last (198.51.100.9 still banned after the next ban)"
+else
+	nok "... and its bans last" "banned: $banned" "$(grep -F 198.51.100.9 "$T/ours.log")"
+fi
 
 # a restart on the same database does not read the bad lines again
 stop_daemon $OURS 10
