@@ -94,6 +94,15 @@ main(void)
 	is_int(failmgr_size(fm), 1, "the banned long id left the table, the other stays");
 	addr_clear(&a);
 	addr_clear(&b);
+
+	/* a negative findtime rescales counts to anything: kept within a long (UBSan) */
+	failmgr_set_findtime(fm, -1e15);
+	addr_parse(&a, "192.0.2.50", ADDR_CIDR_UNSPEC);
+	failmgr_add(fm, &a, 8000, data("n0"), 1);
+	failmgr_add(fm, &a, 8000.000001, data("n1"), 1);
+	ok(failmgr_add(fm, &a, 8000.000002, data("n2"), 1) < 0,
+	    "a count rescaled past a long saturates (no overflow)");
+	addr_clear(&a);
 	failmgr_free(fm);
 	return tap_done();
 }
