@@ -1256,6 +1256,22 @@ push_ids(struct filter *f, int ri, struct pyval **failp, bool owned,
 	return IDS_OK;
 }
 
+/*
+ * The bytes the multi-line buffer holds.  It keeps its last maxlines lines
+ * as fail2ban does, but only as many as fit in FILTER_LINE_MAX bytes (the
+ * newest line always): each search then reads at most that much, whatever
+ * maxlines is, so long lines cost what short ones do per byte.
+ */
+static size_t
+buffered(const struct filter *f)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < f->nlines; i++)
+		n += f->lines[i].len + 1;
+	return n;
+}
+
 static void
 find_failure(struct filter *f, const struct tline *tl, bool has_date,
     const struct datedet_time *date, bool nodate, struct filter_failure **out,
@@ -1279,10 +1295,13 @@ find_failure(struct filter *f, const struct tline *tl, bool has_date,
 	if (f->maxlines > 1) {
 		f->lines = xgrow(f->lines, &f->caplines, f->nlines + 1, sizeof(*f->lines));
 		f->lines[f->nlines++] = tline_copy(tl);
-		while (f->nlines > (size_t)f->maxlines) {
+		while (f->nlines > (size_t)f->maxlines || (f->nlines > 1 &&
+		    buffered(f) > FILTER_LINE_MAX)) {
 			tline_free(&f->lines[0]);
 			memmove(f->lines, f->lines + 1, (f->nlines - 1) * sizeof(*f->lines));
 			f->nlines--;
+			if (f->stat)
+				f->stat->dropped++;
 		}
 		norg = f->nlines;
 		org = xcalloc(norg, sizeof(*org));

@@ -1041,15 +1041,13 @@ static void
 test_line(struct tool *t, const char *line, size_t len)
 {
 	struct filter_failure *ff = NULL;
-	size_t n = 0, cap = 0, i, nret = 0, nbefore = 0;
+	size_t n = 0, cap = 0, i, nret = 0;
 	struct filter_linestat st;
 	struct strbuf before = STRBUF_INIT, after = STRBUF_INIT;
-	bool is_ignored = false, fullbuf = false, multi = filter_maxlines(t->flt) > 1;
+	bool is_ignored = false, multi = filter_maxlines(t->flt) > 1;
 
-	if (multi) {
-		nbefore = buffer_snapshot(t->flt, &before);
-		fullbuf = (long)nbefore >= filter_maxlines(t->flt);
-	}
+	if (multi)
+		buffer_snapshot(t->flt, &before);
 	t->line_ignored = false;
 	if (t->jdatetext) {
 		struct datedet_time jt = { t->jtime, false };
@@ -1127,8 +1125,8 @@ test_line(struct tool *t, const char *line, size_t len)
 		for (off = 0; off < before.len; off += strlen(before.s + off) + 1, k++) {
 			const char *bl = before.s + off;
 
-			if (k < (size_t)fullbuf)
-				continue;
+			if (k < st.dropped)
+				continue;	/* left the buffer by its bounds, not by a match */
 			if (snapshot_has(&after, bl))
 				continue;
 			lines_remove(&t->st.missed_lines, &t->st.nmissed_lines, bl);

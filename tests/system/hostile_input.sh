@@ -18,12 +18,15 @@
 # unpickled the answer.  Both answers are compared in a Python client, and
 # nothing may run.
 #
+# Two 200 KB lines with the failure at their end: both daemons ban (f2b-lite
+# cut lines at 64 KiB).
+#
 # A bantime past the longest time f2b-lite keeps (10^15 s) set through the
 # socket: saturated, said, and the bans last (it wrapped to -60 s).  TAP.
 . "$(dirname "$0")/lib.sh" "$@"
 need_fail2ban
 setup hostileinput
-echo "1..12"
+echo "1..14"
 
 mkconf "$T/conf"
 for who in ours theirs; do
@@ -129,6 +132,21 @@ wait_until 5 has "$T/ours/healthy.out" "ban 198.51.100.7"
 check "another jail still bans" [ $? = 0 ]
 wait_until 10 has "$T/theirs/healthy.out" "ban 198.51.100.7"
 check "(fail2ban-server's too)" [ $? = 0 ]
+
+# lines over 64 KiB with the failure at their end (they were cut at 64 KiB
+# and the failure missed): banned by both
+d=$(syslog_now)
+for who in ours theirs; do
+	python3 -c "
+import sys
+for i in range(2):
+    print(sys.argv[1] + ' host app[1]: ' + 'x' * 200000 + ' session carol failed')" "$d" \
+	    >> "$T/$who/sess.log"
+done
+wait_until 5 has "$T/ours/sess.out" "ban carol"
+check "two 200 KB lines with the failure at their end: banned" [ $? = 0 ]
+wait_until 10 has "$T/theirs/sess.out" "ban carol"
+check "(by fail2ban-server too)" [ $? = 0 ]
 
 # a bantime past what f2b-lite keeps, set through the socket: saturated and
 # said (it was -60 s: the jail's bans ended at once)
