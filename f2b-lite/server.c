@@ -260,11 +260,15 @@ server_set(struct server *s, const char *opt, const struct pyval *v, char **err)
 		ret = s->db ? pyval_str(s->dbfile) : pyval_none();
 	} else if (strcmp(opt, "dbmaxmatches") == 0) {
 		long long n;
+		int rc;
 
-		if (config_parse_int(strbuf_str(&sb), &n) < 0)
+		if ((rc = config_parse_int(strbuf_str(&sb), &n)) < 0)
 			*err = xasprintf("invalid literal for int() with base 10: '%s'",
 			    strbuf_str(&sb));
 		else {
+			if (rc > 0)
+				log_msg(LOG_LVL_WARNING, LOG_SERVER, "dbmaxmatches '%s' is past the "
+				    "largest integer f2b-lite keeps: saturated to it", strbuf_str(&sb));
 			if (s->db)
 				db_set_maxmatches(s->db, (long)n);
 			ret = s->db ? pyval_int(n) : pyval_none();
