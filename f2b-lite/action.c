@@ -132,16 +132,16 @@ double
 action_timeout(const struct action *a)
 {
 	const char *v = action_get(a, "timeout");
-	struct timestr_val t;
+	double t;
 	char *err;
 
 	if (v == NULL || *v == '\0')
 		return 60;
-	if (timestr_parse(v, &t, &err) < 0) {
+	if (timestr_seconds(v, &t, NULL, &err) < 0) {
 		free(err);
 		return 60;
 	}
-	return t.f;
+	return t;
 }
 
 bool

@@ -2,10 +2,13 @@
 #include "addr.h"
 
 #include <arpa/inet.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "pyint.h"
+#include "pyval.h"
 #include "rx.h"
 #include "strbuf.h"
 #include "xmalloc.h"
@@ -38,22 +41,33 @@ addr_mask(uint8_t *a, int bits, int plen)
 	}
 }
 
-/* masktoplen: "255.255.255.0" -> 24; -1 when not a contiguous mask */
+/*
+ * Nested masks ("a/1.1/1.1/...") recurse, as IPAddr does; Python gives up
+ * past its recursion limit (between 200 and 300 levels), we past this depth.
+ */
+#define ADDR_MASK_DEPTH	200
+
+/* Fails a parse: *out cleared, Python's exception in *err. */
 static int
-addr_masklen(const char *mask)
+fail(struct addr *out, char **err, const char *exc)
 {
-	uint8_t m[16];
-	int bits, i, n = 0;
+	memset(out, 0, sizeof(*out));
+	if (err)
+		*err = xstrdup(exc);
+	return -1;
+}
+
+static int parse(struct addr *, const char *, size_t, long long, int, char **);
+
+/* The prefix length of a contiguous mask of bits bits held in v, or -1. */
+static int
+contiguous(const uint8_t *v, int bits)
+{
+	int i, n = 0;
 	bool zero = false;
 
-	if (inet_pton(AF_INET, mask, m) == 1)
-		bits = 32;
-	else if (inet_pton(AF_INET6, mask, m) == 1)
-		bits = 128;
-	else
-		return -1;
 	for (i = 0; i < bits; i++) {
-		bool one = (m[i / 8] >> (7 - i % 8)) & 1;
+		bool one = (v[i / 8] >> (7 - i % 8)) & 1;
 
 		if (one && zero)
 			return -1;
@@ -65,60 +79,117 @@ addr_masklen(const char *mask)
 	return n;
 }
 
-int
-addr_parse(struct addr *out, const char *text, int cidr)
+/*
+ * IPAddr.masktoplen: IPAddr(mask).maskplen - its value looked up among the
+ * contiguous masks of 32 and of 128 bits (so "::ffff:ff00" is 24 as well);
+ * anything that is no address has the value 0.
+ */
+static int
+masklen(const char *s, size_t n, int depth, long long *plen, char **err)
+{
+	static const uint8_t zero12[12];
+	struct addr m;
+	int len = 0;
+
+	if (parse(&m, s, n, ADDR_CIDR_UNSPEC, depth, err) < 0)
+		return -1;
+	if (m.family == ADDR_IPV4)
+		len = contiguous(m.a, 32);
+	else if (m.family == ADDR_IPV6)
+		len = memcmp(m.a, zero12, 12) == 0 ? contiguous(m.a + 12, 32) :
+		    contiguous(m.a, 128);
+	if (len < 0) {
+		char buf[ADDR_STRLEN], *msg;
+		struct strbuf r = STRBUF_INIT;
+		const char *txt = addr_str(&m, buf, sizeof(buf));
+
+		pyval_repr_str(txt, strlen(txt), &r);
+		msg = xasprintf("invalid mask %s, no plen representation", r.s);
+		addr_clear(&m);
+		if (err)
+			*err = pyval_repr_exception("ValueError", msg);
+		free(msg);
+		strbuf_free(&r);
+		return -1;
+	}
+	addr_clear(&m);
+	*plen = len;
+	return 0;
+}
+
+/* IPAddr(text, cidr), with __wrap_ipstr for an unspecified cidr. */
+static int
+parse(struct addr *out, const char *s, size_t n, long long cidr, int depth, char **err)
 {
 	struct addr a;
-	char *buf = xstrdup(text), *s = buf, *slash;
-	size_t n = strlen(s);
+	char *text;
+	bool big = false;	/* cidr saturated: a Python int past long long */
+	char *msg;
 
-	memset(&a, 0, sizeof(a));
 	if (cidr == ADDR_CIDR_UNSPEC) {
-		/* __wrap_ipstr: [ipv6] brackets, then /len or /mask */
-		if (n > 2 && s[0] == '[' && s[n - 1] == ']') {
-			s[n - 1] = '\0';
-			s++;
-		}
-		if ((slash = strchr(s, '/')) != NULL) {
-			char *end;
-			long v;
+		const char *slash;
 
-			*slash++ = '\0';
-			if (strchr(slash, '.') || strchr(slash, ':'))
-				v = addr_masklen(slash);
-			else {
-				v = strtol(slash, &end, 10);
-				if (end == slash || *end)
-					v = -1;
-			}
-			if (v < 0) {
-				free(buf);
+		/* [ipv6] brackets, then /len or /mask */
+		if (n > 2 && s[0] == '[' && s[n - 1] == ']') {
+			s++;
+			n -= 2;
+		}
+		if ((slash = memchr(s, '/', n)) != NULL) {
+			const char *tail = slash + 1;
+			size_t tn = n - (size_t)(tail - s);
+
+			n = (size_t)(slash - s);
+			if (memchr(tail, '.', tn) || memchr(tail, ':', tn)) {
+				if (depth >= ADDR_MASK_DEPTH)
+					return fail(out, err, "RecursionError('maximum "
+					    "recursion depth exceeded while calling a Python "
+					    "object')");
+				if (masklen(tail, tn, depth + 1, &cidr, err) < 0)
+					return fail(out, NULL, NULL);
+			} else if (pyint_ll(tail, tn, PYINT_STR, &cidr, &big, &msg) < 0) {
+				char *exc = pyval_repr_exception("ValueError", msg);
+
+				fail(out, err, exc);
+				free(exc);
+				free(msg);
 				return -1;
 			}
-			cidr = (int)v;
 		}
 	}
-	a.raw = xstrdup(s);
+	memset(&a, 0, sizeof(a));
+	/* socket.inet_pton(family, text): its arguments' checks, in order */
+	if (big && cidr < 0)
+		return fail(out, err, "OverflowError('Python int too large to convert to "
+		    "C long')");
+	if (cidr < -2LL - INT_MAX)
+		return fail(out, err, "OverflowError('signed integer is greater than "
+		    "maximum')");
+	if (memchr(s, '\0', n))
+		return fail(out, err, "ValueError('embedded null character')");
+	text = xstrndup(s, n);
 	if (cidr == ADDR_CIDR_RAW)
 		a.family = ADDR_RAW;
 	else {
-		bool try4 = cidr != ADDR_FAM_IPV6, try6 = cidr != ADDR_FAM_IPV4;
+		/* below RAW, cidr names the one family to try (AF_INET: -4, AF_INET6: -12) */
+		bool try4 = cidr > ADDR_CIDR_RAW || cidr == ADDR_FAM_IPV4,
+		    try6 = cidr > ADDR_CIDR_RAW || cidr == ADDR_FAM_IPV6;
+		int plen = cidr > INT_MAX ? INT_MAX : (int)cidr;
 
-		if (try4 && inet_pton(AF_INET, s, a.a) == 1) {
+		if (try4 && inet_pton(AF_INET, text, a.a) == 1) {
 			a.family = ADDR_IPV4;
 			a.plen = 32;
 			if (cidr >= 0) {
-				addr_mask(a.a, 32, cidr);
-				a.plen = cidr;
+				addr_mask(a.a, 32, plen);
+				a.plen = plen;
 			}
-		} else if (try6 && inet_pton(AF_INET6, s, a.a) == 1) {
+		} else if (try6 && inet_pton(AF_INET6, text, a.a) == 1) {
 			static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
 			a.family = ADDR_IPV6;
 			a.plen = 128;
 			if (cidr >= 0) {
-				addr_mask(a.a, 128, cidr);
-				a.plen = cidr;
+				addr_mask(a.a, 128, plen);
+				a.plen = plen;
 			} else if (memcmp(a.a, mapped, 12) == 0) {
 				memmove(a.a, a.a + 12, 4);
 				memset(a.a + 4, 0, 12);
@@ -128,9 +199,23 @@ addr_parse(struct addr *out, const char *text, int cidr)
 		} else
 			a.family = ADDR_INVALID;
 	}
-	free(buf);
+	a.raw = text;
 	*out = a;
 	return 0;
+}
+
+int
+addr_parse_n(struct addr *out, const char *text, size_t len, long long cidr, char **err)
+{
+	if (err)
+		*err = NULL;
+	return parse(out, text, len, cidr, 0, err);
+}
+
+int
+addr_parse(struct addr *out, const char *text, long long cidr)
+{
+	return parse(out, text, strlen(text), cidr, 0, NULL);
 }
 
 bool

@@ -31,11 +31,20 @@ struct addr {
 };
 
 /*
- * IPAddr(text, cidr).  Returns 0, or -1 for text fail2ban refuses outright
- * (a bad /mask); *a is then unchanged.  An unparsable address is not an
- * error: it becomes ADDR_INVALID and keeps its text.
+ * IPAddr(text, cidr) of len bytes.  Returns 0, or -1 where fail2ban raises
+ * (a bad /len or /mask, a NUL byte, a family number out of range) with the
+ * exception as Python's repr() shows it in *err (heap; err may be NULL),
+ * e.g. ValueError("invalid literal for int() with base 10: 'b'").  *out is
+ * always set: a cleared address on error.  An unparsable address is not an
+ * error: it becomes ADDR_INVALID and keeps its text.  A cidr past the
+ * family's bits keeps the address whole (plen saturates at INT_MAX).  A raw
+ * id holding a NUL byte is refused too (fail2ban keeps it, and its action
+ * then fails).
  */
-int	 addr_parse(struct addr *, const char *text, int cidr);
+int	 addr_parse_n(struct addr *, const char *text, size_t len, long long cidr,
+	    char **err);
+/* addr_parse_n() of a C string, without the message. */
+int	 addr_parse(struct addr *, const char *text, long long cidr);
 void	 addr_clear(struct addr *);
 void	 addr_copy(struct addr *dst, const struct addr *src);
 bool	 addr_valid(const struct addr *);

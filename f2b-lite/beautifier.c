@@ -15,7 +15,7 @@ beautify_str(const struct pyval *v, struct strbuf *out)
 		return;
 	if (pyval_type(v) == PY_STR)
 		strbuf_add(out, pyval_as_str(v), pyval_strlen(v));
-	else if (pyval_type(v) == PY_DICT && pyval_dict_get(v, PICKLE_EXC_KEY)) {
+	else if (pyval_is_exception(v)) {
 		const struct pyval *args = pyval_dict_get(v, "args");
 
 		const struct pyval *cls = pyval_dict_get(v, PICKLE_EXC_KEY);

@@ -726,13 +726,9 @@ client_main(int argc, char **argv)
 				free(err);
 				goto out;
 			}
-			if (v.is_int)
-				printf("%lld\n", v.i);
-			else {
-				pyval_repr_float(v.f, &sb);
-				printf("%s\n", strbuf_str(&sb));
-				strbuf_free(&sb);
-			}
+			timestr_print(&v, &sb);
+			printf("%s\n", strbuf_str(&sb));
+			strbuf_free(&sb);
 			rc = 0;
 			goto out;
 		}

@@ -24,9 +24,11 @@
 #include "json.h"
 #include "log.h"
 #include "optspec.h"
+#include "pyint.h"
 #include "pyval.h"
 #include "strbuf.h"
 #include "tagsub.h"
+#include "timestr.h"
 #include "xmalloc.h"
 
 #define F2B_VERSION_STRING	"1.0.2"
@@ -245,27 +247,11 @@ cfgopts_vars(const struct dict *opts)
 int
 config_parse_int(const char *s, long long *out)
 {
-	size_t n = strlen(s);
-	const char *p = ini_strip(s, &n), *end = p + n;
-	bool neg = false, digit = false;
-	long long v = 0;
+	bool big;
 
-	if (p < end && (*p == '+' || *p == '-'))
-		neg = *p++ == '-';
-	for (; p < end; p++) {
-		if (*p == '_' && digit && p + 1 < end && p[1] >= '0' && p[1] <= '9')
-			continue;
-		if (*p < '0' || *p > '9')
-			return -1;
-		if (v > (0x7fffffffffffffffLL - (*p - '0')) / 10)
-			return -1;
-		v = v * 10 + (*p - '0');
-		digit = true;
-	}
-	if (!digit)
+	if (pyint_ll(s, strlen(s), PYINT_STR, out, &big, NULL) < 0)
 		return -1;
-	*out = neg ? -v : v;
-	return 0;
+	return big ? 1 : 0;
 }
 
 bool
@@ -332,16 +318,22 @@ loader_read(struct loader *L, const char *name)
 	return s;
 }
 
-/* Converts a value read for a typed option; false if it does not convert. */
+/*
+ * Converts a value read for a typed option; false if it does not convert.
+ * *big: an int past 64 bits, saturated (the caller says where).
+ */
 static bool
-loader_convert(enum opt_type type, const char *text, struct pyval **out)
+loader_convert(enum opt_type type, const char *text, struct pyval **out, bool *big)
 {
 	long long i;
+	int rc;
 
+	*big = false;
 	switch (type) {
 	case OPT_INT:
-		if (config_parse_int(text, &i) < 0)
+		if ((rc = config_parse_int(text, &i)) < 0)
 			return false;
+		*big = rc > 0;
 		*out = pyval_int(i);
 		return true;
 	case OPT_BOOL:
@@ -358,6 +350,39 @@ loader_convert(enum opt_type type, const char *text, struct pyval **out)
  * sec into values, skipping those in popts (which are also the
  * interpolation vars).  Returns -1 when fail2ban would have raised.
  */
+/*
+ * A time option the server evaluates (MyTime.str2seconds) when it is set:
+ * said here, with its place, when it would saturate at TIMESTR_MAX or not
+ * evaluate at all (fail2ban's -t says nothing of either; its server
+ * refuses the second).  A warning: the configuration still loads.
+ */
+static void
+check_time(struct loader *L, const char *name, const struct cfgopt *o)
+{
+	const char *v = pyval_as_str(o->val);
+	char *err = NULL;
+	double secs;
+	bool sat;
+
+	if (v == NULL || *v == '\0')
+		return;
+	if (timestr_seconds(v, &secs, &sat, &err) < 0) {
+		diag_warn(L->diag, o->file, o->line, "%s = %s: %s (the server will refuse it)",
+		    name, v, err);
+		free(err);
+	} else if (sat)
+		diag_warn(L->diag, o->file, o->line, "%s = %s: past the longest time f2b-lite "
+		    "keeps (10^15 seconds, about 31.7 million years), saturated to it", name, v);
+}
+
+/* An integer option past 64 bits: fail2ban keeps it whole, f2b-lite saturates. */
+static void
+int_saturated(struct loader *L, const char *file, int line, const char *name, long long v)
+{
+	diag_warn(L->diag, file, line, "%s: past the largest integer f2b-lite keeps, "
+	    "saturated to %lld", name, v);
+}
+
 static int
 loader_getoptions(struct loader *L, const struct confset *cs, const char *sec,
     const struct optdef *defs, size_t ndefs, const struct dict *popts,
@@ -366,6 +391,7 @@ loader_getoptions(struct loader *L, const struct confset *cs, const char *sec,
 	struct dict *vars = cfgopts_vars(popts);
 	size_t i;
 	int rc = 0;
+	bool big;
 
 	for (i = 0; i < ndefs; i++) {
 		const struct optdef *def = &defs[i];
@@ -380,7 +406,7 @@ loader_getoptions(struct loader *L, const struct confset *cs, const char *sec,
 				v = pyval_none();
 			else if (!convert)
 				v = pyval_str(res.text);
-			else if (!loader_convert(def->type, res.text, &v)) {
+			else if (!loader_convert(def->type, res.text, &v, &big)) {
 				struct strbuf sb = STRBUF_INIT;
 
 				pyval_repr_str(res.text, strlen(res.text), &sb);
@@ -389,7 +415,8 @@ loader_getoptions(struct loader *L, const struct confset *cs, const char *sec,
 				    def->type == OPT_INT ? "an integer" : "valid");
 				strbuf_free(&sb);
 				v = optdef_default(def);
-			}
+			} else if (big)
+				int_saturated(L, res.file, res.line, def->name, pyval_as_int(v));
 			dict_set(values, def->name, cfgopt_new(v, res.file, res.line));
 			free(res.text);
 			break;
@@ -657,17 +684,19 @@ defreader_combined(struct defreader *r, const char *const *ignore_names)
 	while (dict_next(comb, &pos, &k, (void **)&o)) {
 		const struct optdef *def;
 		struct pyval *nv;
+		bool big;
 
 		if ((v = dict_get(tags, k, NULL)) == NULL)
 			continue;
 		def = optdef_find(r->defs, r->ndefs, k);
 		if (def == NULL || def->type == OPT_STR)
 			nv = pyval_str(v);
-		else if (!loader_convert(def->type, v, &nv)) {
+		else if (!loader_convert(def->type, v, &nv, &big)) {
 			diag_error(r->L->diag, o->file, o->line, "%s: option '%s': '%s' "
 			    "is not an integer", r->file, k, v);
 			nv = optdef_default(def);
-		}
+		} else if (big)
+			int_saturated(r->L, o->file, o->line, k, pyval_as_int(nv));
 		pyval_free(o->val);
 		o->val = nv;
 	}
@@ -1361,6 +1390,9 @@ jail_convert(struct loader *L, struct jail *j, struct pyval *stream)
 		} else if (strcmp(k, "action") != 0 && strcmp(k, "filter") != 0 &&
 		    strcmp(k, "enabled") != 0 && !optdef_has(jail_opts +
 		    FILTER_OPTS_FIRST, NELEM(jail_opts) - FILTER_OPTS_FIRST, k)) {
+			if (!strcmp(k, "bantime") || !strcmp(k, "findtime") ||
+			    !strcmp(k, "bantime.maxtime") || !strcmp(k, "bantime.rndtime"))
+				check_time(L, k, o);
 			c = cmd_new("set", j->name, k, NULL);
 			pyval_append(c, pyval_copy(o->val));
 			pyval_append(js, c);
@@ -1474,6 +1506,8 @@ main_convert(struct loader *L, struct pyval *stream)
 
 		if (o == NULL)
 			continue;
+		if (strcmp(order[i], "dbpurgeage") == 0)
+			check_time(L, order[i], o);
 		c = cmd_new("set", order[i], NULL);
 		pyval_append(c, pyval_copy(o->val));
 		pyval_append(stream, c);

@@ -380,10 +380,18 @@ ev(const struct expr *e, const struct expr_vars *v, const char **err)
 		}
 		return e->op == E_DIV ? a / b : e->op == E_FDIV ? floor(a / b) : a - b * floor(a / b);
 	case E_POW: case E_POWF: return pow(a, b);
-	case E_SHL: return b < 0 || b > 62 ? (*err = "shift count out of range", 0) :
-	    (double)((long long)a << (long long)b);
-	case E_SHR: return b < 0 ? (*err = "negative shift count", 0) :
-	    (double)((long long)a >> (long long)(b > 62 ? 62 : b));
+	case E_SHL: case E_SHR:
+		/*
+		 * Python shifts ints only, exactly: a * 2**b and floor(a / 2**b),
+		 * which ldexp computes without a conversion that could overflow
+		 * (a result past the doubles is inf; the ban time is clamped).
+		 */
+		if (!isfinite(a) || !isfinite(b) || a != trunc(a) || b != trunc(b))
+			return *err = "unsupported operand type(s) for << or >>: 'float'", 0;
+		if (b < 0)
+			return *err = "negative shift count", 0;
+		return e->op == E_SHL ? ldexp(a, b > 4096 ? 4096 : (int)b) :
+		    floor(ldexp(a, -(b > 4096 ? 4096 : (int)b)));
 	case E_LT: return a < b;
 	case E_LE: return a <= b;
 	case E_GT: return a > b;
@@ -391,7 +399,12 @@ ev(const struct expr *e, const struct expr_vars *v, const char **err)
 	case E_EQ: return a == b;
 	case E_NE: return a != b;
 	case E_FLOAT: return a;
-	case E_INT: return trunc(a);
+	case E_INT:
+		if (isnan(a))
+			return *err = "cannot convert float NaN to integer", 0;
+		if (isinf(a))
+			return *err = "cannot convert float infinity to integer", 0;
+		return trunc(a);
 	case E_MIN: return a < b ? a : b;
 	case E_MAX: return a > b ? a : b;
 	case E_ABS: return fabs(a);

@@ -1,6 +1,7 @@
 /* failmgr: FailManager and FailTicket counting. */
 #include "failmgr.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -51,6 +52,7 @@ double failmgr_findtime(const struct failmgr *fm) { return fm->findtime; }
 void failmgr_set_maxmatches(struct failmgr *fm, long v) { fm->maxmatches = v; }
 long failmgr_maxmatches(const struct failmgr *fm) { return fm->maxmatches; }
 
+/* The fail table's key: the id's text, whole (buf holds only ADDR_STRLEN bytes of a raw id). */
 static const char *
 key(const struct addr *id, char *buf)
 {
@@ -77,6 +79,17 @@ truncate_matches(struct failmgr *fm, struct ticket *t)
 	pyval_dict_set(t->data, pyval_str("matches"), keep);
 }
 
+/* a + b within a long (a count rescaled by a negative findtime can be anything) */
+static long
+add_sat(long a, long b)
+{
+	long r;
+
+	if (__builtin_add_overflow(a, b, &r))
+		return b > 0 ? LONG_MAX : LONG_MIN;
+	return r;
+}
+
 /* adjustTime: past the window, the count rescaled by the rate seen so far */
 static void
 adjust_time(const struct failmgr *fm, struct ticket *t, double time)
@@ -84,8 +97,11 @@ adjust_time(const struct failmgr *fm, struct ticket *t, double time)
 	if (time <= t->time)
 		return;
 	if (t->firsttime < time - fm->findtime) {
-		/* int(round(...)): Python rounds halves to even */
-		t->retry = (long)rint((double)t->retry / (time - t->firsttime) * fm->findtime);
+		/* int(round(...)): Python rounds halves to even; a negative findtime may
+		 * reach any double, which is kept within a long (Python's has no end) */
+		double r = rint((double)t->retry / (time - t->firsttime) * fm->findtime);
+
+		t->retry = r >= 0x1p63 ? LONG_MAX : r <= -0x1p63 ? LONG_MIN : (long)r;
 		t->firsttime = time - fm->findtime;
 	}
 	t->time = time;
@@ -96,14 +112,15 @@ failmgr_add(struct failmgr *fm, const struct addr *id, double time, struct pyval
     long count)
 {
 	char buf[ADDR_STRLEN];
-	struct ticket *t = dict_get(fm->list, key(id, buf), NULL);
+	const char *k = key(id, buf);
+	struct ticket *t = dict_get(fm->list, k, NULL);
 
 	if (t != NULL) {
 		struct pyval *m = pyval_dict_pop(data, "matches");
 
 		adjust_time(fm, t, time);
 		/* inc(): the new ticket's data other than its lines is dropped */
-		t->retry += count;
+		t->retry = add_sat(t->retry, count);
 		t->failures += 1;
 		if (m && fm->maxmatches > 0) {
 			struct pyval *tm = ticket_matches(t);
@@ -119,7 +136,7 @@ failmgr_add(struct failmgr *fm, const struct addr *id, double time, struct pyval
 		t = ticket_new(id, time, data);
 		t->retry = count;
 		t->failures = 1;
-		dict_set(fm->list, buf, t);
+		dict_set(fm->list, k, t);
 	}
 	fm->total++;
 	return t->retry;
@@ -135,7 +152,7 @@ failmgr_add_observed(struct failmgr *fm, const struct addr *id, double time, lon
 	if (t == NULL)
 		return -1;	/* banned meanwhile: nothing to add to */
 	adjust_time(fm, t, time);
-	t->retry += count;
+	t->retry = add_sat(t->retry, count);
 	t->failures += 1;
 	t->bancount = bancount;
 	truncate_matches(fm, t);
@@ -146,11 +163,12 @@ struct ticket *
 failmgr_toban(struct failmgr *fm, const struct addr *id)
 {
 	char buf[ADDR_STRLEN];
-	struct ticket *t = dict_get(fm->list, key(id, buf), NULL);
+	const char *k = key(id, buf);
+	struct ticket *t = dict_get(fm->list, k, NULL);
 
 	if (t == NULL || t->retry < fm->maxretry)
 		return NULL;
-	dict_del(fm->list, buf);
+	dict_del(fm->list, k);
 	return t;
 }
 

@@ -27,6 +27,7 @@
 #include "dns.h"
 #include "failregex.h"
 #include "log.h"
+#include "pyint.h"
 #include "pyval.h"
 #include "rx.h"
 #include "strbuf.h"
@@ -98,6 +99,7 @@ struct filter {
 	void			*onlimit_arg;
 	double			 next_warn_simtime, next_warn_ignored, next_warn_notime;
 	struct filter_linestat	*stat;
+	char			*lineerr;	/* the line's exception (see push_ids) */
 	double			 real;		/* clock_real() for this line */
 	bool			 real_read;	/* ... when read: one per line */
 };
@@ -190,6 +192,7 @@ filter_free(struct filter *f)
 	literals_free(f);
 	free(f->bytefreq);
 	free(f->pref_spans);
+	free(f->lineerr);
 	free(f);
 }
 
@@ -556,6 +559,32 @@ line_real(struct filter *f)
 		f->real_read = true;
 	}
 	return f->real;
+}
+
+/*
+ * The cache key of an mlfid (a C string): a str's text with its NULs and
+ * backslashes escaped, or for a tuple (<F-TUPLE_MLFID_...>) "\\T" and its
+ * repr - as distinct as the Python values are.  v: the value, or NULL for
+ * the str s of len bytes.
+ */
+static void
+mlfid_key(struct strbuf *key, const char *s, size_t len, const struct pyval *v)
+{
+	size_t i;
+
+	strbuf_reset(key);
+	if (v != NULL && pyval_type(v) != PY_STR) {
+		strbuf_adds(key, "\\T");
+		pyval_repr(v, key);
+		return;
+	}
+	for (i = 0; i < len; i++)
+		if (s[i] == '\0')
+			strbuf_adds(key, "\\0");
+		else if (s[i] == '\\')
+			strbuf_adds(key, "\\\\");
+		else
+			strbuf_addc(key, s[i]);
 }
 
 static struct pyval *
@@ -1042,52 +1071,119 @@ quick_drop(struct filter *f, const struct failregex *fr, const char *buf,
 		return false;
 	if (quick_key(f, fr, buf, m, pm, FAILREGEX_MLFID, &s, &len) <= 0)
 		return false;
-	/* the cache key is the text up to a NUL, as a C string holds it */
-	strbuf_reset(&f->key);
-	strbuf_add(&f->key, s, strnlen(s, len));
+	mlfid_key(&f->key, s, len, NULL);
 	return mlfid_get(f, strbuf_str(&f->key)) == NULL;
 }
+
+/* A failure dict's value as fail2ban tests "is not None". */
+static const struct pyval *
+dvalue(const struct pyval *fail, const char *k)
+{
+	const struct pyval *v = pyval_dict_get(fail, k);
+
+	return v != NULL && pyval_type(v) != PY_NONE ? v : NULL;
+}
+
+/* Python's name of a value's type in its TypeErrors. */
+static const char *
+type_name(const struct pyval *v)
+{
+	switch (pyval_type(v)) {
+	case PY_STR: return "str";
+	case PY_TUPLE: return "tuple";
+	case PY_LIST: return "list";
+	case PY_NONE: return "NoneType";
+	default: return "object";
+	}
+}
+
+/* int(fail.get('cidr') or fam) */
+static int
+cidr_of(const struct pyval *c, long long fam, long long *cidr, char **err)
+{
+	if (c == NULL || !pyval_as_bool(c)) {
+		*cidr = fam;
+		return 0;
+	}
+	if (pyval_type(c) == PY_STR) {
+		char *msg;
+
+		if (pyint_ll(pyval_as_str(c), pyval_strlen(c), PYINT_STR, cidr, NULL, &msg) == 0)
+			return 0;
+		*err = pyval_repr_exception("ValueError", msg);
+		free(msg);
+		return -1;
+	}
+	*err = xasprintf("TypeError(\"int() argument must be a string, a bytes-like "
+	    "object or a real number, not '%s'\")", type_name(c));
+	return -1;
+}
+
+/*
+ * IPAddr(v, cidr) of a group's value: a str, or a tuple (<F-TUPLE_...>),
+ * which is a raw id - its str() - or a TypeError where fail2ban would hand
+ * it to inet_pton.
+ */
+static int
+id_parse(struct addr *out, const struct pyval *v, long long cidr, char **err)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int rc;
+
+	if (pyval_type(v) == PY_STR)
+		return addr_parse_n(out, pyval_as_str(v), pyval_strlen(v), cidr, err);
+	memset(out, 0, sizeof(*out));
+	if (cidr == ADDR_CIDR_UNSPEC && (pyval_type(v) == PY_TUPLE ||
+	    pyval_type(v) == PY_LIST))
+		cidr = ADDR_CIDR_RAW;
+	if (cidr != ADDR_CIDR_RAW) {
+		/* inet_pton's arguments: the family number is checked first */
+		if (addr_parse_n(out, "", 0, cidr, err) < 0)
+			return -1;
+		addr_clear(out);
+		*err = xasprintf("TypeError('inet_pton() argument 2 must be str, not %s')",
+		    type_name(v));
+		return -1;
+	}
+	pyval_to_text(v, &sb);
+	rc = addr_parse_n(out, sb.s ? sb.s : "", sb.len, cidr, err);
+	strbuf_free(&sb);
+	return rc;
+}
+
+enum ids_rc { IDS_OK, IDS_NONE, IDS_ERROR };
 
 /*
  * The failure id of a matched failure: pushes one failure per id found.
  * With owned, the failure may take *failp (then NULL) instead of a copy.
+ * IDS_NONE: no id group matched (fail2ban's RegexException, logged: on to
+ * the next failregex); IDS_ERROR: where fail2ban raises out of findFailure
+ * (a bad /mask, a tuple given to inet_pton...), Python's exception in *err.
  */
-static void
+static enum ids_rc
 push_ids(struct filter *f, int ri, struct pyval **failp, bool owned,
     const char *mlfidkey, bool has_date, const struct datedet_time *date,
-    struct filter_failure **out, size_t *n, size_t *cap, bool *stop)
+    struct filter_failure **out, size_t *n, size_t *cap, bool *stop, char **err)
 {
 	struct pyval *fail = *failp;
-	int defcidr = (!strcmp(f->usedns, "raw") || f->rawhost) ? ADDR_CIDR_RAW :
+	long long defcidr = (!strcmp(f->usedns, "raw") || f->rawhost) ? ADDR_CIDR_RAW :
 	    ADDR_CIDR_UNSPEC, cidr = defcidr;
-	const char *ip = NULL, *fid = NULL;
+	const struct pyval *ip = NULL, *fid = dvalue(fail, "fid");
 	bool raw = defcidr == ADDR_CIDR_RAW;
-	struct pyval *v;
 	struct addr id;
 
 	*stop = false;
-	if ((v = dget(fail, "fid")) && pyval_type(v) == PY_STR)
-		fid = pyval_as_str(v);
-	if (((v = dget(fail, "ip4")) && pyval_type(v) == PY_STR) ||
-	    ((v = dget(fail, "ip6")) && pyval_type(v) == PY_STR)) {
-		bool v4 = v == dget(fail, "ip4");
-		struct pyval *c = dget(fail, "cidr");
-		long long cv;
-
-		ip = pyval_as_str(v);
-		cidr = v4 ? ADDR_FAM_IPV4 : ADDR_FAM_IPV6;
-		if (c && pyval_as_bool(c) && pyval_type(c) == PY_STR &&
-		    (cv = strtoll(pyval_as_str(c), NULL, 10)) >= 0)
-			cidr = (int)cv;
+	if ((ip = dvalue(fail, "ip4")) != NULL || (ip = dvalue(fail, "ip6")) != NULL) {
+		if (cidr_of(dvalue(fail, "cidr"), ip == dvalue(fail, "ip4") ?
+		    ADDR_FAM_IPV4 : ADDR_FAM_IPV6, &cidr, err) < 0)
+			return IDS_ERROR;
 		raw = true;
-	} else if ((v = dget(fail, "dns")) && pyval_type(v) == PY_STR)
-		ip = pyval_as_str(v);
-	else {
+	} else if ((ip = dvalue(fail, "dns")) == NULL) {
 		if (fid == NULL && mlfidkey == NULL) {
 			/* getFailID() finds nothing either: fail2ban logs and goes on */
 			log_msg(LOG_LVL_ERROR, "fail2ban.filter", "No group found in a match "
 			    "of failregex %d", ri);
-			return;
+			return IDS_NONE;
 		}
 		ip = fid;
 		raw = true;
@@ -1097,47 +1193,53 @@ push_ids(struct filter *f, int ri, struct pyval **failp, bool owned,
 		dset(fail, "mlfpending", pyval_int(1));
 		if (!f->checkall && f->ignorepending) {
 			*stop = true;
-			return;
+			return IDS_OK;
 		}
 		push_failure(out, n, cap, ri, NULL, has_date, date, failp,
 		    owned);
 	} else if (raw) {
-		if (fid == NULL || strcmp(fid, ip) == 0)
-			addr_parse(&id, ip, cidr);
-		else {
+		if (fid == NULL || pyval_equal(fid, ip)) {
+			if (id_parse(&id, ip, cidr, err) < 0)
+				return IDS_ERROR;
+		} else {
 			char abuf[ADDR_STRLEN];
 			struct addr ipa;
 
-			addr_parse(&ipa, ip, cidr);
+			if (id_parse(&ipa, ip, cidr, err) < 0)
+				return IDS_ERROR;
 			dset(fail, "ip", pyval_str(addr_str(&ipa, abuf, sizeof(abuf))));
 			addr_clear(&ipa);
-			if (addr_parse(&id, fid, defcidr) < 0)
-				addr_parse(&id, fid, ADDR_CIDR_RAW);
+			if (id_parse(&id, fid, defcidr, err) < 0)
+				return IDS_ERROR;
 		}
 		push_failure(out, n, cap, ri, &id, has_date, date, failp,
 		    owned);
 		addr_clear(&id);
 	} else {
 		/* DNSUtils.textToIp */
-		char *host = xstrdup(ip);
+		const char *host = pyval_as_str(ip);
 		size_t s, l;
 
-		if (addr_search(host, &s, &l)) {
-			char *t = xstrndup(host + s, l);
-
-			addr_parse(&id, t, ADDR_CIDR_UNSPEC);
+		if (host == NULL) {
+			*err = xasprintf("TypeError(\"expected string or bytes-like object, "
+			    "got '%s'\")", type_name(ip));
+			return IDS_ERROR;
+		}
+		/* searchIP sees the whole text; a C string would end at a NUL */
+		if (strlen(host) == pyval_strlen(ip) && addr_search(host, &s, &l)) {
+			if (addr_parse_n(&id, host + s, l, ADDR_CIDR_UNSPEC, err) < 0)
+				return IDS_ERROR;
 			if (addr_valid(&id))
 				push_failure(out, n, cap, ri, &id, has_date, date,
 				    failp, owned);
 			addr_clear(&id);
-			free(t);
 		} else if (!strcmp(f->usedns, "yes") || !strcmp(f->usedns, "warn")) {
 			const struct addr *ips;
-			const char *err;
-			size_t k, nips = dns_to_ips(host, &ips, &err);
+			const char *derr;
+			size_t k, nips = dns_to_ips(host, &ips, &derr);
 
-			if (err)
-				log_msg(LOG_LVL_WARNING, DNS_LOGGER, DNS_FAILED, host, err);
+			if (derr)
+				log_msg(LOG_LVL_WARNING, DNS_LOGGER, DNS_FAILED, host, derr);
 			if (nips && !strcmp(f->usedns, "warn")) {
 				char abuf[ADDR_STRLEN];
 
@@ -1150,8 +1252,24 @@ push_ids(struct filter *f, int ri, struct pyval **failp, bool owned,
 				push_failure(out, n, cap, ri, (struct addr *)&ips[k],
 				    has_date, date, failp, false);
 		}
-		free(host);
 	}
+	return IDS_OK;
+}
+
+/*
+ * The bytes the multi-line buffer holds.  It keeps its last maxlines lines
+ * as fail2ban does, but only as many as fit in FILTER_LINE_MAX bytes (the
+ * newest line always): each search then reads at most that much, whatever
+ * maxlines is, so long lines cost what short ones do per byte.
+ */
+static size_t
+buffered(const struct filter *f)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < f->nlines; i++)
+		n += f->lines[i].len + 1;
+	return n;
 }
 
 static void
@@ -1177,10 +1295,13 @@ find_failure(struct filter *f, const struct tline *tl, bool has_date,
 	if (f->maxlines > 1) {
 		f->lines = xgrow(f->lines, &f->caplines, f->nlines + 1, sizeof(*f->lines));
 		f->lines[f->nlines++] = tline_copy(tl);
-		while (f->nlines > (size_t)f->maxlines) {
+		while (f->nlines > (size_t)f->maxlines || (f->nlines > 1 &&
+		    buffered(f) > FILTER_LINE_MAX)) {
 			tline_free(&f->lines[0]);
 			memmove(f->lines, f->lines + 1, (f->nlines - 1) * sizeof(*f->lines));
 			f->nlines--;
+			if (f->stat)
+				f->stat->dropped++;
 		}
 		norg = f->nlines;
 		org = xcalloc(norg, sizeof(*org));
@@ -1251,6 +1372,7 @@ find_failure(struct filter *f, const struct tline *tl, bool has_date,
 		struct pyval *fail, *mlfid, *matched;
 		bool cached = false, stop;
 		const char *mlfidkey = NULL;
+		enum ids_rc ids;
 		int rc;
 
 		if (!havebuf) {
@@ -1350,9 +1472,8 @@ find_failure(struct filter *f, const struct tline *tl, bool has_date,
 		linesplit_free(&split);
 		mlfid = dget(fail, "mlfid");
 		if (mlfid != NULL && pyval_type(mlfid) != PY_NONE) {
-			strbuf_reset(&f->key);
-			strbuf_adds(&f->key, pyval_as_str(mlfid) ?
-			    pyval_as_str(mlfid) : "");
+			mlfid_key(&f->key, pyval_as_str(mlfid), pyval_strlen(mlfid),
+			    mlfid);
 			mlfidkey = strbuf_str(&f->key);
 			fail = merge_failure(f, mlfidkey, fail, matched, &cached);
 			pyval_free(matched);
@@ -1369,13 +1490,14 @@ find_failure(struct filter *f, const struct tline *tl, bool has_date,
 			dset(fail, "matches", ml);
 			pyval_free(matched);
 		}
-		push_ids(f, (int)i, &fail, !cached, mlfidkey, has_date, date, out,
-		    n, cap, &stop);
+		ids = push_ids(f, (int)i, &fail, !cached, mlfidkey, has_date, date,
+		    out, n, cap, &stop, &f->lineerr);
 		if (!cached)
 			pyval_free(fail);
-		if (stop)
+		if (stop || ids == IDS_ERROR)
 			goto out;
-		if (!f->checkall)
+		/* RegexException: fail2ban's loop goes on to the next failregex */
+		if (!f->checkall && ids == IDS_OK)
 			break;
 	}
 out:
@@ -1394,7 +1516,10 @@ process_tuple(struct filter *f, const struct tline *tl, bool has_date,
     struct filter_failure **out, size_t *n, size_t *cap)
 {
 	struct datedet_time date = *d;
+	size_t n0;
 
+	free(f->lineerr);
+	f->lineerr = NULL;
 	if (f->checkfindtime && has_date) {
 		if (f->inoperation) {
 			long delta = (long)(date.secs - now);
@@ -1414,9 +1539,22 @@ process_tuple(struct filter *f, const struct tline *tl, bool has_date,
 			return;
 		}
 	}
+	n0 = *n;
 	find_failure(f, tl, has_date, &date, nodate, out, n, cap);
 	if (f->stat)
 		f->stat->pref_matched = f->pref_matched;
+	if (f->lineerr) {
+		/* processLine raised: the line gives no failure at all */
+		size_t i;
+
+		for (i = n0; i < *n; i++) {
+			addr_clear(&(*out)[i].id);
+			pyval_free((*out)[i].data);
+		}
+		*n = n0;
+		if (f->stat)
+			f->stat->error = f->lineerr;
+	}
 }
 
 /* ---- processLine -------------------------------------------------------- */

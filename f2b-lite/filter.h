@@ -31,10 +31,14 @@ struct filter_failure {
 
 /*
  * Lines longer than this are cut (at a character boundary) before matching,
- * and the line's filter_linestat says so: a hostile or broken log cannot make
- * every regex scan megabytes.
+ * and the line's filter_linestat says so; a multi-line buffer holds its last
+ * maxlines lines only as far as they fit in it too.  It is the tail's
+ * TAIL_LINE_MAX: every line a log gives is matched whole, as fail2ban
+ * matches it.  A hostile line still costs bounded time: each search is
+ * bounded by PCRE2's match and depth limits (rx.h), and reads at most this
+ * many bytes, so a long line costs per byte what a short one does.
  */
-#define FILTER_LINE_MAX	65536
+#define FILTER_LINE_MAX	(1 << 20)
 
 /* Statistics a line leaves behind for fail2ban-regex. */
 struct filter_linestat {
@@ -43,6 +47,14 @@ struct filter_linestat {
 	bool	 truncated;		/* cut to FILTER_LINE_MAX bytes */
 	bool	 bad_utf8;		/* invalid UTF-8: its bytes were replaced */
 	size_t	 limit_hits;		/* searches stopped by the match limit */
+	size_t	 dropped;		/* oldest buffered lines let go (maxlines, size) */
+	/*
+	 * Where fail2ban's processLine raises (a failure id that does not
+	 * convert: "a/b" as an address...), its exception as Python's repr()
+	 * shows it; the line then gives no failure.  Owned by the filter, valid
+	 * until the next line.  NULL: none.
+	 */
+	const char *error;
 };
 
 /* Which regex of a filter: for filter_limit_fn. */

@@ -28,6 +28,7 @@
 #include "filter.h"
 #include "log.h"
 #include "loop.h"
+#include "pyint.h"
 #include "pyval.h"
 #include "runner.h"
 #include "strbuf.h"
@@ -633,7 +634,7 @@ op_done(void *arg, int status, const char *output)
 static void schedule_unban(struct jail *);
 static bool increment(struct jail *, struct ticket *, long long *count, long long *tob);
 static void log_increment(struct jail *, struct ticket *, long long count, long long tob);
-static int set_time(const char *v, double *out, char **err);
+static int set_time(const struct jail *, const char *, const char *, double *, char **);
 static bool ignored(struct jail *, struct ticket *);
 static int rebuild_filter(struct jail *, char **);
 static int set_ignorecache(struct jail *, const char *, char **);
@@ -941,7 +942,6 @@ set_ignorecache(struct jail *j, const char *v, char **err)
 	char *name = NULL;
 	struct dict *opts = NULL;
 	const char *k, *mc, *mt;
-	struct timestr_val tv;
 	long long n = 100;
 	double maxtime = 300;
 
@@ -967,8 +967,8 @@ set_ignorecache(struct jail *j, const char *v, char **err)
 		*err = xasprintf("ignorecache %s: no key", v);
 	else if (mc && config_parse_int(mc, &n) < 0)
 		*err = xasprintf("invalid literal for int() with base 10: '%s'", mc);
-	else if (mt && timestr_parse(mt, &tv, err) == 0)
-		maxtime = tv.f;
+	else if (mt && timestr_seconds(mt, &maxtime, NULL, err) < 0)
+		maxtime = 0;
 	if (*err == NULL) {
 		j->icache_cfg.key = action_new("ignorecache");
 		action_set(j->icache_cfg.key, "key", k);
@@ -1116,6 +1116,39 @@ failure(struct jail *j, struct filter_failure *ff)
 	ticket_free(t);
 }
 
+/*
+ * processLineAndAdd's "except": a line fail2ban's processLine raises on is
+ * logged as fail2ban logs it and skipped - it is read, so its position is
+ * saved past it and a restart does not read it again.  fail2ban then sleeps
+ * and after 100 such lines sets the jail idle: here the jail goes on.  The
+ * line is shown up to LINE_ERROR_SHOWN bytes.
+ */
+#define LINE_ERROR_SHOWN	1024
+
+static void
+line_error(const char *datetext, const char *line, size_t len, const char *exc)
+{
+	struct strbuf r = STRBUF_INIT;
+	size_t shown = len > LINE_ERROR_SHOWN ? LINE_ERROR_SHOWN : len;
+
+	/* a journal entry is the tuple ('', date, line) there */
+	if (datetext) {
+		strbuf_adds(&r, "('', ");
+		pyval_repr_str(datetext, strlen(datetext), &r);
+		strbuf_adds(&r, ", ");
+	}
+	while (shown < len && shown > 0 && ((unsigned char)line[shown] & 0xc0) == 0x80)
+		shown--;
+	pyval_repr_str(line, shown, &r);
+	if (shown < len)
+		strbuf_adds(&r, "...");
+	if (datetext)
+		strbuf_addc(&r, ')');
+	log_msg(LOG_LVL_ERROR, LOG_FILTER, "Failed to process line: %s, caught exception: %s",
+	    strbuf_str(&r), exc);
+	strbuf_free(&r);
+}
+
 void
 jail_feed(struct jail *j, const char *line, size_t len)
 {
@@ -1157,6 +1190,8 @@ jail_feed(struct jail *j, const char *line, size_t len)
 			    j->name, j->limit_hits, j->cut_lines, FILTER_LINE_MAX);
 		}
 	}
+	if (st.error)
+		line_error(NULL, line, len, st.error);
 	for (i = 0; i < n; i++)
 		if (ff[i].has_id)
 			failure(j, &ff[i]);
@@ -1338,7 +1373,8 @@ set_increment(struct jail *j, const char *opt, const char *v, char **err)
 	else if (strcmp(opt, "maxtime") == 0 || strcmp(opt, "rndtime") == 0) {
 		if (*v == '\0')
 			d = -1;
-		else if (set_time(v, &d, err) < 0)
+		else if (set_time(j, opt[0] == 'm' ? "bantime.maxtime" : "bantime.rndtime", v, &d,
+		    err) < 0)
 			return -1;
 		*(opt[0] == 'm' ? &j->incr.maxtime : &j->incr.rndtime) = d;
 	} else if (strcmp(opt, "factor") == 0) {
@@ -1375,23 +1411,19 @@ set_increment(struct jail *j, const char *opt, const char *v, char **err)
 		free(j->incr.mult);
 		j->incr.mult = NULL;
 		j->incr.nmult = 0;
-		while (*p) {
-			char *end;
-			long n;
+		/* [int(i) for i in value.split(' ')]: one space between, past 64 bits saturated */
+		while (*v) {
+			size_t n = strcspn(p, " ");
+			long long m;
 
-			while (*p == ' ')
-				p++;
-			if (*p == '\0')
-				break;
-			n = strtol(p, &end, 10);
-			if (end == p || (*end && *end != ' ')) {
-				*err = xasprintf("invalid literal for int() with base 10: '%s'", p);
+			if (pyint_ll(p, n, PYINT_STR, &m, NULL, err) < 0)
 				return -1;
-			}
 			j->incr.mult = xrealloc(j->incr.mult, (j->incr.nmult + 1) *
 			    sizeof(*j->incr.mult));
-			j->incr.mult[j->incr.nmult++] = n;
-			p = end;
+			j->incr.mult[j->incr.nmult++] = m;
+			if (p[n] == '\0')
+				break;
+			p += n + 1;
 		}
 	}
 	/* any other bantime.X is kept (and answered) as fail2ban keeps it, unused */
@@ -1420,14 +1452,16 @@ increased(struct jail *j, double btime, double count)
 		r = r > btime ? r : btime;
 	} else {
 		/* ban.Time * (1<<(ban.Count if ban.Count<20 else 20)) * banFactor */
-		r = btime * (double)(1LL << (count < 20 ? (long long)count : 20)) * j->incr.factor;
+		r = btime * (double)(1LL << (count < 0 ? 0 : count < 20 ? (int)count : 20)) *
+		    j->incr.factor;
 		r = r > btime ? r : btime;
 	}
 	if (j->incr.maxtime >= 0 && r > j->incr.maxtime)
 		r = j->incr.maxtime;
 	if (j->incr.rndtime >= 0)
 		r += drand48() * j->incr.rndtime;
-	return r;
+	/* a formula or factor may reach any double: a ban time is a time */
+	return isnan(r) ? btime : timestr_clamp(r, NULL);
 }
 
 /*
@@ -1531,6 +1565,8 @@ on_journal_entry(void *arg, const struct journal_entry *e)
 	free(j->jiso);
 	j->jiso = xstrdup(e->datetext);
 	filter_process_dated(j->filter, e->datetext, e->line, e->len, &time, &ff, &n, &cap, &st);
+	if (st.error)
+		line_error(e->datetext, e->line, e->len, st.error);
 	for (i = 0; i < n; i++)
 		if (ff[i].has_id)
 			failure(j, &ff[i]);
@@ -1635,14 +1671,24 @@ arg_str(const struct pyval *args, size_t i, struct strbuf *tmp)
 	return i < pyval_len(args) ? pystr(pyval_at(args, i), tmp) : "";
 }
 
-static int
-set_time(const char *v, double *out, char **err)
+/* A number past what f2b-lite keeps (fail2ban's Python numbers have no end). */
+static void
+saturated(const struct jail *j, const char *opt, const char *v, const char *what)
 {
-	struct timestr_val t;
+	log_msg(LOG_LVL_WARNING, LOG_JAIL, "[%s] %s '%s' is past the largest %s f2b-lite keeps: "
+	    "saturated to it", j->name, opt, v, what);
+}
 
-	if (timestr_parse(v, &t, err) < 0)
+/* MyTime.str2seconds for a time option, saturated to TIMESTR_MAX. */
+static int
+set_time(const struct jail *j, const char *opt, const char *v, double *out, char **err)
+{
+	bool sat;
+
+	if (timestr_seconds(v, out, &sat, err) < 0)
 		return -1;
-	*out = t.f;
+	if (sat)
+		saturated(j, opt, v, "time (10^15 seconds)");
 	return 0;
 }
 
@@ -1806,20 +1852,26 @@ jail_set(struct jail *j, const char *opt, const struct pyval *args, char **err)
 		}
 	} else if (strcmp(opt, "maxlines") == 0) {
 		long long n;
+		int rc;
 
-		if (config_parse_int(v, &n) < 0)
+		if ((rc = config_parse_int(v, &n)) < 0)
 			*err = xasprintf("invalid literal for int() with base 10: '%s'", v);
 		else if (filter_set_maxlines(j->filter, (long)n, err) == 0) {
+			if (rc > 0)
+				saturated(j, opt, v, "integer");
 			j->fc.maxlines = (long)n;
 			log_msg(LOG_LVL_INFO, LOG_FILTER, "  maxLines: %lld", n);
 			ret = pyval_int(n);
 		}
 	} else if (strcmp(opt, "maxretry") == 0 || strcmp(opt, "maxmatches") == 0) {
 		long long n;
+		int rc;
 
-		if (config_parse_int(v, &n) < 0)
+		if ((rc = config_parse_int(v, &n)) < 0)
 			*err = xasprintf("invalid literal for int() with base 10: '%s'", v);
 		else {
+			if (rc > 0)
+				saturated(j, opt, v, "integer");
 			if (opt[3] == 'r') {
 				failmgr_set_maxretry(j->fm, (long)n);
 				log_msg(LOG_LVL_INFO, LOG_FILTER, "  maxRetry: %lld", n);
@@ -1828,7 +1880,7 @@ jail_set(struct jail *j, const char *opt, const struct pyval *args, char **err)
 			ret = pyval_int(n);
 		}
 	} else if (strcmp(opt, "findtime") == 0) {
-		if (set_time(v, &d, err) == 0) {
+		if (set_time(j, opt, v, &d, err) == 0) {
 			failmgr_set_findtime(j->fm, d);
 			filter_set_findtime(j->filter, d);
 			log_time(LOG_FILTER, "  findtime: ", v);
@@ -1836,7 +1888,7 @@ jail_set(struct jail *j, const char *opt, const struct pyval *args, char **err)
 			ret = time_value(v);
 		}
 	} else if (strcmp(opt, "bantime") == 0) {
-		if (set_time(v, &d, err) == 0) {
+		if (set_time(j, opt, v, &d, err) == 0) {
 			banlist_set_bantime(j->bl, (long long)d);
 			if (j->started)
 				schedule_unban(j);	/* the bans end at their new time */

@@ -22,6 +22,7 @@
 
 #include "clock.h"
 #include "loop.h"
+#include "pyint.h"
 #include "pyval.h"
 #include "strbuf.h"
 #include "systemd.h"
@@ -50,8 +51,6 @@ sdj_load(char **err)
  * it may have missed, at the price of reading every file header again.
  */
 #define REFRESH_SECS	3600.0
-#define PY_INT_DIGITS	4300	/* Python's int <-> decimal string limit */
-#define PY_INT_BITS	14400	/* more bits than 4300 decimal digits hold */
 #define USEC		1000000LL
 /* datetime's range, years 1 to 9999, in microseconds since the epoch */
 #define USEC_MIN	(-62135596800LL * USEC)
@@ -65,135 +64,20 @@ py_space(unsigned char c)
 	return c == ' ' || (c >= '\t' && c <= '\r');
 }
 
-static int
-digit_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 10;
-	return 99;
-}
-
-/* Digits in base b (most significant first) to decimal text in out. */
+/* int(b) (base0 false) or int(b, 0): the decimal text in out */
 static bool
-to_decimal(const unsigned char *dig, size_t n, int base, int bits,
-    struct strbuf *out)
+py_int(const char *s, size_t n, bool base0, struct strbuf *out)
 {
-	uint32_t limb[PY_INT_BITS / 29 + 2];	/* base 1e9, lowest first */
-	size_t nl = 1, i, k, before;
-
-	if (n * (size_t)bits > PY_INT_BITS)
-		return false;
-	limb[0] = 0;
-	for (i = 0; i < n; i++) {
-		uint64_t carry = dig[i];
-
-		for (k = 0; k < nl; k++) {
-			uint64_t cur = (uint64_t)limb[k] * (uint64_t)base + carry;
-
-			limb[k] = (uint32_t)(cur % 1000000000u);
-			carry = cur / 1000000000u;
-		}
-		if (carry)
-			limb[nl++] = (uint32_t)carry;
-	}
-	before = out->len;
-	strbuf_addf(out, "%u", limb[nl - 1]);
-	for (k = nl - 1; k-- > 0;)
-		strbuf_addf(out, "%09u", limb[k]);
-	return out->len - before <= PY_INT_DIGITS;
-}
-
-/*
- * Python's int(b) (base0 false) or int(b, 0) (true), then "%i" of the
- * result: the decimal text in out; false where Python raises ValueError
- * (bad syntax, or more than 4300 decimal digits either way).
- */
-static bool
-py_int(const char *str, size_t n, bool base0, struct strbuf *out)
-{
-	const unsigned char *s = (const unsigned char *)str, *e = s + n;
-	unsigned char dig[PY_INT_BITS + 1];
-	size_t nd = 0, total = 0;
-	int base = 10, bits = 0;
-	bool neg = false, prev_us = false, zero_only = false;
-
-	strbuf_reset(out);
-	while (s < e && py_space(*s))
-		s++;
-	while (e > s && py_space(e[-1]))
-		e--;
-	if (s < e && (*s == '+' || *s == '-'))
-		neg = *s++ == '-';
-	if (base0 && e - s >= 2 && s[0] == '0') {
-		switch (s[1] | 0x20) {
-		case 'x': base = 16; bits = 4; break;
-		case 'o': base = 8; bits = 3; break;
-		case 'b': base = 2; bits = 1; break;
-		default: zero_only = true; break;	/* "0..." in base 0 */
-		}
-		if (base != 10) {
-			s += 2;
-			if (s < e && *s == '_')
-				s++;
-		}
-	}
-	if (s == e || *s == '_')
-		return false;
-	for (; s < e; s++) {
-		if (*s == '_') {
-			if (prev_us)
-				return false;
-			prev_us = true;
-			continue;
-		}
-		prev_us = false;
-		if (digit_value(*s) >= base)
-			return false;
-		if (zero_only && *s != '0')
-			return false;
-		total++;
-		if (nd == 0 && *s == '0')
-			continue;	/* leading zeros */
-		if (nd < sizeof(dig))
-			dig[nd] = (unsigned char)digit_value(*s);
-		nd++;
-	}
-	if (prev_us)
-		return false;
-	if (base == 10 && total > PY_INT_DIGITS)
-		return false;
-	if (neg && nd > 0)
-		strbuf_addc(out, '-');
-	if (nd == 0) {
-		strbuf_addc(out, '0');
-		return true;
-	}
-	if (base == 10) {
-		size_t i;
-
-		for (i = 0; i < nd; i++)
-			strbuf_addc(out, (char)('0' + dig[i]));
-		return true;
-	}
-	if (nd > sizeof(dig))
-		return false;
-	return to_decimal(dig, nd, base, bits, out);
+	return pyint_text(s, n, base0 ? PYINT_BASE0 : 0, out);
 }
 
 /* int(b) as a 64-bit number. */
 static bool
-py_int64(const char *s, size_t n, struct strbuf *tmp, long long *v)
+py_int64(const char *s, size_t n, long long *v)
 {
-	char *end;
+	bool big;
 
-	if (!py_int(s, n, false, tmp))
-		return false;
-	errno = 0;
-	*v = strtoll(strbuf_str(tmp), &end, 10);
-	return errno == 0 && *end == '\0';
+	return pyint_ll(s, n, 0, v, &big, NULL) == 0 && !big;
 }
 
 /* ---- one entry ---------------------------------------------------------- */
@@ -389,7 +273,7 @@ format_line(sd_journal *j, struct fmt *fm)
 			sd_id128_t boot;	/* NULL would want the current boot */
 
 			if (!(sm->n > 0 && py_int64(strbuf_str(&sm->val),
-			    sm->val.len, &fm->num, &us)) &&
+			    sm->val.len, &us)) &&
 			    sdj->get_monotonic_usec(j, &mono, &boot) >= 0)
 				us = (long long)mono;
 			strbuf_addf(sb, " [%12.6f]", (double)us / 1e6);
@@ -426,7 +310,7 @@ entry_usec(sd_journal *j, struct fmt *fm)
 	uint64_t rt;
 
 	if (f->n > 0 &&
-	    py_int64(strbuf_str(&f->val), f->val.len, &fm->num, &us) &&
+	    py_int64(strbuf_str(&f->val), f->val.len, &us) &&
 	    us >= USEC_MIN && us <= USEC_MAX)
 		return us;
 	if (sdj->get_realtime_usec(j, &rt) < 0 || rt > (uint64_t)USEC_MAX)
@@ -784,12 +668,10 @@ make_source(const struct journal_opts *o, struct source *s, char **err)
 		else if ((env = getenv("F2B_SYSTEMD_DEFAULT_FLAGS")) == NULL)
 			s->flags = SD_JOURNAL_SYSTEM;
 		else {
-			struct strbuf num = STRBUF_INIT;
 			long long v = 0;
-			bool okay = py_int64(env, strlen(env), &num, &v) &&
+			bool okay = py_int64(env, strlen(env), &v) &&
 			    v >= 0 && v <= INT32_MAX;
 
-			strbuf_free(&num);
 			if (!okay) {
 				*err = xasprintf("invalid "
 				    "F2B_SYSTEMD_DEFAULT_FLAGS '%s'", env);

@@ -92,6 +92,18 @@ is_value_type(const char *cls)
 	    strcmp(cls, "builtins.list") == 0 || strcmp(cls, "builtins.tuple") == 0;
 }
 
+/* An exception class the decoder accepts (the classes above but the value types). */
+static bool
+exception_class(const char *cls)
+{
+	size_t i;
+
+	for (i = 0; allowed_classes[i]; i++)
+		if (strcmp(allowed_classes[i], cls) == 0)
+			return !is_value_type(cls);
+	return false;
+}
+
 static bool
 fail(struct up *u, const char *msg)
 {
@@ -284,6 +296,7 @@ reduce(struct up *u)
 	pyval_dict_set(exc, pyval_str(PICKLE_EXC_KEY),
 	    pyval_str(pyval_as_str(cls) + strlen(CLASS_PREFIX)));
 	pyval_dict_set(exc, pyval_str("args"), args);
+	pyval_set_exception(exc);
 	pyval_free(cls);
 	return push(u, exc);
 }
@@ -745,11 +758,15 @@ dump(struct dumper *d, const struct pyval *v, struct strbuf *out)
 
 		/*
 		 * An exception object (pickle_exception()'s shape, no more): the
-		 * class called with its args.  Any other dict, one that merely
-		 * holds the key too, is a dict.
+		 * class called with its args.  Only a value marked as one, of a
+		 * class the decoder accepts, is written so: a client's dict of the
+		 * same shape ("echo" hands it back) would otherwise become a call
+		 * of any global it names - os.system - in the client that loads
+		 * it.  Any other dict is a dict.
 		 */
-		if (cls && pyval_type(cls) == PY_STR && strrchr(pyval_as_str(cls), '.') &&
-		    args && pyval_type(args) == PY_TUPLE && pyval_len(v) == 2) {
+		if (pyval_is_exception(v) && cls && pyval_type(cls) == PY_STR &&
+		    exception_class(pyval_as_str(cls)) && args &&
+		    pyval_type(args) == PY_TUPLE && pyval_len(v) == 2) {
 			const char *full = pyval_as_str(cls), *dot = strrchr(full, '.');
 
 			put_text(out, full, (size_t)(dot - full), false);
@@ -794,5 +811,6 @@ pickle_exception(const char *cls, const char *message)
 	pyval_append(args, pyval_str(message));
 	pyval_dict_set(e, pyval_str(PICKLE_EXC_KEY), pyval_str(cls));
 	pyval_dict_set(e, pyval_str("args"), args);
+	pyval_set_exception(e);
 	return e;
 }

@@ -32,6 +32,7 @@
 /* Node flags. */
 #define PYVAL_F_BIG	0x01	/* one allocation with its string: not pooled */
 #define PYVAL_F_MED	0x02	/* pooled, with PYVAL_MEDIUM bytes for text */
+#define PYVAL_F_EXC	0x04	/* a dict standing for an exception object */
 
 /* Strings up to this long (and their NUL) live in pooled "medium" nodes. */
 #define PYVAL_MEDIUM	256
@@ -376,6 +377,7 @@ pyval_copy(const struct pyval *v)
 	}
 	c = pyval_new(v->type);
 	c->depth = v->depth;
+	c->flags = v->flags & PYVAL_F_EXC;
 	n = v->u.seq.n;
 	if (n) {
 		c->u.seq.item = items_alloc(n, &c->u.seq.cap);
@@ -384,6 +386,19 @@ pyval_copy(const struct pyval *v)
 		c->u.seq.n = n;
 	}
 	return c;
+}
+
+void
+pyval_set_exception(struct pyval *v)
+{
+	if (v->type == PY_DICT)
+		v->flags |= PYVAL_F_EXC;
+}
+
+bool
+pyval_is_exception(const struct pyval *v)
+{
+	return v != NULL && v->type == PY_DICT && (v->flags & PYVAL_F_EXC);
 }
 
 unsigned
@@ -664,6 +679,18 @@ pyval_equal(const struct pyval *a, const struct pyval *b)
 				return false;
 		return true;
 	}
+}
+
+char *
+pyval_repr_exception(const char *name, const char *msg)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_adds(&sb, name);
+	strbuf_addc(&sb, '(');
+	pyval_repr_str(msg, strlen(msg), &sb);
+	strbuf_addc(&sb, ')');
+	return strbuf_detach(&sb);
 }
 
 void

@@ -45,6 +45,13 @@ enum pyval_type	 pyval_type(const struct pyval *);
 bool		 pyval_as_bool(const struct pyval *);
 /* Levels of containers below v: 0 for a scalar or an empty container. */
 unsigned	 pyval_depth(const struct pyval *);
+/*
+ * An exception object is a dict (pickle.h) marked as one: only the pickle
+ * decoder (an allowed exception class) and pickle_exception() mark it, and
+ * copies keep the mark, so a client's dict of the same shape stays a dict.
+ */
+void		 pyval_set_exception(struct pyval *dict);
+bool		 pyval_is_exception(const struct pyval *);
 long long	 pyval_as_int(const struct pyval *);
 double		 pyval_as_float(const struct pyval *);
 /* For str and bytes: the bytes (NUL-terminated) and their length. */
@@ -87,6 +94,8 @@ void		 pyval_pformat(const struct pyval *, int width, int indent,
 		    struct strbuf *);
 /* Appends repr() of a UTF-8 string. */
 void		 pyval_repr_str(const char *, size_t, struct strbuf *);
+/* repr() of an exception of class name with one str argument: ValueError('x') */
+char		*pyval_repr_exception(const char *name, const char *msg);
 /* Appends repr() of a bytes value. */
 void		 pyval_repr_bytes(const char *, size_t, struct strbuf *);
 /* Appends repr() of a float. */

@@ -100,6 +100,7 @@ struct tool {
 	size_t		 limit_hits;	/* searches stopped by the match limit */
 	size_t		 limit_pref;	/* ... of the prefregex (per regex: rstat) */
 	size_t		 truncated;	/* lines cut to FILTER_LINE_MAX */
+	size_t		 line_errors;	/* lines processLine raised on */
 	struct otpl	*otpl;		/* -o template, cut into parts at first use */
 	bool		 otpl_msg;	/* ... and whether it holds <msg> */
 };
@@ -1040,15 +1041,13 @@ static void
 test_line(struct tool *t, const char *line, size_t len)
 {
 	struct filter_failure *ff = NULL;
-	size_t n = 0, cap = 0, i, nret = 0, nbefore = 0;
+	size_t n = 0, cap = 0, i, nret = 0;
 	struct filter_linestat st;
 	struct strbuf before = STRBUF_INIT, after = STRBUF_INIT;
-	bool is_ignored = false, fullbuf = false, multi = filter_maxlines(t->flt) > 1;
+	bool is_ignored = false, multi = filter_maxlines(t->flt) > 1;
 
-	if (multi) {
-		nbefore = buffer_snapshot(t->flt, &before);
-		fullbuf = (long)nbefore >= filter_maxlines(t->flt);
-	}
+	if (multi)
+		buffer_snapshot(t->flt, &before);
 	t->line_ignored = false;
 	if (t->jdatetext) {
 		struct datedet_time jt = { t->jtime, false };
@@ -1059,6 +1058,17 @@ test_line(struct tool *t, const char *line, size_t len)
 	t->limit_hits += st.limit_hits;
 	if (st.truncated)
 		t->truncated++;
+	if (st.error) {
+		/* fail2ban-regex stops here with a traceback; the server logs it */
+		struct strbuf r = STRBUF_INIT;
+
+		pyval_repr_str(line, len, &r);
+		fflush(stdout);
+		fprintf(stderr, "ERROR: Failed to process line: %s, caught exception: %s\n",
+		    strbuf_str(&r), st.error);
+		strbuf_free(&r);
+		t->line_errors++;
+	}
 	for (i = 0; i < n; i++) {
 		bool nofail;
 		struct pyval *nf = pyval_dict_get(ff[i].data, "nofail");
@@ -1115,8 +1125,8 @@ test_line(struct tool *t, const char *line, size_t len)
 		for (off = 0; off < before.len; off += strlen(before.s + off) + 1, k++) {
 			const char *bl = before.s + off;
 
-			if (k < (size_t)fullbuf)
-				continue;
+			if (k < st.dropped)
+				continue;	/* left the buffer by its bounds, not by a match */
 			if (snapshot_has(&after, bl))
 				continue;
 			lines_remove(&t->st.missed_lines, &t->st.nmissed_lines, bl);
@@ -1208,8 +1218,13 @@ process_journal(struct tool *t, const char *spec)
 	o.path = dict_get(args, "journalpath", NULL);
 	o.files = dict_get(args, "journalfiles", NULL);
 	o.namespace = dict_get(args, "namespace", NULL);
-	if ((fl = dict_get(args, "journalflags", NULL)) != NULL)
-		o.flags = atoi(fl);
+	if ((fl = dict_get(args, "journalflags", NULL)) != NULL) {
+		long long f;
+
+		/* int(): anything else (or past an int) gives the default flags */
+		if (config_parse_int(fl, &f) == 0 && f >= 0 && f <= INT32_MAX)
+			o.flags = (int)f;
+	}
 	if (t->o.journalmatch)
 		nw = optspec_words(t->o.journalmatch, &words);
 	else
@@ -1358,6 +1373,10 @@ report_hazards(struct tool *t, FILE *fp)
 	if (t->truncated)
 		fprintf(fp, "[%zu line%s longer than %d bytes cut to that length for "
 		    "matching]\n", t->truncated, t->truncated == 1 ? "" : "s", FILTER_LINE_MAX);
+	if (t->line_errors)
+		fprintf(fp, "[%zu line%s could not be processed (the errors above; fail2ban-regex "
+		    "stops at the first), counted as missed]\n", t->line_errors,
+		    t->line_errors == 1 ? "" : "s");
 }
 
 static unsigned long
@@ -1606,7 +1625,13 @@ regextool_main(int argc, char **argv)
 		case 'l': t.o.log_level = optarg; break;
 		case 'V': printf("%s\n", REGEX_VERSION); return 0;
 		case 'v': t.o.verbose++; break;
-		case 3: t.o.verbose = atoi(optarg); break;
+		case 3: {
+			long long v = 0;
+
+			config_parse_int(optarg, &v);
+			t.o.verbose = v < 0 ? 0 : v > 9 ? 9 : (int)v;
+			break;
+		}
 		case 4: t.o.verbose_date = true; break;
 		case 'D': t.o.debuggex = true; break;
 		case 5: t.o.check_all = false; break;

@@ -305,22 +305,31 @@ server_set(struct server *s, const char *opt, const struct pyval *v, char **err)
 		ret = s->db ? pyval_str(s->dbfile) : pyval_none();
 	} else if (strcmp(opt, "dbmaxmatches") == 0) {
 		long long n;
+		int rc;
 
-		if (config_parse_int(strbuf_str(&sb), &n) < 0)
+		if ((rc = config_parse_int(strbuf_str(&sb), &n)) < 0)
 			*err = xasprintf("invalid literal for int() with base 10: '%s'",
 			    strbuf_str(&sb));
 		else {
+			if (rc > 0)
+				log_msg(LOG_LVL_WARNING, LOG_SERVER, "dbmaxmatches '%s' is past the "
+				    "largest integer f2b-lite keeps: saturated to it", strbuf_str(&sb));
 			if (s->db)
 				db_set_maxmatches(s->db, (long)n);
 			ret = s->db ? pyval_int(n) : pyval_none();
 		}
 	} else if (strcmp(opt, "dbpurgeage") == 0) {
-		struct timestr_val tv;
+		double age;
+		bool sat;
 
-		if (timestr_parse(strbuf_str(&sb), &tv, err) == 0) {
+		if (timestr_seconds(strbuf_str(&sb), &age, &sat, err) == 0) {
+			if (sat)
+				log_msg(LOG_LVL_WARNING, LOG_SERVER, "dbpurgeage '%s' is past the "
+				    "largest time (10^15 seconds) f2b-lite keeps: saturated to it",
+				    strbuf_str(&sb));
 			if (s->db)
-				db_set_purgeage(s->db, tv.f);
-			ret = s->db ? pyval_int((long long)tv.f) : pyval_none();
+				db_set_purgeage(s->db, age);
+			ret = s->db ? pyval_int((long long)age) : pyval_none();
 		}
 	} else if (strcmp(opt, "flushlogs") == 0)
 		ret = pyval_str(flush_logs(s));

@@ -62,6 +62,40 @@ SET = [
      None, 10, ['2005-08-13 10:00:00 s1 conn 192.0.2.13']),
     ('maxlines', ['^.*first\\n.*second <HOST>$'], 'no', None, None, 2,
      ['2005-08-13 10:00:00 first', '2005-08-13 10:00:01 second 192.0.2.14']),
+    # ids that do not convert: processLine raises (ERR:), the next lines go on
+    ('fid with a bad prefix', ['session <F-ID>\\S+</F-ID> failed'], 'no', None, None, 1,
+     ['2005-08-13 10:00:00 session a/b failed', '2005-08-13 10:00:01 session bob failed',
+      '2005-08-13 10:00:02 session 192.0.2.1/x failed',
+      '2005-08-13 10:00:03 session 192.0.2.1/24 failed',
+      '2005-08-13 10:00:04 session a/1.1/x failed', '2005-08-13 10:00:05 session [::1]/64 failed',
+      '2005-08-13 10:00:06 session 192.0.2.1/255.0.255.0 failed',
+      '2005-08-13 10:00:07 session 192.0.2.1/-99999999999999999999 failed']),
+    ('fid with a bad prefix, usedns=raw', ['session <F-ID>\\S+</F-ID> failed'], 'raw', None,
+     None, 1, ['2005-08-13 10:00:00 session a/b failed']),
+    ('ip4 with a bad cidr', ['net <IP4>/<F-CIDR>\\S+</F-CIDR>$'], 'no', None, None, 1,
+     ['2005-08-13 10:00:00 net 192.0.2.1/x', '2005-08-13 10:00:01 net 192.0.2.1/-2',
+      '2005-08-13 10:00:02 net 192.0.2.1/99999999999999999999',
+      '2005-08-13 10:00:03 net 192.0.2.1/-12', '2005-08-13 10:00:04 net 192.0.2.1/1_6',
+      '2005-08-13 10:00:05 net 192.0.2.1/-3000000000']),
+    ('fid and host, the fid bad', ['user <F-ID>\\S+</F-ID> from <HOST>'], 'no', None, None, 1,
+     ['2005-08-13 10:00:00 user a/b from 192.0.2.1', '2005-08-13 10:00:01 user bob from 192.0.2.1']),
+    ('tuple fid', ['s <F-ID>\\S+</F-ID> <F-TUPLE_FID_1>\\S+</F-TUPLE_FID_1>$'], 'no', None, None,
+     1, ['2005-08-13 10:00:00 s a b']),
+    ('tuple ip4', ['s <HOST> <F-TUPLE_IP4_1>\\S+</F-TUPLE_IP4_1>$'], 'no', None, None, 1,
+     ['2005-08-13 10:00:00 s 192.0.2.1 x']),
+    ('tuple dns', ['s <F-DNS>\\S+</F-DNS> <F-TUPLE_DNS_1>\\S+</F-TUPLE_DNS_1>$'], 'no', None,
+     None, 1, ['2005-08-13 10:00:00 s h.invalid x']),
+    ('tuple cidr', ['s <IP4> <F-CIDR>\\S+</F-CIDR> <F-TUPLE_CIDR_1>\\S+</F-TUPLE_CIDR_1>$'], 'no',
+     None, None, 1, ['2005-08-13 10:00:00 s 192.0.2.1 24 x']),
+    ('tuple mlfid', ['^\\s*<F-MLFID>s</F-MLFID><F-TUPLE_MLFID_1>\\d+</F-TUPLE_MLFID_1> '
+                     '<F-NOFAIL>conn</F-NOFAIL> <HOST>$',
+                     '^\\s*<F-MLFID>s</F-MLFID><F-TUPLE_MLFID_1>\\d+</F-TUPLE_MLFID_1> failed$'],
+     'no', None, None, 10,
+     ['2005-08-13 10:00:00 s1 conn 192.0.2.21', '2005-08-13 10:00:01 s2 conn 192.0.2.22',
+      '2005-08-13 10:00:02 s1 failed']),
+    ('no id group set: on to the next failregex',
+     ['(?:id <F-ID>\\S+</F-ID> )?done', 'done <F-ID>\\S+</F-ID>$'], 'no', None, None, 1,
+     ['2005-08-13 10:00:00 done bob']),
 ]
 
 def c(s):
@@ -87,7 +121,12 @@ for name, fails, usedns, pref, ign, maxlines, lines in SET:
         f.addIgnoreRegex(ign)
     out = []
     for l in lines:
-        for fail in f.processLine(l):
+        try:
+            found = f.processLine(l)
+        except Exception as e:
+            out.append('ERR:' + repr(e))
+            continue
+        for fail in found:
             fid = fail[1]
             t = fail[2]
             out.append('%s@%s' % (fid, 'now' if t == NOW or t is None else repr(float(t))))

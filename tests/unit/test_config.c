@@ -2,6 +2,7 @@
  * Unit tests for config: the command stream built from a small
  * configuration, option types, and every error reported with file:line.
  */
+#include <limits.h>
 #include "config.h"
 #include "diag.h"
 #include "dict.h"
@@ -75,7 +76,12 @@ main(void)
 	ok(config_parse_int("1__0", &v) < 0, "double underscore");
 	ok(config_parse_int("0x10", &v) < 0, "no hex");
 	ok(config_parse_int("", &v) < 0, "empty");
-	ok(config_parse_int("99999999999999999999", &v) < 0, "overflow refused");
+	ok(config_parse_int("99999999999999999999", &v) == 1 && v == LLONG_MAX,
+	    "past 64 bits: saturated, and said");
+	ok(config_parse_int("-99999999999999999999", &v) == 1 && v == LLONG_MIN,
+	    "... below too");
+	ok(config_parse_int("\xd9\xa3", &v) == 0 && v == 3, "a Unicode digit, as Python's int()");
+	ok(config_parse_int("1" "\xc2\xa0", &v) == 0 && v == 1, "a Unicode space around it");
 	ok(config_parse_bool("YES") && config_parse_bool("1") && config_parse_bool("On") &&
 	    !config_parse_bool("y") && !config_parse_bool(" true"), "_as_bool");
 

@@ -102,6 +102,36 @@ main(void)
 		is_value(repeated(buf, "1+", 1000), 0, 0, 1, 1001);
 		refused(repeated(buf, "1+", 2100));
 	}
+	/* shifts as Python's, exact, with no conversion that can overflow (UBSan) */
+	is_value("ban.Time << 70", 3, 0, 1, ldexp(3, 70));
+	is_value("-5 >> 1", 0, 0, 1, -3);
+	is_value("ban.Time >> ban.Count", 1e300, 1e9, 1, 0);
+	{
+		static const char *const errs[] = { "1 << -1", "1.5 << 1", "ban.Time << 1",
+		    "int(ban.Time * 1e308)", "int(ban.Time * 1e308 - ban.Time * 1e308)" };
+		struct expr_vars v = { 1e300, 1e9, 1 };
+		size_t i;
+		double r;
+
+		for (i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
+			char *err = NULL;
+			struct expr *e = expr_parse(errs[i], &err);
+
+			v.ban_time = i == 2 ? 0.5 : 1e300;
+			ok(e && expr_eval(e, &v, &r, &err) < 0 && err, "%s: an error (%s)", errs[i],
+			    err ? err : "none");
+			free(err);
+			expr_free(e);
+		}
+		{
+			char *err = NULL;
+			struct expr *e = expr_parse("1 << ban.Count", &err);
+
+			ok(e && expr_eval(e, &v, &r, &err) == 0 && isinf(r),
+			    "1 << 1e9 is past the doubles: inf, not a wrapped integer");
+			expr_free(e);
+		}
+	}
 	{
 		struct expr_vars v = { 1, 0, 1 };
 		char *err = NULL;

@@ -76,6 +76,33 @@ main(void)
 	ticket_free(t);
 	addr_clear(&a);
 	addr_clear(&b);
+
+	/* a raw id longer than ADDR_STRLEN is one id, whole (it was stored under a cut key) */
+	failmgr_set_maxretry(fm, 3);
+	addr_parse(&a, "a-user-name-of-sixty-four-characters-which-is-longer-than-50-chars",
+	    ADDR_CIDR_RAW);
+	addr_parse(&b, "a-user-name-of-sixty-four-characters-which-is-longer-than-50-XXXXX",
+	    ADDR_CIDR_RAW);
+	failmgr_add(fm, &a, 7000, data("u0"), 1);
+	failmgr_add(fm, &b, 7000, data("v0"), 1);
+	failmgr_add(fm, &a, 7001, data("u1"), 1);
+	is_int(failmgr_add(fm, &a, 7002, data("u2"), 1), 3, "a long raw id counts its failures");
+	is_int(failmgr_size(fm), 2, "two long ids sharing their first 50 bytes are two ids");
+	t = failmgr_toban(fm, &a);
+	ok(t != NULL && t->failures == 3, "... and is banned at maxretry");
+	ticket_free(t);
+	is_int(failmgr_size(fm), 1, "the banned long id left the table, the other stays");
+	addr_clear(&a);
+	addr_clear(&b);
+
+	/* a negative findtime rescales counts to anything: kept within a long (UBSan) */
+	failmgr_set_findtime(fm, -1e15);
+	addr_parse(&a, "192.0.2.50", ADDR_CIDR_UNSPEC);
+	failmgr_add(fm, &a, 8000, data("n0"), 1);
+	failmgr_add(fm, &a, 8000.000001, data("n1"), 1);
+	ok(failmgr_add(fm, &a, 8000.000002, data("n2"), 1) < 0,
+	    "a count rescaled past a long saturates (no overflow)");
+	addr_clear(&a);
 	failmgr_free(fm);
 	return tap_done();
 }

@@ -4,7 +4,9 @@
  * and times: the failure-id rules (fid, then ip4, ip6, dns; ::ffff: mapping,
  * brackets, CIDR and subnets, raw and invalid ids, usedns), prefregex with
  * <F-CONTENT>, ignoreregex, undated lines, maxlines and <F-MLFID> merging
- * with NOFAIL and MLFFORGET.  Expected values come from fail2ban 1.0.2's
+ * with NOFAIL and MLFFORGET; failure ids that do not convert (a bad /len
+ * or /mask, tuples from <F-TUPLE_...>): the line's error as fail2ban's
+ * processLine raises it ("ERR:").  Expected values come from fail2ban 1.0.2's
  * Filter (tests/tools/gen_filter_cases.py wrote filter_cases.h).
  */
 #include <stdlib.h>
@@ -22,7 +24,7 @@ struct fcase {
 	const char	*fails[4];
 	const char	*usedns, *pref, *ign;
 	long		 maxlines;
-	const char	*lines[8];
+	const char	*lines[12];
 	const char	*want;		/* "id@time ..." */
 };
 
@@ -50,11 +52,18 @@ run_case(const struct fcase *c)
 	}
 	filter_set_in_operation(f, false);
 	filter_set_check_findtime(f, false);
-	for (i = 0; i < 8 && c->lines[i]; i++) {
+	for (i = 0; i < 12 && c->lines[i]; i++) {
 		struct filter_failure *ff = NULL;
+		struct filter_linestat st;
 		size_t n = 0, cap = 0;
 
-		filter_process_line(f, c->lines[i], strlen(c->lines[i]), &ff, &n, &cap, NULL);
+		filter_process_line(f, c->lines[i], strlen(c->lines[i]), &ff, &n, &cap, &st);
+		if (st.error) {
+			if (got.len)
+				strbuf_addc(&got, ' ');
+			strbuf_adds(&got, "ERR:");
+			strbuf_adds(&got, st.error);
+		}
 		for (k = 0; k < n; k++) {
 			if (got.len)
 				strbuf_addc(&got, ' ');

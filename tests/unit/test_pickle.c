@@ -106,5 +106,46 @@ main(void)
 	strbuf_free(&sb);
 	strbuf_free(&r1);
 	strbuf_free(&r2);
+
+	/*
+	 * A dict shaped like an exception that the server did not raise (a
+	 * client's "echo" argument) is written as a dict: never as a call of
+	 * the global it names (os.system in a Python client), whatever it names.
+	 */
+	{
+		static const char *const names[] = { "posix.system", "builtins.ValueError" };
+		size_t i;
+
+		for (i = 0; i < 2; i++) {
+			struct pyval *d = pyval_dict(), *a = pyval_tuple(), *back;
+			struct strbuf out = STRBUF_INIT;
+
+			pyval_append(a, pyval_str("touch /tmp/f2b-owned"));
+			pyval_dict_set(d, pyval_str(PICKLE_EXC_KEY), pyval_str(names[i]));
+			pyval_dict_set(d, pyval_str("args"), a);
+			pickle_dump(d, &out);
+			ok(memchr(out.s, 0x93, out.len) == NULL && memchr(out.s, 'R', out.len) == NULL,
+			    "a client's dict naming %s is written without a global or a call",
+			    names[i]);
+			back = pickle_load(out.s, out.len, &err);
+			ok(back && !pyval_is_exception(back) && pyval_equal(back, d),
+			    "... and reads back as the same plain dict");
+			pyval_free(back);
+			pyval_free(d);
+			strbuf_free(&out);
+		}
+	}
+	{
+		/* the server's own exceptions, and copies of them, stay exceptions */
+		struct pyval *e = pickle_exception("builtins.ValueError", "bad"), *c = pyval_copy(e);
+		struct strbuf out = STRBUF_INIT;
+
+		pickle_dump(c, &out);
+		ok(memchr(out.s, 0x93, out.len) != NULL && pyval_is_exception(c),
+		    "a copy of an exception the server raised is written as one");
+		pyval_free(e);
+		pyval_free(c);
+		strbuf_free(&out);
+	}
 	return tap_done();
 }
