@@ -1255,8 +1255,11 @@ on_tail_event(void *arg, enum tail_event e, const char *path, long long detail)
 static void
 rescan_globs(struct jail *j)
 {
-	size_t i, k, m;
+	struct dict *have = dict_new(NULL);	/* the jail's logs: thousands, every 5 s */
+	size_t i, k;
 
+	for (i = 0; i < j->nlogs; i++)
+		dict_set(have, j->logs[i].path, NULL);
 	for (i = 0; i < pyval_len(j->globs); i++) {
 		const struct pyval *g = pyval_at(j->globs, i);
 		glob_t gl;
@@ -1266,12 +1269,10 @@ rescan_globs(struct jail *j)
 		for (k = 0; k < gl.gl_pathc; k++) {
 			struct jlog *lg;
 
-			for (m = 0; m < j->nlogs; m++)
-				if (strcmp(j->logs[m].path, gl.gl_pathv[k]) == 0)
-					break;
 			/* a file this server reads, or read until it was rotated to this name */
-			if (m < j->nlogs || tail_seen(gl.gl_pathv[k]))
+			if (dict_has(have, gl.gl_pathv[k]) || tail_seen(gl.gl_pathv[k]))
 				continue;
+			dict_set(have, gl.gl_pathv[k], NULL);
 			j->logs = xrealloc(j->logs, (j->nlogs + 1) * sizeof(*j->logs));
 			lg = &j->logs[j->nlogs++];
 			memset(lg, 0, sizeof(*lg));
@@ -1284,6 +1285,7 @@ rescan_globs(struct jail *j)
 		}
 		globfree(&gl);
 	}
+	dict_free(have);
 }
 
 static void
