@@ -138,7 +138,8 @@ client_read_config(struct client_opts *o, struct pyval **stream, struct diag *d)
 		.basedir = o->conf,
 		.allow_no_files = o->dump != 0,
 		.test = o->test,
-		.journal_fallback = o->dump == 0 && !o->test,
+		/* -t reads it as the server will (the journal, or a jail that waits) */
+		.journal_fallback = o->dump == 0,
 		.jail = o->jail,
 		.mainopts = o->params,
 	};

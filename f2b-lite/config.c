@@ -1199,9 +1199,13 @@ jail_has_files(struct loader *L, struct confset *jcs, struct jail *j, const char
 	return found;
 }
 
-/* JailReader.getOptions; returns -1 on a JailDefError or fatal error. */
+/*
+ * JailReader.getOptions; returns -1 on a JailDefError or fatal error, 1
+ * when the journal fallback was tried and the filter has no journalmatch
+ * (read the jail again without it: it waits for its files).
+ */
 static int
-jail_getoptions(struct loader *L, struct confset *jcs, struct jail *j)
+jail_getoptions_as(struct loader *L, struct confset *jcs, struct jail *j, bool may_journal)
 {
 	struct cfgopt *fo, *ao;
 	char **acts = NULL, *ctx;
@@ -1217,7 +1221,7 @@ jail_getoptions(struct loader *L, struct confset *jcs, struct jail *j)
 	if (rc < 0 || !jail_enabled(j))
 		goto out;
 
-	if (L->req->journal_fallback && strcmp(cfgopts_str(j->opts, "backend") ?
+	if (may_journal && strcmp(cfgopts_str(j->opts, "backend") ?
 	    cfgopts_str(j->opts, "backend") : "auto", "auto") == 0 &&
 	    !jail_has_files(L, jcs, j, ctx)) {
 		j->to_journal = true;
@@ -1248,16 +1252,14 @@ jail_getoptions(struct loader *L, struct confset *jcs, struct jail *j)
 		struct cfgopt *lp = dict_get(j->opts, "logpath", NULL);
 
 		if (jm == NULL || pyval_as_str(jm->val) == NULL || !pyval_as_str(jm->val)[0]) {
-			/* neither files nor a journal: reported, and the jail skipped */
-			j->config_error = xasprintf("have not found any log file for %s jail "
-			    "and its filter has no journalmatch", j->name);
-			diag_warn(L->diag, lp ? lp->file : NULL, lp ? lp->line : 0, "%s",
-			    j->config_error);
-		} else
-			diag_warn(L->diag, lp ? lp->file : NULL, lp ? lp->line : 0,
-			    "jail '%s': no log file found, using the systemd journal "
-			    "(backend = systemd, journalmatch = %s)", j->name,
-			    pyval_as_str(jm->val));
+			/* no journal to fall back on: the jail waits for its files */
+			dict_free(fopts);
+			rc = 1;
+			goto out;
+		}
+		diag_warn(L->diag, lp ? lp->file : NULL, lp ? lp->line : 0,
+		    "jail '%s': no log file found, using the systemd journal "
+		    "(backend = systemd, journalmatch = %s)", j->name, pyval_as_str(jm->val));
 		dict_free(fopts);
 	}
 
@@ -1279,6 +1281,28 @@ jail_getoptions(struct loader *L, struct confset *jcs, struct jail *j)
 		    j->name);
 out:
 	free(ctx);
+	return rc;
+}
+
+/*
+ * JailReader.getOptions.  f2b-lite's server (journal_fallback): with
+ * backend auto and no log file, the journal if the filter has a
+ * journalmatch, else (and with any other backend) the jail waits for its
+ * files (jail_convert).
+ */
+static int
+jail_getoptions(struct loader *L, struct confset *jcs, struct jail *j)
+{
+	int rc = jail_getoptions_as(L, jcs, j, L->req->journal_fallback);
+
+	if (rc == 1) {
+		dict_free(j->opts);
+		j->opts = NULL;
+		defreader_free(j->filter);
+		j->filter = NULL;
+		j->to_journal = false;
+		rc = jail_getoptions_as(L, jcs, j, false);
+	}
 	return rc;
 }
 
@@ -1343,30 +1367,59 @@ jail_convert(struct loader *L, struct jail *j, struct pyval *stream)
 
 			if ((be && strncmp(be, "systemd", 7) == 0) || line == NULL)
 				continue;
+			char *waiting = NULL;	/* a glob nothing matches yet */
+
 			while (line) {
 				const char *nl = strchr(line, '\n');
 				char *p = nl ? xstrndup(line, (size_t)(nl - line)) : xstrdup(line);
 				char *sp = strrchr(p, ' ');
 				const char *tail = "head";
+				bool glob = strpbrk(p, "*?[") != NULL;
+				struct stat st;
 				size_t n;
 
 				if (sp) {
 					*sp = '\0';
 					tail = sp + 1;
 				}
+				if (L->req->journal_fallback && !glob && p[0] && stat(p, &st) < 0) {
+					/*
+					 * f2b-lite's server follows a file that does not exist
+					 * yet (or a dangling link's target) once it appears,
+					 * as tail -F does; the jail runs meanwhile
+					 */
+					pyval_append(stream2, cmd_new("set", j->name, "addlogpath",
+					    p, tail, NULL));
+					if (L->req->test)
+						diag_warn(L->diag, o->file, o->line, "jail '%s': log "
+						    "file %s does not exist (yet): the server waits for "
+						    "it and follows it once it appears", j->name, p);
+					found++;
+					free(p);
+					line = nl ? nl + 1 : NULL;
+					continue;
+				}
 				n = jail_glob(L, p, o, stream2, j->name, tail);
 				/* the daemon (f2b-lite only) watches globs for new files */
-				if (L->req->journal_fallback && strpbrk(p, "*?[") != NULL)
+				if (L->req->journal_fallback && glob)
 					pyval_append(stream2, cmd_new("set", j->name,
 					    "addlogglob", p, tail, NULL));
-				if (n == 0)
+				if (n == 0) {
 					diag_add(L->diag, DIAG_NOTICE, o->file, o->line,
 					    "no file(s) found for glob %s", p);
+					if (glob && waiting == NULL)
+						waiting = xstrdup(p);
+				}
 				found += n;
 				free(p);
 				line = nl ? nl + 1 : NULL;
 			}
-			if (found == 0) {
+			if (found == 0 && L->req->journal_fallback) {
+				/* only globs, none matching: the jail runs and waits for files */
+				diag_warn(L->diag, o->file, o->line, "jail '%s': no file matches "
+				    "%s yet: the server follows the files matching it as they "
+				    "appear", j->name, waiting ? waiting : "its logpath");
+			} else if (found == 0) {
 				if (!L->req->allow_no_files) {
 					diag_error(L->diag, o->file, o->line, "have not found "
 					    "any log file for %s jail", j->name);
@@ -1375,6 +1428,7 @@ jail_convert(struct loader *L, struct jail *j, struct pyval *stream)
 					diag_warn(L->diag, o->file, o->line, "have not found "
 					    "any log file for %s jail", j->name);
 			}
+			free(waiting);
 		} else if (strcmp(k, "backend") == 0)
 			backend = pyval_as_str(o->val) ? pyval_as_str(o->val) : "None";
 		else if (strcmp(k, "ignoreip") == 0) {

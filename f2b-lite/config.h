@@ -23,9 +23,12 @@ struct config_request {
 	bool		 test;		/* -t: a broken jail fails the whole test */
 	const char	*jail;		/* only this jail, or NULL for all */
 	/*
-	 * backend auto and no log file: the systemd journal when the filter
-	 * has a journalmatch; a jail with neither is skipped, not fatal
-	 * (fail2ban 1.1's behaviour; 1.0.2 refuses the whole configuration)
+	 * f2b-lite's server (and -t, start): backend auto and no log file:
+	 * the systemd journal when the filter has a journalmatch; otherwise
+	 * (and with any file backend) the jail runs and waits for its files:
+	 * a missing path is added all the same (followed once it appears),
+	 * globs are watched for new files.  fail2ban 1.0.2 refuses the whole
+	 * configuration ("Have not found any log file"): -d still does.
 	 */
 	bool		 journal_fallback;
 	/*

@@ -60,6 +60,7 @@ struct jlog {
 	enum tail_start	 start;
 	long long	 dbpos;		/* position kept in the database, -1: none */
 	long long	 saved;		/* last position written there */
+	char		 saved_hash[41];	/* with this first-line hash */
 	struct tail	*t;
 };
 
@@ -133,6 +134,10 @@ struct jail {
 	 */
 	unsigned	 ban_epoch;
 	double		 last_consistency;	/* the last check an offender asked for */
+	size_t		 nofd;		/* log files not opened for want of descriptors */
+	char		*nofd_first;
+	long long	 nofd_limit;
+	struct loop_timer *nofd_timer;	/* says so once for a batch */
 };
 
 /* ---- small helpers ----------------------------------------------------------- */
@@ -214,6 +219,8 @@ jail_free(struct jail *j)
 	free(j->logs);
 	loop_timer_cancel(j->env.loop, j->unban_timer);
 	loop_timer_cancel(j->env.loop, j->svc_timer);
+	loop_timer_cancel(j->env.loop, j->nofd_timer);
+	free(j->nofd_first);
 	runner_free(j->runner);
 	for (i = 0; i < j->nacts; i++)
 		action_free(j->acts[i].a);
@@ -1210,6 +1217,24 @@ on_line(void *arg, const char *line, size_t len)
 		jail_feed(j, line, len);
 }
 
+/* The log files not opened for want of descriptors, said once for a batch of them. */
+static void
+report_nofd(void *arg)
+{
+	struct jail *j = arg;
+
+	j->nofd_timer = NULL;
+	log_msg(LOG_LVL_ERROR, LOG_FILTER, "[%s] %zu log file(s) not followed (%s%s): too few "
+	    "file descriptors left under the open files limit (%lld; %d are kept for the "
+	    "control socket, the database and actions); raise it (LimitNOFILE= in the unit, "
+	    "ulimit -n) - they are tried again every %d s", j->name, j->nofd,
+	    j->nofd_first, j->nofd > 1 ? ", ..." : "", j->nofd_limit,
+	    j->nofd_limit / 4 < TAIL_FD_RESERVE ? (int)(j->nofd_limit / 4) : TAIL_FD_RESERVE, 5);
+	j->nofd = 0;
+	free(j->nofd_first);
+	j->nofd_first = NULL;
+}
+
 static void
 on_tail_event(void *arg, enum tail_event e, const char *path, long long detail)
 {
@@ -1232,12 +1257,31 @@ on_tail_event(void *arg, enum tail_event e, const char *path, long long detail)
 		log_msg(LOG_LVL_MSG, LOG_FILTER, "Log presence detected for file %s", path);
 		break;
 	case TAIL_MISSING:
-		log_msg(LOG_LVL_ERROR, LOG_FILTER, "[%s] Unable to open %s (it does not exist; "
-		    "waiting for it)", j->name, path);
+		if (detail)	/* the file it followed went away and stays away */
+			log_msg(LOG_LVL_ERROR, LOG_FILTER, "[%s] Unable to open %s (it does not "
+			    "exist; waiting for it)", j->name, path);
+		else		/* not there yet: the jail runs, and follows it once it is */
+			log_msg(LOG_LVL_WARNING, LOG_FILTER, "[%s] Log file %s does not exist "
+			    "(yet): waiting for it, followed once it appears", j->name, path);
 		break;
 	case TAIL_ERROR:
 		log_msg(LOG_LVL_ERROR, LOG_FILTER, "[%s] Unable to open %s: %s", j->name, path,
 		    strerror((int)detail));
+		break;
+	case TAIL_NOTREG:
+		log_msg(LOG_LVL_ERROR, LOG_FILTER, "[%s] Not following %s: it is %s, not a regular "
+		    "file (skipped until it is one)", j->name, path, tail_kind(detail));
+		break;
+	case TAIL_NOFD:
+		if (j->nofd++ == 0)
+			j->nofd_first = xstrdup(path);
+		j->nofd_limit = detail;
+		if (j->nofd_timer == NULL)	/* a second to count the others */
+			j->nofd_timer = loop_timer_add(j->env.loop, 1.0, report_nofd, j);
+		break;
+	case TAIL_LEFT:
+		log_msg(LOG_LVL_DEBUG, LOG_FILTER, "[%s] Stopped following the file rotated away "
+		    "from %s (%lld bytes read from it after the rotation)", j->name, path, detail);
 		break;
 	}
 }
@@ -1246,8 +1290,11 @@ on_tail_event(void *arg, enum tail_event e, const char *path, long long detail)
 static void
 rescan_globs(struct jail *j)
 {
-	size_t i, k, m;
+	struct dict *have = dict_new(NULL);	/* the jail's logs: thousands, every 5 s */
+	size_t i, k;
 
+	for (i = 0; i < j->nlogs; i++)
+		dict_set(have, j->logs[i].path, NULL);
 	for (i = 0; i < pyval_len(j->globs); i++) {
 		const struct pyval *g = pyval_at(j->globs, i);
 		glob_t gl;
@@ -1257,12 +1304,10 @@ rescan_globs(struct jail *j)
 		for (k = 0; k < gl.gl_pathc; k++) {
 			struct jlog *lg;
 
-			for (m = 0; m < j->nlogs; m++)
-				if (strcmp(j->logs[m].path, gl.gl_pathv[k]) == 0)
-					break;
 			/* a file this server reads, or read until it was rotated to this name */
-			if (m < j->nlogs || tail_seen(gl.gl_pathv[k]))
+			if (dict_has(have, gl.gl_pathv[k]) || tail_seen(gl.gl_pathv[k]))
 				continue;
+			dict_set(have, gl.gl_pathv[k], NULL);
 			j->logs = xrealloc(j->logs, (j->nlogs + 1) * sizeof(*j->logs));
 			lg = &j->logs[j->nlogs++];
 			memset(lg, 0, sizeof(*lg));
@@ -1275,6 +1320,7 @@ rescan_globs(struct jail *j)
 		}
 		globfree(&gl);
 	}
+	dict_free(have);
 }
 
 static void
@@ -1319,14 +1365,18 @@ jail_save_positions(struct jail *j)
 	}
 	for (i = 0; i < j->nlogs; i++) {
 		struct jlog *lg = &j->logs[i];
+		const char *hash;
 		long long pos;
-		char hash[41];
 
-		if (lg->t == NULL || (pos = (long long)tail_pos(lg->t)) == lg->saved)
+		/* the file under the path now (its hash kept with it; none open: nothing) */
+		if (lg->t == NULL || (hash = tail_hash(lg->t)) == NULL)
 			continue;
-		tail_first_line_hash(lg->path, hash);
+		pos = (long long)tail_pos(lg->t);
+		if (pos == lg->saved && strcmp(hash, lg->saved_hash) == 0)
+			continue;
 		db_update_log(j->env.db, j->name, lg->path, *hash ? hash : NULL, pos);
 		lg->saved = pos;
+		memcpy(lg->saved_hash, hash, sizeof(lg->saved_hash));
 	}
 }
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,6 +19,8 @@
 #include "xmalloc.h"
 
 #define KILL_GRACE	0.2	/* SIGTERM, then SIGKILL this much later */
+
+static unsigned long child_nofile;	/* runner_child_nofile */
 
 /*
  * A command run in-process: ipset or logger.  ipset commands are batched:
@@ -346,6 +349,14 @@ spawn(struct job *j, const char *text)
 		dup2(p[1], 1);
 		dup2(p[1], 2);
 		close_range(3, ~0U, 0);	/* nothing else of ours (fail2ban: close_fds) */
+		if (child_nofile) {
+			struct rlimit rl;
+
+			if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > child_nofile) {
+				rl.rlim_cur = child_nofile;
+				setrlimit(RLIMIT_NOFILE, &rl);
+			}
+		}
 		if (argv == NULL)
 			_exit(127);
 		argv[0] = "/bin/sh";
@@ -581,4 +592,10 @@ unsigned long
 runner_batches(const struct runner *r)
 {
 	return r->batches;
+}
+
+void
+runner_child_nofile(unsigned long soft)
+{
+	child_nofile = soft;
 }

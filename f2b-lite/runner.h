@@ -61,5 +61,11 @@ bool		 runner_busy(const struct runner *);
 unsigned long	 runner_started(const struct runner *);
 /* Netlink messages the batched ipset commands took. */
 unsigned long	 runner_batches(const struct runner *);
+/*
+ * The open files soft limit children get (the one the daemon was started
+ * with, before it raised its own: programs that loop over every possible
+ * descriptor, or use select(), expect the usual 1024); 0: left as it is.
+ */
+void		 runner_child_nofile(unsigned long);
 
 #endif

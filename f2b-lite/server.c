@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -31,6 +32,7 @@
 #include "pickle.h"
 #include "loop.h"
 #include "pyval.h"
+#include "runner.h"
 #include "sha1.h"
 #include "strbuf.h"
 #include "systemd.h"
@@ -989,8 +991,25 @@ socket_check(const char *path, bool force)
 	struct stat st;
 	int fd;
 
-	if (stat(path, &st) < 0)
-		return 0;
+	if (stat(path, &st) < 0) {
+		char to[4096];
+		ssize_t n;
+
+		if (lstat(path, &st) < 0 || !S_ISLNK(st.st_mode))
+			return 0;
+		/*
+		 * A dangling link: bind() would not follow it and fail, leaving a
+		 * server no client reaches (fail2ban-server cannot bind either).
+		 * The server never makes a link there, so it is no stale socket of
+		 * ours to replace, -x or not: someone's, to be removed by them.
+		 */
+		n = readlink(path, to, sizeof(to) - 1);
+		to[n > 0 ? n : 0] = '\0';
+		fprintf(stderr, "ERROR: Fail2ban seems to be in unexpected state (the socket path "
+		    "%s is a symbolic link to %s, which does not exist; the server does not replace "
+		    "a link it did not make: remove it)\n", path, to);
+		return -1;
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
@@ -1207,6 +1226,35 @@ absolute(const char *path)
 	return xasprintf("%s/%s", cwd, path);
 }
 
+/*
+ * The open files soft limit goes up to the hard one: a logpath glob may
+ * match thousands of files (tail keeps a reserve under the limit for the
+ * socket, the database and actions).  Children get the old one back.
+ */
+static void
+raise_nofile(void)
+{
+	struct rlimit rl;
+	unsigned long nr_open;
+	rlim_t was;
+	FILE *f;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	was = rl.rlim_cur;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0 &&
+	    (f = fopen("/proc/sys/fs/nr_open", "re")) != NULL) {
+		/* an unlimited hard limit: the kernel's own cap is the most there is */
+		if (fscanf(f, "%lu", &nr_open) == 1 && nr_open < rl.rlim_max) {
+			rl.rlim_cur = nr_open;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+		fclose(f);
+	}
+	runner_child_nofile(was);
+}
+
 static void
 daemonize(void)
 {
@@ -1350,6 +1398,7 @@ server_main(int argc, char **argv)
 		    LOG_LVL_INFO);
 	}
 	umask(077);
+	raise_nofile();
 
 	/*
 	 * The whole configuration is read before anything starts: here when
@@ -1381,11 +1430,18 @@ server_main(int argc, char **argv)
 		}
 	}
 	s.loop = loop_new();
-	if ((s.listen_fd = socket_listen(s.socket)) < 0)
-		log_msg(LOG_LVL_ERROR, LOG_SERVER, "Unable to open the socket %s: %s", s.socket,
-		    strerror(errno));
-	else
-		s.control = control_new(s.loop, s.listen_fd, on_request, on_control_log, &s);
+	if ((s.listen_fd = socket_listen(s.socket)) < 0) {
+		/* a server no client can reach is not started (nor said ready) */
+		log_msg(LOG_LVL_ERROR, LOG_SERVER, "Could not start server: Unable to bind socket "
+		    "%s: %s", s.socket, strerror(errno));
+		if (s.logtarget && foreground)
+			fprintf(stderr, "ERROR: Unable to bind socket %s: %s\n", s.socket,
+			    strerror(errno));
+		pyval_free(stream);
+		s.exit_code = 255;
+		goto out;
+	}
+	s.control = control_new(s.loop, s.listen_fd, on_request, on_control_log, &s);
 	if (write_pidfile(s.pidfile) < 0)
 		log_msg(LOG_LVL_ERROR, LOG_SERVER, "Unable to write the pidfile %s: %s",
 		    s.pidfile, strerror(errno));

@@ -13,7 +13,9 @@
 # final rot.log): the same count and the same addresses, none twice.
 # Then a glob logpath (logs/*.log) rotated as logrotate's dateext does
 # (app.log -> app-20260101.log, which the glob matches too): the rotated
-# file must not be read again as a new one.  TAP.
+# file must not be read again as a new one, while a new file matching the
+# glob is.  (Rotation while the writer still appends to the renamed file:
+# rotation_late.sh.)  TAP.
 . "$(dirname "$0")/lib.sh" "$@"
 PY=$(command -v /usr/bin/python3 || command -v python3)
 setup rotation
@@ -112,7 +114,10 @@ run_case() {
 	"$PY" "$T/writer.py" "$D" "$T/f2b-$backend.log" "$TOTAL" > "$D/writer.out" 2>&1
 	wrc=$?
 	sed 's/^/# /' "$D/writer.out"
-	sleep 0.5	# anything found twice would show up now
+	# a last line: once it is found, the daemon has read everything before it
+	# (anything read twice would be counted by then)
+	printf '%s host app[1]: failure from 10.255.255.254\n' "$(syslog_now)" >> "$D/rot.log"
+	wait_until 30 has "$T/f2b-$backend.log" "Found 10.255.255.254 "
 	stop_daemon $PID 30
 	rc=$?
 	check "$backend: the daemon stops cleanly (status $rc)" [ $rc = 0 ]
@@ -122,8 +127,8 @@ run_case() {
 	sed -n 's/.*\] Found \([^ ]*\) - .*/\1/p' "$T/f2b-$backend.log" | sort > "$D/got"
 	nexp=$(wc -l < "$D/expected")
 	ngot=$(wc -l < "$D/got")
-	check "$backend: f2b-lite regex finds the $TOTAL lines written in rot.log.1 + rot.log.2 + rot.log ($nexp)" \
-	    [ "$nexp" = "$TOTAL" ]
+	check "$backend: f2b-lite regex finds the $TOTAL lines written (and the last one) in rot.log.1 + rot.log.2 + rot.log ($nexp)" \
+	    [ "$nexp" = $((TOTAL + 1)) ]
 	if [ $wrc = 0 ] && [ "$ngot" = "$nexp" ]; then
 		ok "$backend: the daemon's Found count equals the regex count ($ngot)"
 	else
@@ -172,9 +177,12 @@ check "glob: the daemon started the jail" [ $? = 0 ]
 wait_until 5 eval '[ "$(count_in "$GLOG" "] Found ")" -ge 2 ]'
 mv "$G/app.log" "$G/app-20260101.log"
 globfail 192.0.2.3
-sleep 6.5	# the glob is looked at again every 5 s
+# a new file matching the glob: once it is read, the glob has been looked at
+# again (every 5 s) with the rotated file among its matches
+printf '%s host app[1]: failure from 192.0.2.4\n' "$(syslog_now)" >> "$G/zz.log"
+wait_until 15 has "$GLOG" "Found 192.0.2.4 "
 nfound=$(count_in "$GLOG" "] Found ")
-check "glob: after a dateext rotation, 3 failures found once each ($nfound Found lines)" [ "$nfound" = 3 ]
+check "glob: after a dateext rotation, 3 failures found once each, and a new file's ($nfound Found lines)" [ "$nfound" = 4 ]
 check "glob: the rotated file is not added as a new log" \
     [ "$(count_in "$GLOG" "Added logfile: '$G/app-20260101.log'")" = 0 ]
 echo "# $(grep -c 'Added logfile' "$GLOG") Added logfile lines"

@@ -16,12 +16,14 @@ static struct diag *d;
 static bool okflag;
 
 /* Builds the stream and returns it as repr lines joined by '\n' ("" if NULL). */
+static bool server_mode;	/* the request f2b-lite's server (and -t) makes */
+
 static char *
 stream(bool test, bool allow_no_files)
 {
 	static char *out;
 	struct config_request req = { .basedir = fixture_dir, .test = test,
-	    .allow_no_files = allow_no_files };
+	    .allow_no_files = allow_no_files, .journal_fallback = server_mode };
 	struct strbuf sb = STRBUF_INIT;
 	struct pyval *s;
 	size_t i;
@@ -159,6 +161,46 @@ main(void)
 	s = stream(true, false);
 	ok(!okflag && has_diag("jail.conf:4: have not found any log file for a jail"),
 	    "-t: a jail without files fails the test at its logpath line");
+
+	/*
+	 * f2b-lite's server and -t: a missing file is followed once it appears
+	 * (the jail starts); a glob matching nothing is watched; a filter with a
+	 * journalmatch falls back to the journal under backend auto only
+	 */
+	server_mode = true;
+	fixture_write("filter.d/n.conf", "[Definition]\nfailregex = ^fail <HOST>$\n", -1);
+	fixture_write("jail.conf", "[a]\nenabled = true\nfilter = n\nlogpath = /nonexistent/x.log\n",
+	    -1);
+	s = stream(true, false);
+	ok(okflag && strstr(s, "['set', 'a', 'addlogpath', '/nonexistent/x.log', 'head']") &&
+	    strstr(s, "['start', 'a']") && strstr(s, "config-error") == NULL &&
+	    has_diag("jail.conf:4: warning: jail 'a': log file /nonexistent/x.log does not exist "
+	    "(yet): the server waits for it"),
+	    "server/-t: a missing log file: the jail starts and waits for it, -t says so");
+	fixture_write("jail.conf", "[a]\nenabled = true\nfilter = n\nlogpath = /nonexistent/*.log\n",
+	    -1);
+	s = stream(true, false);
+	ok(okflag && strstr(s, "['set', 'a', 'addlogglob', '/nonexistent/*.log', 'head']") &&
+	    strstr(s, "['start', 'a']") && has_diag("jail 'a': no file matches /nonexistent/*.log "
+	    "yet: the server follows the files matching it as they appear"),
+	    "server/-t: a glob matching nothing: watched, the jail starts, -t says so");
+	fixture_write("filter.d/j.conf", "[Definition]\nfailregex = ^fail <HOST>$\n"
+	    "journalmatch = _COMM=x\n", -1);
+	fixture_write("jail.conf", "[a]\nenabled = true\nfilter = j\nlogpath = /nonexistent/x.log\n"
+	    "[b]\nenabled = true\nfilter = j\nbackend = polling\nlogpath = /nonexistent/y.log\n"
+	    "[c]\nenabled = true\nfilter = n\nlogpath = /nonexistent/z.log\n", -1);
+	s = stream(true, false);
+	ok(okflag && strstr(s, "['add', 'a', 'systemd']") && strstr(s, "'addjournalmatch'") &&
+	    has_diag("jail 'a': no log file found, using the systemd journal"),
+	    "server/-t: backend auto, no file, a journalmatch: the journal, said");
+	ok(strstr(s, "['add', 'b', 'polling']") && strstr(s, "['set', 'b', 'addlogpath', "
+	    "'/nonexistent/y.log', 'head']") && strstr(s, "['start', 'b']"),
+	    "server/-t: backend polling, no file: waits for it (no journal)");
+	ok(strstr(s, "['add', 'c', 'auto']") && strstr(s, "['set', 'c', 'addlogpath', "
+	    "'/nonexistent/z.log', 'head']") && strstr(s, "['start', 'c']"),
+	    "server/-t: backend auto, no file, no journalmatch: waits for it");
+	server_mode = false;
+	fixture_write("jail.conf", "[a]\nenabled = true\nfilter = f\n", -1);
 
 	/* a jail section name from the request */
 	fixture_write("jail.conf", "[a]\nenabled = true\nfilter = f\n", -1);
