@@ -137,13 +137,15 @@ client_read_config(struct client_opts *o, struct pyval **stream, struct diag *d)
 		.allow_no_files = o->dump != 0,
 		.test = o->test,
 		.journal_fallback = o->dump == 0 && !o->test,
+		/* reload: a broken jail is skipped (its running one kept), as the server's start */
+		.skip_broken_jails = o->dump == 0 && !o->test,
 		.jail = o->jail,
 		.mainopts = o->params,
 	};
 	bool ok;
 
 	*stream = config_stream(&req, d, &ok);
-	return ok && *stream != NULL && diag_nerrors(d) == 0;
+	return ok && *stream != NULL && (req.skip_broken_jails || diag_nerrors(d) == 0);
 }
 
 /* ---- talking to the server --------------------------------------------------- */
