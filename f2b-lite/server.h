@@ -39,17 +39,23 @@ struct jail	*server_add_jail(struct server *, const char *name, const char *back
 struct pyval	*server_set(struct server *, const char *opt, const struct pyval *v,
 		    char **err);
 struct pyval	*server_get(struct server *, const char *opt, char **err);
-/* stop <jail>: stops and removes it (asynchronously). */
+/*
+ * stop <jail> (NULL: stop --all): stops and removes it.  This, stop and
+ * reload take as long as their actions run: the request that asked is
+ * answered (by the server, not the transmitter's return) when it is done.
+ */
 void		 server_stop_jail(struct server *, const char *name);
 /* stop: the whole server. */
 void		 server_quit(struct server *);
 /*
  * reload: re-reads the configuration (stream NULL) or applies the stream a
- * client read; only one jail when only is set; flags below.
+ * client read; only one jail when only is set; flags below.  0, or
+ * SERVER_RELOAD_NO_JAIL (*err the name) or -1 (*err why) when refused.
  */
 #define SERVER_RELOAD_RESTART	0x01	/* restart jails even when unchanged */
 #define SERVER_RELOAD_UNBAN	0x02	/* unban everything of the reloaded jails */
 #define SERVER_RELOAD_IF_EXISTS	0x04	/* reload JAIL only if it runs */
+#define SERVER_RELOAD_NO_JAIL	(-2)
 int		 server_reload(struct server *, const struct pyval *stream, const char *only,
 		    unsigned flags, char **err);
 
