@@ -2519,7 +2519,8 @@ jail_stop(struct jail *j, jail_done_fn *done, void *arg)
 	j->svc_timer = NULL;
 	flush_bans(j, NULL, true);
 	stop_actions(j, NULL);
-	check_stopped(j);
+	/* from the loop, also with nothing to run: done never calls back inside jail_stop */
+	loop_timer_add(j->env.loop, 0, check_stopped, j);
 }
 
 /* ---- reload in place -------------------------------------------------------------- */

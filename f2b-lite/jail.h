@@ -54,7 +54,7 @@ int		 jail_start(struct jail *, char **err);
  * reload are all started, as fail2ban's actions thread restores them.
  */
 void		 jail_restore_bans(struct jail *);
-/* Stops (flush, unban, actionstop...), then calls done. */
+/* Stops (flush, unban, actionstop...), then calls done (from the loop, never inside). */
 void		 jail_stop(struct jail *, jail_done_fn *done, void *arg);
 /*
  * Reload in place (fail2ban's reloadJails): begin clears the regex lists,

@@ -28,7 +28,7 @@ need_fail2ban
 need_netns
 command -v iptables > /dev/null || skip_all "no iptables"
 setup lifecycle
-echo "1..39"
+echo "1..40"
 
 mkconf "$T/conf"
 failure_filter "$T/conf/filter.d/tf.conf"
@@ -197,6 +197,7 @@ EOF
 		    printf '[b]\nenabled = true\nlogpath = %s/b.log\naction = rec[j=b]\n  slow[j=b]\n' "$D"
 		printf '[s1]\nenabled = true\nlogpath = %s/s.log\naction = slow[j=s1]\n' "$D"
 		printf '[s2]\nenabled = true\nlogpath = %s/s.log\naction = slow[j=s2]\n' "$D"
+		printf '[q]\nenabled = true\nlogpath = %s/s.log\naction =\n' "$D"
 	} | put "$c/jail.local"
 	touch "$D/a.log" "$D/b.log" "$D/s.log"
 }
@@ -208,9 +209,9 @@ for who in ours theirs; do
 	MAXRETRY=5 jails $who c4 polling 0
 done
 start_both c1
-wait_until 10 started "$T/ours.log" a b s1 s2
-check "f2b-lite started a, b, s1, s2" [ $? = 0 ]
-wait_until 30 started "$T/theirs.log" a b s1 s2
+wait_until 10 started "$T/ours.log" a b s1 s2 q
+check "f2b-lite started a, b, s1, s2, q" [ $? = 0 ]
+wait_until 30 started "$T/theirs.log" a b s1 s2 q
 for who in ours theirs; do fc $who set a banip 192.0.2.1 192.0.2.2 > /dev/null; done
 acted() { [ "$(count_in "$T/ours/act.out" "ban a ")" = 2 ] && [ "$(count_in "$T/theirs/act.out" "ban a ")" = 2 ]; }
 wait_until 10 acted
@@ -237,6 +238,13 @@ else
 	nok "another backend: a restarted, unbans, stop, start, bans in this order, as fail2ban" \
 	    "fail2ban: $a" "f2b-lite: $b"
 fi
+for who in ours theirs; do	# a jail with nothing to run stops at once
+	fc $who -c "$T/$who/c3" restart q > "$T/q.$who" 2>&1
+	echo "rc=$?" >> "$T/q.$who"
+done
+check "restart of a jail without actions: OK, as fail2ban" \
+    eval '[ "$(tail -2 "$T/q.ours")" = "$(printf "OK\nrc=0")" ] && [ "$(tail -2 "$T/q.theirs")" = "$(tail -2 "$T/q.ours")" ] &&
+     fc ours status | grep -q "Jail list:.*q"'
 for who in ours theirs; do
 	fc $who -c "$T/$who/c4" reload > /dev/null
 	check "$who: reload without jail b: b stopped when the reload answers" \
@@ -253,7 +261,7 @@ for who in ours theirs; do
 	check "$who: stop s1 answers once its slow actionstop ran" \
 	    [ "$(count_in "$T/$who/stop.out" "stopped s1")" = 1 ]
 	check "$who: a status meanwhile is answered after it, without s1" \
-	    eval '[ "$nst" = 1 ] && grep -q "Jail list:.a, s2$" "$T/status.$who"'
+	    eval '[ "$nst" = 1 ] && grep -q "Jail list:.a, q, s2$" "$T/status.$who"'
 done
 for who in ours theirs; do
 	fc $who stop > /dev/null
@@ -266,8 +274,8 @@ compare_logs "reload and stop"
 # SIGTERM: alive until the actionstops ran
 for who in ours theirs; do rm -f "$T/$who/stop.out"; done
 start_both c4
-wait_until 10 started "$T/ours.log" a s1 s2
-wait_until 30 started "$T/theirs.log" a s1 s2
+wait_until 10 started "$T/ours.log" a s1 s2 q
+wait_until 30 started "$T/theirs.log" a s1 s2 q
 for who in ours theirs; do
 	pid=$OURS
 	[ $who = theirs ] && pid=$THEIRS
