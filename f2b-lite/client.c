@@ -140,13 +140,15 @@ client_read_config(struct client_opts *o, struct pyval **stream, struct diag *d)
 		.test = o->test,
 		/* -t reads it as the server will (the journal, or a jail that waits) */
 		.journal_fallback = o->dump == 0,
+		/* reload: a broken jail is skipped (its running one kept), as the server's start */
+		.skip_broken_jails = o->dump == 0 && !o->test,
 		.jail = o->jail,
 		.mainopts = o->params,
 	};
 	bool ok;
 
 	*stream = config_stream(&req, d, &ok);
-	return ok && *stream != NULL && diag_nerrors(d) == 0;
+	return ok && *stream != NULL && (req.skip_broken_jails || diag_nerrors(d) == 0);
 }
 
 /* ---- talking to the server --------------------------------------------------- */

@@ -311,10 +311,10 @@ loader_read(struct loader *L, const char *name)
 	if (!s->done) {
 		s->nread = confset_read(s->cs, name, L->diag);
 		s->done = true;
-		/* fail2ban stops at a file it cannot parse */
-		if (confset_nbroken(s->cs) > 0)
-			L->fatal = true;
 	}
+	/* fail2ban stops at a file it cannot parse (each jail that reads it) */
+	if (confset_nbroken(s->cs) > 0)
+		L->fatal = true;
 	return s;
 }
 
@@ -1306,6 +1306,47 @@ jail_getoptions(struct loader *L, struct confset *jcs, struct jail *j)
 	return rc;
 }
 
+/*
+ * skip_broken_jails: what a jail's reading adds to the diag is that jail's.
+ * begin: where its messages start (fatal: the verdict before it, cleared);
+ * end: true when the jail had an error - it becomes a config-error (its
+ * first error the reason) and a fatal one stays with it.
+ */
+static size_t
+jail_errors_begin(struct loader *L, bool *fatal)
+{
+	*fatal = L->fatal;
+	if (L->req->skip_broken_jails)
+		L->fatal = false;
+	return diag_count(L->diag);
+}
+
+static bool
+jail_errors_end(struct loader *L, struct jail *j, size_t mark, bool fatal,
+    size_t *attributed)
+{
+	const char *first = NULL;
+	size_t i, n = 0;
+
+	if (!L->req->skip_broken_jails)
+		return false;
+	for (i = mark; i < diag_count(L->diag); i++)
+		if (diag_level(L->diag, i) == DIAG_ERROR) {
+			if (first == NULL)
+				first = diag_text(L->diag, i);
+			n++;
+		}
+	*attributed += n;
+	if ((n == 0 && !L->fatal) || !jail_enabled(j)) {
+		L->fatal = fatal;	/* a disabled jail's errors stop nothing */
+		return false;
+	}
+	if (j->config_error == NULL)
+		j->config_error = xstrdup(first ? first : "errors in the configuration");
+	L->fatal = fatal;
+	return true;
+}
+
 /* Python's glob.glob for a logpath: matches in directory order. */
 static size_t
 jail_glob(struct loader *L, const char *path, const struct cfgopt *o,
@@ -1642,7 +1683,8 @@ config_stream(const struct config_request *req, struct diag *d, bool *ok)
 	struct loader L = { .req = req, .diag = d };
 	struct pyval *stream = pyval_list();
 	struct jail **jails = NULL;
-	size_t njails = 0, cap = 0, i, pos = 0;
+	size_t njails = 0, cap = 0, i, pos = 0, mark, attributed = 0;
+	bool fatal;
 	struct shared *jsh;
 	const char *sec;
 	int status = 0;
@@ -1687,7 +1729,10 @@ config_stream(const struct config_request *req, struct diag *d, bool *ok)
 			jail_free(j);
 			continue;
 		}
+		mark = jail_errors_begin(&L, &fatal);
 		rc = jail_getoptions(&L, jsh->cs, j);
+		if (jail_errors_end(&L, j, mark, fatal, &attributed))
+			rc = -1;
 		if (rc == 0 && jail_enabled(j))
 			status |= 1;
 		else if (rc < 0 && j->config_error)
@@ -1705,8 +1750,20 @@ config_stream(const struct config_request *req, struct diag *d, bool *ok)
 	}
 
 	/* JailsReader.convert */
-	for (i = 0; i < njails; i++)
-		jail_convert(&L, jails[i], stream);
+	for (i = 0; i < njails; i++) {
+		struct pyval *js = pyval_list();
+
+		mark = jail_errors_begin(&L, &fatal);
+		jail_convert(&L, jails[i], js);
+		if (jail_errors_end(&L, jails[i], mark, fatal, &attributed)) {
+			/* the config-error instead of its commands */
+			pyval_free(js);
+			js = pyval_list();
+			jail_convert(&L, jails[i], js);
+		}
+		pyval_move_items(stream, js);
+		pyval_free(js);
+	}
 	for (i = 0; i < njails; i++)
 		if (jails[i]->config_error == NULL)
 			pyval_append(stream, cmd_new("start", jails[i]->name, NULL));
@@ -1717,6 +1774,8 @@ config_stream(const struct config_request *req, struct diag *d, bool *ok)
 	confset_cache_free(L.cache);
 
 	*ok = ((!req->test && (status & 1)) || !(status & 2));
+	if (req->skip_broken_jails)	/* ignoreWrong: some jail runs, none outside is wrong */
+		*ok = ((status & 1) || !(status & 2)) && diag_nerrors(d) == attributed;
 	if (L.fatal) {
 		*ok = false;
 		pyval_free(stream);

@@ -32,6 +32,14 @@ struct config_request {
 	 */
 	bool		 journal_fallback;
 	/*
+	 * The server and its reload: any error inside a jail (its options, its
+	 * filter, its actions) skips that jail with a config-error command, as
+	 * fail2ban skips a jail on a JailDefError; *ok is false when no jail is
+	 * left or there is an error outside every jail.  Off: fail2ban's
+	 * verdict of -t and -d.
+	 */
+	bool		 skip_broken_jails;
+	/*
 	 * The command-line options (char * values): their loglevel, logtarget
 	 * and syslogsocket override fail2ban.conf's
 	 */

@@ -26,7 +26,12 @@ struct conn {
 	bool		 closing;	/* close once out is written */
 	bool		 overflow;	/* dropping an oversized frame */
 	bool		 eof;		/* the peer is done sending */
+	struct control_reply *pending;	/* a request answered later */
 	struct conn	*next;
+};
+
+struct control_reply {
+	struct conn	*c;		/* NULL: the client left */
 };
 
 struct control {
@@ -36,6 +41,7 @@ struct control {
 	control_log_fn	*logfn;
 	void		*arg;
 	struct conn	*conns;
+	struct conn	*current;	/* whose request the handler runs */
 	unsigned	 n;
 	struct loop_timer *resume;	/* accepting paused: out of descriptors */
 	bool		 said_full;
@@ -52,6 +58,8 @@ conn_close(struct conn *c)
 			*pp = c->next;
 			break;
 		}
+	if (c->pending)
+		c->pending->c = NULL;
 	loop_fd_del(ctl->loop, c->fd);
 	close(c->fd);
 	strbuf_free(&c->in);
@@ -80,8 +88,9 @@ flush_out(struct conn *c)
 	}
 	strbuf_reset(&c->out);
 	c->outpos = 0;
-	loop_fd_mod(c->ctl->loop, c->fd, EPOLLIN);
-	if (c->closing)
+	/* a half-closed connection waiting for its answer reads nothing more */
+	loop_fd_mod(c->ctl->loop, c->fd, c->eof ? 0 : EPOLLIN);
+	if (c->closing && c->pending == NULL)
 		conn_close(c);
 }
 
@@ -116,7 +125,7 @@ frames(struct conn *c)
 {
 	char *end;
 
-	while (!c->closing && c->in.len &&
+	while (!c->closing && c->pending == NULL && c->in.len &&
 	    (end = memmem(c->in.s, c->in.len, END, ENDLEN)) != NULL) {
 		size_t flen = (size_t)(end - c->in.s);
 
@@ -137,9 +146,13 @@ frames(struct conn *c)
 				free(err);
 			} else {
 				bool failed = false;
-				struct pyval *v = c->ctl->fn(c->ctl->arg, req, &failed);
+				struct pyval *v;
 
-				reply(c, v, failed);
+				c->ctl->current = c;
+				v = c->ctl->fn(c->ctl->arg, req, &failed);
+				c->ctl->current = NULL;
+				if (c->pending == NULL)
+					reply(c, v, failed);
 				pyval_free(req);
 			}
 		}
@@ -158,6 +171,10 @@ on_conn(void *arg, int fd, uint32_t events)
 	if (events & EPOLLOUT) {
 		flush_out(c);
 		return;		/* c may be gone */
+	}
+	if (c->pending && (events & (EPOLLHUP | EPOLLERR))) {
+		conn_close(c);	/* nobody waits for the answer any more */
+		return;
 	}
 	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
 		strbuf_add(&c->in, buf, (size_t)n);
@@ -259,9 +276,47 @@ control_free(struct control *ctl)
 		return;
 	while (ctl->conns)
 		conn_close(ctl->conns);
-	loop_timer_cancel(ctl->loop, ctl->resume);
-	loop_fd_del(ctl->loop, ctl->lfd);
+	control_stop_accepting(ctl);
 	free(ctl);
+}
+
+void
+control_stop_accepting(struct control *ctl)
+{
+	loop_timer_cancel(ctl->loop, ctl->resume);
+	ctl->resume = NULL;
+	if (ctl->lfd >= 0)
+		loop_fd_del(ctl->loop, ctl->lfd);
+	ctl->lfd = -1;
+}
+
+struct control_reply *
+control_defer(struct control *ctl)
+{
+	struct control_reply *r = xcalloc(1, sizeof(*r));
+
+	r->c = ctl->current;
+	if (r->c)
+		r->c->pending = r;
+	return r;
+}
+
+void
+control_answer(struct control_reply *r, struct pyval *value, bool failed)
+{
+	struct conn *c = r->c;
+
+	free(r);
+	if (c == NULL) {
+		pyval_free(value);
+		return;
+	}
+	c->pending = NULL;
+	reply(c, value, failed);
+	frames(c);	/* what the client sent meanwhile */
+	if (c->eof)
+		c->closing = true;
+	flush_out(c);	/* closes it when closing and all is written */
 }
 
 unsigned

@@ -30,6 +30,18 @@ typedef void control_log_fn(void *arg, const char *message);
 struct control	*control_new(struct loop *, int listen_fd, control_fn *, control_log_fn *,
 		    void *arg);
 void		 control_free(struct control *);
+/* No new connection (the listening socket is the caller's to close); open ones stay. */
+void		 control_stop_accepting(struct control *);
+/*
+ * An answer given later (a request that takes a while: stop, reload).  The
+ * handler calls control_defer() and returns NULL; that connection reads no
+ * further request until control_answer() sends value (taken over).  A
+ * reply outlives its connection: answering one whose client left only
+ * frees it.
+ */
+struct control_reply;
+struct control_reply *control_defer(struct control *);
+void		 control_answer(struct control_reply *, struct pyval *value, bool failed);
 /* Connections open now. */
 unsigned	 control_clients(const struct control *);
 

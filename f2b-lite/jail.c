@@ -53,6 +53,7 @@ struct jact {
 	bool		 deleted;	/* delaction: no longer used */
 	unsigned	 state[3];	/* by family: 1 started, 2 holds bans, 4 banned there */
 	unsigned	 epoch;		/* the jail's ban epoch of its last repair */
+	enum { ACT_KEPT, ACT_STALE, ACT_NEW } reload;	/* during a reload */
 };
 
 struct jlog {
@@ -62,6 +63,7 @@ struct jlog {
 	long long	 saved;		/* last position written there */
 	char		 saved_hash[41];	/* with this first-line hash */
 	struct tail	*t;
+	bool		 stale;		/* reload: not named again (yet) */
 };
 
 struct ignorenet {
@@ -115,6 +117,9 @@ struct jail {
 	} incr;
 	struct dict	*extra;		/* other options, kept for `get` */
 	bool		 started, stopping, idle;
+	bool		 restored;	/* the database's bans came back (once a start) */
+	bool		 reloading;	/* between jail_reload_begin and _end */
+	struct pyval	*reload_jm;	/* the journal matches before the reload */
 	struct loop_timer *unban_timer;
 	struct loop_timer *svc_timer;
 	jail_done_fn	*done;
@@ -235,6 +240,7 @@ jail_free(struct jail *j)
 	banlist_free(j->bl);
 	dict_free(j->extra);
 	pyval_free(j->journalmatch);
+	pyval_free(j->reload_jm);
 	pyval_free(j->globs);
 	free(j->fc.usedns);
 	free(j->fc.prefregex);
@@ -1699,6 +1705,8 @@ start_journal(struct jail *j, char **err)
 	o.nmatch = nw;
 	if (j->env.db && (pos = db_journal_pos(j->env.db, j->name)) > since)
 		since = pos;
+	if (j->jtime > since)
+		since = j->jtime;	/* opened again (new matches): from the last entry */
 	o.since = since;
 	filter_set_in_operation(j->filter, false);
 	if ((j->journal = journal_open(j->env.loop, &o, on_journal_entry, on_journal_event, j,
@@ -1842,6 +1850,19 @@ ban_extra(struct jail *j, const char *opt)
 	return pyval_str(v);
 }
 
+/* CommandAction.clearAllParams: the commands and the timeout back to none. */
+static void
+clear_commands(struct action *a)
+{
+	static const char *const cmds[] = { "timeout", "actionstart", "actionban",
+	    "actionreban", "actionunban", "actioncheck", "actionrepair", "actionflush",
+	    "actionstop", "actionreload" };
+	size_t i;
+
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		action_set(a, cmds[i], NULL);
+}
+
 static struct jact *
 find_action(struct jail *j, const char *name, size_t *idx)
 {
@@ -1980,7 +2001,9 @@ jail_set(struct jail *j, const char *opt, const struct pyval *args, char **err)
 		for (i = 0; i < j->nlogs; i++)
 			if (strcmp(j->logs[i].path, v) == 0)
 				break;
-		if (i == j->nlogs) {
+		if (i < j->nlogs)
+			j->logs[i].stale = false;	/* named again by a reload: kept */
+		else {
 			j->logs = xrealloc(j->logs, (j->nlogs + 1) * sizeof(*j->logs));
 			struct jlog *lg = &j->logs[j->nlogs];
 			char hash[41];
@@ -1988,6 +2011,7 @@ jail_set(struct jail *j, const char *opt, const struct pyval *args, char **err)
 			lg->path = xstrdup(v);
 			lg->start = strcmp(mode, "tail") == 0 ? TAIL_TAIL : TAIL_HEAD;
 			lg->t = NULL;
+			lg->stale = false;
 			lg->dbpos = lg->saved = -1;
 			tail_first_line_hash(v, hash);
 			if (j->env.db && lg->start == TAIL_HEAD)
@@ -2027,10 +2051,18 @@ jail_set(struct jail *j, const char *opt, const struct pyval *args, char **err)
 			    "(f2b-lite(8), DIFFERENCES)", j->name, v, py);
 			ret = pyval_str(v);
 		} else {
-			if (find_action(j, v, NULL) == NULL) {
+			struct jact *ja = find_action(j, v, NULL);
+
+			if (ja == NULL) {
 				j->acts = xrealloc(j->acts, (j->nacts + 1) * sizeof(*j->acts));
 				memset(&j->acts[j->nacts], 0, sizeof(*j->acts));
-				j->acts[j->nacts++].a = action_new(v);
+				j->acts[j->nacts].a = action_new(v);
+				j->acts[j->nacts++].reload = j->reloading ? ACT_NEW : ACT_KEPT;
+			} else if (j->reloading && ja->reload == ACT_STALE) {
+				/* Actions.add(reload=True): the same action, its commands
+				 * cleared for the new ones (the other properties stay) */
+				clear_commands(ja->a);
+				ja->reload = ACT_KEPT;
 			}
 			ret = pyval_str(v);
 		}
@@ -2572,10 +2604,18 @@ jail_start(struct jail *j, char **err)
 	} else
 		for (i = 0; i < j->nlogs; i++)
 			follow(j, &j->logs[i]);
-	restore_bans(j);
 	j->svc_timer = loop_timer_add(j->env.loop, 0.5, on_service, j);
 	log_msg(LOG_LVL_INFO, LOG_JAIL, "Jail '%s' started", j->name);
 	return 0;
+}
+
+void
+jail_restore_bans(struct jail *j)
+{
+	if (!j->started || j->stopping || j->restored)
+		return;
+	j->restored = true;
+	restore_bans(j);
 }
 
 static void
@@ -2592,11 +2632,75 @@ check_stopped(void *arg)
 		j->done(j->done_arg, j);
 }
 
+/*
+ * __flushBan: the actions with an actionflush flush (where something is
+ * banned), then every ticket is unbanned through the others - only through
+ * the actions `which` marks (NULL: all).  A stopping jail logs an Unban line
+ * for each ticket; a reload removing actions does not.
+ */
+static void
+flush_bans(struct jail *j, const bool *which, bool log)
+{
+	bool *flushes = xcalloc(j->nacts + 1, sizeof(*flushes));
+	struct ticket *t;
+	size_t i, k, n;
+
+	for (i = 0; i < j->nacts; i++) {
+		struct jact *ja = &j->acts[i];
+
+		if (ja->deleted || (which && !which[i]) ||
+		    (!action_has(ja->a, "actionflush", "") &&
+		    !action_has(ja->a, "actionflush", "inet4")))
+			continue;
+		flushes[i] = true;
+		log_msg(LOG_LVL_NOTICE, LOG_ACTIONS, "[%s] Flush ticket(s) with %s", j->name,
+		    action_name(ja->a));
+		for (k = 0; k < 3; k++)
+			if ((ja->state[k] & 2) && (ja->state[k] & 1))
+				submit(j, i, "actionflush", (int)k, NULL, 0, false);
+	}
+	for (n = 0; (t = banlist_at(j->bl, n)) != NULL; n++) {
+		char buf[ADDR_STRLEN];
+
+		if (log)
+			log_msg(LOG_LVL_NOTICE, LOG_ACTIONS, "[%s] Unban %s", j->name,
+			    addr_str(&t->id, buf, sizeof(buf)));
+		for (i = 0; i < j->nacts; i++) {
+			struct jact *ja = &j->acts[i];
+			int f = action_start_on_demand(ja->a) ? ticket_fam(t) : FAM_NONE;
+
+			if (ja->deleted || (which && !which[i]) || flushes[i] ||
+			    (t->restored && action_norestored(ja->a)))
+				continue;
+			if (!(ja->state[f] & 1))
+				continue;	/* never started for this family */
+			submit(j, i, "actionunban", ticket_fam(t), t, 0, false);
+		}
+	}
+	free(flushes);
+}
+
+/* Actions.stopActions: each action `which` marks (NULL: all) stops, in reverse order. */
+static void
+stop_actions(struct jail *j, const bool *which)
+{
+	size_t i, k;
+
+	for (i = j->nacts; i-- > 0; ) {
+		struct jact *ja = &j->acts[i];
+
+		if (which && !which[i])
+			continue;
+		for (k = 0; k < 3; k++)
+			if (ja->state[k] & 1)
+				submit(j, i, "actionstop", (int)k, NULL, 0, false);
+	}
+}
+
 void
 jail_stop(struct jail *j, jail_done_fn *done, void *arg)
 {
-	struct ticket *t;
-	size_t i, k, n;
+	size_t i;
 
 	j->done = done;
 	j->done_arg = arg;
@@ -2620,53 +2724,138 @@ jail_stop(struct jail *j, jail_done_fn *done, void *arg)
 	j->unban_timer = NULL;
 	loop_timer_cancel(j->env.loop, j->svc_timer);
 	j->svc_timer = NULL;
-	/*
-	 * __flushBan: actions with an actionflush flush (where something is
-	 * banned), then every ticket is unbanned (logged) through the others
-	 */
-	{
-		bool *flushes = xcalloc(j->nacts + 1, sizeof(*flushes));
+	flush_bans(j, NULL, true);
+	stop_actions(j, NULL);
+	/* from the loop, also with nothing to run: done never calls back inside jail_stop */
+	loop_timer_add(j->env.loop, 0, check_stopped, j);
+}
 
-		for (i = 0; i < j->nacts; i++) {
-			struct jact *ja = &j->acts[i];
+/* ---- reload in place -------------------------------------------------------------- */
 
-			if (ja->deleted || (!action_has(ja->a, "actionflush", "") &&
-			    !action_has(ja->a, "actionflush", "inet4")))
-				continue;
-			flushes[i] = true;
-			log_msg(LOG_LVL_NOTICE, LOG_ACTIONS, "[%s] Flush ticket(s) with %s", j->name,
-			    action_name(ja->a));
-			for (k = 0; k < 3; k++)
-				if ((ja->state[k] & 2) && (ja->state[k] & 1))
-					submit(j, i, "actionflush", (int)k, NULL, 0, false);
-		}
-		for (n = 0; (t = banlist_at(j->bl, n)) != NULL; n++) {
-			char buf[ADDR_STRLEN];
+void
+jail_reload_begin(struct jail *j)
+{
+	size_t i;
+	char *err = NULL;
 
-			log_msg(LOG_LVL_NOTICE, LOG_ACTIONS, "[%s] Unban %s", j->name,
-			    addr_str(&t->id, buf, sizeof(buf)));
-			for (i = 0; i < j->nacts; i++) {
-				struct jact *ja = &j->acts[i];
-				int f = action_start_on_demand(ja->a) ? ticket_fam(t) : FAM_NONE;
-
-				if (flushes[i] || (t->restored && action_norestored(ja->a)))
-					continue;
-				if (!(ja->state[f] & 1))
-					continue;	/* never started for this family */
-				submit(j, i, "actionunban", ticket_fam(t), t, 0, false);
-			}
-		}
-		free(flushes);
+	j->reloading = true;
+	/* Filter.clearAllParams: the regex lists and ignoreip go; the rest is set again */
+	pyval_free(j->fc.fail);
+	j->fc.fail = pyval_list();
+	pyval_free(j->fc.ign);
+	j->fc.ign = pyval_list();
+	if (rebuild_filter(j, &err) < 0)	/* the old settings compiled before */
+		free(err);
+	for (i = 0; i < j->nign; i++) {
+		addr_clear(&j->ign[i].net);
+		free(j->ign[i].name);
 	}
-	/* then every action stops, in reverse order */
-	for (i = j->nacts; i-- > 0; ) {
+	j->nign = 0;
+	pyval_free(j->reload_jm);
+	j->reload_jm = j->journalmatch;
+	j->journalmatch = NULL;
+	pyval_free(j->globs);
+	j->globs = NULL;
+	/* the log files and actions the new configuration names again are kept */
+	for (i = 0; i < j->nlogs; i++)
+		j->logs[i].stale = true;
+	for (i = 0; i < j->nacts; i++)
+		j->acts[i].reload = ACT_STALE;
+}
+
+struct reload_wait {
+	struct jail	*j;
+	jail_done_fn	*done;
+	void		*arg;
+};
+
+static void
+reload_done(void *arg, int status, const char *output)
+{
+	struct reload_wait *w = arg;
+
+	(void)status;
+	(void)output;
+	w->done(w->arg, w->j);
+	free(w);
+}
+
+void
+jail_reload_end(struct jail *j, jail_done_fn *done, void *arg)
+{
+	bool *gone = xcalloc(j->nacts + 1, sizeof(*gone)), any = false;
+	struct reload_wait *w;
+	size_t i, k;
+
+	j->reloading = false;
+	/* FileFilter.reload(begin=False): the files not named again go */
+	for (i = 0; i < j->nlogs; ) {
+		if (!j->logs[i].stale) {
+			i++;
+			continue;
+		}
+		if (j->logs[i].t)
+			tail_unfollow(j->logs[i].t, j);
+		log_msg(LOG_LVL_INFO, LOG_FILTER, "Removed logfile: '%s'", j->logs[i].path);
+		free(j->logs[i].path);
+		memmove(&j->logs[i], &j->logs[i + 1], (j->nlogs - i - 1) * sizeof(*j->logs));
+		j->nlogs--;
+	}
+	/* other journal matches: read on from the last entry with the new ones */
+	if (j->journal && !pyval_equal(j->reload_jm, j->journalmatch)) {
+		char *err = NULL;
+
+		jail_save_positions(j);
+		journal_close(j->journal);
+		j->journal = NULL;
+		if (start_journal(j, &err) < 0) {
+			log_msg(LOG_LVL_ERROR, LOG_JAIL, "[%s] Unable to read the systemd journal: %s",
+			    j->name, err ? err : "");
+			free(err);
+		}
+	}
+	pyval_free(j->reload_jm);
+	j->reload_jm = NULL;
+	/*
+	 * Actions.reload(begin=False): the actions named again run their
+	 * actionreload; those added now start (fail2ban 1.0.2 leaves them to
+	 * their first ban); those no longer named lift their bans and stop
+	 */
+	for (i = 0; i < j->nacts; i++) {
 		struct jact *ja = &j->acts[i];
 
-		for (k = 0; k < 3; k++)
-			if (ja->state[k] & 1)
-				submit(j, i, "actionstop", (int)k, NULL, 0, false);
+		if (ja->deleted)
+			continue;
+		if (ja->reload == ACT_KEPT) {
+			for (k = 0; k < 3; k++)
+				if (ja->state[k] & 1)
+					submit(j, i, "actionreload", (int)k, NULL, 0, false);
+		} else if (ja->reload == ACT_NEW && j->started &&
+		    !action_start_on_demand(ja->a)) {
+			const char *fams[2];
+			size_t nf = action_families(ja->a, j->env.allow_ipv6, fams);
+
+			for (k = 0; k < nf; k++)
+				start_family(j, i, fam_index(fams[k]));
+		} else if (ja->reload == ACT_STALE)
+			gone[i] = any = true;
+		ja->reload = ACT_KEPT;
 	}
-	check_stopped(j);
+	if (any) {
+		flush_bans(j, gone, false);
+		stop_actions(j, gone);
+		for (i = 0; i < j->nacts; i++)
+			if (gone[i]) {
+				memset(j->acts[i].state, 0, sizeof(j->acts[i].state));
+				j->acts[i].deleted = true;
+			}
+	}
+	free(gone);
+	w = xmalloc(sizeof(*w));
+	w->j = j;
+	w->done = done;
+	w->arg = arg;
+	runner_barrier(j->runner, reload_done, w);
 }
 
 /* ---- manual bans, status ----------------------------------------------------------- */

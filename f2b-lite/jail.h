@@ -48,8 +48,25 @@ struct pyval	*jail_get(struct jail *, const char *opt, const struct pyval *args,
 		    char **err);
 /* Starts following the logs and the actions; 0 or -1 with *err. */
 int		 jail_start(struct jail *, char **err);
-/* Stops (flush, unban, actionstop...), then calls done. */
+/*
+ * restoreCurrentBans: the bans the database still holds for the jail come
+ * back ("Restore Ban"), once a start; called after the jails of a start or
+ * reload are all started, as fail2ban's actions thread restores them.
+ */
+void		 jail_restore_bans(struct jail *);
+/* Stops (flush, unban, actionstop...), then calls done (from the loop, never inside). */
 void		 jail_stop(struct jail *, jail_done_fn *done, void *arg);
+/*
+ * Reload in place (fail2ban's reloadJails): begin clears the regex lists,
+ * ignoreip and journal matches and marks the log files and actions; the new
+ * configuration's set commands then apply to the running jail (an action
+ * added again has its commands cleared first); end drops the files and
+ * actions it did not name (their bans lifted, the actions stopped), runs
+ * actionreload for the others, starts the new ones, and calls done once
+ * those commands ran.  Bans and failures stay.
+ */
+void		 jail_reload_begin(struct jail *);
+void		 jail_reload_end(struct jail *, jail_done_fn *done, void *arg);
 /* A line as if read from a log of the jail (tests, `set <jail> addlogline`). */
 void		 jail_feed(struct jail *, const char *line, size_t len);
 /* banip / unbanip: the number of addresses changed. */

@@ -452,6 +452,16 @@ may_start(const struct runner *r, const struct job *j)
 	return true;
 }
 
+/* A barrier's turn came: it ends from the loop, never inside step(). */
+static void
+barrier_done(void *arg)
+{
+	struct job *j = arg;
+
+	j->timer = NULL;
+	finish(j, 0);
+}
+
 static void
 step(struct runner *r)
 {
@@ -467,6 +477,10 @@ again:
 			continue;
 		j->running = true;
 		r->nrunning++;
+		if (j->cmd.script == NULL) {	/* runner_barrier() */
+			j->timer = loop_timer_add(r->loop, 0, barrier_done, j);
+			continue;
+		}
 		r->started++;
 		if (j->segs == NULL)
 			split(j);
@@ -566,6 +580,14 @@ runner_submit_next(struct runner *r, struct action_cmd *cmd, double timeout,
 	for (o = r->head; o && o->running; o = o->next)
 		;
 	job_insert(r, job_new(r, cmd, timeout, key, done, arg), o);
+}
+
+void
+runner_barrier(struct runner *r, runner_done_fn *done, void *arg)
+{
+	struct action_cmd none = { NULL, NULL, 0 };
+
+	job_insert(r, job_new(r, &none, 0, NULL, done, arg), NULL);
 }
 
 void

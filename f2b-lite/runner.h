@@ -55,6 +55,12 @@ void		 runner_submit_next(struct runner *, struct action_cmd *, double timeout,
  * one that must run in their queue order); off: what may start, starts.
  */
 void		 runner_hold(struct runner *, bool on);
+/*
+ * A barrier without a command: done (status 0, no output) is called, from
+ * the loop, once everything queued before it is done; what is queued
+ * after waits for it (the end of a group of commands someone waits for).
+ */
+void		 runner_barrier(struct runner *, runner_done_fn *, void *arg);
 /* Whether anything is running or queued. */
 bool		 runner_busy(const struct runner *);
 /* Commands started so far. */

@@ -29,6 +29,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "control.h"
+#include "optspec.h"
 #include "pickle.h"
 #include "loop.h"
 #include "pyval.h"
@@ -57,7 +58,10 @@ struct server {
 	bool		 quitting, reloading;
 	int		 listen_fd;
 	struct control	*control;
-	struct dict	*jailcfg;	/* jail -> SHA-1 of its commands, for reload */
+	struct op	*op;		/* the stop or reload under way */
+	struct queued	*queue, **queue_end;	/* requests waiting for it, in order */
+	struct loop_timer *queue_timer;
+	bool		 hup;		/* SIGHUP during an operation: reload after it */
 	struct db	*db;
 	struct loop_timer *commit_timer, *purge_timer;
 	struct pyval	*early;		/* configuration warnings: [level, logger, text] */
@@ -70,8 +74,99 @@ struct server {
 	int		 boot_fd;	/* from the reader child, while it reads */
 	pid_t		 boot_pid;
 	struct strbuf	 boot_buf;
+	struct dict	*boot_broken;	/* jail -> why a command of its failed */
 	bool		 foreground;
 };
+
+/*
+ * ---- operations ------------------------------------------------------------
+ *
+ * A stop or a reload takes as long as its actions run: the client that asked
+ * is answered when it is done (fail2ban's transmitter runs it to its end
+ * before answering), and the requests that come meanwhile wait behind it, in
+ * order, as behind fail2ban's one command thread (a ping is answered at
+ * once).  SIGTERM, SIGHUP and the start stream use the same paths.
+ */
+
+enum op_kind { OP_STOP_JAIL, OP_STOP_ALL, OP_RELOAD, OP_QUIT };
+
+struct op {
+	enum op_kind	 kind;
+	char		*jail;		/* OP_STOP_JAIL */
+	struct reload	*rl;		/* OP_RELOAD */
+	struct control_reply *reply;	/* NULL: nobody waits (yet) */
+	struct pyval	*answer;	/* the answer, once deferred */
+	bool		 notify;	/* a SIGHUP's reload: READY=1 when done */
+};
+
+struct queued {
+	struct pyval	*req;
+	struct control_reply *reply;
+	struct queued	*next;
+};
+
+static void reload_step(struct server *);
+static void reload_free(struct reload *);
+static void restore_bans(struct server *);
+
+static struct op *
+op_new(struct server *s, enum op_kind kind)
+{
+	struct op *o = xcalloc(1, sizeof(*o));
+
+	o->kind = kind;
+	s->op = o;
+	return o;
+}
+
+static void drain_queue(void *);
+
+/* The operation is done: its client answered, the next request may run. */
+static void
+op_finish(struct server *s)
+{
+	struct op *o = s->op;
+
+	s->op = NULL;
+	if (o->notify)
+		systemd_notify("READY=1");
+	if (o->reply)
+		control_answer(o->reply, o->answer ? o->answer : pyval_none(), false);
+	else
+		pyval_free(o->answer);
+	reload_free(o->rl);
+	free(o->jail);
+	free(o);
+	if ((s->queue || s->hup) && s->queue_timer == NULL && !s->quitting)
+		s->queue_timer = loop_timer_add(s->loop, 0, drain_queue, s);
+}
+
+/* A jail stopped (or an in-place reload ended): is the operation done? */
+static void
+op_progress(struct server *s)
+{
+	size_t i;
+
+	if (s->op == NULL)
+		return;
+	switch (s->op->kind) {
+	case OP_STOP_JAIL:
+		for (i = 0; i < s->nstopping; i++)
+			if (strcmp(jail_name(s->stopping[i]), s->op->jail) == 0)
+				return;
+		op_finish(s);
+		break;
+	case OP_STOP_ALL:
+		if (s->nstopping == 0)
+			op_finish(s);
+		break;
+	case OP_RELOAD:
+		reload_step(s);
+		break;
+	case OP_QUIT:
+		break;		/* answered on the way out */
+	}
+}
 
 /* ---- jails ------------------------------------------------------------------ */
 
@@ -104,6 +199,29 @@ server_jail_at(struct server *s, size_t i)
 	return i < s->njails ? s->jails[i] : NULL;
 }
 
+/* Jail._setBackend: NULL, or why the backend is unknown. */
+static char *
+backend_error(const char *backend)
+{
+	static const char *const known[] = { "auto", "pyinotify", "gamin", "polling", "systemd" };
+	struct dict *args = NULL;
+	char *name = NULL, *err = NULL;
+	size_t i;
+
+	if (optspec_parse(backend, &name, &args, &err) < 0)
+		return err;
+	dict_free(args);
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcasecmp(name, known[i]) == 0) {
+			free(name);
+			return NULL;
+		}
+	err = xasprintf("Unknown backend %s. Must be among ['pyinotify', 'gamin', 'polling', "
+	    "'systemd'] or 'auto'", name);
+	free(name);
+	return err;
+}
+
 struct jail *
 server_add_jail(struct server *s, const char *name, const char *backend, char **err)
 {
@@ -112,6 +230,10 @@ server_add_jail(struct server *s, const char *name, const char *backend, char **
 
 	if (server_jail(s, name) != NULL) {
 		*err = xasprintf("%s", name);	/* DuplicateJailException */
+		return NULL;
+	}
+	if ((*err = backend_error(backend)) != NULL) {
+		log_msg(LOG_LVL_ERROR, "fail2ban.jail", "%s", *err);
 		return NULL;
 	}
 	j = jail_new(&env, name, backend);
@@ -143,6 +265,7 @@ on_jail_stopped(void *arg, struct jail *j)
 		db_del_jail(s->db, jail_name(j));
 	jail_free(j);
 	check_quit(s);
+	op_progress(s);
 }
 
 static void
@@ -162,34 +285,49 @@ server_stop_jail(struct server *s, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < s->njails; i++)
+	if (s->op == NULL) {
+		if (name)
+			op_new(s, OP_STOP_JAIL)->jail = xstrdup(name);
+		else
+			op_new(s, OP_STOP_ALL);
+	}
+	if (name == NULL) {
+		/* stop --all: Server.stopAllJail */
+		log_msg(LOG_LVL_INFO, LOG_SERVER, "Stopping all jails");
+		while (s->njails > 0)
+			stop_jail_at(s, 0);
+	}
+	for (i = 0; name && i < s->njails; i++)
 		if (strcmp(jail_name(s->jails[i]), name) == 0) {
 			stop_jail_at(s, i);
-			return;
+			break;
 		}
+	op_progress(s);
 }
 
-void
-server_stop_all_jails(struct server *s)
-{
-	/* in the order server_quit() stops them */
-	while (s->njails > 0)
-		stop_jail_at(s, s->njails - 1);
-}
-
-/* No more clients: a new server may start while this one winds down. */
+/*
+ * The socket goes (no new client), the connections stay: kept until the
+ * server exits, as fail2ban keeps it - no second server starts while this
+ * one still runs its stop actions.
+ */
 static void
-close_listener(void *arg)
+stop_listening(struct server *s)
 {
-	struct server *s = arg;
-
-	control_free(s->control);
-	s->control = NULL;
+	if (s->control)
+		control_stop_accepting(s->control);
 	if (s->listen_fd >= 0) {
 		close(s->listen_fd);
 		unlink(s->socket);
 		s->listen_fd = -1;
 	}
+}
+
+static void
+close_listener(struct server *s)
+{
+	stop_listening(s);
+	control_free(s->control);
+	s->control = NULL;
 }
 
 static void boot_abandon(struct server *);
@@ -202,15 +340,23 @@ server_quit(struct server *s)
 	s->quitting = true;
 	boot_abandon(s);
 	systemd_notify("STOPPING=1");
-	loop_timer_add(s->loop, 0, close_listener, s);
 	log_msg(LOG_LVL_INFO, LOG_SERVER, "Shutdown in progress...");
-	/* stopped in reverse order of their creation, as fail2ban does */
+	/* a stop or reload under way (SIGTERM meanwhile) ends here: answered now */
+	if (s->op)
+		op_finish(s);
+	op_new(s, OP_QUIT);	/* `stop` is answered on the way out */
+	log_msg(LOG_LVL_INFO, LOG_SERVER, "Stopping all jails");
+	/* all at once, in the order they were added, as Server.stopAllJail */
 	while (s->njails > 0)
-		stop_jail_at(s, s->njails - 1);
+		stop_jail_at(s, 0);
 	check_quit(s);
 }
 
 static void open_db(struct server *, const char *file);
+static char *config_error_jail(const struct pyval *cmd);
+static bool db_change_refused(struct server *, const char *file);
+#define DB_CHANGE_REFUSED	"Cannot change database when there are jails present"
+
 static void replay_early(struct server *, const char *target);
 
 /* ---- options ---------------------------------------------------------------- */
@@ -302,9 +448,14 @@ server_set(struct server *s, const char *opt, const struct pyval *v, char **err)
 	} else if (strcmp(opt, "dbfile") == 0) {
 		const char *f = strbuf_str(&sb);
 
-		if (s->dbfile == NULL || strcmp(s->dbfile, f) != 0 || s->db == NULL)
-			open_db(s, f);
-		ret = s->db ? pyval_str(s->dbfile) : pyval_none();
+		if (db_change_refused(s, f))
+			*err = xstrdup(DB_CHANGE_REFUSED);
+		else {
+			if (!(s->db && strcmp(s->dbfile, f) == 0) &&
+			    !(s->db == NULL && strcasecmp(f, "none") == 0))
+				open_db(s, f);
+			ret = s->db ? pyval_str(s->dbfile) : pyval_none();
+		}
 	} else if (strcmp(opt, "dbmaxmatches") == 0) {
 		long long n;
 		int rc;
@@ -480,7 +631,7 @@ static struct pyval *
 read_config_quiet(struct server *s, bool *ok, struct pyval *msgs)
 {
 	struct config_request req = { .basedir = s->conf, .journal_fallback = true,
-	    .mainopts = s->cmdline };
+	    .skip_broken_jails = true, .mainopts = s->cmdline };
 	struct diag *d = diag_new();
 	struct pyval *stream;
 	size_t i;
@@ -509,8 +660,20 @@ read_config_quiet(struct server *s, bool *ok, struct pyval *msgs)
 		pyval_append(msgs, e);
 		strbuf_free(&sb);
 	}
-	if (diag_nerrors(d))
-		*ok = false;
+	/* JailsReader.getOptions(ignoreWrong=True): a broken jail is skipped */
+	for (i = 0; stream && i < pyval_len(stream); i++) {
+		char *name = config_error_jail(pyval_at(stream, i));
+		struct pyval *e;
+
+		if (name == NULL)
+			continue;
+		e = pyval_list();
+		pyval_append(e, pyval_int(LOG_LVL_ERROR));
+		pyval_append(e, pyval_str("fail2ban.jailsreader"));
+		pyval_append(e, pyval_str_take(xasprintf("Errors in jail '%s'. Skipping...", name)));
+		pyval_append(msgs, e);
+		free(name);
+	}
 	diag_free(d);
 	return stream;
 }
@@ -619,84 +782,184 @@ cmd_jail(const struct pyval *cmd)
 	w1 = pyval_as_str(c1);
 	if (strcmp(w0, "add") == 0 || strcmp(w0, "start") == 0)
 		return w1;
-	if ((strcmp(w0, "set") == 0 || strcmp(w0, "multi-set") == 0) && pyval_len(cmd) > 2)
+	/* set <jail> <opt> <value>...; set <opt> <value> is the server's */
+	if ((strcmp(w0, "set") == 0 || strcmp(w0, "multi-set") == 0) && pyval_len(cmd) > 3)
 		return w1;
 	return NULL;
 }
 
-static void
-strbuf_free_p(void *p)
+/* The first word of a command ("" when it is none). */
+static const char *
+cmd_word(const struct pyval *cmd)
 {
-	strbuf_free(p);
-	free(p);
+	const struct pyval *c0 = pyval_len(cmd) ? pyval_at(cmd, 0) : NULL;
+
+	return c0 && pyval_type(c0) == PY_STR ? pyval_as_str(c0) : "";
+}
+
+/* The jail a config-error command skips ("Jail 'NAME' skipped, ..."), heap; or NULL. */
+static char *
+config_error_jail(const struct pyval *cmd)
+{
+	const char *m = pyval_len(cmd) > 1 ? pyval_as_str(pyval_at(cmd, 1)) : NULL;
+	const char *e;
+
+	if (strcmp(cmd_word(cmd), "config-error") != 0 || m == NULL ||
+	    strncmp(m, "Jail '", 6) != 0 || (e = strstr(m + 6, "' skipped")) == NULL)
+		return NULL;
+	return xstrndup(m + 6, (size_t)(e - m - 6));
+}
+
+/* args[0] of an exception answer, as text (the reason a jail is skipped). */
+static char *
+exc_text(const struct pyval *exc)
+{
+	const struct pyval *args = pyval_dict_get(exc, "args");
+	struct strbuf sb = STRBUF_INIT;
+	char *t;
+
+	if (args && pyval_len(args))
+		pyval_to_text(pyval_at(args, 0), &sb);
+	t = strbuf_detach(&sb);
+	return t ? t : xstrdup("failed");
 }
 
 /*
- * jail -> the SHA-1 of the repr of all its commands: what reload compares
- * (a jail whose commands did not change keeps running), 41 bytes a jail
- * instead of the text.
+ * A jail of the start stream (or a new one of a reload) that cannot be made
+ * is skipped, the others run: fail2ban 1.0.2 stops the whole server when a
+ * command of its start stream fails, f2b-lite keeps it to that jail.  It
+ * was never started; it goes.
  */
-static struct dict *
-group_stream(const struct pyval *stream)
+static void
+skip_jail(struct server *s, const char *name, const char *why)
 {
-	struct dict *text = dict_new(strbuf_free_p), *g = dict_new(free);
-	const char *j;
-	void *v;
-	size_t i, pos = 0;
+	size_t i;
 
-	for (i = 0; i < pyval_len(stream); i++) {
-		const struct pyval *cmd = pyval_at(stream, i);
-		struct strbuf *sb;
+	log_msg(LOG_LVL_ERROR, "fail2ban.transmitter", "Jail '%s' skipped, because of wrong "
+	    "configuration: %s", name, why);
+	for (i = 0; i < s->njails; i++)
+		if (strcmp(jail_name(s->jails[i]), name) == 0 && !jail_started(s->jails[i])) {
+			struct jail *j = s->jails[i];
 
-		j = cmd_jail(cmd);
-		if (j == NULL || (strcmp(pyval_as_str(pyval_at(cmd, 0)), "set") == 0 &&
-		    pyval_len(cmd) == 3))
-			continue;	/* global options have two words */
-		if (pyval_len(cmd) > 2 && pyval_type(pyval_at(cmd, 2)) == PY_STR &&
-		    strcmp(pyval_as_str(pyval_at(cmd, 2)), "addlogglob") == 0)
-			continue;	/* ours only: fail2ban-client's stream has none */
-		if ((sb = dict_get(text, j, NULL)) == NULL) {
-			sb = xcalloc(1, sizeof(*sb));
-			dict_set(text, j, sb);
+			memmove(&s->jails[i], &s->jails[i + 1], (s->njails - i - 1) *
+			    sizeof(*s->jails));
+			s->njails--;
+			jail_free(j);
+			break;
 		}
-		pyval_repr(cmd, sb);
-		strbuf_addc(sb, '\n');
-	}
-	while (dict_next(text, &pos, &j, &v)) {
-		const struct strbuf *sb = v;
-		char *hex = xmalloc(41);
-
-		sha1_hex(sb->s, sb->len, hex);
-		dict_set(g, j, hex);
-	}
-	dict_free(text);
-	return g;
 }
 
-/* Runs one command of a configuration stream; a failure is logged. */
+/*
+ * Runs one command of a configuration stream; a failure is logged.  With
+ * broken (jail -> why): the first failure of a jail's command marks it, its
+ * other commands are left out and its `start` skips it.
+ */
 static void
-apply_cmd(struct server *s, const struct pyval *cmd)
+apply_cmd(struct server *s, const struct pyval *cmd, struct dict *broken)
 {
-	struct pyval *exc = NULL, *r = transmitter_proceed(s, cmd, &exc);
+	static const char *const conf_words[] = { "add", "set", "multi-set", "start",
+	    "config-error", NULL };
+	const char *j = cmd_jail(cmd), *w = cmd_word(cmd);
+	struct pyval *exc = NULL, *r;
+	size_t k;
 
-	if (r == NULL)
+	if (j && broken && dict_has(broken, j)) {
+		if (strcmp(w, "start") == 0)
+			skip_jail(s, j, dict_get(broken, j, NULL));
+		return;
+	}
+	for (k = 0; conf_words[k] && strcmp(w, conf_words[k]) != 0; k++)
+		;
+	if (conf_words[k] == NULL) {
+		/* what a configuration has: no stop or reload in the middle of one */
+		exc = pickle_exception("builtins.ValueError", "not a configuration command");
 		log_failed(cmd, exc);
+		pyval_free(exc);
+		return;
+	}
+	r = transmitter_proceed(s, cmd, &exc);
+	if (r == NULL) {
+		log_failed(cmd, exc);
+		if (j && broken)
+			dict_set(broken, j, exc_text(exc));
+	}
 	pyval_free(exc);
 	pyval_free(r);
 }
 
-/* Applies the stream, leaving out the commands of the jails in skip. */
-static void
-apply_some(struct server *s, const struct pyval *stream, const struct dict *skip)
+/*
+ * The commands of jail name in the stream, tried on a jail of their own
+ * that never starts and logs nothing: NULL if they all run, else why not
+ * (and the failure, logged as it would have been).  Every new configuration
+ * of a reload is tried first: a jail whose new configuration fails keeps
+ * running as it was (fail2ban 1.0.2 removes it).
+ */
+static char *
+try_jail(struct server *s, const struct pyval *stream, const char *name)
 {
+	struct jail_env env = { s->loop, s->allow_ipv6, NULL };
+	struct jail *trial = NULL, **slot = NULL;
+	struct pyval *exc = NULL;
+	const struct pyval *failed = NULL;
+	char *why = NULL;
+	int level = log_get_level();
 	size_t i;
 
-	for (i = 0; i < pyval_len(stream); i++) {
-		const char *j = cmd_jail(pyval_at(stream, i));
+	log_set_level(LOG_LVL_CRITICAL + 1);
+	for (i = 0; i < pyval_len(stream) && why == NULL; i++) {
+		const struct pyval *cmd = pyval_at(stream, i);
+		const char *w = cmd_word(cmd), *j = cmd_jail(cmd);
 
-		if (j == NULL || !dict_has(skip, j))
-			apply_cmd(s, pyval_at(stream, i));
+		if (j == NULL || strcmp(j, name) != 0 || strcmp(w, "start") == 0)
+			continue;
+		if (strcmp(w, "add") == 0) {
+			const struct pyval *be = pyval_len(cmd) > 2 ? pyval_at(cmd, 2) : NULL;
+
+			if (trial)
+				continue;
+			if ((why = backend_error(be && pyval_as_str(be) ? pyval_as_str(be) :
+			    "auto")) != NULL) {
+				exc = pickle_exception("builtins.ValueError", why);
+				failed = cmd;
+				break;
+			}
+			trial = jail_new(&env, name, be && pyval_as_str(be) ?
+			    pyval_as_str(be) : "auto");
+			/* the transmitter finds it by its name: in the running one's place */
+			for (slot = s->jails; slot < s->jails + s->njails; slot++)
+				if (strcmp(jail_name(*slot), name) == 0)
+					break;
+			if (slot == s->jails + s->njails) {
+				s->jails = xrealloc(s->jails, (s->njails + 1) * sizeof(*s->jails));
+				slot = &s->jails[s->njails++];
+				*slot = NULL;
+			}
+			continue;
+		}
+		{
+			struct jail *keep = *slot;
+			struct pyval *r;
+
+			if (trial == NULL)
+				continue;
+			*slot = trial;
+			r = transmitter_proceed(s, cmd, &exc);
+			*slot = keep;
+			if (r == NULL) {
+				why = exc_text(exc);
+				failed = cmd;
+			}
+			pyval_free(r);
+		}
 	}
+	if (slot && *slot == NULL)
+		s->njails--;	/* the place made for it */
+	jail_free(trial);
+	log_set_level(level);
+	if (failed)
+		log_failed(failed, exc);
+	pyval_free(exc);
+	return why;
 }
 
 /* ---- start: a slice of the stream per loop turn ------------------------------------------------ */
@@ -714,6 +977,7 @@ is_ping(const struct pyval *req)
 static void
 ready(struct server *s)
 {
+	restore_bans(s);	/* after every jail started, as fail2ban's actions threads */
 	pyval_pool_trim();	/* the configuration's memory goes back */
 	malloc_trim(0);
 	systemd_notify("READY=1\nSTATUS=jails running");
@@ -732,12 +996,14 @@ boot_run(struct server *s, double budget)
 	double until = loop_now() + budget;
 
 	while (s->boot_pos < pyval_len(s->boot)) {
-		apply_cmd(s, pyval_at(s->boot, s->boot_pos++));
+		apply_cmd(s, pyval_at(s->boot, s->boot_pos++), s->boot_broken);
 		if (budget >= 0 && loop_now() >= until)
 			return false;
 	}
 	pyval_free(s->boot);
 	s->boot = NULL;
+	dict_free(s->boot_broken);
+	s->boot_broken = NULL;
 	ready(s);
 	return true;
 }
@@ -765,7 +1031,7 @@ boot_take(struct server *s, struct pyval *stream, bool ok, const struct pyval *m
 		server_quit(s);
 		return;
 	}
-	s->jailcfg = group_stream(stream);
+	s->boot_broken = dict_new(free);
 	s->boot = stream;
 	s->boot_pos = 0;
 	s->boot_timer = loop_timer_add(s->loop, 0, boot_step, s);
@@ -925,6 +1191,174 @@ boot_abandon(struct server *s)
 	s->boot_timer = NULL;
 	pyval_free(s->boot);
 	s->boot = NULL;
+	dict_free(s->boot_broken);
+	s->boot_broken = NULL;
+}
+
+/* ---- reload ------------------------------------------------------------------ */
+
+/*
+ * Server.reloadJails with the stream applied in between.  The running jails
+ * the reload is about are reloaded in place (their bans, failures, log
+ * positions and started actions stay; `actionreload` runs), stopped first
+ * and made again (--restart, another backend), or stopped (no longer in the
+ * configuration), strictly in this order: every stop and its unbans are
+ * done before a jail of the same name starts again, whose bans follow its
+ * start.  The client is answered when all that ran.
+ */
+struct reload {
+	struct pyval	*stream;
+	struct dict	*broken;	/* jail -> why its new configuration is refused */
+	struct dict	*inplace;	/* running jails reloaded in place */
+	struct dict	*restart;	/* running jails with another backend now */
+	struct dict	*begun;		/* in-place reloads begun, not ended yet */
+	struct dict	*removed;	/* running jails the configuration no longer has */
+	size_t		 pos;		/* the next command of the stream */
+	size_t		 ends;		/* jail_reload_end()s not done yet */
+	bool		 applied;
+};
+
+static void
+reload_free(struct reload *rl)
+{
+	if (rl == NULL)
+		return;
+	pyval_free(rl->stream);
+	dict_free(rl->broken);
+	dict_free(rl->inplace);
+	dict_free(rl->restart);
+	dict_free(rl->begun);
+	dict_free(rl->removed);
+	free(rl);
+}
+
+static void
+restore_bans(struct server *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->njails; i++)
+		jail_restore_bans(s->jails[i]);
+}
+
+/* The backend the stream adds jail name with, or NULL when it has no such jail. */
+static const char *
+stream_backend(const struct pyval *stream, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < pyval_len(stream); i++) {
+		const struct pyval *cmd = pyval_at(stream, i);
+		const char *j = cmd_jail(cmd);
+
+		if (j && strcmp(j, name) == 0 && strcmp(cmd_word(cmd), "add") == 0)
+			return pyval_len(cmd) > 2 && pyval_as_str(pyval_at(cmd, 2)) ?
+			    pyval_as_str(pyval_at(cmd, 2)) : "auto";
+	}
+	return NULL;
+}
+
+/* Server.setDatabase's rule: the database does not change while jails exist. */
+static bool
+db_change_refused(struct server *s, const char *file)
+{
+	if (s->db && s->dbfile && strcmp(s->dbfile, file) == 0)
+		return false;	/* the same */
+	if (s->db == NULL && strcasecmp(file, "none") == 0)
+		return false;
+	return s->njails + s->nstopping > 0;
+}
+
+static void
+on_reload_end(void *arg, struct jail *j)
+{
+	struct server *s = arg;
+
+	(void)j;
+	if (s->op && s->op->rl) {
+		s->op->rl->ends--;
+		reload_step(s);
+	}
+}
+
+/*
+ * The stream, from where it stopped: a jail added with another backend is
+ * stopped there (Server.addJail), and the stream goes on once it is.
+ * Returns false while waiting for that stop.
+ */
+static bool
+reload_apply(struct server *s, struct reload *rl)
+{
+	const char *name;
+	struct jail *jl;
+	size_t i, pos = 0;
+	void *v;
+
+	for (; rl->pos < pyval_len(rl->stream); rl->pos++) {
+		const struct pyval *cmd = pyval_at(rl->stream, rl->pos);
+		const char *j = cmd_jail(cmd), *w = cmd_word(cmd);
+
+		jl = j ? server_jail(s, j) : NULL;
+		if (j && jl && dict_has(rl->restart, j) && strcmp(w, "add") == 0) {
+			log_msg(LOG_LVL_INFO, LOG_SERVER, "Restart jail '%s' (reason: '%s' != '%s')",
+			    j, jail_backend(jl), stream_backend(rl->stream, j));
+			dict_del(rl->restart, j);
+			for (i = 0; s->jails[i] != jl; i++)
+				;
+			stop_jail_at(s, i);
+			return false;	/* this add again once it stopped */
+		}
+		if (j == NULL || !dict_has(rl->inplace, j) || jl == NULL) {
+			apply_cmd(s, cmd, rl->broken);
+			continue;
+		}
+		if (strcmp(w, "add") == 0) {
+			log_msg(LOG_LVL_INFO, LOG_SERVER, "Reload jail '%s'", j);
+			dict_set(rl->begun, j, NULL);
+			jail_reload_begin(jl);
+		} else if (strcmp(w, "start") == 0 && dict_has(rl->begun, j)) {
+			log_msg(LOG_LVL_INFO, LOG_SERVER, "Jail '%s' reloaded", j);
+			dict_del(rl->begun, j);
+			rl->ends++;
+			jail_reload_end(jl, on_reload_end, s);
+		} else
+			apply_cmd(s, cmd, NULL);
+	}
+	/* a stream (not fail2ban-client's) that never starts a jail it reloads */
+	while (dict_next(rl->begun, &pos, &name, &v))
+		if ((jl = server_jail(s, name)) != NULL) {
+			rl->ends++;
+			jail_reload_end(jl, on_reload_end, s);
+		}
+	pos = 0;
+	/* a jail whose new configuration failed runs on as it was */
+	while (dict_next(rl->broken, &pos, &name, &v))
+		if ((server_jail(s, name)) != NULL && jail_started(server_jail(s, name)))
+			log_msg(LOG_LVL_WARNING, LOG_SERVER, "Jail '%s' keeps running with its "
+			    "previous configuration", name);
+	/* Server.reloadJails(begin=False): the jails no longer configured go */
+	for (i = 0; i < s->njails; i++)
+		if (dict_has(rl->removed, jail_name(s->jails[i])))
+			stop_jail_at(s, i--);
+	rl->applied = true;
+	return true;
+}
+
+/* Goes on with the reload when what it waits for is done. */
+static void
+reload_step(struct server *s)
+{
+	struct reload *rl = s->op ? s->op->rl : NULL;
+
+	if (rl == NULL || s->quitting || s->nstopping > 0)
+		return;
+	if (!rl->applied && (!reload_apply(s, rl) || s->nstopping > 0))
+		return;
+	if (rl->ends > 0)
+		return;
+	log_msg(LOG_LVL_INFO, LOG_SERVER, "Reload finished.");
+	op_finish(s);
+	restore_bans(s);
 }
 
 int
@@ -933,52 +1367,88 @@ server_reload(struct server *s, const struct pyval *given, const char *only,
 {
 	bool ok = given != NULL;
 	struct pyval *stream = given ? pyval_copy(given) : read_config(s, &ok);
+	struct reload *rl;
+	size_t i;
 
+	if (s->op) {	/* only from a stream of its own: requests wait their turn */
+		pyval_free(stream);
+		*err = xstrdup("Reload already in progress");
+		return -1;
+	}
 	if (stream == NULL || !ok) {
 		pyval_free(stream);
 		*err = xstrdup("the new configuration does not load; the running one is kept");
 		log_msg(LOG_LVL_ERROR, LOG_SERVER, "Reload failed: %s", *err);
 		return -1;
 	}
-	if (only && (flags & SERVER_RELOAD_IF_EXISTS) && server_jail(s, only) == NULL) {
+	if (only)
+		log_msg(LOG_LVL_INFO, LOG_SERVER, "Reload jail %s", only);
+	else
+		log_msg(LOG_LVL_INFO, LOG_SERVER, "Reload all jails");
+	if (only && !(flags & SERVER_RELOAD_IF_EXISTS) && server_jail(s, only) == NULL) {
+		log_msg(LOG_LVL_INFO, LOG_SERVER, "Reload finished.");
 		pyval_free(stream);
-		return 0;	/* --if-exists: nothing to do */
+		*err = xstrdup(only);
+		return SERVER_RELOAD_NO_JAIL;
 	}
-	{
-		struct dict *newg = group_stream(stream), *keep = dict_new(NULL);
-		size_t i;
+	for (i = 0; i < pyval_len(stream); i++) {
+		const struct pyval *cmd = pyval_at(stream, i);
 
-		if (only)
-			log_msg(LOG_LVL_INFO, LOG_SERVER, "Reload jail '%s'", only);
-		else
-			log_msg(LOG_LVL_INFO, LOG_SERVER, "Reload all jails");
-		/* unchanged jails keep running with their failures and bans */
-		for (i = s->njails; i-- > 0; ) {
-			const char *name = jail_name(s->jails[i]);
-			const char *was = s->jailcfg ? dict_get(s->jailcfg, name, NULL) : NULL;
-			const char *now = dict_get(newg, name, NULL);
-			bool mine = only == NULL || strcmp(only, name) == 0;
-
-			if (!mine) {
-				/* reload JAIL: the others are left alone */
-				dict_set(keep, name, NULL);
-				if (was)
-					dict_set(newg, name, xstrdup(was));
-				continue;
-			}
-			if (flags & SERVER_RELOAD_UNBAN)
-				jail_unban_all(s->jails[i]);
-			if (was && now && strcmp(was, now) == 0 && !(flags & SERVER_RELOAD_RESTART))
-				dict_set(keep, name, NULL);
-			else
-				stop_jail_at(s, i);	/* changed, gone or --restart */
+		/* refused before anything changed: fail2ban refuses it half-way */
+		if (strcmp(cmd_word(cmd), "set") == 0 && pyval_len(cmd) == 3 &&
+		    pyval_as_str(pyval_at(cmd, 1)) && pyval_as_str(pyval_at(cmd, 2)) &&
+		    strcmp(pyval_as_str(pyval_at(cmd, 1)), "dbfile") == 0 &&
+		    db_change_refused(s, pyval_as_str(pyval_at(cmd, 2)))) {
+			log_msg(LOG_LVL_INFO, LOG_SERVER, "Reload finished.");
+			pyval_free(stream);
+			*err = xstrdup(DB_CHANGE_REFUSED);
+			return -1;
 		}
-		apply_some(s, stream, keep);
-		dict_free(keep);
-		dict_free(s->jailcfg);
-		s->jailcfg = newg;
 	}
-	pyval_free(stream);
+	rl = xcalloc(1, sizeof(*rl));
+	rl->stream = stream;
+	rl->broken = dict_new(free);
+	rl->inplace = dict_new(NULL);
+	rl->restart = dict_new(NULL);
+	rl->begun = dict_new(NULL);
+	rl->removed = dict_new(NULL);
+	op_new(s, OP_RELOAD)->rl = rl;
+	/* every jail of the new configuration is tried first */
+	for (i = 0; i < pyval_len(stream); i++) {
+		const struct pyval *cmd = pyval_at(stream, i);
+		char *skipped = config_error_jail(cmd), *why;
+
+		if (skipped) {
+			dict_set(rl->broken, skipped, xstrdup(pyval_as_str(pyval_at(cmd, 1))));
+			free(skipped);
+		} else if (strcmp(cmd_word(cmd), "add") == 0 && cmd_jail(cmd) &&
+		    !dict_has(rl->broken, cmd_jail(cmd)) &&
+		    (why = try_jail(s, stream, cmd_jail(cmd))) != NULL)
+			dict_set(rl->broken, cmd_jail(cmd), why);
+	}
+	/* first unban all (not restored after a restart), then stop what restarts */
+	for (i = 0; i < s->njails; i++)
+		if ((flags & SERVER_RELOAD_UNBAN) && (!only || strcmp(only,
+		    jail_name(s->jails[i])) == 0))
+			jail_unban_all(s->jails[i]);
+	if (!only && (flags & SERVER_RELOAD_RESTART))
+		log_msg(LOG_LVL_INFO, LOG_SERVER, "Stopping all jails");
+	for (i = 0; i < s->njails; i++) {
+		const char *jn = jail_name(s->jails[i]), *be;
+
+		if ((only && strcmp(only, jn) != 0) || dict_has(rl->broken, jn))
+			continue;	/* not the reload's, or kept as it runs */
+		be = stream_backend(stream, jn);
+		if (flags & SERVER_RELOAD_RESTART)
+			stop_jail_at(s, i--);
+		else if (be == NULL)
+			dict_set(rl->removed, jn, NULL);
+		else if (strcmp(be, jail_backend(s->jails[i])) != 0)
+			dict_set(rl->restart, jn, NULL);	/* stopped where it is added */
+		else
+			dict_set(rl->inplace, jn, NULL);
+	}
+	reload_step(s);
 	return 0;
 }
 
@@ -1073,22 +1543,125 @@ write_pidfile(const char *path)
 
 /* ---- the control socket ------------------------------------------------------------ */
 
+/*
+ * Runs a request: its answer, or NULL when an operation it started answers
+ * later (through reply, or a reply deferred now when reply is NULL).
+ */
 static struct pyval *
-on_request(void *arg, const struct pyval *req, bool *failed)
+run_request(struct server *s, const struct pyval *req, struct control_reply *reply,
+    bool *failed)
 {
-	struct server *s = arg;
-	struct pyval *exc = NULL, *r;
-
-	if (!is_ping(req))
-		boot_finish(s);		/* all but ping see every jail of the configuration */
-	r = transmitter_proceed(s, req, &exc);
+	struct pyval *exc = NULL, *r = transmitter_proceed(s, req, &exc);
 
 	if (r == NULL) {
 		log_failed(req, exc);
 		*failed = true;
 		return exc;
 	}
+	if (s->op && s->op->reply == NULL && s->op->answer == NULL) {
+		s->op->reply = reply ? reply : control_defer(s->control);
+		s->op->answer = r;
+		return NULL;
+	}
+	restore_bans(s);	/* a start outside the start stream */
 	return r;
+}
+
+/* The requests still waiting: never run (their connections are closed). */
+static void
+drop_queue(struct server *s)
+{
+	while (s->queue) {
+		struct queued *q = s->queue;
+
+		s->queue = q->next;
+		control_answer(q->reply, NULL, false);	/* only frees it: its client left */
+		pyval_free(q->req);
+		free(q);
+	}
+	s->queue_end = &s->queue;
+}
+
+/* On the way out: a `stop` that came while stopping is answered as the first. */
+static void
+answer_stops(struct server *s)
+{
+	struct queued **pp = &s->queue, *q;
+
+	while ((q = *pp) != NULL) {
+		const struct pyval *r = q->req;
+
+		if (pyval_len(r) == 1 && pyval_type(pyval_at(r, 0)) == PY_STR &&
+		    strcmp(pyval_as_str(pyval_at(r, 0)), "stop") == 0) {
+			*pp = q->next;
+			control_answer(q->reply, pyval_none(), false);
+			pyval_free(q->req);
+			free(q);
+		} else
+			pp = &q->next;
+	}
+	s->queue_end = pp;
+}
+
+/* SIGHUP's reload (RELOADING=1 said): READY=1 once it is done. */
+static void
+hup_reload(struct server *s)
+{
+	char *err = NULL;
+
+	if (server_reload(s, NULL, NULL, 0, &err) < 0)
+		free(err);
+	if (s->op && s->op->kind == OP_RELOAD)
+		s->op->notify = true;
+	else
+		systemd_notify("READY=1");
+}
+
+/* The requests that waited behind an operation, while none is under way. */
+static void
+drain_queue(void *arg)
+{
+	struct server *s = arg;
+
+	s->queue_timer = NULL;
+	while (s->op == NULL && !s->quitting && (s->queue || s->hup)) {
+		struct queued *q = s->queue;
+		struct pyval *v;
+		bool failed = false;
+
+		if (q == NULL) {	/* a SIGHUP came during the operation */
+			s->hup = false;
+			hup_reload(s);
+			continue;
+		}
+		if ((s->queue = q->next) == NULL)
+			s->queue_end = &s->queue;
+		if ((v = run_request(s, q->req, q->reply, &failed)) != NULL)
+			control_answer(q->reply, v, failed);
+		pyval_free(q->req);
+		free(q);
+	}
+}
+
+static struct pyval *
+on_request(void *arg, const struct pyval *req, bool *failed)
+{
+	struct server *s = arg;
+
+	if (is_ping(req))
+		return run_request(s, req, NULL, failed);
+	boot_finish(s);		/* all but ping see every jail of the configuration */
+	if (s->op || s->queue || s->quitting) {
+		/* one at a time, in order: it waits for the operation under way */
+		struct queued *q = xcalloc(1, sizeof(*q));
+
+		q->req = pyval_copy(req);
+		q->reply = control_defer(s->control);
+		*s->queue_end = q;
+		s->queue_end = &q->next;
+		return NULL;
+	}
+	return run_request(s, req, NULL, failed);
 }
 
 static void
@@ -1142,7 +1715,6 @@ static void
 on_signal(void *arg, int signo)
 {
 	struct server *s = arg;
-	char *err = NULL;
 
 	switch (signo) {
 	case SIGTERM:
@@ -1151,10 +1723,13 @@ on_signal(void *arg, int signo)
 		break;
 	case SIGHUP:
 		boot_finish(s);
+		if (s->quitting)
+			break;
 		systemd_notify("RELOADING=1");
-		if (!s->quitting && server_reload(s, NULL, NULL, 0, &err) < 0)
-			free(err);
-		systemd_notify("READY=1");
+		if (s->op || s->queue)
+			s->hup = true;	/* after what is under way */
+		else
+			hup_reload(s);
 		break;
 	case SIGUSR1:
 		flush_logs(s);
@@ -1174,6 +1749,7 @@ server_init(struct server *s, struct loop *l)
 	s->allow_ipv6 = true;
 	s->listen_fd = -1;
 	s->boot_fd = -1;
+	s->queue_end = &s->queue;
 }
 
 struct server *
@@ -1201,7 +1777,14 @@ server_destroy(struct server *s)
 	free(s->stopping);
 	dict_free(s->params);
 	dict_free(s->cmdline);
-	dict_free(s->jailcfg);
+	drop_queue(s);
+	if (s->op) {
+		reload_free(s->op->rl);
+		pyval_free(s->op->answer);
+		free(s->op->jail);
+		free(s->op);
+	}
+	loop_timer_cancel(s->loop, s->queue_timer);
 	pyval_free(s->early);
 	free(s->conf);
 	free(s->socket);
@@ -1445,6 +2028,7 @@ server_main(int argc, char **argv)
 	if (write_pidfile(s.pidfile) < 0)
 		log_msg(LOG_LVL_ERROR, LOG_SERVER, "Unable to write the pidfile %s: %s",
 		    s.pidfile, strerror(errno));
+	log_msg(LOG_LVL_INFO, LOG_SERVER, "%s", "--------------------------------------------------");
 	log_msg(LOG_LVL_INFO, LOG_SERVER, "Starting Fail2ban v%s", FAIL2BAN_VERSION);
 	log_msg(LOG_LVL_INFO, LOG_SERVER, "f2b-lite v%s, compatible with fail2ban v%s",
 	    F2B_LITE_VERSION, FAIL2BAN_VERSION);
@@ -1479,14 +2063,24 @@ server_main(int argc, char **argv)
 		loop_run(s.loop);
 	boot_abandon(&s);
 	log_defer(false);
+	metrics_close(s.metrics);
 	if (s.db) {
 		close_db(&s);
 		log_msg(LOG_LVL_INFO, "fail2ban.database", "Connection to database closed.");
 	}
 	log_msg(LOG_LVL_INFO, LOG_SERVER, "Exiting Fail2ban");
-	close_listener(&s);
-	metrics_close(s.metrics);
+	/*
+	 * Every action has run: the socket and the pidfile go, then `stop` is
+	 * answered - a client that returns finds nothing left of this server
+	 * (under systemd, nothing left for its stop to kill)
+	 */
+	stop_listening(&s);
 	remove_pidfile(s.pidfile);
+	if (s.op)
+		op_finish(&s);
+	answer_stops(&s);
+	close_listener(&s);
+	drop_queue(&s);		/* never run: their clients see the server gone */
 out:
 	for (i = 0; i < (int)s.njails; i++)
 		jail_free(s.jails[i]);
@@ -1502,7 +2096,6 @@ out:
 	free(s.logtarget);
 	free(s.syslogsocket);
 	free(s.dbfile);
-	dict_free(s.jailcfg);
 	pyval_free(s.early);
 	return s.exit_code;
 }

@@ -41,19 +41,23 @@ struct pyval	*server_set(struct server *, const char *opt, const struct pyval *v
 struct pyval	*server_get(struct server *, const char *opt, char **err);
 /* metrics: the counters of the jails and of the database (metrics_text()). */
 struct pyval	*server_metrics(struct server *);
-/* stop <jail>: stops and removes it (asynchronously). */
+/*
+ * stop <jail> (NULL: stop --all): stops and removes it.  This, stop and
+ * reload take as long as their actions run: the request that asked is
+ * answered (by the server, not the transmitter's return) when it is done.
+ */
 void		 server_stop_jail(struct server *, const char *name);
-/* stop --all: every jail, the server goes on. */
-void		 server_stop_all_jails(struct server *);
 /* stop: the whole server. */
 void		 server_quit(struct server *);
 /*
  * reload: re-reads the configuration (stream NULL) or applies the stream a
- * client read; only one jail when only is set; flags below.
+ * client read; only one jail when only is set; flags below.  0, or
+ * SERVER_RELOAD_NO_JAIL (*err the name) or -1 (*err why) when refused.
  */
 #define SERVER_RELOAD_RESTART	0x01	/* restart jails even when unchanged */
 #define SERVER_RELOAD_UNBAN	0x02	/* unban everything of the reloaded jails */
 #define SERVER_RELOAD_IF_EXISTS	0x04	/* reload JAIL only if it runs */
+#define SERVER_RELOAD_NO_JAIL	(-2)
 int		 server_reload(struct server *, const struct pyval *stream, const char *only,
 		    unsigned flags, char **err);
 

@@ -163,7 +163,7 @@ proceed(struct server *s, const struct pyval *cmd, char **err, const char **cls)
 		ret = pyval_str("pong");
 	else if (strcmp(c0, "config-error") == 0) {
 		/* a jail the configuration could not make: skipped, the rest runs */
-		log_msg(LOG_LVL_ERROR, "fail2ban", "%s", c1);
+		log_msg(LOG_LVL_ERROR, "fail2ban.transmitter", "%s", c1);
 		ret = pyval_none();
 	}
 	else if (strcmp(c0, "echo") == 0)
@@ -233,7 +233,7 @@ proceed(struct server *s, const struct pyval *cmd, char **err, const char **cls)
 			ret = pyval_none();
 	} else if (strcmp(c0, "stop") == 0) {
 		if (pyval_len(cmd) > 1 && strcmp(c1, "--all") == 0) {
-			server_stop_all_jails(s);
+			server_stop_jail(s, NULL);
 			ret = pyval_none();
 		} else if (pyval_len(cmd) > 1) {
 			if (server_jail(s, c1) == NULL) {
@@ -265,9 +265,15 @@ proceed(struct server *s, const struct pyval *cmd, char **err, const char **cls)
 			else if (o && strcmp(o, "--if-exists") == 0)
 				flags |= SERVER_RELOAD_IF_EXISTS;
 		}
-		if (server_reload(s, stream, *c1 && strcmp(c1, "--all") ? c1 : NULL, flags,
-		    err) == 0)
+		switch (server_reload(s, stream, *c1 && strcmp(c1, "--all") ? c1 : NULL, flags,
+		    err)) {
+		case 0:
 			ret = pyval_str("OK");
+			break;
+		case SERVER_RELOAD_NO_JAIL:
+			*cls = UNKNOWN_JAIL;
+			break;
+		}
 	} else if (strcmp(c0, "status") == 0) {
 		ret = status(s, cmd, err);
 		if (ret == NULL && pyval_len(cmd) <= 3) {
@@ -371,6 +377,11 @@ error_class(const char *err, const char *cls)
 		return "builtins.ValueError";
 	if (strncmp(err, "Invalid Action name: ", 21) == 0)
 		return "builtins.KeyError";
+	if (strncmp(err, "Cannot change database", 22) == 0)
+		return "builtins.RuntimeError";
+	if (strncmp(err, "Unknown backend ", 16) == 0 ||
+	    strcmp(err, "Reload already in progress") == 0)
+		return "builtins.ValueError";
 	if (strstr(err, "object has no attribute") != NULL)
 		return "builtins.AttributeError";
 	return cls;

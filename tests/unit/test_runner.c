@@ -1,7 +1,7 @@
 /* Unit tests for runner: order, exit status and output, positional
  * arguments never parsed by the shell, timeouts killing the process group,
  * a script with one shell line run whole by the shell, a command put in the
- * background not holding the action up. */
+ * background not holding the action up, a barrier without a command. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -86,6 +86,31 @@ shell_rules(const char *dir)
 	runner_free(r);
 }
 
+/* runner_barrier: done once everything before it is, before what follows. */
+static void
+barrier(void)
+{
+	struct runner *r = runner_new(L);
+	struct action_cmd c = { xstrdup("sleep 0.3; echo slow"), NULL, 0 };
+
+	strbuf_reset(&log_);
+	runner_submit(r, &c, 5, "192.0.2.1", done, (void *)"ban");
+	runner_barrier(r, done, (void *)"barrier");
+	is_str(strbuf_str(&log_), "", "a barrier is not done while a command before it runs");
+	cmd(r, "echo after", NULL, 5, "next");
+	wait_idle(r);
+	is_str(strbuf_str(&log_), "ban:0:slow\n;barrier:0:;next:0:after\n;",
+	    "a barrier ends after the commands before it, before those after it");
+	is_int(runner_started(r), 2, "a barrier is no command started");
+	strbuf_reset(&log_);
+	runner_barrier(r, done, (void *)"alone");
+	is_str(strbuf_str(&log_), "", "a barrier ends from the loop, never inside the call");
+	wait_idle(r);
+	is_str(strbuf_str(&log_), "alone:0:;", "a barrier with nothing before it ends at once");
+	runner_barrier(r, done, (void *)"freed");
+	runner_free(r);		/* a barrier left queued goes with its runner */
+}
+
 int
 main(void)
 {
@@ -118,6 +143,7 @@ main(void)
 	is_int(runner_started(r), 5, "five commands started");
 	runner_free(r);
 	shell_rules(dir);
+	barrier();
 	snprintf(script, sizeof(script), "rm -rf %s", dir);
 	if (system(script) != 0)
 		return 1;
