@@ -1783,7 +1783,10 @@ time_value(const char *v)
 		free(err);
 		return NULL;
 	}
-	return t.is_int ? pyval_int(t.i) : pyval_float(t.f);
+	/* past what f2b-lite keeps: the saturated value set_time() applied */
+	if (t.is_int && (t.i > (long long)TIMESTR_MAX || t.i < -(long long)TIMESTR_MAX))
+		return pyval_int(t.i > 0 ? (long long)TIMESTR_MAX : -(long long)TIMESTR_MAX);
+	return t.is_int ? pyval_int((long long)t.i) : pyval_float(timestr_clamp(t.f, NULL));
 }
 
 /* "  findtime: 600", "  banTime: 90.0": what fail2ban logs when one is set. */
