@@ -145,6 +145,8 @@ struct jail {
 	struct loop_timer *nofd_timer;	/* says so once for a batch */
 };
 
+static void on_op_retry(void *arg, int err, unsigned attempt, double delay);
+
 /* ---- small helpers ----------------------------------------------------------- */
 
 static const char *
@@ -196,6 +198,7 @@ jail_new(const struct jail_env *env, const char *name, const char *backend)
 	j->fm = failmgr_new();
 	j->bl = banlist_new();
 	j->runner = runner_new(env->loop);
+	runner_on_retry(j->runner, on_op_retry);
 	j->ignoreself = true;
 	j->incr.factor = 1;
 	j->incr.maxtime = j->incr.rndtime = -1;
@@ -433,14 +436,20 @@ submit(struct jail *j, size_t act, const char *op, int fam, const struct ticket 
 	return true;
 }
 
+/* The command that ran: c's, or the check or the repair of a failed one. */
+static const char *
+stage_op(const struct opctx *c)
+{
+	return c->stage == ST_CHECK || c->stage == ST_RECHECK ? "actioncheck" :
+	    c->stage == ST_REPAIR ? "actionrepair" : c->op;
+}
+
 static void
 log_failure(struct opctx *c, int status, const char *output)
 {
 	struct jail *j = c->j;
 	const char *an = action_name(j->acts[c->act].a);
-	/* the command that ran: the check or the repair of a failed one */
-	const char *op = c->stage == ST_CHECK || c->stage == ST_RECHECK ? "actioncheck" :
-	    c->stage == ST_REPAIR ? "actionrepair" : c->op;
+	const char *op = stage_op(c);
 
 	if (output && *output)
 		log_msg(LOG_LVL_ERROR, LOG_ACTION, "[%s] %s %s -- stderr: '%s'", j->name, an,
@@ -448,15 +457,26 @@ log_failure(struct opctx *c, int status, const char *output)
 	if (status == RUNNER_TIMEOUT)
 		log_msg(LOG_LVL_ERROR, LOG_ACTION, "[%s] %s %s -- timed out after %g seconds.",
 		    j->name, an, op, action_timeout(j->acts[c->act].a));
-	else if (status == RUNNER_NOSPAWN)
-		log_msg(LOG_LVL_ERROR, LOG_ACTION, "[%s] %s %s -- could not run /bin/sh",
-		    j->name, an, op);
 	else if (status > 128)
 		log_msg(LOG_LVL_ERROR, LOG_ACTION, "[%s] %s %s -- killed with signal %d",
 		    j->name, an, op, status - 128);
 	else
 		log_msg(LOG_LVL_ERROR, LOG_ACTION, "[%s] %s %s -- returned %d%s", j->name, an,
 		    op, status, status == 127 ? " -- Command not found" : "");
+}
+
+/* A command that could not start: said, tried again (runner_on_retry). */
+static void
+on_op_retry(void *arg, int err, unsigned attempt, double delay)
+{
+	struct opctx *c = arg;
+	struct jail *j = c->j;
+	char ipbuf[ADDR_STRLEN];
+
+	log_msg(LOG_LVL_ERROR, LOG_ACTION, "[%s] %s %s%s%s -- failed with [Errno %d] %s; "
+	    "trying again in %g s (attempt %u)", j->name, action_name(j->acts[c->act].a),
+	    stage_op(c), c->t ? " " : "", c->t ? addr_str(&c->t->id, ipbuf, sizeof(ipbuf)) : "",
+	    err, strerror(err), delay, attempt);
 }
 
 static bool

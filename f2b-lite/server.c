@@ -2012,6 +2012,12 @@ server_main(int argc, char **argv)
 			replay_early(&s, lt);
 		}
 	}
+	{
+		/* descriptors no connection or log can take: the actions' (runner.h) */
+		struct rlimit rl;
+
+		runner_reserve(getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 256 ? 4 : 16);
+	}
 	s.loop = loop_new();
 	if ((s.listen_fd = socket_listen(s.socket)) < 0) {
 		/* a server no client can reach is not started (nor said ready) */
