@@ -115,6 +115,8 @@ barrier(void)
 	is_str(strbuf_str(&log_), "alone:0:;", "a barrier with nothing before it ends at once");
 	runner_barrier(r, done, (void *)"freed");
 	runner_free(r);		/* a barrier left queued goes with its runner */
+}
+
 static struct strbuf retries = STRBUF_INIT;
 
 static void
