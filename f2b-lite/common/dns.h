@@ -23,7 +23,6 @@ struct dns_req;
 struct loop;
 
 /* fail2ban's warning for a name that did not resolve (logger, format: name, message) */
-#define DNS_LOGGER	"fail2ban.ipdns"
 #define DNS_FAILED	"Unable to find a corresponding IP address for %s: %s"
 
 #define DNS_CACHE_MAX	1000	/* entries per cache */

@@ -41,7 +41,6 @@
 #include "transmitter.h"
 #include "xmalloc.h"
 
-#define LOG_SERVER	"fail2ban.server"
 
 struct server {
 	struct loop	*loop;
@@ -233,7 +232,7 @@ server_add_jail(struct server *s, const char *name, const char *backend, char **
 		return NULL;
 	}
 	if ((*err = backend_error(backend)) != NULL) {
-		log_msg(LOG_LVL_ERROR, "fail2ban.jail", "%s", *err);
+		log_msg(LOG_LVL_ERROR, LOG_JAIL, "%s", *err);
 		return NULL;
 	}
 	j = jail_new(&env, name, backend);
@@ -590,7 +589,7 @@ on_db_note(void *arg, enum db_level level, const char *msg)
 	    [DB_WARNING] = LOG_LVL_WARNING, [DB_ERROR] = LOG_LVL_ERROR };
 
 	(void)arg;
-	log_msg(levels[level], "fail2ban.database", "%s", msg);
+	log_msg(levels[level], LOG_DATABASE, "%s", msg);
 }
 
 static void
@@ -612,7 +611,7 @@ open_db(struct server *s, const char *file)
 		free(dir);
 	}
 	if ((s->db = db_open(file, on_db_note, s, &err)) == NULL) {
-		log_msg(LOG_LVL_ERROR, "fail2ban.database", "%s", err);
+		log_msg(LOG_LVL_ERROR, LOG_DATABASE, "%s", err);
 		free(err);
 		return;
 	}
@@ -654,7 +653,7 @@ read_config_quiet(struct server *s, bool *ok, struct pyval *msgs)
 		lvl = diag_level(d, i) == DIAG_WARNING ? LOG_LVL_WARNING : LOG_LVL_ERROR;
 		e = pyval_list();
 		pyval_append(e, pyval_int(lvl));
-		pyval_append(e, pyval_str(lvl == LOG_LVL_WARNING ? "fail2ban.configreader" :
+		pyval_append(e, pyval_str(lvl == LOG_LVL_WARNING ? LOG_CONFIGREADER :
 		    "fail2ban"));
 		pyval_append(e, pyval_str(strbuf_str(&sb)));
 		pyval_append(msgs, e);
@@ -669,7 +668,7 @@ read_config_quiet(struct server *s, bool *ok, struct pyval *msgs)
 			continue;
 		e = pyval_list();
 		pyval_append(e, pyval_int(LOG_LVL_ERROR));
-		pyval_append(e, pyval_str("fail2ban.jailsreader"));
+		pyval_append(e, pyval_str(LOG_JAILSREADER));
 		pyval_append(e, pyval_str_take(xasprintf("Errors in jail '%s'. Skipping...", name)));
 		pyval_append(msgs, e);
 		free(name);
@@ -762,7 +761,7 @@ log_failed(const struct pyval *cmd, const struct pyval *exc)
 		pyval_repr(pyval_at(args, i), &e);
 	}
 	strbuf_addc(&e, ')');
-	log_msg(LOG_LVL_ERROR, "fail2ban.transmitter", "Command %s has failed. Received %s",
+	log_msg(LOG_LVL_ERROR, LOG_TRANSMITTER, "Command %s has failed. Received %s",
 	    strbuf_str(&c), strbuf_str(&e));
 	strbuf_free(&c);
 	strbuf_free(&e);
@@ -835,7 +834,7 @@ skip_jail(struct server *s, const char *name, const char *why)
 {
 	size_t i;
 
-	log_msg(LOG_LVL_ERROR, "fail2ban.transmitter", "Jail '%s' skipped, because of wrong "
+	log_msg(LOG_LVL_ERROR, LOG_TRANSMITTER, "Jail '%s' skipped, because of wrong "
 	    "configuration: %s", name, why);
 	for (i = 0; i < s->njails; i++)
 		if (strcmp(jail_name(s->jails[i]), name) == 0 && !jail_started(s->jails[i])) {
@@ -1668,7 +1667,7 @@ static void
 on_control_log(void *arg, const char *msg)
 {
 	(void)arg;
-	log_msg(LOG_LVL_ERROR, "fail2ban.server", "PROTO-error: %s", msg);
+	log_msg(LOG_LVL_ERROR, LOG_SERVER, "PROTO-error: %s", msg);
 }
 
 /* Removes the pidfile if it is still ours (a new server may have started). */
@@ -2079,7 +2078,7 @@ server_main(int argc, char **argv)
 	metrics_close(s.metrics);
 	if (s.db) {
 		close_db(&s);
-		log_msg(LOG_LVL_INFO, "fail2ban.database", "Connection to database closed.");
+		log_msg(LOG_LVL_INFO, LOG_DATABASE, "Connection to database closed.");
 	}
 	log_msg(LOG_LVL_INFO, LOG_SERVER, "Exiting Fail2ban");
 	/*

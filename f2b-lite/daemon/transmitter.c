@@ -163,7 +163,7 @@ proceed(struct server *s, const struct pyval *cmd, char **err, const char **cls)
 		ret = pyval_str("pong");
 	else if (strcmp(c0, "config-error") == 0) {
 		/* a jail the configuration could not make: skipped, the rest runs */
-		log_msg(LOG_LVL_ERROR, "fail2ban.transmitter", "%s", c1);
+		log_msg(LOG_LVL_ERROR, LOG_TRANSMITTER, "%s", c1);
 		ret = pyval_none();
 	}
 	else if (strcmp(c0, "echo") == 0)

@@ -38,11 +38,6 @@
 #include "utf8.h"
 #include "xmalloc.h"
 
-#define LOG_FILTER	"fail2ban.filter"
-#define LOG_ACTIONS	"fail2ban.actions"
-#define LOG_OBSERVER	"fail2ban.observer"
-#define LOG_JAIL	"fail2ban.jail"
-#define LOG_ACTION	"fail2ban.utils"
 
 #define FAM_NONE	0
 #define FAM_INET4	1
@@ -448,7 +443,7 @@ submit(struct jail *j, size_t act, const char *op, int fam, const struct ticket 
 	c->fam = fam;
 	c->t = t ? ticket_copy(t) : NULL;
 	c->stage = stage;
-	log_msg(LOG_LVL_DEBUG, LOG_ACTION, "[%s] %s %s: %s", j->name, action_name(ja->a), op,
+	log_msg(LOG_LVL_DEBUG, LOG_UTILS, "[%s] %s %s: %s", j->name, action_name(ja->a), op,
 	    cmd.script);
 	if (next)
 		runner_submit_next(j->runner, &cmd, action_timeout(ja->a), key(t, ipkey), op_done, c);
@@ -473,16 +468,16 @@ log_failure(struct opctx *c, int status, const char *output)
 	const char *op = stage_op(c);
 
 	if (output && *output)
-		log_msg(LOG_LVL_ERROR, LOG_ACTION, "[%s] %s %s -- stderr: '%s'", j->name, an,
+		log_msg(LOG_LVL_ERROR, LOG_UTILS, "[%s] %s %s -- stderr: '%s'", j->name, an,
 		    op, output);
 	if (status == RUNNER_TIMEOUT)
-		log_msg(LOG_LVL_ERROR, LOG_ACTION, "[%s] %s %s -- timed out after %g seconds.",
+		log_msg(LOG_LVL_ERROR, LOG_UTILS, "[%s] %s %s -- timed out after %g seconds.",
 		    j->name, an, op, action_timeout(j->acts[c->act].a));
 	else if (status > 128)
-		log_msg(LOG_LVL_ERROR, LOG_ACTION, "[%s] %s %s -- killed with signal %d",
+		log_msg(LOG_LVL_ERROR, LOG_UTILS, "[%s] %s %s -- killed with signal %d",
 		    j->name, an, op, status - 128);
 	else
-		log_msg(LOG_LVL_ERROR, LOG_ACTION, "[%s] %s %s -- returned %d%s", j->name, an,
+		log_msg(LOG_LVL_ERROR, LOG_UTILS, "[%s] %s %s -- returned %d%s", j->name, an,
 		    op, status, status == 127 ? " -- Command not found" : "");
 }
 
@@ -494,7 +489,7 @@ on_op_retry(void *arg, int err, unsigned attempt, double delay)
 	struct jail *j = c->j;
 	char ipbuf[ADDR_STRLEN];
 
-	log_msg(LOG_LVL_ERROR, LOG_ACTION, "[%s] %s %s%s%s -- failed with [Errno %d] %s; "
+	log_msg(LOG_LVL_ERROR, LOG_UTILS, "[%s] %s %s%s%s -- failed with [Errno %d] %s; "
 	    "trying again in %g s (attempt %u)", j->name, action_name(j->acts[c->act].a),
 	    stage_op(c), c->t ? " " : "", c->t ? addr_str(&c->t->id, ipbuf, sizeof(ipbuf)) : "",
 	    err, strerror(err), delay, attempt);
@@ -541,7 +536,7 @@ restore(struct opctx *c)
 	struct jact *ja = &j->acts[c->act];
 	int f = action_start_on_demand(ja->a) ? c->fam : FAM_NONE;
 
-	log_msg(LOG_LVL_ERROR, LOG_ACTION, "[%s] %s: Invariant check failed. Trying to "
+	log_msg(LOG_LVL_ERROR, LOG_UTILS, "[%s] %s: Invariant check failed. Trying to "
 	    "restore a sane environment", j->name, action_name(ja->a));
 	ja->epoch = ++j->ban_epoch;
 	if (action_has(ja->a, "actionrepair", fam_name(c->fam)) &&
@@ -627,7 +622,7 @@ op_done(void *arg, int status, const char *output)
 
 	if (status == 0) {
 		if (output && *output)
-			log_msg(LOG_LVL_DEBUG, LOG_ACTION, "[%s] %s %s -- stdout: '%s'", j->name,
+			log_msg(LOG_LVL_DEBUG, LOG_UTILS, "[%s] %s %s -- stdout: '%s'", j->name,
 			    an, c->op, output);
 		if (c->stage == ST_REPAIR) {
 			if (!followup(c, "actioncheck", ST_RECHECK))	/* checked again first */
@@ -654,14 +649,14 @@ op_done(void *arg, int status, const char *output)
 	} else if (c->stage == ST_CHECK && !c->consist && strcmp(c->op, "actionunban") == 0 &&
 	    !nonempty(action_get(ja->a, "actionrepair_on_unban"))) {
 		/* fail2ban tests the property's text: any non-empty value repairs */
-		log_msg(LOG_LVL_ERROR, LOG_ACTION, "[%s] %s: Invariant check failed. Unban is "
+		log_msg(LOG_LVL_ERROR, LOG_UTILS, "[%s] %s: Invariant check failed. Unban is "
 		    "impossible.", j->name, an);
 	} else if (c->stage == ST_CHECK) {
 		restore(c);
 		opctx_free(c);
 		return;
 	} else if (c->stage == ST_REPAIR || c->stage == ST_RECHECK) {
-		log_msg(LOG_LVL_CRITICAL, LOG_ACTION, "[%s] %s: Unable to restore environment",
+		log_msg(LOG_LVL_CRITICAL, LOG_UTILS, "[%s] %s: Unable to restore environment",
 		    j->name, an);
 		if (c->consist) {
 			opctx_free(c);	/* no command of the ban's failed */
@@ -916,7 +911,7 @@ name_has(const char *name, const struct addr *a)
 	bool hit = dns_name_has(name, a, &err);
 
 	if (err)
-		log_msg(LOG_LVL_WARNING, DNS_LOGGER, DNS_FAILED, name, err);
+		log_msg(LOG_LVL_WARNING, LOG_IPDNS, DNS_FAILED, name, err);
 	return hit;
 }
 
@@ -1464,7 +1459,7 @@ on_name(void *arg, const struct addr *ips, size_t n, const char *err)
 	(void)n;
 	nr->req = NULL;
 	if (err && nr->ignoreip)
-		log_msg(LOG_LVL_WARNING, DNS_LOGGER, DNS_FAILED, nr->name, err);
+		log_msg(LOG_LVL_WARNING, LOG_IPDNS, DNS_FAILED, nr->name, err);
 	dict_del(j->in.names, nr->name);	/* frees nr */
 	drain(j);
 }
@@ -1544,7 +1539,7 @@ expand(struct jail *j, struct pend *p)
 	size_t i;
 
 	if (p->err)
-		log_msg(LOG_LVL_WARNING, DNS_LOGGER, DNS_FAILED, p->host, p->err);
+		log_msg(LOG_LVL_WARNING, LOG_IPDNS, DNS_FAILED, p->host, p->err);
 	if (p->nips && strcmp(filter_usedns(j->filter), "warn") == 0) {
 		char abuf[ADDR_STRLEN];
 
@@ -2624,7 +2619,7 @@ jail_set(struct jail *j, const char *opt, const struct pyval *args, char **err)
 			*err = xasprintf("invalid literal for int() with base 10: '%s'", v);
 		else if (idx < -(long long)pyval_len(list) || idx >= (long long)pyval_len(list)) {
 			/* Filter.delFailRegex logs the bad index and answers the list */
-			log_msg(LOG_LVL_ERROR, "fail2ban.filter", "Cannot remove regular expression. "
+			log_msg(LOG_LVL_ERROR, LOG_FILTER, "Cannot remove regular expression. "
 			    "Index %lld is not valid", idx);
 			ret = jail_get(j, opt + 3, NULL, err);
 		} else {

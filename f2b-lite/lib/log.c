@@ -131,6 +131,12 @@ log_vmsg(int level, const char *name, const char *fmt, va_list ap)
 	    log_file : stderr, level, name, fmt, ap);
 }
 
+bool
+log_on(int level)
+{
+	return level >= log_level;
+}
+
 void
 log_console(int level, const char *name, const char *fmt, ...)
 {

@@ -44,6 +44,29 @@ int	 log_reopen(void);
  */
 void	 log_defer(bool);
 void	 log_flush(void);
+/*
+ * fail2ban's logger names: part of what f2b-lite is compatible with (the
+ * log's "fail2ban.filter [pid]: INFO" column, which recidive's filter and
+ * logwatch parse).  Every module names its logger with one of these.
+ */
+#define LOG_SERVER        "fail2ban.server"
+#define LOG_FILTER        "fail2ban.filter"
+#define LOG_ACTIONS       "fail2ban.actions"
+#define LOG_OBSERVER      "fail2ban.observer"
+#define LOG_JAIL          "fail2ban.jail"
+#define LOG_UTILS         "fail2ban.utils"
+#define LOG_TRANSMITTER   "fail2ban.transmitter"
+#define LOG_DATABASE      "fail2ban.database"
+#define LOG_CONFIGREADER  "fail2ban.configreader"
+#define LOG_JAILSREADER   "fail2ban.jailsreader"
+#define LOG_IPDNS         "fail2ban.ipdns"
+
+/*
+ * Whether a line at level would be written: callers that build a message's
+ * arguments (addresses, dates, reprs) check it first, so a line the level
+ * drops costs nothing.
+ */
+bool	 log_on(int level);
 /* Writes one line for logger `name` ("fail2ban.filter") at level. */
 void	 log_msg(int level, const char *name, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));

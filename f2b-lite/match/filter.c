@@ -209,7 +209,7 @@ filter_set_usedns(struct filter *f, const char *v, char **err)
 		if (*p >= 'A' && *p <= 'Z')
 			*p = (char)(*p - 'A' + 'a');
 	if (strcmp(l, "yes") && strcmp(l, "warn") && strcmp(l, "no") && strcmp(l, "raw")) {
-		log_msg(LOG_LVL_ERROR, "fail2ban.filter", "Incorrect value '%s' specified "
+		log_msg(LOG_LVL_ERROR, LOG_FILTER, "Incorrect value '%s' specified "
 		    "for usedns. Using safe 'no'", v);
 		free(l);
 		l = xstrdup("no");
@@ -884,7 +884,7 @@ warn_once(double *next, const char *fmt, const char *arg)
 	if (now < *next)
 		return;
 	*next = now + 24 * 60 * 60;
-	log_msg(LOG_LVL_WARNING, "fail2ban.filter", fmt, arg);
+	log_msg(LOG_LVL_WARNING, LOG_FILTER, fmt, arg);
 }
 
 /*
@@ -1189,7 +1189,7 @@ push_ids(struct filter *f, int ri, struct pyval **failp, bool owned,
 	} else if ((ip = dvalue(fail, "dns")) == NULL) {
 		if (fid == NULL && mlfidkey == NULL) {
 			/* getFailID() finds nothing either: fail2ban logs and goes on */
-			log_msg(LOG_LVL_ERROR, "fail2ban.filter", "No group found in a match "
+			log_msg(LOG_LVL_ERROR, LOG_FILTER, "No group found in a match "
 			    "of failregex %d", ri);
 			return IDS_NONE;
 		}
@@ -1252,11 +1252,11 @@ push_ids(struct filter *f, int ri, struct pyval **failp, bool owned,
 			size_t k, nips = dns_to_ips(host, &ips, &derr);
 
 			if (derr)
-				log_msg(LOG_LVL_WARNING, DNS_LOGGER, DNS_FAILED, host, derr);
+				log_msg(LOG_LVL_WARNING, LOG_IPDNS, DNS_FAILED, host, derr);
 			if (nips && !strcmp(f->usedns, "warn")) {
 				char abuf[ADDR_STRLEN];
 
-				log_msg(LOG_LVL_WARNING, "fail2ban.filter", "Determined IP using "
+				log_msg(LOG_LVL_WARNING, LOG_FILTER, "Determined IP using "
 				    "DNS Lookup: %s = %s", host, addr_str(&ips[0], abuf,
 				    sizeof(abuf)));
 			}
@@ -1648,7 +1648,7 @@ filter_process_line(struct filter *f, const char *line, size_t len,
 					f->lastdate = date;
 					f->has_lastdate = true;
 				} else
-					log_msg(LOG_LVL_ERROR, "fail2ban.filter", "findFailure "
+					log_msg(LOG_LVL_ERROR, LOG_FILTER, "findFailure "
 					    "failed to parse timeText: %.*s", (int)(e - s), text + s);
 			} else if (f->has_lastdate && f->lastdate.secs > now - 60) {
 				with_last_date(f, text, tlen, &tl, &date);

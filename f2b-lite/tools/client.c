@@ -103,7 +103,7 @@ client_print_diag(const struct diag *d, int verbose)
 			log_msg(LOG_LVL_ERROR, "fail2ban", "%s", diag_text(d, i));
 		else if (diag_level(d, i) == DIAG_WARNING &&
 		    strstr(diag_text(d, i), " not defined in 'Definition'. Using default one: "))
-			log_msg(LOG_LVL_WARNING, "fail2ban.configreader", "%s",
+			log_msg(LOG_LVL_WARNING, LOG_CONFIGREADER, "%s",
 			    strncmp(diag_text(d, i), "warning: ", 9) == 0 ? diag_text(d, i) + 9 :
 			    diag_text(d, i));
 		else
