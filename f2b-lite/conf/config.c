@@ -24,7 +24,7 @@
 #include "json.h"
 #include "log.h"
 #include "optspec.h"
-#include "pyint.h"
+#include "optval.h"
 #include "pyval.h"
 #include "strbuf.h"
 #include "tagsub.h"
@@ -244,30 +244,13 @@ cfgopts_vars(const struct dict *opts)
 	return vars;
 }
 
-int
-config_parse_int(const char *s, long long *out)
-{
-	bool big;
-
-	if (pyint_ll(s, strlen(s), PYINT_STR, out, &big, NULL) < 0)
-		return -1;
-	return big ? 1 : 0;
-}
-
-bool
-config_parse_bool(const char *s)
-{
-	return strcasecmp(s, "1") == 0 || strcasecmp(s, "on") == 0 ||
-	    strcasecmp(s, "true") == 0 || strcasecmp(s, "yes") == 0;
-}
-
 static struct pyval *
 optdef_default(const struct optdef *def)
 {
 	if (def->def == NULL)
 		return pyval_none();
 	if (def->type == OPT_BOOL)
-		return pyval_bool(config_parse_bool(def->def));
+		return pyval_bool(optval_bool(def->def));
 	return pyval_str(def->def);
 }
 
@@ -331,13 +314,13 @@ loader_convert(enum opt_type type, const char *text, struct pyval **out, bool *b
 	*big = false;
 	switch (type) {
 	case OPT_INT:
-		if ((rc = config_parse_int(text, &i)) < 0)
+		if ((rc = optval_int(text, &i)) < 0)
 			return false;
 		*big = rc > 0;
 		*out = pyval_int(i);
 		return true;
 	case OPT_BOOL:
-		*out = pyval_bool(config_parse_bool(text));
+		*out = pyval_bool(optval_bool(text));
 		return true;
 	default:
 		*out = pyval_str(text);

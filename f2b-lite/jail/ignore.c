@@ -21,13 +21,13 @@
 #include "addr.h"
 #include "cache.h"
 #include "clock.h"
-#include "config.h"
 #include "dict.h"
 #include "dns.h"
 #include "filter.h"
 #include "log.h"
 #include "loop.h"
 #include "optspec.h"
+#include "optval.h"
 #include "pyval.h"
 #include "runner.h"
 #include "strbuf.h"
@@ -144,7 +144,7 @@ jail_set_ignorecache(struct jail *j, const char *v, char **err)
 	mt = dict_get(opts, "max-time", NULL);
 	if (k == NULL)
 		*err = xasprintf("ignorecache %s: no key", v);
-	else if (mc && config_parse_int(mc, &n) < 0)
+	else if (mc && optval_int(mc, &n) < 0)
 		*err = xasprintf("invalid literal for int() with base 10: '%s'", mc);
 	else if (mt && timestr_seconds(mt, &maxtime, NULL, err) < 0)
 		maxtime = 0;

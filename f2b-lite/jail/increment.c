@@ -20,11 +20,11 @@
 #include "addr.h"
 #include "banlist.h"
 #include "clock.h"
-#include "config.h"
 #include "db.h"
 #include "expr.h"
 #include "failmgr.h"
 #include "log.h"
+#include "optval.h"
 #include "pyint.h"
 #include "ticket.h"
 #include "timestr.h"
@@ -39,9 +39,9 @@ jail_set_increment(struct jail *j, const char *opt, const char *v, char **err)
 	double d;
 
 	if (strcmp(opt, "increment") == 0)
-		j->incr.on = *v && config_parse_bool(v);
+		j->incr.on = *v && optval_bool(v);
 	else if (strcmp(opt, "overalljails") == 0)
-		j->incr.overall = *v && config_parse_bool(v);
+		j->incr.overall = *v && optval_bool(v);
 	else if (strcmp(opt, "maxtime") == 0 || strcmp(opt, "rndtime") == 0) {
 		if (*v == '\0')
 			d = -1;

@@ -26,7 +26,6 @@
 #include "banlist.h"
 #include "cache.h"
 #include "clock.h"
-#include "config.h"
 #include "db.h"
 #include "dict.h"
 #include "expr.h"
@@ -36,6 +35,7 @@
 #include "log.h"
 #include "loop.h"
 #include "optspec.h"
+#include "optval.h"
 #include "pyval.h"
 #include "recode.h"
 #include "runner.h"
@@ -670,7 +670,7 @@ start_journal(struct jail *j, char **err)
 	if ((fl = dict_get(args, "journalflags", NULL)) != NULL) {
 		long long f;
 
-		if (config_parse_int(fl, &f) < 0) {
+		if (optval_int(fl, &f) < 0) {
 			*err = xasprintf("invalid literal for int() with base 10: '%s'", fl);
 			rc = -1;
 			goto out;

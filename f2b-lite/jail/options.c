@@ -17,7 +17,6 @@
 #include "addr.h"
 #include "banlist.h"
 #include "clock.h"
-#include "config.h"
 #include "datedet.h"
 #include "db.h"
 #include "dict.h"
@@ -25,6 +24,7 @@
 #include "filter.h"
 #include "journal.h"
 #include "log.h"
+#include "optval.h"
 #include "pyval.h"
 #include "recode.h"
 #include "strbuf.h"
@@ -170,7 +170,7 @@ ban_extra(struct jail *j, const char *opt)
 	if (v == NULL)
 		return pyval_none();
 	if (strcmp(opt, "bantime.increment") == 0)
-		return pyval_bool(config_parse_bool(v));
+		return pyval_bool(optval_bool(v));
 	if ((strcmp(opt, "bantime.maxtime") == 0 || strcmp(opt, "bantime.rndtime") == 0) &&
 	    (t = time_value(v)) != NULL)
 		return t;
@@ -252,7 +252,7 @@ jail_set(struct jail *j, const char *opt, const struct pyval *args, char **err)
 		long long n;
 		int rc;
 
-		if ((rc = config_parse_int(v, &n)) < 0)
+		if ((rc = optval_int(v, &n)) < 0)
 			*err = xasprintf("invalid literal for int() with base 10: '%s'", v);
 		else if (filter_set_maxlines(j->filter, (long)n, err) == 0) {
 			if (rc > 0)
@@ -265,7 +265,7 @@ jail_set(struct jail *j, const char *opt, const struct pyval *args, char **err)
 		long long n;
 		int rc;
 
-		if ((rc = config_parse_int(v, &n)) < 0)
+		if ((rc = optval_int(v, &n)) < 0)
 			*err = xasprintf("invalid literal for int() with base 10: '%s'", v);
 		else {
 			if (rc > 0)
@@ -295,7 +295,7 @@ jail_set(struct jail *j, const char *opt, const struct pyval *args, char **err)
 			ret = time_value(v);
 		}
 	} else if (strcmp(opt, "ignoreself") == 0) {
-		j->ignoreself = config_parse_bool(v);
+		j->ignoreself = optval_bool(v);
 		ret = pyval_bool(j->ignoreself);
 	} else if (strcmp(opt, "addignoreip") == 0) {
 		for (i = 0; i < pyval_len(args); i++)
@@ -433,7 +433,7 @@ jail_set(struct jail *j, const char *opt, const struct pyval *args, char **err)
 		struct pyval *list = opt[3] == 'f' ? j->fc.fail : j->fc.ign;
 		long long idx;
 
-		if (config_parse_int(v, &idx) < 0)
+		if (optval_int(v, &idx) < 0)
 			*err = xasprintf("invalid literal for int() with base 10: '%s'", v);
 		else if (idx < -(long long)pyval_len(list) || idx >= (long long)pyval_len(list)) {
 			/* Filter.delFailRegex logs the bad index and answers the list */
