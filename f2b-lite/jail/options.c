@@ -1,10 +1,18 @@
 /*
- * jail/options: fail2ban's `set <jail> ...` and `get <jail> ...`: each
- * option applied to the running jail, or answered, with fail2ban's
- * answers and errors.
+ * jail/options: fail2ban's `set <jail> NAME ...` and `get <jail> NAME ...`
+ * (server.py's setters and getters of a jail): each option applied to the
+ * running jail or answered, with fail2ban's answers and errors.  The names
+ * and which function sets or gets each are the rows of conf/jailopts.h,
+ * the table the configuration loader reads too.
  *
- *   configuration: set / get   helpers, jail_set, jail_get, the ban list
- *   the filter                 rebuilt from the recorded settings
+ *   helpers            arguments as text, time values, the ignoreip list,
+ *                      the journal matches, bantime.* answers, actions
+ *   set                one function per option (or family: add/del...)
+ *   get                one function per option; action properties, the
+ *                      ban list
+ *   the option table   conf/jailopts.h's rows with these functions;
+ *                      jail_set and jail_get look the name up there
+ *   the filter         rebuilt from the recorded settings
  */
 #include "jail.h"
 #include "jail_int.h"
@@ -22,6 +30,7 @@
 #include "dict.h"
 #include "failmgr.h"
 #include "filter.h"
+#include "jailopts.h"
 #include "journal.h"
 #include "log.h"
 #include "optval.h"
@@ -33,9 +42,7 @@
 #include "timestr.h"
 #include "xmalloc.h"
 
-/* ---- configuration: set / get ---------------------------------------------------------- */
-
-static struct pyval *ban_list(struct jail *, bool with_time);
+/* ---- helpers ----------------------------------------------------------------- */
 
 static const char *
 pystr(const struct pyval *v, struct strbuf *tmp)
@@ -205,415 +212,834 @@ find_action(struct jail *j, const char *name, size_t *idx)
 	return NULL;
 }
 
-struct pyval *
-jail_set(struct jail *j, const char *opt, const struct pyval *args, char **err)
+/* ---- set --------------------------------------------------------------------- */
+
+/*
+ * The set functions of the option table: v is the first argument's text
+ * ("" without one), args all of them; each returns the answer (a new
+ * pyval) or NULL with *err set.
+ */
+
+/* addfailregex, addignoreregex: the list after it (getFailRegex...) */
+static struct pyval *
+set_addregex(struct jail *j, const char *opt, const char *v, const struct pyval *args,
+    char **err)
 {
-	struct strbuf tmp = STRBUF_INIT, tmp2 = STRBUF_INIT;
-	const char *v = arg_str(args, 0, &tmp);
-	struct pyval *ret = NULL;
+	int rc = opt[3] == 'f' ? filter_add_failregex(j->filter, v, err) :
+	    filter_add_ignoreregex(j->filter, v, err);
+
+	(void)args;
+	if (rc != 0)
+		return NULL;
+	pyval_append(opt[3] == 'f' ? j->fc.fail : j->fc.ign, pyval_str(v));
+	return jail_get(j, opt + 3, NULL, err);
+}
+
+static struct pyval *
+set_prefregex(struct jail *j, const char *opt, const char *v, const struct pyval *args,
+    char **err)
+{
+	(void)args;
+	if (filter_set_prefregex(j->filter, v, err) != 0)
+		return NULL;
+	free(j->fc.prefregex);
+	j->fc.prefregex = xstrdup(v);
+	return jail_get(j, opt, NULL, err);
+}
+
+static struct pyval *
+set_datepattern(struct jail *j, const char *opt, const char *v, const struct pyval *args,
+    char **err)
+{
+	(void)args;
+	if (filter_set_datepattern(j->filter, v, err) != 0)
+		return NULL;
+	free(j->fc.datepattern);
+	j->fc.datepattern = xstrdup(v);
+	j->fc.datepattern_set = true;
+	return jail_get(j, opt, NULL, err);
+}
+
+static struct pyval *
+set_logtimezone(struct jail *j, const char *opt, const char *v, const struct pyval *args,
+    char **err)
+{
+	(void)opt;
+	(void)args;
+	if (filter_set_logtimezone(j->filter, v, err) != 0)
+		return NULL;
+	free(j->fc.logtimezone);
+	j->fc.logtimezone = xstrdup(v);
+	return pyval_str(v);
+}
+
+static struct pyval *
+set_usedns(struct jail *j, const char *opt, const char *v, const struct pyval *args,
+    char **err)
+{
+	(void)opt;
+	(void)args;
+	if (filter_set_usedns(j->filter, v, err) != 0)
+		return NULL;
+	free(j->fc.usedns);
+	j->fc.usedns = xstrdup(filter_usedns(j->filter));
+	return pyval_str(filter_usedns(j->filter));	/* 'no' for a bad value */
+}
+
+static struct pyval *
+set_maxlines(struct jail *j, const char *opt, const char *v, const struct pyval *args,
+    char **err)
+{
+	long long n;
+	int rc;
+
+	(void)args;
+	if ((rc = optval_int(v, &n)) < 0) {
+		*err = xasprintf("invalid literal for int() with base 10: '%s'", v);
+		return NULL;
+	}
+	if (filter_set_maxlines(j->filter, (long)n, err) != 0)
+		return NULL;
+	if (rc > 0)
+		saturated(j, opt, v, "integer");
+	j->fc.maxlines = (long)n;
+	log_msg(LOG_LVL_INFO, LOG_FILTER, "  maxLines: %lld", n);
+	return pyval_int(n);
+}
+
+/* maxretry, maxmatches: the fail table's */
+static struct pyval *
+set_failcount(struct jail *j, const char *opt, const char *v, const struct pyval *args,
+    char **err)
+{
+	long long n;
+	int rc;
+
+	(void)args;
+	if ((rc = optval_int(v, &n)) < 0) {
+		*err = xasprintf("invalid literal for int() with base 10: '%s'", v);
+		return NULL;
+	}
+	if (rc > 0)
+		saturated(j, opt, v, "integer");
+	if (opt[3] == 'r') {
+		failmgr_set_maxretry(j->fm, (long)n);
+		log_msg(LOG_LVL_INFO, LOG_FILTER, "  maxRetry: %lld", n);
+	} else
+		failmgr_set_maxmatches(j->fm, (long)n);
+	return pyval_int(n);
+}
+
+static struct pyval *
+set_findtime(struct jail *j, const char *opt, const char *v, const struct pyval *args,
+    char **err)
+{
 	double d;
+
+	(void)args;
+	if (jail_set_time(j, opt, v, &d, err) != 0)
+		return NULL;
+	failmgr_set_findtime(j->fm, d);
+	filter_set_findtime(j->filter, d);
+	log_time(LOG_FILTER, "  findtime: ", v);
+	dict_set(j->extra, "findtime", xstrdup(v));	/* its type, for get */
+	return time_value(v);
+}
+
+static struct pyval *
+set_bantime(struct jail *j, const char *opt, const char *v, const struct pyval *args,
+    char **err)
+{
+	double d;
+
+	(void)args;
+	if (jail_set_time(j, opt, v, &d, err) != 0)
+		return NULL;
+	banlist_set_bantime(j->bl, (long long)d);
+	if (j->started)
+		jail_schedule_unban(j);	/* the bans end at their new time */
+	log_time(LOG_ACTIONS, "  banTime: ", v);
+	dict_set(j->extra, "bantime", xstrdup(v));
+	return time_value(v);
+}
+
+/* setBanTimeExtra: '' unsets; the answer is getBanTimeExtra's */
+static struct pyval *
+set_bantime_extra(struct jail *j, const char *opt, const char *v, const struct pyval *args,
+    char **err)
+{
+	(void)args;
+	if (jail_set_increment(j, opt + 8, v, err) < 0)
+		return NULL;
+	log_msg(LOG_LVL_INFO, LOG_JAIL, "Set banTime.%s = %s", opt + 8, *v ? v : "None");
+	if (*v || strcmp(opt, "bantime.increment") == 0)
+		dict_set(j->extra, opt, xstrdup(*v ? v : "false"));
+	else
+		dict_del(j->extra, opt);
+	return ban_extra(j, opt);
+}
+
+static struct pyval *
+set_ignoreself(struct jail *j, const char *opt, const char *v, const struct pyval *args,
+    char **err)
+{
+	(void)opt;
+	(void)args;
+	(void)err;
+	j->ignoreself = optval_bool(v);
+	return pyval_bool(j->ignoreself);
+}
+
+static struct pyval *
+set_addignoreip(struct jail *j, const char *opt, const char *v, const struct pyval *args,
+    char **err)
+{
+	struct strbuf tmp = STRBUF_INIT;
 	size_t i;
 
-	*err = NULL;
-	if (strcmp(opt, "addfailregex") == 0 || strcmp(opt, "addignoreregex") == 0) {
-		int rc = opt[3] == 'f' ? filter_add_failregex(j->filter, v, err) :
-		    filter_add_ignoreregex(j->filter, v, err);
-
-		if (rc == 0) {
-			pyval_append(opt[3] == 'f' ? j->fc.fail : j->fc.ign, pyval_str(v));
-			ret = jail_get(j, opt + 3, NULL, err);
-		}
-	} else if (strcmp(opt, "prefregex") == 0) {
-		if (filter_set_prefregex(j->filter, v, err) == 0) {
-			free(j->fc.prefregex);
-			j->fc.prefregex = xstrdup(v);
-			ret = jail_get(j, opt, NULL, err);
-		}
-	} else if (strcmp(opt, "datepattern") == 0) {
-		if (filter_set_datepattern(j->filter, v, err) == 0) {
-			free(j->fc.datepattern);
-			j->fc.datepattern = xstrdup(v);
-			j->fc.datepattern_set = true;
-			ret = jail_get(j, opt, NULL, err);
-		}
-	} else if (strcmp(opt, "logtimezone") == 0) {
-		if (filter_set_logtimezone(j->filter, v, err) == 0) {
-			free(j->fc.logtimezone);
-			j->fc.logtimezone = xstrdup(v);
-			ret = pyval_str(v);
-		}
-	} else if (strcmp(opt, "usedns") == 0) {
-		if (filter_set_usedns(j->filter, v, err) == 0) {
-			free(j->fc.usedns);
-			j->fc.usedns = xstrdup(filter_usedns(j->filter));
-			ret = pyval_str(filter_usedns(j->filter));	/* 'no' for a bad value */
-		}
-	} else if (strcmp(opt, "maxlines") == 0) {
-		long long n;
-		int rc;
-
-		if ((rc = optval_int(v, &n)) < 0)
-			*err = xasprintf("invalid literal for int() with base 10: '%s'", v);
-		else if (filter_set_maxlines(j->filter, (long)n, err) == 0) {
-			if (rc > 0)
-				saturated(j, opt, v, "integer");
-			j->fc.maxlines = (long)n;
-			log_msg(LOG_LVL_INFO, LOG_FILTER, "  maxLines: %lld", n);
-			ret = pyval_int(n);
-		}
-	} else if (strcmp(opt, "maxretry") == 0 || strcmp(opt, "maxmatches") == 0) {
-		long long n;
-		int rc;
-
-		if ((rc = optval_int(v, &n)) < 0)
-			*err = xasprintf("invalid literal for int() with base 10: '%s'", v);
-		else {
-			if (rc > 0)
-				saturated(j, opt, v, "integer");
-			if (opt[3] == 'r') {
-				failmgr_set_maxretry(j->fm, (long)n);
-				log_msg(LOG_LVL_INFO, LOG_FILTER, "  maxRetry: %lld", n);
-			} else
-				failmgr_set_maxmatches(j->fm, (long)n);
-			ret = pyval_int(n);
-		}
-	} else if (strcmp(opt, "findtime") == 0) {
-		if (jail_set_time(j, opt, v, &d, err) == 0) {
-			failmgr_set_findtime(j->fm, d);
-			filter_set_findtime(j->filter, d);
-			log_time(LOG_FILTER, "  findtime: ", v);
-			dict_set(j->extra, "findtime", xstrdup(v));	/* its type, for get */
-			ret = time_value(v);
-		}
-	} else if (strcmp(opt, "bantime") == 0) {
-		if (jail_set_time(j, opt, v, &d, err) == 0) {
-			banlist_set_bantime(j->bl, (long long)d);
-			if (j->started)
-				jail_schedule_unban(j);	/* the bans end at their new time */
-			log_time(LOG_ACTIONS, "  banTime: ", v);
-			dict_set(j->extra, "bantime", xstrdup(v));
-			ret = time_value(v);
-		}
-	} else if (strcmp(opt, "ignoreself") == 0) {
-		j->ignoreself = optval_bool(v);
-		ret = pyval_bool(j->ignoreself);
-	} else if (strcmp(opt, "addignoreip") == 0) {
-		for (i = 0; i < pyval_len(args); i++)
-			add_ignoreip(j, arg_str(args, i, &tmp2));
-		ret = ignore_list(j);
-	} else if (strcmp(opt, "ignorecommand") == 0) {
-		free(j->ignorecommand);
-		j->ignorecommand = xstrdup(v);
-		ret = pyval_str(v);
-	} else if (strcmp(opt, "ignorecache") == 0) {
-		if (jail_set_ignorecache(j, v, err) < 0)
-			goto out;
-		free(j->ignorecache);
-		j->ignorecache = xstrdup(v);
-		ret = pyval_str(v);
-	} else if (strcmp(opt, "logencoding") == 0) {
-		struct recode *rc = recode_new(v, err);
-
-		if (*err == NULL) {
-			recode_free(j->recode);
-			j->recode = rc;
-			free(j->logencoding);
-			j->logencoding = xstrdup(v);
-			ret = pyval_str(strcasecmp(v, "auto") == 0 ? recode_preferred() : v);
-			log_msg(LOG_LVL_INFO, LOG_FILTER, "  encoding: %s", pyval_as_str(ret));
-		}
-	} else if (strcmp(opt, "addlogpath") == 0) {
-		const char *mode = arg_str(args, 1, &tmp2);
-
-		for (i = 0; i < j->nlogs; i++)
-			if (strcmp(j->logs[i].path, v) == 0)
-				break;
-		if (i < j->nlogs)
-			j->logs[i].stale = false;	/* named again by a reload: kept */
-		else {
-			j->logs = xrealloc(j->logs, (j->nlogs + 1) * sizeof(*j->logs));
-			struct jlog *lg = &j->logs[j->nlogs];
-			char hash[41];
-
-			lg->path = xstrdup(v);
-			lg->start = strcmp(mode, "tail") == 0 ? TAIL_TAIL : TAIL_HEAD;
-			lg->t = NULL;
-			lg->stale = false;
-			lg->dbpos = lg->saved = -1;
-			tail_first_line_hash(v, hash);
-			if (j->env.db && lg->start == TAIL_HEAD)
-				lg->dbpos = db_add_log(j->env.db, j->name, v, *hash ? hash : NULL, 0);
-			j->nlogs++;
-			log_msg(LOG_LVL_INFO, LOG_FILTER, "Added logfile: '%s' (pos = %lld, hash = %s)",
-			    v, lg->dbpos > 0 ? lg->dbpos : 0, hash);
-			if (j->started)
-				jail_follow(j, lg);
-		}
-		ret = pyval_list();
-		for (i = 0; i < j->nlogs; i++)
-			pyval_append(ret, pyval_str(j->logs[i].path));
-	} else if (strcmp(opt, "addlogglob") == 0) {
-		/* f2b-lite: files matching the pattern later are followed too */
-		struct pyval *g = pyval_list();
-
-		pyval_append(g, pyval_str(v));
-		pyval_append(g, pyval_str(arg_str(args, 1, &tmp2)));
-		if (j->globs == NULL)
-			j->globs = pyval_list();
-		pyval_append(j->globs, g);
-		ret = pyval_str(v);
-	} else if (strcmp(opt, "addjournalmatch") == 0) {
-		if (j->journalmatch == NULL)
-			j->journalmatch = pyval_list();
-		pyval_append(j->journalmatch, pyval_copy(args));
-		ret = journal_matches(j);
-	} else if (strcmp(opt, "addaction") == 0) {
-		const char *py = pyval_len(args) > 1 ? arg_str(args, 1, &tmp2) : "";
-		size_t pl = strlen(py);
-
-		if (pl > 3 && strcmp(py + pl - 3, ".py") == 0) {
-			/* a Python action (action.d/NAME.py): f2b-lite runs no Python */
-			log_msg(LOG_LVL_ERROR, LOG_ACTIONS, "[%s] Python action '%s' (%s) is not "
-			    "supported by f2b-lite and will not run; use a command action "
-			    "(f2b-lite(8), DIFFERENCES)", j->name, v, py);
-			ret = pyval_str(v);
-		} else {
-			struct jact *ja = find_action(j, v, NULL);
-
-			if (ja == NULL) {
-				j->acts = xrealloc(j->acts, (j->nacts + 1) * sizeof(*j->acts));
-				memset(&j->acts[j->nacts], 0, sizeof(*j->acts));
-				j->acts[j->nacts].a = action_new(v);
-				j->acts[j->nacts++].reload = j->reloading ? ACT_NEW : ACT_KEPT;
-			} else if (j->reloading && ja->reload == ACT_STALE) {
-				/* Actions.add(reload=True): the same action, its commands
-				 * cleared for the new ones (the other properties stay) */
-				clear_commands(ja->a);
-				ja->reload = ACT_KEPT;
-			}
-			ret = pyval_str(v);
-		}
-	} else if (strcmp(opt, "delignoreip") == 0) {
-		for (i = 0; i < j->nign; ) {
-			char buf[ADDR_STRLEN];
-			const char *s = j->ign[i].name ? j->ign[i].name :
-			    addr_str(&j->ign[i].net, buf, sizeof(buf));
-			size_t k;
-			bool hit = false;
-
-			for (k = 0; k < pyval_len(args); k++)
-				if (strcmp(arg_str(args, k, &tmp2), s) == 0)
-					hit = true;
-			if (hit) {
-				addr_clear(&j->ign[i].net);
-				free(j->ign[i].name);
-				memmove(&j->ign[i], &j->ign[i + 1], (j->nign - i - 1) *
-				    sizeof(*j->ign));
-				j->nign--;
-			} else
-				i++;
-		}
-		ret = ignore_list(j);
-	} else if (strcmp(opt, "dellogpath") == 0) {
-		for (i = 0; i < j->nlogs; i++)
-			if (strcmp(j->logs[i].path, v) == 0) {
-				if (j->logs[i].t)
-					tail_unfollow(j->logs[i].t, j);
-				log_msg(LOG_LVL_INFO, LOG_FILTER, "Removed logfile: '%s'", v);
-				free(j->logs[i].path);
-				memmove(&j->logs[i], &j->logs[i + 1], (j->nlogs - i - 1) *
-				    sizeof(*j->logs));
-				j->nlogs--;
-				break;
-			}
-		ret = pyval_list();
-		for (i = 0; i < j->nlogs; i++)
-			pyval_append(ret, pyval_str(j->logs[i].path));
-	} else if (strcmp(opt, "delfailregex") == 0 || strcmp(opt, "delignoreregex") == 0) {
-		struct pyval *list = opt[3] == 'f' ? j->fc.fail : j->fc.ign;
-		long long idx;
-
-		if (optval_int(v, &idx) < 0)
-			*err = xasprintf("invalid literal for int() with base 10: '%s'", v);
-		else if (idx < -(long long)pyval_len(list) || idx >= (long long)pyval_len(list)) {
-			/* Filter.delFailRegex logs the bad index and answers the list */
-			log_msg(LOG_LVL_ERROR, LOG_FILTER, "Cannot remove regular expression. "
-			    "Index %lld is not valid", idx);
-			ret = jail_get(j, opt + 3, NULL, err);
-		} else {
-			struct pyval *keep = pyval_list();
-
-			if (idx < 0)
-				idx += (long long)pyval_len(list);
-
-			for (i = 0; i < pyval_len(list); i++)
-				if ((long long)i != idx)
-					pyval_append(keep, pyval_copy(pyval_at(list, i)));
-			if (opt[3] == 'f') {
-				pyval_free(j->fc.fail);
-				j->fc.fail = keep;
-			} else {
-				pyval_free(j->fc.ign);
-				j->fc.ign = keep;
-			}
-			if (jail_rebuild_filter(j, err) == 0)
-				ret = jail_get(j, opt + 3, NULL, err);
-		}
-	} else if (strcmp(opt, "deljournalmatch") == 0) {
-		/* the match group equal to the words given */
-		for (i = 0; j->journalmatch && i < pyval_len(j->journalmatch); i++)
-			if (pyval_equal(pyval_at(j->journalmatch, i), args)) {
-				struct pyval *keep = pyval_list();
-				size_t k;
-
-				for (k = 0; k < pyval_len(j->journalmatch); k++)
-					if (k != i)
-						pyval_append(keep, pyval_copy(pyval_at(j->journalmatch, k)));
-				pyval_free(j->journalmatch);
-				j->journalmatch = keep;
-				break;
-			}
-		ret = journal_matches(j);
-	} else if (strcmp(opt, "delaction") == 0) {
-		struct jact *ja = find_action(j, v, NULL);
-
-		if (ja == NULL)
-			*err = xasprintf("Invalid Action name: %s", v);
-		else {
-			/* as fail2ban: the action is forgotten, not stopped - its rules
-			 * stay until removed by hand; the slot stays for the runner */
-			ja->state[0] = ja->state[1] = ja->state[2] = 0;
-			ja->deleted = true;
-			ret = pyval_none();
-		}
-	} else if (strcmp(opt, "attempt") == 0) {
-		/* addAttemptIP: failures of ip now, one per line given (or one) */
-		struct pyval *data = pyval_dict(), *m = pyval_list();
-		struct filter_failure ff;
-		long cnt = pyval_len(args) > 1 ? (long)pyval_len(args) - 1 : 1;
-
-		for (i = 1; i < pyval_len(args); i++)
-			pyval_append(m, pyval_copy(pyval_at(args, i)));
-		pyval_dict_set(data, pyval_str("matches"), m);
-		memset(&ff, 0, sizeof(ff));
-		if (addr_parse(&ff.id, v, ADDR_CIDR_UNSPEC) < 0) {
-			*err = xasprintf("invalid address: %s", v);
-			pyval_free(data);
-		} else {
-			struct ticket *tk = ticket_new(&ff.id, clock_now(), data);
-			struct ticket *tb;
-			char buf[ADDR_STRLEN], when[32];
-			long attempts;
-
-			clock_str(tk->time, when, sizeof(when));
-			log_msg(LOG_LVL_INFO, LOG_FILTER, "[%s] Attempt %s - %s", j->name,
-			    addr_str(&tk->id, buf, sizeof(buf)), when);
-			attempts = failmgr_add(j->fm, &tk->id, tk->time, tk->data, cnt);
-			tk->data = NULL;
-			j->found_total++;
-			if (attempts >= failmgr_maxretry(j->fm) &&
-			    (tb = failmgr_toban(j->fm, &tk->id)) != NULL)
-				jail_ban(j, tb);
-			ticket_free(tk);
-			addr_clear(&ff.id);
-			ret = pyval_int(1);	/* Filter.addAttempt answers 1 */
-		}
-	} else if (strcmp(opt, "action") == 0) {
-		/* set <jail> action <act> <prop> <value>  |  multi-set: [[prop, value]...] */
-		struct jact *ja = find_action(j, v, NULL);
-		const struct pyval *rest = pyval_len(args) > 1 ? pyval_at(args, 1) : NULL;
-
-		if (ja == NULL)
-			*err = xasprintf("Invalid Action name: %s", v);
-		else if (rest && pyval_type(rest) == PY_LIST) {
-			for (i = 0; i < pyval_len(rest) && *err == NULL; i++) {
-				const struct pyval *kv = pyval_at(rest, i);
-				struct strbuf k = STRBUF_INIT, val = STRBUF_INIT;
-
-				/* setattr(action, cmd[0], cmd[1]): a pair it must be */
-				if (pyval_type(kv) != PY_LIST && pyval_type(kv) != PY_TUPLE) {
-					*err = xstrdup("action properties must be [name, value] pairs");
-					break;
-				}
-				if (pyval_len(kv) < 2) {
-					*err = xstrdup("list index out of range");
-					break;
-				}
-				pyval_to_text(pyval_at(kv, 0), &k);
-				pyval_to_text(pyval_at(kv, 1), &val);
-				action_set(ja->a, k.s ? k.s : "", val.s ? val.s : "");
-				strbuf_free(&k);
-				strbuf_free(&val);
-			}
-			if (*err == NULL)
-				ret = pyval_copy(rest);
-		} else {
-			struct strbuf k = STRBUF_INIT;
-			const char *key = arg_str(args, 1, &k);
-
-			action_set(ja->a, key, arg_str(args, 2, &tmp2));
-			ret = pyval_str(arg_str(args, 2, &tmp2));
-			strbuf_free(&k);
-		}
-	} else if (strcmp(opt, "idle") == 0) {
-		if (strcmp(v, "on") == 0 || strcmp(v, "off") == 0) {
-			j->idle = v[1] == 'n';
-			ret = pyval_bool(j->idle);
-		} else
-			*err = xstrdup("Invalid idle option, must be 'on' or 'off'");
-	} else if (strcmp(opt, "banip") == 0) {
-		long n = 0;
-
-		for (i = 0; i < pyval_len(args); i++)
-			n += jail_ban_text(j, arg_str(args, i, &tmp2));
-		ret = pyval_int(n);
-	} else if (strcmp(opt, "unbanip") == 0) {
-		long n = 0;
-		size_t from = 0;
-
-		struct pyval *missed = NULL;
-
-		/* removeBannedIP: the banned ones are unbanned, the others reported after */
-		if (pyval_len(args) && strcmp(arg_str(args, 0, &tmp2), "--report-absent") == 0) {
-			from = 1;
-			missed = pyval_list();
-		}
-		for (i = from; i < pyval_len(args); i++) {
-			const char *ip = arg_str(args, i, &tmp2);
-
-			if (missed && !jail_is_banned(j, ip))
-				pyval_append(missed, pyval_str(ip));
-			n += jail_unban_text(j, ip);
-		}
-		if (missed && pyval_len(missed)) {
-			struct strbuf r = STRBUF_INIT;
-
-			pyval_repr(missed, &r);
-			*err = xasprintf("not banned: %s", strbuf_str(&r));
-			strbuf_free(&r);
-		} else
-			ret = pyval_int(n);
-		pyval_free(missed);
-	} else if (strncmp(opt, "bantime.", 8) == 0) {
-		/* setBanTimeExtra: '' unsets; the answer is getBanTimeExtra's */
-		if (jail_set_increment(j, opt + 8, v, err) < 0)
-			goto out;
-		log_msg(LOG_LVL_INFO, LOG_JAIL, "Set banTime.%s = %s", opt + 8, *v ? v : "None");
-		if (*v || strcmp(opt, "bantime.increment") == 0)
-			dict_set(j->extra, opt, xstrdup(*v ? v : "false"));
-		else
-			dict_del(j->extra, opt);
-		ret = ban_extra(j, opt);
-	} else if (strcmp(opt, "journalmatch") == 0 || strcmp(opt, "addlogline") == 0) {
-		if (strcmp(opt, "addlogline") == 0)
-			jail_feed(j, v, strlen(v));
-		dict_set(j->extra, opt, xstrdup(v));
-		ret = pyval_str(v);
-	} else
-		*err = xasprintf("Invalid command '%s' (no set action or not yet implemented)", opt);
-out:
+	(void)opt;
+	(void)v;
+	(void)err;
+	for (i = 0; i < pyval_len(args); i++)
+		add_ignoreip(j, arg_str(args, i, &tmp));
 	strbuf_free(&tmp);
-	strbuf_free(&tmp2);
+	return ignore_list(j);
+}
+
+static struct pyval *
+set_delignoreip(struct jail *j, const char *opt, const char *v, const struct pyval *args,
+    char **err)
+{
+	struct strbuf tmp = STRBUF_INIT;
+	size_t i;
+
+	(void)opt;
+	(void)v;
+	(void)err;
+	for (i = 0; i < j->nign; ) {
+		char buf[ADDR_STRLEN];
+		const char *s = j->ign[i].name ? j->ign[i].name :
+		    addr_str(&j->ign[i].net, buf, sizeof(buf));
+		size_t k;
+		bool hit = false;
+
+		for (k = 0; k < pyval_len(args); k++)
+			if (strcmp(arg_str(args, k, &tmp), s) == 0)
+				hit = true;
+		if (hit) {
+			addr_clear(&j->ign[i].net);
+			free(j->ign[i].name);
+			memmove(&j->ign[i], &j->ign[i + 1], (j->nign - i - 1) *
+			    sizeof(*j->ign));
+			j->nign--;
+		} else
+			i++;
+	}
+	strbuf_free(&tmp);
+	return ignore_list(j);
+}
+
+static struct pyval *
+set_ignorecommand(struct jail *j, const char *opt, const char *v, const struct pyval *args,
+    char **err)
+{
+	(void)opt;
+	(void)args;
+	(void)err;
+	free(j->ignorecommand);
+	j->ignorecommand = xstrdup(v);
+	return pyval_str(v);
+}
+
+static struct pyval *
+set_ignorecache(struct jail *j, const char *opt, const char *v, const struct pyval *args,
+    char **err)
+{
+	(void)opt;
+	(void)args;
+	if (jail_set_ignorecache(j, v, err) < 0)
+		return NULL;
+	free(j->ignorecache);
+	j->ignorecache = xstrdup(v);
+	return pyval_str(v);
+}
+
+static struct pyval *
+set_logencoding(struct jail *j, const char *opt, const char *v, const struct pyval *args,
+    char **err)
+{
+	struct recode *rc = recode_new(v, err);
+	struct pyval *ret;
+
+	(void)opt;
+	(void)args;
+	if (*err != NULL)
+		return NULL;
+	recode_free(j->recode);
+	j->recode = rc;
+	free(j->logencoding);
+	j->logencoding = xstrdup(v);
+	ret = pyval_str(strcasecmp(v, "auto") == 0 ? recode_preferred() : v);
+	log_msg(LOG_LVL_INFO, LOG_FILTER, "  encoding: %s", pyval_as_str(ret));
+	return ret;
+}
+
+/* The log files' paths: the answer of addlogpath and dellogpath. */
+static struct pyval *
+log_paths(struct jail *j)
+{
+	struct pyval *ret = pyval_list();
+	size_t i;
+
+	for (i = 0; i < j->nlogs; i++)
+		pyval_append(ret, pyval_str(j->logs[i].path));
+	return ret;
+}
+
+static struct pyval *
+set_addlogpath(struct jail *j, const char *opt, const char *v, const struct pyval *args,
+    char **err)
+{
+	struct strbuf tmp = STRBUF_INIT;
+	const char *mode = arg_str(args, 1, &tmp);
+	size_t i;
+
+	(void)opt;
+	(void)err;
+	for (i = 0; i < j->nlogs; i++)
+		if (strcmp(j->logs[i].path, v) == 0)
+			break;
+	if (i < j->nlogs)
+		j->logs[i].stale = false;	/* named again by a reload: kept */
+	else {
+		j->logs = xrealloc(j->logs, (j->nlogs + 1) * sizeof(*j->logs));
+		struct jlog *lg = &j->logs[j->nlogs];
+		char hash[41];
+
+		lg->path = xstrdup(v);
+		lg->start = strcmp(mode, "tail") == 0 ? TAIL_TAIL : TAIL_HEAD;
+		lg->t = NULL;
+		lg->stale = false;
+		lg->dbpos = lg->saved = -1;
+		tail_first_line_hash(v, hash);
+		if (j->env.db && lg->start == TAIL_HEAD)
+			lg->dbpos = db_add_log(j->env.db, j->name, v, *hash ? hash : NULL, 0);
+		j->nlogs++;
+		log_msg(LOG_LVL_INFO, LOG_FILTER, "Added logfile: '%s' (pos = %lld, hash = %s)",
+		    v, lg->dbpos > 0 ? lg->dbpos : 0, hash);
+		if (j->started)
+			jail_follow(j, lg);
+	}
+	strbuf_free(&tmp);
+	return log_paths(j);
+}
+
+static struct pyval *
+set_dellogpath(struct jail *j, const char *opt, const char *v, const struct pyval *args,
+    char **err)
+{
+	size_t i;
+
+	(void)opt;
+	(void)args;
+	(void)err;
+	for (i = 0; i < j->nlogs; i++)
+		if (strcmp(j->logs[i].path, v) == 0) {
+			if (j->logs[i].t)
+				tail_unfollow(j->logs[i].t, j);
+			log_msg(LOG_LVL_INFO, LOG_FILTER, "Removed logfile: '%s'", v);
+			free(j->logs[i].path);
+			memmove(&j->logs[i], &j->logs[i + 1], (j->nlogs - i - 1) *
+			    sizeof(*j->logs));
+			j->nlogs--;
+			break;
+		}
+	return log_paths(j);
+}
+
+/* f2b-lite: files matching the pattern later are followed too */
+static struct pyval *
+set_addlogglob(struct jail *j, const char *opt, const char *v, const struct pyval *args,
+    char **err)
+{
+	struct strbuf tmp = STRBUF_INIT;
+	struct pyval *g = pyval_list();
+
+	(void)opt;
+	(void)err;
+	pyval_append(g, pyval_str(v));
+	pyval_append(g, pyval_str(arg_str(args, 1, &tmp)));
+	if (j->globs == NULL)
+		j->globs = pyval_list();
+	pyval_append(j->globs, g);
+	strbuf_free(&tmp);
+	return pyval_str(v);
+}
+
+static struct pyval *
+set_addjournalmatch(struct jail *j, const char *opt, const char *v, const struct pyval *args,
+    char **err)
+{
+	(void)opt;
+	(void)v;
+	(void)err;
+	if (j->journalmatch == NULL)
+		j->journalmatch = pyval_list();
+	pyval_append(j->journalmatch, pyval_copy(args));
+	return journal_matches(j);
+}
+
+/* the match group equal to the words given */
+static struct pyval *
+set_deljournalmatch(struct jail *j, const char *opt, const char *v, const struct pyval *args,
+    char **err)
+{
+	size_t i;
+
+	(void)opt;
+	(void)v;
+	(void)err;
+	for (i = 0; j->journalmatch && i < pyval_len(j->journalmatch); i++)
+		if (pyval_equal(pyval_at(j->journalmatch, i), args)) {
+			struct pyval *keep = pyval_list();
+			size_t k;
+
+			for (k = 0; k < pyval_len(j->journalmatch); k++)
+				if (k != i)
+					pyval_append(keep, pyval_copy(pyval_at(j->journalmatch, k)));
+			pyval_free(j->journalmatch);
+			j->journalmatch = keep;
+			break;
+		}
+	return journal_matches(j);
+}
+
+static struct pyval *
+set_addaction(struct jail *j, const char *opt, const char *v, const struct pyval *args,
+    char **err)
+{
+	struct strbuf tmp = STRBUF_INIT;
+	const char *py = pyval_len(args) > 1 ? arg_str(args, 1, &tmp) : "";
+	size_t pl = strlen(py);
+
+	(void)opt;
+	(void)err;
+	if (pl > 3 && strcmp(py + pl - 3, ".py") == 0) {
+		/* a Python action (action.d/NAME.py): f2b-lite runs no Python */
+		log_msg(LOG_LVL_ERROR, LOG_ACTIONS, "[%s] Python action '%s' (%s) is not "
+		    "supported by f2b-lite and will not run; use a command action "
+		    "(f2b-lite(8), DIFFERENCES)", j->name, v, py);
+	} else {
+		struct jact *ja = find_action(j, v, NULL);
+
+		if (ja == NULL) {
+			j->acts = xrealloc(j->acts, (j->nacts + 1) * sizeof(*j->acts));
+			memset(&j->acts[j->nacts], 0, sizeof(*j->acts));
+			j->acts[j->nacts].a = action_new(v);
+			j->acts[j->nacts++].reload = j->reloading ? ACT_NEW : ACT_KEPT;
+		} else if (j->reloading && ja->reload == ACT_STALE) {
+			/* Actions.add(reload=True): the same action, its commands
+			 * cleared for the new ones (the other properties stay) */
+			clear_commands(ja->a);
+			ja->reload = ACT_KEPT;
+		}
+	}
+	strbuf_free(&tmp);
+	return pyval_str(v);
+}
+
+static struct pyval *
+set_delaction(struct jail *j, const char *opt, const char *v, const struct pyval *args,
+    char **err)
+{
+	struct jact *ja = find_action(j, v, NULL);
+
+	(void)opt;
+	(void)args;
+	if (ja == NULL) {
+		*err = xasprintf("Invalid Action name: %s", v);
+		return NULL;
+	}
+	/* as fail2ban: the action is forgotten, not stopped - its rules
+	 * stay until removed by hand; the slot stays for the runner */
+	ja->state[0] = ja->state[1] = ja->state[2] = 0;
+	ja->deleted = true;
+	return pyval_none();
+}
+
+/* set <jail> action <act> <prop> <value>  |  multi-set: [[prop, value]...] */
+static struct pyval *
+set_action(struct jail *j, const char *opt, const char *v, const struct pyval *args,
+    char **err)
+{
+	struct jact *ja = find_action(j, v, NULL);
+	const struct pyval *rest = pyval_len(args) > 1 ? pyval_at(args, 1) : NULL;
+	struct pyval *ret = NULL;
+	size_t i;
+
+	(void)opt;
+	if (ja == NULL)
+		*err = xasprintf("Invalid Action name: %s", v);
+	else if (rest && pyval_type(rest) == PY_LIST) {
+		for (i = 0; i < pyval_len(rest) && *err == NULL; i++) {
+			const struct pyval *kv = pyval_at(rest, i);
+			struct strbuf k = STRBUF_INIT, val = STRBUF_INIT;
+
+			/* setattr(action, cmd[0], cmd[1]): a pair it must be */
+			if (pyval_type(kv) != PY_LIST && pyval_type(kv) != PY_TUPLE) {
+				*err = xstrdup("action properties must be [name, value] pairs");
+				break;
+			}
+			if (pyval_len(kv) < 2) {
+				*err = xstrdup("list index out of range");
+				break;
+			}
+			pyval_to_text(pyval_at(kv, 0), &k);
+			pyval_to_text(pyval_at(kv, 1), &val);
+			action_set(ja->a, k.s ? k.s : "", val.s ? val.s : "");
+			strbuf_free(&k);
+			strbuf_free(&val);
+		}
+		if (*err == NULL)
+			ret = pyval_copy(rest);
+	} else {
+		struct strbuf k = STRBUF_INIT, tmp = STRBUF_INIT;
+		const char *key = arg_str(args, 1, &k);
+
+		action_set(ja->a, key, arg_str(args, 2, &tmp));
+		ret = pyval_str(arg_str(args, 2, &tmp));
+		strbuf_free(&k);
+		strbuf_free(&tmp);
+	}
+	return ret;
+}
+
+/* delfailregex, delignoreregex: by index, Python's list index */
+static struct pyval *
+set_delregex(struct jail *j, const char *opt, const char *v, const struct pyval *args,
+    char **err)
+{
+	struct pyval *list = opt[3] == 'f' ? j->fc.fail : j->fc.ign, *keep;
+	long long idx;
+	size_t i;
+
+	(void)args;
+	if (optval_int(v, &idx) < 0) {
+		*err = xasprintf("invalid literal for int() with base 10: '%s'", v);
+		return NULL;
+	}
+	if (idx < -(long long)pyval_len(list) || idx >= (long long)pyval_len(list)) {
+		/* Filter.delFailRegex logs the bad index and answers the list */
+		log_msg(LOG_LVL_ERROR, LOG_FILTER, "Cannot remove regular expression. "
+		    "Index %lld is not valid", idx);
+		return jail_get(j, opt + 3, NULL, err);
+	}
+	if (idx < 0)
+		idx += (long long)pyval_len(list);
+	keep = pyval_list();
+	for (i = 0; i < pyval_len(list); i++)
+		if ((long long)i != idx)
+			pyval_append(keep, pyval_copy(pyval_at(list, i)));
+	if (opt[3] == 'f') {
+		pyval_free(j->fc.fail);
+		j->fc.fail = keep;
+	} else {
+		pyval_free(j->fc.ign);
+		j->fc.ign = keep;
+	}
+	if (jail_rebuild_filter(j, err) != 0)
+		return NULL;
+	return jail_get(j, opt + 3, NULL, err);
+}
+
+/* addAttemptIP: failures of ip now, one per line given (or one) */
+static struct pyval *
+set_attempt(struct jail *j, const char *opt, const char *v, const struct pyval *args,
+    char **err)
+{
+	struct pyval *data = pyval_dict(), *m = pyval_list();
+	struct filter_failure ff;
+	long cnt = pyval_len(args) > 1 ? (long)pyval_len(args) - 1 : 1;
+	struct ticket *tk, *tb;
+	char buf[ADDR_STRLEN], when[32];
+	long attempts;
+	size_t i;
+
+	(void)opt;
+	for (i = 1; i < pyval_len(args); i++)
+		pyval_append(m, pyval_copy(pyval_at(args, i)));
+	pyval_dict_set(data, pyval_str("matches"), m);
+	memset(&ff, 0, sizeof(ff));
+	if (addr_parse(&ff.id, v, ADDR_CIDR_UNSPEC) < 0) {
+		*err = xasprintf("invalid address: %s", v);
+		pyval_free(data);
+		return NULL;
+	}
+	tk = ticket_new(&ff.id, clock_now(), data);
+	clock_str(tk->time, when, sizeof(when));
+	log_msg(LOG_LVL_INFO, LOG_FILTER, "[%s] Attempt %s - %s", j->name,
+	    addr_str(&tk->id, buf, sizeof(buf)), when);
+	attempts = failmgr_add(j->fm, &tk->id, tk->time, tk->data, cnt);
+	tk->data = NULL;
+	j->found_total++;
+	if (attempts >= failmgr_maxretry(j->fm) &&
+	    (tb = failmgr_toban(j->fm, &tk->id)) != NULL)
+		jail_ban(j, tb);
+	ticket_free(tk);
+	addr_clear(&ff.id);
+	return pyval_int(1);	/* Filter.addAttempt answers 1 */
+}
+
+static struct pyval *
+set_idle(struct jail *j, const char *opt, const char *v, const struct pyval *args,
+    char **err)
+{
+	(void)opt;
+	(void)args;
+	if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0) {
+		*err = xstrdup("Invalid idle option, must be 'on' or 'off'");
+		return NULL;
+	}
+	j->idle = v[1] == 'n';
+	return pyval_bool(j->idle);
+}
+
+static struct pyval *
+set_banip(struct jail *j, const char *opt, const char *v, const struct pyval *args,
+    char **err)
+{
+	struct strbuf tmp = STRBUF_INIT;
+	long n = 0;
+	size_t i;
+
+	(void)opt;
+	(void)v;
+	(void)err;
+	for (i = 0; i < pyval_len(args); i++)
+		n += jail_ban_text(j, arg_str(args, i, &tmp));
+	strbuf_free(&tmp);
+	return pyval_int(n);
+}
+
+/* removeBannedIP: the banned ones are unbanned, the others reported after */
+static struct pyval *
+set_unbanip(struct jail *j, const char *opt, const char *v, const struct pyval *args,
+    char **err)
+{
+	struct strbuf tmp = STRBUF_INIT;
+	struct pyval *missed = NULL, *ret = NULL;
+	long n = 0;
+	size_t from = 0, i;
+
+	(void)opt;
+	(void)v;
+	if (pyval_len(args) && strcmp(arg_str(args, 0, &tmp), "--report-absent") == 0) {
+		from = 1;
+		missed = pyval_list();
+	}
+	for (i = from; i < pyval_len(args); i++) {
+		const char *ip = arg_str(args, i, &tmp);
+
+		if (missed && !jail_is_banned(j, ip))
+			pyval_append(missed, pyval_str(ip));
+		n += jail_unban_text(j, ip);
+	}
+	if (missed && pyval_len(missed)) {
+		struct strbuf r = STRBUF_INIT;
+
+		pyval_repr(missed, &r);
+		*err = xasprintf("not banned: %s", strbuf_str(&r));
+		strbuf_free(&r);
+	} else
+		ret = pyval_int(n);
+	pyval_free(missed);
+	strbuf_free(&tmp);
+	return ret;
+}
+
+/* journalmatch (a filter's setting, f2b-lite reads addjournalmatch): kept for get */
+static struct pyval *
+set_kept(struct jail *j, const char *opt, const char *v, const struct pyval *args,
+    char **err)
+{
+	(void)args;
+	(void)err;
+	dict_set(j->extra, opt, xstrdup(v));
+	return pyval_str(v);
+}
+
+/* a line as if read from a log of the jail; the last one kept for get */
+static struct pyval *
+set_addlogline(struct jail *j, const char *opt, const char *v, const struct pyval *args,
+    char **err)
+{
+	jail_feed(j, v, strlen(v));
+	return set_kept(j, opt, v, args, err);
+}
+
+/* ---- get --------------------------------------------------------------------- */
+
+/*
+ * The get functions of the option table: args are the words after the
+ * option's name (NULL: none); each returns the answer (a new pyval) or
+ * NULL with *err set.
+ */
+
+#define NO_GET	"Invalid command (no get action or not yet implemented)"
+
+static struct pyval *
+get_maxretry(struct jail *j, const char *opt, const struct pyval *args, char **err)
+{
+	(void)opt;
+	(void)args;
+	(void)err;
+	return pyval_int(failmgr_maxretry(j->fm));
+}
+
+static struct pyval *
+get_maxmatches(struct jail *j, const char *opt, const struct pyval *args, char **err)
+{
+	(void)opt;
+	(void)args;
+	(void)err;
+	return pyval_int(failmgr_maxmatches(j->fm));
+}
+
+/* findtime, bantime: as set (90.0 for "1.5m"), else the seconds in use */
+static struct pyval *
+get_time(struct jail *j, const char *opt, const struct pyval *args, char **err)
+{
+	struct pyval *ret;
+
+	(void)args;
+	(void)err;
+	if (dict_has(j->extra, opt) && (ret = time_value(dict_get(j->extra, opt, NULL))) != NULL)
+		return ret;
+	if (strcmp(opt, "findtime") == 0)
+		return pyval_int((long long)failmgr_findtime(j->fm));
+	return pyval_int(banlist_bantime(j->bl));
+}
+
+static struct pyval *
+get_bantime_extra(struct jail *j, const char *opt, const struct pyval *args, char **err)
+{
+	(void)args;
+	(void)err;
+	return ban_extra(j, opt);
+}
+
+static struct pyval *
+get_usedns(struct jail *j, const char *opt, const struct pyval *args, char **err)
+{
+	(void)opt;
+	(void)args;
+	(void)err;
+	return pyval_str(filter_usedns(j->filter));
+}
+
+static struct pyval *
+get_maxlines(struct jail *j, const char *opt, const struct pyval *args, char **err)
+{
+	(void)opt;
+	(void)args;
+	(void)err;
+	return pyval_int(filter_maxlines(j->filter));
+}
+
+static struct pyval *
+get_ignoreself(struct jail *j, const char *opt, const struct pyval *args, char **err)
+{
+	(void)opt;
+	(void)args;
+	(void)err;
+	return pyval_bool(j->ignoreself);
+}
+
+static struct pyval *
+get_ignorecommand(struct jail *j, const char *opt, const struct pyval *args, char **err)
+{
+	(void)opt;
+	(void)args;
+	(void)err;
+	return pyval_str(j->ignorecommand ? j->ignorecommand : "");
+}
+
+static struct pyval *
+get_journalmatch(struct jail *j, const char *opt, const struct pyval *args, char **err)
+{
+	(void)opt;
+	(void)args;
+	(void)err;
+	return journal_matches(j);
+}
+
+/* Filter.getDatePattern: (pattern, name), or None without dates */
+static struct pyval *
+get_datepattern(struct jail *j, const char *opt, const struct pyval *args, char **err)
+{
+	struct datedet *dd = filter_datedet(j->filter);
+	struct pyval *ret;
+
+	(void)opt;
+	(void)args;
+	(void)err;
+	if (dd == NULL)
+		return pyval_none();
+	ret = pyval_tuple();
+	if (!j->fc.datepattern_set || datedet_count(dd) == 0 || datedet_count(dd) > 2) {
+		pyval_append(ret, pyval_none());
+		pyval_append(ret, pyval_str("Default Detectors"));
+	} else {
+		const char *pat = datedet_pattern(dd, 0);
+
+		pyval_append(ret, pat ? pyval_str(pat) : pyval_none());
+		pyval_append(ret, pyval_str(datedet_name(dd, 0)));
+	}
+	return ret;
+}
+
+static struct pyval *
+get_logencoding(struct jail *j, const char *opt, const struct pyval *args, char **err)
+{
+	(void)opt;
+	(void)args;
+	(void)err;
+	return pyval_str(j->logencoding == NULL || strcasecmp(j->logencoding, "auto") == 0 ?
+	    recode_preferred() : j->logencoding);
+}
+
+static struct pyval *
+get_logtimezone(struct jail *j, const char *opt, const struct pyval *args, char **err)
+{
+	(void)opt;
+	(void)args;
+	(void)err;
+	return j->fc.logtimezone ? pyval_str(j->fc.logtimezone) : pyval_none();
+}
+
+static struct pyval *
+get_prefregex(struct jail *j, const char *opt, const struct pyval *args, char **err)
+{
+	(void)opt;
+	(void)args;
+	(void)err;
+	return pyval_str(filter_prefregex(j->filter) ? filter_prefregex(j->filter) : "");
+}
+
+static struct pyval *
+get_ignorecache(struct jail *j, const char *opt, const struct pyval *args, char **err)
+{
+	struct pyval *ret;
+
+	(void)opt;
+	(void)args;
+	(void)err;
+	if (j->icache_cfg.key == NULL)
+		return pyval_none();
+	ret = pyval_list();
+	pyval_append(ret, pyval_str(action_get(j->icache_cfg.key, "key")));
+	pyval_append(ret, pyval_int(j->icache_cfg.maxcount));
+	pyval_append(ret, pyval_float(j->icache_cfg.maxtime));
 	return ret;
 }
 
@@ -663,132 +1089,113 @@ action_properties(const struct action *a)
 	return ret;
 }
 
-struct pyval *
-jail_get(struct jail *j, const char *opt, const struct pyval *args, char **err)
+/* get <jail> action <act> <prop> | actionproperties <act> | actionmethods <act> */
+static struct pyval *
+get_action(struct jail *j, const char *opt, const struct pyval *args, char **err)
 {
-	struct strbuf tmp = STRBUF_INIT;
+	const char *an = args && pyval_len(args) ? pyval_as_str(pyval_at(args, 0)) : NULL;
+	struct jact *ja = an ? find_action(j, an, NULL) : NULL;
 	struct pyval *ret = NULL;
 	size_t i;
 
-	(void)args;
-	*err = NULL;
-	if (strcmp(opt, "maxretry") == 0)
-		ret = pyval_int(failmgr_maxretry(j->fm));
-	else if (strcmp(opt, "maxmatches") == 0)
-		ret = pyval_int(failmgr_maxmatches(j->fm));
-	else if ((strcmp(opt, "findtime") == 0 || strcmp(opt, "bantime") == 0) &&
-	    dict_has(j->extra, opt) && (ret = time_value(dict_get(j->extra, opt, NULL))) != NULL)
-		;	/* as set: 90.0 for "1.5m" */
-	else if (strcmp(opt, "findtime") == 0)
-		ret = pyval_int((long long)failmgr_findtime(j->fm));
-	else if (strcmp(opt, "bantime") == 0)
-		ret = pyval_int(banlist_bantime(j->bl));
-	else if (strcmp(opt, "usedns") == 0)
-		ret = pyval_str(filter_usedns(j->filter));
-	else if (strcmp(opt, "maxlines") == 0)
-		ret = pyval_int(filter_maxlines(j->filter));
-	else if (strcmp(opt, "ignoreself") == 0)
-		ret = pyval_bool(j->ignoreself);
-	else if (strcmp(opt, "ignorecommand") == 0)
-		ret = pyval_str(j->ignorecommand ? j->ignorecommand : "");
-	else if (strcmp(opt, "journalmatch") == 0)
-		ret = journal_matches(j);
-	else if (strcmp(opt, "datepattern") == 0) {
-		/* Filter.getDatePattern: (pattern, name), or None without dates */
-		struct datedet *dd = filter_datedet(j->filter);
+	if (ja == NULL || ja->deleted)
+		*err = xasprintf("Invalid Action name: %s", an ? an : "");
+	else if (opt[6] == '\0') {
+		const char *prop = pyval_len(args) > 1 ? pyval_as_str(pyval_at(args, 1)) : "";
+		const char *val = action_get(ja->a, prop ? prop : "");
 
-		if (dd == NULL)
-			ret = pyval_none();
-		else {
-			ret = pyval_tuple();
-			if (!j->fc.datepattern_set || datedet_count(dd) == 0 || datedet_count(dd) > 2) {
-				pyval_append(ret, pyval_none());
-				pyval_append(ret, pyval_str("Default Detectors"));
-			} else {
-				const char *pat = datedet_pattern(dd, 0);
+		if (val)
+			ret = pyval_str(val);
+		else if (prop && strcmp(prop, "timeout") == 0)
+			ret = pyval_int(60);
+		else if (prop && strcmp(prop, "banEpoch") == 0)
+			ret = pyval_int(0);
+		else if (prop && is_base_prop(prop))
+			ret = pyval_str("");
+		else
+			*err = xasprintf("'CommandAction' object has no attribute '%s'",
+			    prop ? prop : "");
+	} else if (opt[6] == 'p')
+		ret = action_properties(ja->a);
+	else {
+		static const char *const methods[] = { "ban", "clearAllParams",
+		    "consistencyCheck", "escapeTag", "executeCmd", "flush",
+		    "invalidateBanEpoch", "prolong", "reban", "reload",
+		    "replaceDynamicTags", "replaceTag", "start", "stop", "unban" };
 
-				pyval_append(ret, pat ? pyval_str(pat) : pyval_none());
-				pyval_append(ret, pyval_str(datedet_name(dd, 0)));
-			}
-		}
-	} else if (strcmp(opt, "logencoding") == 0)
-		ret = pyval_str(j->logencoding == NULL || strcasecmp(j->logencoding, "auto") == 0 ?
-		    recode_preferred() : j->logencoding);
-	else if (strcmp(opt, "logtimezone") == 0)
-		ret = j->fc.logtimezone ? pyval_str(j->fc.logtimezone) : pyval_none();
-	else if (strcmp(opt, "prefregex") == 0)
-		ret = pyval_str(filter_prefregex(j->filter) ? filter_prefregex(j->filter) : "");
-	else if (strcmp(opt, "ignorecache") == 0) {
-		if (j->icache_cfg.key == NULL)
-			ret = pyval_none();
-		else {
-			ret = pyval_list();
-			pyval_append(ret, pyval_str(action_get(j->icache_cfg.key, "key")));
-			pyval_append(ret, pyval_int(j->icache_cfg.maxcount));
-			pyval_append(ret, pyval_float(j->icache_cfg.maxtime));
-		}
-	} else if (strcmp(opt, "action") == 0 || strcmp(opt, "actionproperties") == 0 ||
-	    strcmp(opt, "actionmethods") == 0) {
-		/* get <jail> action <act> <prop> | actionproperties <act> | actionmethods <act> */
-		const char *an = args && pyval_len(args) ? pyval_as_str(pyval_at(args, 0)) : NULL;
-		struct jact *ja = an ? find_action(j, an, NULL) : NULL;
-
-		if (ja == NULL || ja->deleted)
-			*err = xasprintf("Invalid Action name: %s", an ? an : "");
-		else if (opt[6] == '\0') {
-			const char *prop = pyval_len(args) > 1 ? pyval_as_str(pyval_at(args, 1)) : "";
-			const char *val = action_get(ja->a, prop ? prop : "");
-
-			if (val)
-				ret = pyval_str(val);
-			else if (prop && strcmp(prop, "timeout") == 0)
-				ret = pyval_int(60);
-			else if (prop && strcmp(prop, "banEpoch") == 0)
-				ret = pyval_int(0);
-			else if (prop && is_base_prop(prop))
-				ret = pyval_str("");
-			else
-				*err = xasprintf("'CommandAction' object has no attribute '%s'",
-				    prop ? prop : "");
-		} else if (opt[6] == 'p')
-			ret = action_properties(ja->a);
-		else {
-			static const char *const methods[] = { "ban", "clearAllParams",
-			    "consistencyCheck", "escapeTag", "executeCmd", "flush",
-			    "invalidateBanEpoch", "prolong", "reban", "reload",
-			    "replaceDynamicTags", "replaceTag", "start", "stop", "unban" };
-
-			ret = pyval_list();
-			for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
-				pyval_append(ret, pyval_str(methods[i]));
-		}
+		ret = pyval_list();
+		for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+			pyval_append(ret, pyval_str(methods[i]));
 	}
-	else if (strcmp(opt, "logpath") == 0) {
-		ret = pyval_list();
-		for (i = 0; i < j->nlogs; i++)
-			pyval_append(ret, pyval_str(j->logs[i].path));
-	} else if (strcmp(opt, "ignoreip") == 0)
-		ret = ignore_list(j); else if (strcmp(opt, "failregex") == 0 || strcmp(opt, "ignoreregex") == 0) {
-		bool fail = opt[0] == 'f';
-		size_t n = fail ? filter_nfailregex(j->filter) : filter_nignoreregex(j->filter);
+	return ret;
+}
 
-		ret = pyval_list();
-		for (i = 0; i < n; i++)
-			pyval_append(ret, pyval_str(fail ? filter_failregex(j->filter, i) :
-			    filter_ignoreregex(j->filter, i)));
-	} else if (strcmp(opt, "actions") == 0) {
-		ret = pyval_list();
-		for (i = 0; i < j->nacts; i++)
-			if (!j->acts[i].deleted)
-				pyval_append(ret, pyval_str(action_name(j->acts[i].a)));
-	} else if (strcmp(opt, "banned") == 0 && args && pyval_len(args) == 1)
+static struct pyval *
+get_logpath(struct jail *j, const char *opt, const struct pyval *args, char **err)
+{
+	(void)opt;
+	(void)args;
+	(void)err;
+	return log_paths(j);
+}
+
+static struct pyval *
+get_ignoreip(struct jail *j, const char *opt, const struct pyval *args, char **err)
+{
+	(void)opt;
+	(void)args;
+	(void)err;
+	return ignore_list(j);
+}
+
+/* failregex, ignoreregex: the filter's, in order */
+static struct pyval *
+get_regexes(struct jail *j, const char *opt, const struct pyval *args, char **err)
+{
+	bool fail = opt[0] == 'f';
+	size_t n = fail ? filter_nfailregex(j->filter) : filter_nignoreregex(j->filter), i;
+	struct pyval *ret = pyval_list();
+
+	(void)args;
+	(void)err;
+	for (i = 0; i < n; i++)
+		pyval_append(ret, pyval_str(fail ? filter_failregex(j->filter, i) :
+		    filter_ignoreregex(j->filter, i)));
+	return ret;
+}
+
+static struct pyval *
+get_actions(struct jail *j, const char *opt, const struct pyval *args, char **err)
+{
+	struct pyval *ret = pyval_list();
+	size_t i;
+
+	(void)opt;
+	(void)args;
+	(void)err;
+	for (i = 0; i < j->nacts; i++)
+		if (!j->acts[i].deleted)
+			pyval_append(ret, pyval_str(action_name(j->acts[i].a)));
+	return ret;
+}
+
+static struct pyval *
+get_banned(struct jail *j, const char *opt, const struct pyval *args, char **err)
+{
+	struct strbuf tmp = STRBUF_INIT;
+	struct pyval *ret;
+	size_t i;
+
+	(void)opt;
+	(void)err;
+	if (args && pyval_len(args) == 1)
 		ret = pyval_int(jail_is_banned(j, arg_str(args, 0, &tmp)));	/* getBanned([ip]) */
-	else if (strcmp(opt, "banned") == 0 && args && pyval_len(args) > 1) {
+	else if (args && pyval_len(args) > 1) {
 		/* getBanned(ids): 1 or 0 per address */
 		ret = pyval_list();
 		for (i = 0; i < pyval_len(args); i++)
 			pyval_append(ret, pyval_int(jail_is_banned(j, arg_str(args, i, &tmp))));
-	} else if (strcmp(opt, "banned") == 0) {
+	} else {
 		/* getBanned([]): the bans in the order they were made */
 		struct ticket *t;
 		char buf[ADDR_STRLEN];
@@ -797,17 +1204,7 @@ jail_get(struct jail *j, const char *opt, const struct pyval *args, char **err)
 		ret = pyval_list();
 		while ((t = banlist_next(j->bl, &pos)) != NULL)
 			pyval_append(ret, pyval_str(addr_str(&t->id, buf, sizeof(buf))));
-	} else if (strcmp(opt, "banip") == 0) {
-		bool with_time = args && pyval_len(args) && strcmp(arg_str(args, 0, &tmp),
-		    "--with-time") == 0;
-
-		ret = ban_list(j, with_time);
-	} else if (strncmp(opt, "bantime.", 8) == 0)
-		ret = ban_extra(j, opt);
-	else if (dict_has(j->extra, opt))
-		ret = pyval_str(dict_get(j->extra, opt, NULL));
-	else
-		*err = xstrdup("Invalid command (no get action or not yet implemented)");
+	}
 	strbuf_free(&tmp);
 	return ret;
 }
@@ -864,6 +1261,99 @@ ban_list(struct jail *j, bool with_time)
 	}
 	free(v);
 	return ret;
+}
+
+static struct pyval *
+get_banip(struct jail *j, const char *opt, const struct pyval *args, char **err)
+{
+	struct strbuf tmp = STRBUF_INIT;
+	bool with_time = args && pyval_len(args) && strcmp(arg_str(args, 0, &tmp),
+	    "--with-time") == 0;
+
+	(void)opt;
+	(void)err;
+	strbuf_free(&tmp);
+	return ban_list(j, with_time);
+}
+
+/* addlogline: the last line given */
+static struct pyval *
+get_kept(struct jail *j, const char *opt, const struct pyval *args, char **err)
+{
+	(void)args;
+	if (!dict_has(j->extra, opt)) {
+		*err = xstrdup(NO_GET);
+		return NULL;
+	}
+	return pyval_str(dict_get(j->extra, opt, NULL));
+}
+
+/* ---- the option table ---------------------------------------------------------- */
+
+typedef struct pyval *jailopt_set_fn(struct jail *, const char *opt, const char *v,
+    const struct pyval *args, char **err);
+typedef struct pyval *jailopt_get_fn(struct jail *, const char *opt,
+    const struct pyval *args, char **err);
+
+/* A row of conf/jailopts.h: the name and how the jail sets and gets it. */
+struct jailopt {
+	const char	*name;
+	jailopt_set_fn	*set;
+	jailopt_get_fn	*get;
+};
+
+#define JAILOPT_ROW(name, load, type, def, set, get)	{ name, set, get },
+
+static const struct jailopt jailopts[] = {
+	JAIL_OPTIONS(JAILOPT_ROW)
+};
+
+/* The row of name: its own, else the prefix ("bantime.") it starts with. */
+static const struct jailopt *
+jailopt_find(const char *name)
+{
+	const struct jailopt *prefix = NULL;
+	size_t i, n;
+
+	for (i = 0; i < sizeof(jailopts) / sizeof(jailopts[0]); i++) {
+		if (strcmp(jailopts[i].name, name) == 0)
+			return &jailopts[i];
+		n = strlen(jailopts[i].name);
+		if (prefix == NULL && n > 0 && jailopts[i].name[n - 1] == '.' &&
+		    strncmp(jailopts[i].name, name, n) == 0)
+			prefix = &jailopts[i];
+	}
+	return prefix;
+}
+
+struct pyval *
+jail_set(struct jail *j, const char *opt, const struct pyval *args, char **err)
+{
+	const struct jailopt *o = jailopt_find(opt);
+	struct strbuf tmp = STRBUF_INIT;
+	struct pyval *ret;
+
+	*err = NULL;
+	if (o == NULL || o->set == NULL) {
+		*err = xasprintf("Invalid command '%s' (no set action or not yet implemented)", opt);
+		return NULL;
+	}
+	ret = o->set(j, opt, arg_str(args, 0, &tmp), args, err);
+	strbuf_free(&tmp);
+	return ret;
+}
+
+struct pyval *
+jail_get(struct jail *j, const char *opt, const struct pyval *args, char **err)
+{
+	const struct jailopt *o = jailopt_find(opt);
+
+	*err = NULL;
+	if (o == NULL || o->get == NULL) {
+		*err = xstrdup(NO_GET);
+		return NULL;
+	}
+	return o->get(j, opt, args, err);
 }
 
 /* ---- the filter ----------------------------------------------------------------- */
