@@ -217,8 +217,12 @@ find_action(struct jail *j, const char *name, size_t *idx)
 /*
  * The set functions of the option table: v is the first argument's text
  * ("" without one), args all of them; each returns the answer (a new
- * pyval) or NULL with *err set.
+ * pyval) or NULL with *err set.  They and the get functions have the
+ * table's one signature, of which most use a part: no unused-parameter
+ * warnings for them.
  */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
 
 /* addfailregex, addignoreregex: the list after it (getFailRegex...) */
 static struct pyval *
@@ -228,7 +232,6 @@ set_addregex(struct jail *j, const char *opt, const char *v, const struct pyval 
 	int rc = opt[3] == 'f' ? filter_add_failregex(j->filter, v, err) :
 	    filter_add_ignoreregex(j->filter, v, err);
 
-	(void)args;
 	if (rc != 0)
 		return NULL;
 	pyval_append(opt[3] == 'f' ? j->fc.fail : j->fc.ign, pyval_str(v));
@@ -239,7 +242,6 @@ static struct pyval *
 set_prefregex(struct jail *j, const char *opt, const char *v, const struct pyval *args,
     char **err)
 {
-	(void)args;
 	if (filter_set_prefregex(j->filter, v, err) != 0)
 		return NULL;
 	free(j->fc.prefregex);
@@ -251,7 +253,6 @@ static struct pyval *
 set_datepattern(struct jail *j, const char *opt, const char *v, const struct pyval *args,
     char **err)
 {
-	(void)args;
 	if (filter_set_datepattern(j->filter, v, err) != 0)
 		return NULL;
 	free(j->fc.datepattern);
@@ -264,8 +265,6 @@ static struct pyval *
 set_logtimezone(struct jail *j, const char *opt, const char *v, const struct pyval *args,
     char **err)
 {
-	(void)opt;
-	(void)args;
 	if (filter_set_logtimezone(j->filter, v, err) != 0)
 		return NULL;
 	free(j->fc.logtimezone);
@@ -277,8 +276,6 @@ static struct pyval *
 set_usedns(struct jail *j, const char *opt, const char *v, const struct pyval *args,
     char **err)
 {
-	(void)opt;
-	(void)args;
 	if (filter_set_usedns(j->filter, v, err) != 0)
 		return NULL;
 	free(j->fc.usedns);
@@ -293,7 +290,6 @@ set_maxlines(struct jail *j, const char *opt, const char *v, const struct pyval 
 	long long n;
 	int rc;
 
-	(void)args;
 	if ((rc = optval_int(v, &n)) < 0) {
 		*err = xasprintf("invalid literal for int() with base 10: '%s'", v);
 		return NULL;
@@ -315,7 +311,6 @@ set_failcount(struct jail *j, const char *opt, const char *v, const struct pyval
 	long long n;
 	int rc;
 
-	(void)args;
 	if ((rc = optval_int(v, &n)) < 0) {
 		*err = xasprintf("invalid literal for int() with base 10: '%s'", v);
 		return NULL;
@@ -336,7 +331,6 @@ set_findtime(struct jail *j, const char *opt, const char *v, const struct pyval 
 {
 	double d;
 
-	(void)args;
 	if (jail_set_time(j, opt, v, &d, err) != 0)
 		return NULL;
 	failmgr_set_findtime(j->fm, d);
@@ -352,7 +346,6 @@ set_bantime(struct jail *j, const char *opt, const char *v, const struct pyval *
 {
 	double d;
 
-	(void)args;
 	if (jail_set_time(j, opt, v, &d, err) != 0)
 		return NULL;
 	banlist_set_bantime(j->bl, (long long)d);
@@ -368,7 +361,6 @@ static struct pyval *
 set_bantime_extra(struct jail *j, const char *opt, const char *v, const struct pyval *args,
     char **err)
 {
-	(void)args;
 	if (jail_set_increment(j, opt + 8, v, err) < 0)
 		return NULL;
 	log_msg(LOG_LVL_INFO, LOG_JAIL, "Set banTime.%s = %s", opt + 8, *v ? v : "None");
@@ -383,9 +375,6 @@ static struct pyval *
 set_ignoreself(struct jail *j, const char *opt, const char *v, const struct pyval *args,
     char **err)
 {
-	(void)opt;
-	(void)args;
-	(void)err;
 	j->ignoreself = optval_bool(v);
 	return pyval_bool(j->ignoreself);
 }
@@ -397,9 +386,6 @@ set_addignoreip(struct jail *j, const char *opt, const char *v, const struct pyv
 	struct strbuf tmp = STRBUF_INIT;
 	size_t i;
 
-	(void)opt;
-	(void)v;
-	(void)err;
 	for (i = 0; i < pyval_len(args); i++)
 		add_ignoreip(j, arg_str(args, i, &tmp));
 	strbuf_free(&tmp);
@@ -413,9 +399,6 @@ set_delignoreip(struct jail *j, const char *opt, const char *v, const struct pyv
 	struct strbuf tmp = STRBUF_INIT;
 	size_t i;
 
-	(void)opt;
-	(void)v;
-	(void)err;
 	for (i = 0; i < j->nign; ) {
 		char buf[ADDR_STRLEN];
 		const char *s = j->ign[i].name ? j->ign[i].name :
@@ -443,9 +426,6 @@ static struct pyval *
 set_ignorecommand(struct jail *j, const char *opt, const char *v, const struct pyval *args,
     char **err)
 {
-	(void)opt;
-	(void)args;
-	(void)err;
 	free(j->ignorecommand);
 	j->ignorecommand = xstrdup(v);
 	return pyval_str(v);
@@ -455,8 +435,6 @@ static struct pyval *
 set_ignorecache(struct jail *j, const char *opt, const char *v, const struct pyval *args,
     char **err)
 {
-	(void)opt;
-	(void)args;
 	if (jail_set_ignorecache(j, v, err) < 0)
 		return NULL;
 	free(j->ignorecache);
@@ -471,8 +449,6 @@ set_logencoding(struct jail *j, const char *opt, const char *v, const struct pyv
 	struct recode *rc = recode_new(v, err);
 	struct pyval *ret;
 
-	(void)opt;
-	(void)args;
 	if (*err != NULL)
 		return NULL;
 	recode_free(j->recode);
@@ -504,8 +480,6 @@ set_addlogpath(struct jail *j, const char *opt, const char *v, const struct pyva
 	const char *mode = arg_str(args, 1, &tmp);
 	size_t i;
 
-	(void)opt;
-	(void)err;
 	for (i = 0; i < j->nlogs; i++)
 		if (strcmp(j->logs[i].path, v) == 0)
 			break;
@@ -540,9 +514,6 @@ set_dellogpath(struct jail *j, const char *opt, const char *v, const struct pyva
 {
 	size_t i;
 
-	(void)opt;
-	(void)args;
-	(void)err;
 	for (i = 0; i < j->nlogs; i++)
 		if (strcmp(j->logs[i].path, v) == 0) {
 			if (j->logs[i].t)
@@ -565,8 +536,6 @@ set_addlogglob(struct jail *j, const char *opt, const char *v, const struct pyva
 	struct strbuf tmp = STRBUF_INIT;
 	struct pyval *g = pyval_list();
 
-	(void)opt;
-	(void)err;
 	pyval_append(g, pyval_str(v));
 	pyval_append(g, pyval_str(arg_str(args, 1, &tmp)));
 	if (j->globs == NULL)
@@ -580,9 +549,6 @@ static struct pyval *
 set_addjournalmatch(struct jail *j, const char *opt, const char *v, const struct pyval *args,
     char **err)
 {
-	(void)opt;
-	(void)v;
-	(void)err;
 	if (j->journalmatch == NULL)
 		j->journalmatch = pyval_list();
 	pyval_append(j->journalmatch, pyval_copy(args));
@@ -596,9 +562,6 @@ set_deljournalmatch(struct jail *j, const char *opt, const char *v, const struct
 {
 	size_t i;
 
-	(void)opt;
-	(void)v;
-	(void)err;
 	for (i = 0; j->journalmatch && i < pyval_len(j->journalmatch); i++)
 		if (pyval_equal(pyval_at(j->journalmatch, i), args)) {
 			struct pyval *keep = pyval_list();
@@ -622,8 +585,6 @@ set_addaction(struct jail *j, const char *opt, const char *v, const struct pyval
 	const char *py = pyval_len(args) > 1 ? arg_str(args, 1, &tmp) : "";
 	size_t pl = strlen(py);
 
-	(void)opt;
-	(void)err;
 	if (pl > 3 && strcmp(py + pl - 3, ".py") == 0) {
 		/* a Python action (action.d/NAME.py): f2b-lite runs no Python */
 		log_msg(LOG_LVL_ERROR, LOG_ACTIONS, "[%s] Python action '%s' (%s) is not "
@@ -654,8 +615,6 @@ set_delaction(struct jail *j, const char *opt, const char *v, const struct pyval
 {
 	struct jact *ja = find_action(j, v, NULL);
 
-	(void)opt;
-	(void)args;
 	if (ja == NULL) {
 		*err = xasprintf("Invalid Action name: %s", v);
 		return NULL;
@@ -677,7 +636,6 @@ set_action(struct jail *j, const char *opt, const char *v, const struct pyval *a
 	struct pyval *ret = NULL;
 	size_t i;
 
-	(void)opt;
 	if (ja == NULL)
 		*err = xasprintf("Invalid Action name: %s", v);
 	else if (rest && pyval_type(rest) == PY_LIST) {
@@ -723,7 +681,6 @@ set_delregex(struct jail *j, const char *opt, const char *v, const struct pyval 
 	long long idx;
 	size_t i;
 
-	(void)args;
 	if (optval_int(v, &idx) < 0) {
 		*err = xasprintf("invalid literal for int() with base 10: '%s'", v);
 		return NULL;
@@ -765,7 +722,6 @@ set_attempt(struct jail *j, const char *opt, const char *v, const struct pyval *
 	long attempts;
 	size_t i;
 
-	(void)opt;
 	for (i = 1; i < pyval_len(args); i++)
 		pyval_append(m, pyval_copy(pyval_at(args, i)));
 	pyval_dict_set(data, pyval_str("matches"), m);
@@ -794,8 +750,6 @@ static struct pyval *
 set_idle(struct jail *j, const char *opt, const char *v, const struct pyval *args,
     char **err)
 {
-	(void)opt;
-	(void)args;
 	if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0) {
 		*err = xstrdup("Invalid idle option, must be 'on' or 'off'");
 		return NULL;
@@ -812,9 +766,6 @@ set_banip(struct jail *j, const char *opt, const char *v, const struct pyval *ar
 	long n = 0;
 	size_t i;
 
-	(void)opt;
-	(void)v;
-	(void)err;
 	for (i = 0; i < pyval_len(args); i++)
 		n += jail_ban_text(j, arg_str(args, i, &tmp));
 	strbuf_free(&tmp);
@@ -831,8 +782,6 @@ set_unbanip(struct jail *j, const char *opt, const char *v, const struct pyval *
 	long n = 0;
 	size_t from = 0, i;
 
-	(void)opt;
-	(void)v;
 	if (pyval_len(args) && strcmp(arg_str(args, 0, &tmp), "--report-absent") == 0) {
 		from = 1;
 		missed = pyval_list();
@@ -862,8 +811,6 @@ static struct pyval *
 set_kept(struct jail *j, const char *opt, const char *v, const struct pyval *args,
     char **err)
 {
-	(void)args;
-	(void)err;
 	dict_set(j->extra, opt, xstrdup(v));
 	return pyval_str(v);
 }
@@ -890,18 +837,12 @@ set_addlogline(struct jail *j, const char *opt, const char *v, const struct pyva
 static struct pyval *
 get_maxretry(struct jail *j, const char *opt, const struct pyval *args, char **err)
 {
-	(void)opt;
-	(void)args;
-	(void)err;
 	return pyval_int(failmgr_maxretry(j->fm));
 }
 
 static struct pyval *
 get_maxmatches(struct jail *j, const char *opt, const struct pyval *args, char **err)
 {
-	(void)opt;
-	(void)args;
-	(void)err;
 	return pyval_int(failmgr_maxmatches(j->fm));
 }
 
@@ -911,8 +852,6 @@ get_time(struct jail *j, const char *opt, const struct pyval *args, char **err)
 {
 	struct pyval *ret;
 
-	(void)args;
-	(void)err;
 	if (dict_has(j->extra, opt) && (ret = time_value(dict_get(j->extra, opt, NULL))) != NULL)
 		return ret;
 	if (strcmp(opt, "findtime") == 0)
@@ -923,53 +862,36 @@ get_time(struct jail *j, const char *opt, const struct pyval *args, char **err)
 static struct pyval *
 get_bantime_extra(struct jail *j, const char *opt, const struct pyval *args, char **err)
 {
-	(void)args;
-	(void)err;
 	return ban_extra(j, opt);
 }
 
 static struct pyval *
 get_usedns(struct jail *j, const char *opt, const struct pyval *args, char **err)
 {
-	(void)opt;
-	(void)args;
-	(void)err;
 	return pyval_str(filter_usedns(j->filter));
 }
 
 static struct pyval *
 get_maxlines(struct jail *j, const char *opt, const struct pyval *args, char **err)
 {
-	(void)opt;
-	(void)args;
-	(void)err;
 	return pyval_int(filter_maxlines(j->filter));
 }
 
 static struct pyval *
 get_ignoreself(struct jail *j, const char *opt, const struct pyval *args, char **err)
 {
-	(void)opt;
-	(void)args;
-	(void)err;
 	return pyval_bool(j->ignoreself);
 }
 
 static struct pyval *
 get_ignorecommand(struct jail *j, const char *opt, const struct pyval *args, char **err)
 {
-	(void)opt;
-	(void)args;
-	(void)err;
 	return pyval_str(j->ignorecommand ? j->ignorecommand : "");
 }
 
 static struct pyval *
 get_journalmatch(struct jail *j, const char *opt, const struct pyval *args, char **err)
 {
-	(void)opt;
-	(void)args;
-	(void)err;
 	return journal_matches(j);
 }
 
@@ -980,9 +902,6 @@ get_datepattern(struct jail *j, const char *opt, const struct pyval *args, char 
 	struct datedet *dd = filter_datedet(j->filter);
 	struct pyval *ret;
 
-	(void)opt;
-	(void)args;
-	(void)err;
 	if (dd == NULL)
 		return pyval_none();
 	ret = pyval_tuple();
@@ -1001,9 +920,6 @@ get_datepattern(struct jail *j, const char *opt, const struct pyval *args, char 
 static struct pyval *
 get_logencoding(struct jail *j, const char *opt, const struct pyval *args, char **err)
 {
-	(void)opt;
-	(void)args;
-	(void)err;
 	return pyval_str(j->logencoding == NULL || strcasecmp(j->logencoding, "auto") == 0 ?
 	    recode_preferred() : j->logencoding);
 }
@@ -1011,18 +927,12 @@ get_logencoding(struct jail *j, const char *opt, const struct pyval *args, char 
 static struct pyval *
 get_logtimezone(struct jail *j, const char *opt, const struct pyval *args, char **err)
 {
-	(void)opt;
-	(void)args;
-	(void)err;
 	return j->fc.logtimezone ? pyval_str(j->fc.logtimezone) : pyval_none();
 }
 
 static struct pyval *
 get_prefregex(struct jail *j, const char *opt, const struct pyval *args, char **err)
 {
-	(void)opt;
-	(void)args;
-	(void)err;
 	return pyval_str(filter_prefregex(j->filter) ? filter_prefregex(j->filter) : "");
 }
 
@@ -1031,9 +941,6 @@ get_ignorecache(struct jail *j, const char *opt, const struct pyval *args, char 
 {
 	struct pyval *ret;
 
-	(void)opt;
-	(void)args;
-	(void)err;
 	if (j->icache_cfg.key == NULL)
 		return pyval_none();
 	ret = pyval_list();
@@ -1133,18 +1040,12 @@ get_action(struct jail *j, const char *opt, const struct pyval *args, char **err
 static struct pyval *
 get_logpath(struct jail *j, const char *opt, const struct pyval *args, char **err)
 {
-	(void)opt;
-	(void)args;
-	(void)err;
 	return log_paths(j);
 }
 
 static struct pyval *
 get_ignoreip(struct jail *j, const char *opt, const struct pyval *args, char **err)
 {
-	(void)opt;
-	(void)args;
-	(void)err;
 	return ignore_list(j);
 }
 
@@ -1156,8 +1057,6 @@ get_regexes(struct jail *j, const char *opt, const struct pyval *args, char **er
 	size_t n = fail ? filter_nfailregex(j->filter) : filter_nignoreregex(j->filter), i;
 	struct pyval *ret = pyval_list();
 
-	(void)args;
-	(void)err;
 	for (i = 0; i < n; i++)
 		pyval_append(ret, pyval_str(fail ? filter_failregex(j->filter, i) :
 		    filter_ignoreregex(j->filter, i)));
@@ -1170,9 +1069,6 @@ get_actions(struct jail *j, const char *opt, const struct pyval *args, char **er
 	struct pyval *ret = pyval_list();
 	size_t i;
 
-	(void)opt;
-	(void)args;
-	(void)err;
 	for (i = 0; i < j->nacts; i++)
 		if (!j->acts[i].deleted)
 			pyval_append(ret, pyval_str(action_name(j->acts[i].a)));
@@ -1186,8 +1082,6 @@ get_banned(struct jail *j, const char *opt, const struct pyval *args, char **err
 	struct pyval *ret;
 	size_t i;
 
-	(void)opt;
-	(void)err;
 	if (args && pyval_len(args) == 1)
 		ret = pyval_int(jail_is_banned(j, arg_str(args, 0, &tmp)));	/* getBanned([ip]) */
 	else if (args && pyval_len(args) > 1) {
@@ -1270,8 +1164,6 @@ get_banip(struct jail *j, const char *opt, const struct pyval *args, char **err)
 	bool with_time = args && pyval_len(args) && strcmp(arg_str(args, 0, &tmp),
 	    "--with-time") == 0;
 
-	(void)opt;
-	(void)err;
 	strbuf_free(&tmp);
 	return ban_list(j, with_time);
 }
@@ -1280,13 +1172,14 @@ get_banip(struct jail *j, const char *opt, const struct pyval *args, char **err)
 static struct pyval *
 get_kept(struct jail *j, const char *opt, const struct pyval *args, char **err)
 {
-	(void)args;
 	if (!dict_has(j->extra, opt)) {
 		*err = xstrdup(NO_GET);
 		return NULL;
 	}
 	return pyval_str(dict_get(j->extra, opt, NULL));
 }
+
+#pragma GCC diagnostic pop
 
 /* ---- the option table ---------------------------------------------------------- */
 
