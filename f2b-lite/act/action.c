@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
 #include "dict.h"
+#include "optval.h"
 #include "strbuf.h"
 #include "tagsub.h"
 #include "timestr.h"
@@ -124,7 +124,7 @@ action_start_on_demand(const struct action *a)
 	const char *v = action_get(a, "actionstart_on_demand");
 
 	if (v != NULL)
-		return config_parse_bool(v);
+		return optval_bool(v);
 	return conditional(a);
 }
 
@@ -149,7 +149,7 @@ action_norestored(const struct action *a)
 {
 	const char *v = action_get(a, "norestored");
 
-	return v != NULL && config_parse_bool(v);
+	return v != NULL && optval_bool(v);
 }
 
 /* ---- the static pass ------------------------------------------------------ */

@@ -10,7 +10,9 @@
  * values (<ip>, <F-USER>, <matches> ...) once, never recursively.  A
  * dynamic value holding a shell metacharacter is never pasted into the
  * text: it becomes a positional argument of sh -c and the text refers to
- * it as $f2bV_<tag> (Utils.buildShellCmd).  Leaf module.
+ * it as $f2bV_<tag> (Utils.buildShellCmd).  It never logs: errors come
+ * back in *err.  No leaf: tagsub resolves the tags, optval and timestr read
+ * the boolean and time properties.
  */
 #ifndef F2B_ACTION_H
 #define F2B_ACTION_H

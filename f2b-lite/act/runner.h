@@ -17,7 +17,10 @@
  * reserve (runner_reserve) that nothing else can use up.  Lines that are plain ipset invocations run in-process (see
  * ipset.h) when the script is a simple list of commands; those reached in
  * one loop turn run together at its end, adds and dels to one set in one
- * netlink message.  Leaf module: results go to the done callback.
+ * netlink message.  It never logs: results go to the done callback (a
+ * command that could not start, to runner_on_retry's).  No leaf: it runs
+ * what action made (struct action_cmd), the lines ipset and logger take
+ * in-process, and its processes and timeouts on the loop.
  */
 #ifndef F2B_RUNNER_H
 #define F2B_RUNNER_H

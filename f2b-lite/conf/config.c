@@ -21,10 +21,11 @@
 #include "diag.h"
 #include "dict.h"
 #include "ini.h"
+#include "jailopts.h"
 #include "json.h"
 #include "log.h"
 #include "optspec.h"
-#include "pyint.h"
+#include "optval.h"
 #include "pyval.h"
 #include "strbuf.h"
 #include "tagsub.h"
@@ -35,7 +36,7 @@
 
 /* ---- typed options ------------------------------------------------------ */
 
-enum opt_type { OPT_STR, OPT_INT, OPT_BOOL };
+enum opt_type { OPT_STR, OPT_INT, OPT_BOOL, OPT_TIME };	/* TIME: a str, seconds to the server */
 
 /* One option of a reader's table: name, type and default (NULL = None). */
 struct optdef {
@@ -51,47 +52,33 @@ struct cfgopt {
 	int		 line;
 };
 
-/* JailReader._configOpts1st */
-static const struct optdef jail_opts1st[] = {
-	{ "enabled", OPT_BOOL, "False" },
-	{ "backend", OPT_STR, "auto" },
-	{ "filter", OPT_STR, "" },
-};
+/*
+ * The jail's options, from the one table of them (jailopts.h), in its
+ * order: JailReader._configOpts1st; JailReader._configOpts with
+ * FilterReader._configOpts appended; FilterReader._configOpts.  A row's
+ * load decides the lists it is in (the commands are in none).
+ */
+#define JO_KEEP(name, type, def)	{ name, OPT_##type, def },
+#define JO_SKIP(name, type, def)
+#define JO_1ST_FIRST	JO_KEEP
+#define JO_1ST_JAIL	JO_SKIP
+#define JO_1ST_FILTER	JO_SKIP
+#define JO_1ST_CMD	JO_SKIP
+#define JO_ALL_FIRST	JO_KEEP
+#define JO_ALL_JAIL	JO_KEEP
+#define JO_ALL_FILTER	JO_KEEP
+#define JO_ALL_CMD	JO_SKIP
+#define JO_FLT_FIRST	JO_SKIP
+#define JO_FLT_JAIL	JO_SKIP
+#define JO_FLT_FILTER	JO_KEEP
+#define JO_FLT_CMD	JO_SKIP
+#define JO_1ST(name, load, type, def, set, get)	JO_1ST_##load(name, type, def)
+#define JO_ALL(name, load, type, def, set, get)	JO_ALL_##load(name, type, def)
+#define JO_FLT(name, load, type, def, set, get)	JO_FLT_##load(name, type, def)
 
-/* JailReader._configOpts (then FilterReader._configOpts appended) */
-static const struct optdef jail_opts[] = {
-	{ "enabled", OPT_BOOL, "False" },
-	{ "backend", OPT_STR, "auto" },
-	{ "maxretry", OPT_INT, NULL },
-	{ "maxmatches", OPT_INT, NULL },
-	{ "findtime", OPT_STR, NULL },
-	{ "bantime", OPT_STR, NULL },
-	{ "bantime.increment", OPT_BOOL, NULL },
-	{ "bantime.factor", OPT_STR, NULL },
-	{ "bantime.formula", OPT_STR, NULL },
-	{ "bantime.multipliers", OPT_STR, NULL },
-	{ "bantime.maxtime", OPT_STR, NULL },
-	{ "bantime.rndtime", OPT_STR, NULL },
-	{ "bantime.overalljails", OPT_BOOL, NULL },
-	{ "ignorecommand", OPT_STR, NULL },
-	{ "ignoreself", OPT_BOOL, NULL },
-	{ "ignoreip", OPT_STR, NULL },
-	{ "ignorecache", OPT_STR, NULL },
-	{ "filter", OPT_STR, "" },
-	{ "logtimezone", OPT_STR, NULL },
-	{ "logencoding", OPT_STR, NULL },
-	{ "logpath", OPT_STR, NULL },
-	{ "action", OPT_STR, "" },
-	/* FilterReader._configOpts */
-	{ "usedns", OPT_STR, NULL },
-	{ "prefregex", OPT_STR, NULL },
-	{ "ignoreregex", OPT_STR, NULL },
-	{ "failregex", OPT_STR, NULL },
-	{ "maxlines", OPT_INT, NULL },
-	{ "datepattern", OPT_STR, NULL },
-	{ "journalmatch", OPT_STR, NULL },
-};
-#define FILTER_OPTS_FIRST	22	/* index of usedns in jail_opts */
+static const struct optdef jail_opts1st[] = { JAIL_OPTIONS(JO_1ST) };
+static const struct optdef jail_opts[] = { JAIL_OPTIONS(JO_ALL) };
+static const struct optdef filter_opts[] = { JAIL_OPTIONS(JO_FLT) };
 
 /* ActionReader._configOpts */
 static const struct optdef action_opts[] = {
@@ -244,30 +231,13 @@ cfgopts_vars(const struct dict *opts)
 	return vars;
 }
 
-int
-config_parse_int(const char *s, long long *out)
-{
-	bool big;
-
-	if (pyint_ll(s, strlen(s), PYINT_STR, out, &big, NULL) < 0)
-		return -1;
-	return big ? 1 : 0;
-}
-
-bool
-config_parse_bool(const char *s)
-{
-	return strcasecmp(s, "1") == 0 || strcasecmp(s, "on") == 0 ||
-	    strcasecmp(s, "true") == 0 || strcasecmp(s, "yes") == 0;
-}
-
 static struct pyval *
 optdef_default(const struct optdef *def)
 {
 	if (def->def == NULL)
 		return pyval_none();
 	if (def->type == OPT_BOOL)
-		return pyval_bool(config_parse_bool(def->def));
+		return pyval_bool(optval_bool(def->def));
 	return pyval_str(def->def);
 }
 
@@ -331,13 +301,13 @@ loader_convert(enum opt_type type, const char *text, struct pyval **out, bool *b
 	*big = false;
 	switch (type) {
 	case OPT_INT:
-		if ((rc = config_parse_int(text, &i)) < 0)
+		if ((rc = optval_int(text, &i)) < 0)
 			return false;
 		*big = rc > 0;
 		*out = pyval_int(i);
 		return true;
 	case OPT_BOOL:
-		*out = pyval_bool(config_parse_bool(text));
+		*out = pyval_bool(optval_bool(text));
 		return true;
 	default:
 		*out = pyval_str(text);
@@ -1125,8 +1095,8 @@ jail_read_filter(struct loader *L, struct confset *jcs, struct jail *j,
 	while (dict_next(fopts, &pos, &k, (void **)&v))
 		dict_set(init, k, cfgopt_new(pyval_str(v), fo->file, fo->line));
 	dict_free(fopts);
-	j->filter = defreader_new(L, "filter.d", fname, j->name, init, jail_opts +
-	    FILTER_OPTS_FIRST, NELEM(jail_opts) - FILTER_OPTS_FIRST);
+	j->filter = defreader_new(L, "filter.d", fname, j->name, init, filter_opts,
+	    NELEM(filter_opts));
 	j->filter->deffile = fo->file;
 	j->filter->defline = fo->line;
 	if (!defreader_read(j->filter)) {
@@ -1483,10 +1453,11 @@ jail_convert(struct loader *L, struct jail *j, struct pyval *stream)
 			optspec_free_items(w, nw);
 			pyval_append(js, c);
 		} else if (strcmp(k, "action") != 0 && strcmp(k, "filter") != 0 &&
-		    strcmp(k, "enabled") != 0 && !optdef_has(jail_opts +
-		    FILTER_OPTS_FIRST, NELEM(jail_opts) - FILTER_OPTS_FIRST, k)) {
-			if (!strcmp(k, "bantime") || !strcmp(k, "findtime") ||
-			    !strcmp(k, "bantime.maxtime") || !strcmp(k, "bantime.rndtime"))
+		    strcmp(k, "enabled") != 0 && !optdef_has(filter_opts,
+		    NELEM(filter_opts), k)) {
+			const struct optdef *def = optdef_find(jail_opts, NELEM(jail_opts), k);
+
+			if (def != NULL && def->type == OPT_TIME)
 				check_time(L, k, o);
 			c = cmd_new("set", j->name, k, NULL);
 			pyval_append(c, pyval_copy(o->val));
@@ -1638,8 +1609,8 @@ config_filter(const char *basedir, const char *name, const struct dict *args,
 		dict_set(init, k, cfgopt_new(pyval_str(v), NULL, 0));
 	L.cache = confset_cache_new();
 	L.shared = dict_new(shared_free);
-	r = defreader_new(&L, "filter.d", name, "fail2ban-regex-jail", init, jail_opts +
-	    FILTER_OPTS_FIRST, NELEM(jail_opts) - FILTER_OPTS_FIRST);
+	r = defreader_new(&L, "filter.d", name, "fail2ban-regex-jail", init, filter_opts,
+	    NELEM(filter_opts));
 	if (basedir != NULL) {
 		if (!defreader_read(r))
 			goto out;

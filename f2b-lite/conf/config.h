@@ -72,14 +72,4 @@ struct pyval *config_stream(const struct config_request *, struct diag *,
 struct pyval *config_filter(const char *basedir, const char *name,
 	    const struct dict *args, const char *backend, struct diag *, int *why);
 
-/*
- * Python's int() of a config string (a str: Unicode digits, spaces and
- * underscores as Python takes them).  Returns 0; 1 when the value is past
- * 64 bits and saturated to LLONG_MIN/LLONG_MAX (Python's int has no end);
- * -1 when it is no integer.
- */
-int	 config_parse_int(const char *, long long *);
-/* fail2ban's _as_bool(). */
-bool	 config_parse_bool(const char *);
-
 #endif

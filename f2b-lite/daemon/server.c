@@ -30,6 +30,7 @@
 #include "metrics.h"
 #include "control.h"
 #include "optspec.h"
+#include "optval.h"
 #include "pickle.h"
 #include "loop.h"
 #include "pyval.h"
@@ -442,7 +443,7 @@ server_set(struct server *s, const char *opt, const struct pyval *v, char **err)
 	} else if (strcmp(opt, "allowipv6") == 0) {
 		const char *a = strbuf_str(&sb);
 
-		s->allow_ipv6 = strcmp(a, "auto") == 0 || config_parse_bool(a);
+		s->allow_ipv6 = strcmp(a, "auto") == 0 || optval_bool(a);
 		ret = pyval_str(a);
 	} else if (strcmp(opt, "dbfile") == 0) {
 		const char *f = strbuf_str(&sb);
@@ -459,7 +460,7 @@ server_set(struct server *s, const char *opt, const struct pyval *v, char **err)
 		long long n;
 		int rc;
 
-		if ((rc = config_parse_int(strbuf_str(&sb), &n)) < 0)
+		if ((rc = optval_int(strbuf_str(&sb), &n)) < 0)
 			*err = xasprintf("invalid literal for int() with base 10: '%s'",
 			    strbuf_str(&sb));
 		else {

@@ -32,6 +32,7 @@
 #include "optspec.h"
 #include "journal.h"
 #include "optspec.h"
+#include "optval.h"
 #include "pyval.h"
 #include "recode.h"
 #include "rx.h"
@@ -1222,7 +1223,7 @@ process_journal(struct tool *t, const char *spec)
 		long long f;
 
 		/* int(): anything else (or past an int) gives the default flags */
-		if (config_parse_int(fl, &f) == 0 && f >= 0 && f <= INT32_MAX)
+		if (optval_int(fl, &f) == 0 && f >= 0 && f <= INT32_MAX)
 			o.flags = (int)f;
 	}
 	if (t->o.journalmatch)
@@ -1628,7 +1629,7 @@ regextool_main(int argc, char **argv)
 		case 3: {
 			long long v = 0;
 
-			config_parse_int(optarg, &v);
+			optval_int(optarg, &v);
 			t.o.verbose = v < 0 ? 0 : v > 9 ? 9 : (int)v;
 			break;
 		}

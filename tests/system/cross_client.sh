@@ -107,6 +107,8 @@ scenario() {	# scenario CLIENT DIR
 	run get t action cross nosuch
 	run get t actionproperties cross
 	run get t actionmethods cross
+	run set t action cross name x
+	run get t action cross name
 	run set t attempt 192.0.2.50 'line one' 'line two'
 	run set t attempt 192.0.2.51
 	run get t banned 192.0.2.1 192.0.2.50 192.0.2.99
@@ -117,6 +119,29 @@ scenario() {	# scenario CLIENT DIR
 	run get dbmaxmatches
 	run set dbmaxmatches 5
 	run get dbmaxmatches
+	# the rest of the jail's option table (conf/jailopts.h): each option set and got
+	run set t usedns no
+	run get t usedns
+	run set t maxlines 2
+	run get t maxlines
+	run set t maxlines x
+	run set t maxmatches 4
+	run get t maxmatches
+	run set t ignoreself false
+	run get t ignoreself
+	run set t ignorecommand 'true'
+	run get t ignorecommand
+	run set t ignorecommand ''
+	run set t bantime 2h
+	run get t bantime
+	run set t bantime.factor 2
+	run get t bantime.factor
+	run set t bantime.factor ''
+	run set t bantime.rndtime 5m
+	run get t bantime.rndtime
+	run set t bantime.overalljails true
+	run get t bantime.overalljails
+	run get t logpath
 	# corner answers (issue 12): one address and several, missing words,
 	# a file jail's journalmatch, the ignore list's order (networks and
 	# names first; one single address: fail2ban keeps those in a set whose

@@ -2,7 +2,6 @@
  * Unit tests for config: the command stream built from a small
  * configuration, option types, and every error reported with file:line.
  */
-#include <limits.h>
 #include "config.h"
 #include "diag.h"
 #include "dict.h"
@@ -70,22 +69,7 @@ base(void)
 int
 main(void)
 {
-	long long v;
 	char *s, *logdir;
-
-	ok(config_parse_int(" 42 ", &v) == 0 && v == 42, "int() strips whitespace");
-	ok(config_parse_int("-1_000", &v) == 0 && v == -1000, "int() allows underscores");
-	ok(config_parse_int("1__0", &v) < 0, "double underscore");
-	ok(config_parse_int("0x10", &v) < 0, "no hex");
-	ok(config_parse_int("", &v) < 0, "empty");
-	ok(config_parse_int("99999999999999999999", &v) == 1 && v == LLONG_MAX,
-	    "past 64 bits: saturated, and said");
-	ok(config_parse_int("-99999999999999999999", &v) == 1 && v == LLONG_MIN,
-	    "... below too");
-	ok(config_parse_int("\xd9\xa3", &v) == 0 && v == 3, "a Unicode digit, as Python's int()");
-	ok(config_parse_int("1" "\xc2\xa0", &v) == 0 && v == 1, "a Unicode space around it");
-	ok(config_parse_bool("YES") && config_parse_bool("1") && config_parse_bool("On") &&
-	    !config_parse_bool("y") && !config_parse_bool(" true"), "_as_bool");
 
 	base();
 	logdir = xasprintf("%s/log", fixture_dir);
