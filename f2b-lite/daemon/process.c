@@ -9,7 +9,7 @@
  *
  * Processes: daemonize() is the one fork of f2b-lite outside the runner
  * (act/runner.c); a daemon cannot have itself started by a child.  The
- * configuration reader child is started by the runner (runner_fork_call).
+ * configuration reader child is the runner's (runner_fork_call()).
  *
  * Sections:
  *   the start          read the configuration, apply it a slice per turn, ready
@@ -253,55 +253,52 @@ on_boot_reaped(void *arg, pid_t pid, int status)
 	p->boot_pid = 0;
 }
 
+/* The reader child: the configuration, pickled as [ok, messages, stream], to fd. */
+static int
+read_in_child(void *arg, int fd)
+{
+	struct process *p = arg;
+	struct pyval *res = pyval_list(), *msgs = pyval_list(), *stream;
+	struct strbuf out = STRBUF_INIT;
+	bool ok = false;
+	size_t off = 0;
+
+	stream = server_read_config(p->server, &ok, msgs);
+	pyval_append(res, pyval_bool(ok));
+	pyval_append(res, msgs);
+	pyval_append(res, stream ? stream : pyval_none());
+	pickle_dump(res, &out);
+	while (off < out.len) {
+		ssize_t n = write(fd, out.s + off, out.len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return 1;
+		off += (size_t)n;
+	}
+	return 0;
+}
+
 /*
- * In the foreground the configuration is read by a child process while the
- * socket already answers a ping; it sends back the stream (pickled) and what
- * the reader said.  The child only reads files: nothing else is touched.
+ * In the foreground the configuration is read by a child process (the
+ * runner's) while the socket already answers a ping; it sends back the
+ * stream and what the reader said.  The child only reads files: nothing
+ * else is touched.
  */
 static void
-boot_fork(struct process *p)
+boot_reader_start(struct process *p)
 {
-	int fds[2];
 	pid_t pid;
+	int fd;
 
-	if (pipe2(fds, O_CLOEXEC) < 0) {
+	if ((fd = runner_fork_call(read_in_child, p, &pid)) < 0) {
 		boot_read_here(p);
 		return;
 	}
-	if ((pid = fork()) < 0) {
-		close(fds[0]);
-		close(fds[1]);
-		boot_read_here(p);
-		return;
-	}
-	if (pid == 0) {
-		struct pyval *res = pyval_list(), *msgs = pyval_list(), *stream;
-		struct strbuf out = STRBUF_INIT;
-		bool ok = false;
-		size_t off = 0;
-
-		close(fds[0]);
-		stream = server_read_config(p->server, &ok, msgs);
-		pyval_append(res, pyval_bool(ok));
-		pyval_append(res, msgs);
-		pyval_append(res, stream ? stream : pyval_none());
-		pickle_dump(res, &out);
-		while (off < out.len) {
-			ssize_t n = write(fds[1], out.s + off, out.len - off);
-
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				_exit(1);
-			off += (size_t)n;
-		}
-		_exit(0);
-	}
-	close(fds[1]);
-	fcntl(fds[0], F_SETFL, O_NONBLOCK);
-	p->boot_fd = fds[0];
+	p->boot_fd = fd;
 	p->boot_pid = pid;
-	loop_fd_add(p->loop, fds[0], EPOLLIN, on_boot_data, p);
+	loop_fd_add(p->loop, fd, EPOLLIN, on_boot_data, p);
 	loop_child(p->loop, pid, on_boot_reaped, p);
 }
 
@@ -873,7 +870,7 @@ serve(struct process *p, struct pyval *stream, bool async)
 	if (stream)
 		boot_take(p, stream, true, NULL);
 	else if (!async)
-		boot_fork(p);
+		boot_reader_start(p);
 	else
 		ready(p);
 	return 0;
