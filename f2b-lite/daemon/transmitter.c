@@ -343,12 +343,7 @@ cmd_status(struct request *r)
 static struct pyval *
 cmd_flushlogs(struct request *r)
 {
-	struct pyval *v = pyval_list(), *ret;
-
-	pyval_append(v, pyval_str("flushlogs"));
-	ret = server_set(r->s, "flushlogs", v, r->err);
-	pyval_free(v);
-	return ret;
+	return pyval_str(server_flush_logs(r->s));
 }
 
 /* set|multi-set: a jail's option, or the server's */
