@@ -34,6 +34,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -681,8 +682,12 @@ daemonize(void)
 	fflush(NULL);	/* nothing buffered is written twice */
 	if ((pid = fork()) < 0)
 		return -1;
-	if (pid > 0)
+	if (pid > 0) {
+		/* it forks the daemon and exits at once: no zombie left to a client that lives on */
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
 		return 1;
+	}
 	setsid();
 	pid = fork();
 	if (pid < 0)
