@@ -7,18 +7,41 @@
 #include <string.h>
 
 #include "client.h"
+#include "process.h"
 #include "regextool.h"
-#include "server.h"
+
+static int server(int, char **);
 
 static const struct {
 	const char	*sub;		/* f2b-lite <sub> */
 	const char	*compat;	/* argv[0] name */
 	int		(*run)(int, char **);
 } commands[] = {
-	{ "server", "fail2ban-server", server_main },
+	{ "server", "fail2ban-server", server },
 	{ "client", "fail2ban-client", client_main },
 	{ "regex", "fail2ban-regex", regextool_main },
 };
+
+/*
+ * fail2ban-server: the options that only inspect the configuration (help,
+ * version, dump, test, str2sec) behave as the client's; the rest start the
+ * daemon.  The client starts the server through process_main (given here,
+ * so that neither includes the other).
+ */
+static int
+server(int argc, char **argv)
+{
+	static const char *const inspect[] = { "-h", "--help", "-V", "--version", "-d", "--dp",
+	    "--dump-pretty", "--str2sec", "-t", "--test" };
+	int i;
+	size_t k;
+
+	for (i = 1; i < argc; i++)
+		for (k = 0; k < sizeof(inspect) / sizeof(inspect[0]); k++)
+			if (strcmp(argv[i], inspect[k]) == 0)
+				return client_main(argc, argv);
+	return process_main(argc, argv);
+}
 
 static void
 usage(void)
@@ -43,6 +66,7 @@ main(int argc, char **argv)
 	const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
 	size_t i;
 
+	client_set_server(process_main);	/* `fail2ban-client start` */
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(base, commands[i].compat) == 0)
 			return commands[i].run(argc, argv);

@@ -484,6 +484,29 @@ start_shell(struct job *j, const char *text)
 	return true;
 }
 
+int
+runner_fork_call(int (*fn)(void *, int), void *arg, pid_t *pid)
+{
+	int p[2], err;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	if ((*pid = fork()) < 0) {
+		err = errno;
+		close(p[0]);
+		close(p[1]);
+		errno = err;
+		return -1;
+	}
+	if (*pid == 0) {
+		close(p[0]);
+		_exit(fn(arg, p[1]));
+	}
+	close(p[1]);
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	return p[0];
+}
+
 static void
 spawn(struct job *j, const char *text)
 {

@@ -27,6 +27,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 struct action_cmd;
 struct loop;
@@ -96,5 +97,15 @@ void		 runner_child_nofile(unsigned long);
 void		 runner_reserve(unsigned n);
 /* Descriptors held in the reserve now (tests). */
 unsigned	 runner_reserved(void);
+/*
+ * Runs fn(arg, fd) in a child process, a fork without exec (the daemon's
+ * configuration reader, which reads files while the socket already
+ * answers): fn writes its result to fd, the child exits with what fn
+ * returns.  Returns the pipe's read end (non-blocking, close-on-exec) with
+ * *pid, or -1 (errno).  The caller reaps the child (loop_child()).  With
+ * the shells of the commands, this is every process f2b-lite starts but
+ * the daemon's own going to the background (process.c).
+ */
+int		 runner_fork_call(int (*fn)(void *arg, int fd), void *arg, pid_t *pid);
 
 #endif

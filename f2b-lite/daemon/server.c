@@ -1,81 +1,67 @@
-/* server: fail2ban-server. */
+/*
+ * server: the state of a running fail2ban-server - its jails, the database,
+ * the server-wide options (fail2ban's `set|get loglevel|dbfile...`, one
+ * table), and the operations that take a while (stop, reload) with the
+ * answer they owe.  The process around it (command line, socket, pidfile,
+ * signals, the start) is process.c's; commands reach it through the
+ * transmitter, which the process hands over as the server's command_fn
+ * (the server applies configuration streams through it, never includes it).
+ *
+ * Sections:
+ *   operations        a stop or reload under way, who is answered when it ends
+ *   jails             add, look up, stop, quit
+ *   options           the server option table; server_set, server_get
+ *   the database      open, commit once per turn, purge hourly, close
+ *   the configuration read it, log what the reader said, apply a stream
+ *   reload            Server.reloadJails: in place, restarted or removed
+ *   requests          a client's request, metrics
+ *   a bare server     create, destroy
+ */
 #include "server.h"
 
 #include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <getopt.h>
-#include <malloc.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/epoll.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
-#include <unistd.h>
 
-
-#include "client.h"
 #include "clock.h"
 #include "config.h"
+#include "control.h"
 #include "db.h"
 #include "diag.h"
 #include "dict.h"
 #include "jail.h"
 #include "log.h"
-#include "metrics.h"
-#include "control.h"
+#include "loop.h"
 #include "optspec.h"
 #include "optval.h"
 #include "pickle.h"
-#include "loop.h"
 #include "pyval.h"
-#include "runner.h"
-#include "sha1.h"
 #include "strbuf.h"
 #include "systemd.h"
 #include "timestr.h"
-#include "transmitter.h"
 #include "xmalloc.h"
-
 
 struct server {
 	struct loop	*loop;
+	server_command_fn *command;	/* the transmitter */
 	struct jail	**jails;
 	size_t		 njails;
 	struct jail	**stopping;	/* jails being stopped, freed when done */
 	size_t		 nstopping;
 	char		*conf;
-	char		*socket, *pidfile;
-	struct dict	*params;	/* command-line options, fail2ban.conf's added (char *) */
-	struct dict	*cmdline;	/* the command line's alone: they override fail2ban.conf */
+	struct dict	*cmdline;	/* the command line's options: they override fail2ban.conf */
 	char		*loglevel, *logtarget, *syslogsocket, *dbfile;
 	bool		 allow_ipv6;
-	bool		 quitting, reloading;
-	int		 listen_fd;
-	struct control	*control;
+	bool		 quitting;
 	struct op	*op;		/* the stop or reload under way */
-	struct queued	*queue, **queue_end;	/* requests waiting for it, in order */
-	struct loop_timer *queue_timer;
-	bool		 hup;		/* SIGHUP during an operation: reload after it */
+	void		(*on_idle)(void *);	/* it ended: requests waiting may run */
+	void		*idle_arg;
 	struct db	*db;
 	struct loop_timer *commit_timer, *purge_timer;
 	struct pyval	*early;		/* configuration warnings: [level, logger, text] */
-	struct metrics	*metrics;	/* --metrics HOST:PORT */
-	int		 exit_code;
-	/* the configuration at start, applied a slice per loop turn */
-	struct pyval	*boot;
-	size_t		 boot_pos;
-	struct loop_timer *boot_timer;
-	int		 boot_fd;	/* from the reader child, while it reads */
-	pid_t		 boot_pid;
-	struct strbuf	 boot_buf;
-	struct dict	*boot_broken;	/* jail -> why a command of its failed */
-	bool		 foreground;
 };
 
 /*
@@ -99,15 +85,8 @@ struct op {
 	bool		 notify;	/* a SIGHUP's reload: READY=1 when done */
 };
 
-struct queued {
-	struct pyval	*req;
-	struct control_reply *reply;
-	struct queued	*next;
-};
-
 static void reload_step(struct server *);
 static void reload_free(struct reload *);
-static void restore_bans(struct server *);
 
 static struct op *
 op_new(struct server *s, enum op_kind kind)
@@ -118,8 +97,6 @@ op_new(struct server *s, enum op_kind kind)
 	s->op = o;
 	return o;
 }
-
-static void drain_queue(void *);
 
 /* The operation is done: its client answered, the next request may run. */
 static void
@@ -137,8 +114,8 @@ op_finish(struct server *s)
 	reload_free(o->rl);
 	free(o->jail);
 	free(o);
-	if ((s->queue || s->hup) && s->queue_timer == NULL && !s->quitting)
-		s->queue_timer = loop_timer_add(s->loop, 0, drain_queue, s);
+	if (s->on_idle && !s->quitting)
+		s->on_idle(s->idle_arg);
 }
 
 /* A jail stopped (or an in-place reload ended): is the operation done? */
@@ -305,32 +282,6 @@ server_stop_jail(struct server *s, const char *name)
 	op_progress(s);
 }
 
-/*
- * The socket goes (no new client), the connections stay: kept until the
- * server exits, as fail2ban keeps it - no second server starts while this
- * one still runs its stop actions.
- */
-static void
-stop_listening(struct server *s)
-{
-	if (s->control)
-		control_stop_accepting(s->control);
-	if (s->listen_fd >= 0) {
-		close(s->listen_fd);
-		unlink(s->socket);
-		s->listen_fd = -1;
-	}
-}
-
-static void
-close_listener(struct server *s)
-{
-	stop_listening(s);
-	control_free(s->control);
-	s->control = NULL;
-}
-
-static void boot_abandon(struct server *);
 
 void
 server_quit(struct server *s)
@@ -338,7 +289,6 @@ server_quit(struct server *s)
 	if (s->quitting)
 		return;
 	s->quitting = true;
-	boot_abandon(s);
 	systemd_notify("STOPPING=1");
 	log_msg(LOG_LVL_INFO, LOG_SERVER, "Shutdown in progress...");
 	/* a stop or reload under way (SIGTERM meanwhile) ends here: answered now */
@@ -357,16 +307,28 @@ static char *config_error_jail(const struct pyval *cmd);
 static bool db_change_refused(struct server *, const char *file);
 #define DB_CHANGE_REFUSED	"Cannot change database when there are jails present"
 
-static void replay_early(struct server *, const char *target);
+/*
+ * ---- options ----------------------------------------------------------------
+ *
+ * The server-wide options, one table for `set` and `get` (and the
+ * transmitter, which asks server_option_known() before it looks for a jail
+ * of that name).  A setter gets the text of the first value and returns the
+ * answer, or NULL with *err; no setter or no getter: fail2ban's "Invalid
+ * command" answer for that verb.
+ */
 
-/* ---- options ---------------------------------------------------------------- */
+struct server_option {
+	const char	*name;
+	struct pyval	*(*set)(struct server *, const char *value, char **err);
+	struct pyval	*(*get)(struct server *);
+};
 
 /*
  * Server.flushLogs (flushlogs, SIGUSR1): a log file is reopened (after
  * logrotate moved it), the others flushed; the answer and the line say which.
  */
-static const char *
-flush_logs(struct server *s)
+const char *
+server_flush_logs(struct server *s)
 {
 	const char *t = s->logtarget ? s->logtarget : "STDERR";
 	size_t n = strcspn(t, "[");
@@ -389,106 +351,204 @@ replace(char **slot, const char *v)
 	*slot = v ? xstrdup(v) : NULL;
 }
 
+/* Server.setLogLevel: upper-cased, checked only when it changes */
+static struct pyval *
+set_loglevel(struct server *s, const char *v, char **err)
+{
+	struct pyval *ret = NULL;
+	char *up = xstrdup(v), *p;
+	int l;
+
+	for (p = up; *p; p++)
+		*p = (char)toupper((unsigned char)*p);
+	if (s->loglevel && strcmp(s->loglevel, up) == 0)
+		ret = pyval_str(up);
+	else if ((l = log_level_parse(up)) < 0) {
+		struct pyval *given = pyval_str(up);
+		struct strbuf r = STRBUF_INIT;
+
+		pyval_repr(given, &r);
+		*err = xasprintf("Invalid log level %s", strbuf_str(&r));
+		strbuf_free(&r);
+		pyval_free(given);
+	} else {
+		log_set_level(l);
+		replace(&s->loglevel, up);
+		ret = pyval_str(up);
+	}
+	free(up);
+	return ret;
+}
+
+static struct pyval *
+get_loglevel(struct server *s)
+{
+	return pyval_str(s->loglevel ? s->loglevel : "INFO");
+}
+
+/*
+ * As fail2ban: the value given now.  The start stream carries the command
+ * line's --logtarget (the loader lets it override fail2ban.conf's), a
+ * reload stream fail2ban.conf's, a `set logtarget` its own.
+ */
+static struct pyval *
+set_logtarget(struct server *s, const char *t, char **err)
+{
+	(void)err;
+	if (s->logtarget == NULL || strcmp(s->logtarget, t) != 0) {
+		if (log_open(t, s->syslogsocket) < 0)
+			log_msg(LOG_LVL_ERROR, LOG_SERVER, "Unable to log to '%s'", t);
+		server_log_opened(s, t);
+	}
+	return pyval_str(t);
+}
+
+static struct pyval *
+get_logtarget(struct server *s)
+{
+	return pyval_str(s->logtarget ? s->logtarget : "STDERR");
+}
+
+static struct pyval *
+set_syslogsocket(struct server *s, const char *v, char **err)
+{
+	(void)err;
+	replace(&s->syslogsocket, v);
+	return pyval_str(v);
+}
+
+static struct pyval *
+get_syslogsocket(struct server *s)
+{
+	return pyval_str(s->syslogsocket ? s->syslogsocket : "auto");
+}
+
+static struct pyval *
+set_allowipv6(struct server *s, const char *v, char **err)
+{
+	(void)err;
+	s->allow_ipv6 = strcmp(v, "auto") == 0 || optval_bool(v);
+	return pyval_str(v);
+}
+
+static struct pyval *
+set_dbfile(struct server *s, const char *f, char **err)
+{
+	if (db_change_refused(s, f)) {
+		*err = xstrdup(DB_CHANGE_REFUSED);
+		return NULL;
+	}
+	if (!(s->db && strcmp(s->dbfile, f) == 0) &&
+	    !(s->db == NULL && strcasecmp(f, "none") == 0))
+		open_db(s, f);
+	return s->db ? pyval_str(s->dbfile) : pyval_none();
+}
+
+static struct pyval *
+get_dbfile(struct server *s)
+{
+	return s->db ? pyval_str(s->dbfile) : pyval_none();
+}
+
+static struct pyval *
+set_dbmaxmatches(struct server *s, const char *v, char **err)
+{
+	long long n;
+	int rc;
+
+	if ((rc = optval_int(v, &n)) < 0) {
+		*err = xasprintf("invalid literal for int() with base 10: '%s'", v);
+		return NULL;
+	}
+	if (rc > 0)
+		log_msg(LOG_LVL_WARNING, LOG_SERVER, "dbmaxmatches '%s' is past the "
+		    "largest integer f2b-lite keeps: saturated to it", v);
+	if (s->db)
+		db_set_maxmatches(s->db, (long)n);
+	return s->db ? pyval_int(n) : pyval_none();
+}
+
+static struct pyval *
+get_dbmaxmatches(struct server *s)
+{
+	return s->db ? pyval_int(db_maxmatches(s->db)) : pyval_none();
+}
+
+static struct pyval *
+set_dbpurgeage(struct server *s, const char *v, char **err)
+{
+	double age;
+	bool sat;
+
+	if (timestr_seconds(v, &age, &sat, err) < 0)
+		return NULL;
+	if (sat)
+		log_msg(LOG_LVL_WARNING, LOG_SERVER, "dbpurgeage '%s' is past the "
+		    "largest time (10^15 seconds) f2b-lite keeps: saturated to it", v);
+	if (s->db)
+		db_set_purgeage(s->db, age);
+	return s->db ? pyval_int((long long)age) : pyval_none();
+}
+
+static struct pyval *
+get_dbpurgeage(struct server *s)
+{
+	return s->db ? pyval_int((long long)db_purgeage(s->db)) : pyval_none();
+}
+
+static struct pyval *
+set_flushlogs(struct server *s, const char *v, char **err)
+{
+	(void)v;
+	(void)err;
+	return pyval_str(server_flush_logs(s));
+}
+
+static const struct server_option server_options[] = {
+	{ "loglevel", set_loglevel, get_loglevel },
+	{ "logtarget", set_logtarget, get_logtarget },
+	{ "syslogsocket", set_syslogsocket, get_syslogsocket },
+	{ "dbfile", set_dbfile, get_dbfile },
+	{ "dbmaxmatches", set_dbmaxmatches, get_dbmaxmatches },
+	{ "dbpurgeage", set_dbpurgeage, get_dbpurgeage },
+	{ "allowipv6", set_allowipv6, NULL },
+	{ "flushlogs", set_flushlogs, NULL },
+	{ "thread", NULL, NULL },	/* fail2ban's thread options: known, not kept */
+};
+
+static const struct server_option *
+server_option(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(server_options) / sizeof(server_options[0]); i++)
+		if (strcmp(server_options[i].name, name) == 0)
+			return &server_options[i];
+	return NULL;
+}
+
+bool
+server_option_known(const char *name)
+{
+	return server_option(name) != NULL;
+}
+
 struct pyval *
 server_set(struct server *s, const char *opt, const struct pyval *v, char **err)
 {
+	const struct server_option *o = server_option(opt);
 	struct strbuf sb = STRBUF_INIT;
-	struct pyval *ret = NULL;
+	struct pyval *ret;
 
 	*err = NULL;
-	if (pyval_len(v) > 0)
-		pyval_to_text(pyval_at(v, 0), &sb);
-	if (strcmp(opt, "loglevel") == 0) {
-		/* Server.setLogLevel: upper-cased, checked only when it changes */
-		char *up = xstrdup(strbuf_str(&sb)), *p;
-		int l;
-
-		for (p = up; *p; p++)
-			*p = (char)toupper((unsigned char)*p);
-		if (s->loglevel && strcmp(s->loglevel, up) == 0)
-			ret = pyval_str(up);
-		else if ((l = log_level_parse(up)) < 0) {
-			struct pyval *given = pyval_str(up);
-			struct strbuf r = STRBUF_INIT;
-
-			pyval_repr(given, &r);
-			*err = xasprintf("Invalid log level %s", strbuf_str(&r));
-			strbuf_free(&r);
-			pyval_free(given);
-		} else {
-			log_set_level(l);
-			replace(&s->loglevel, up);
-			ret = pyval_str(up);
-		}
-		free(up);
-	} else if (strcmp(opt, "logtarget") == 0) {
-		/*
-		 * As fail2ban: the value given now.  The start stream carries the
-		 * command line's --logtarget (the loader lets it override
-		 * fail2ban.conf's), a reload stream fail2ban.conf's, a `set
-		 * logtarget` its own.
-		 */
-		const char *t = strbuf_str(&sb);
-
-		if (s->logtarget == NULL || strcmp(s->logtarget, t) != 0) {
-			if (log_open(t, s->syslogsocket) < 0)
-				log_msg(LOG_LVL_ERROR, LOG_SERVER, "Unable to log to '%s'", t);
-			replace(&s->logtarget, t);
-			replay_early(s, t);
-		}
-		ret = pyval_str(t);
-	} else if (strcmp(opt, "syslogsocket") == 0) {
-		replace(&s->syslogsocket, strbuf_str(&sb));
-		ret = pyval_str(strbuf_str(&sb));
-	} else if (strcmp(opt, "allowipv6") == 0) {
-		const char *a = strbuf_str(&sb);
-
-		s->allow_ipv6 = strcmp(a, "auto") == 0 || optval_bool(a);
-		ret = pyval_str(a);
-	} else if (strcmp(opt, "dbfile") == 0) {
-		const char *f = strbuf_str(&sb);
-
-		if (db_change_refused(s, f))
-			*err = xstrdup(DB_CHANGE_REFUSED);
-		else {
-			if (!(s->db && strcmp(s->dbfile, f) == 0) &&
-			    !(s->db == NULL && strcasecmp(f, "none") == 0))
-				open_db(s, f);
-			ret = s->db ? pyval_str(s->dbfile) : pyval_none();
-		}
-	} else if (strcmp(opt, "dbmaxmatches") == 0) {
-		long long n;
-		int rc;
-
-		if ((rc = optval_int(strbuf_str(&sb), &n)) < 0)
-			*err = xasprintf("invalid literal for int() with base 10: '%s'",
-			    strbuf_str(&sb));
-		else {
-			if (rc > 0)
-				log_msg(LOG_LVL_WARNING, LOG_SERVER, "dbmaxmatches '%s' is past the "
-				    "largest integer f2b-lite keeps: saturated to it", strbuf_str(&sb));
-			if (s->db)
-				db_set_maxmatches(s->db, (long)n);
-			ret = s->db ? pyval_int(n) : pyval_none();
-		}
-	} else if (strcmp(opt, "dbpurgeage") == 0) {
-		double age;
-		bool sat;
-
-		if (timestr_seconds(strbuf_str(&sb), &age, &sat, err) == 0) {
-			if (sat)
-				log_msg(LOG_LVL_WARNING, LOG_SERVER, "dbpurgeage '%s' is past the "
-				    "largest time (10^15 seconds) f2b-lite keeps: saturated to it",
-				    strbuf_str(&sb));
-			if (s->db)
-				db_set_purgeage(s->db, age);
-			ret = s->db ? pyval_int((long long)age) : pyval_none();
-		}
-	} else if (strcmp(opt, "flushlogs") == 0)
-		ret = pyval_str(flush_logs(s));
-	else
+	if (o == NULL || o->set == NULL) {
 		*err = xasprintf("Invalid command '%s' (no set action or not yet implemented)",
 		    opt);
+		return NULL;
+	}
+	if (pyval_len(v) > 0)
+		pyval_to_text(pyval_at(v, 0), &sb);
+	ret = o->set(s, strbuf_str(&sb), err);
 	strbuf_free(&sb);
 	return ret;
 }
@@ -496,29 +556,24 @@ server_set(struct server *s, const char *opt, const struct pyval *v, char **err)
 struct pyval *
 server_get(struct server *s, const char *opt, char **err)
 {
+	const struct server_option *o = server_option(opt);
+
 	*err = NULL;
-	if (strcmp(opt, "loglevel") == 0)
-		return pyval_str(s->loglevel ? s->loglevel : "INFO");
-	if (strcmp(opt, "logtarget") == 0)
-		return pyval_str(s->logtarget ? s->logtarget : "STDERR");
-	if (strcmp(opt, "syslogsocket") == 0)
-		return pyval_str(s->syslogsocket ? s->syslogsocket : "auto");
-	if (strcmp(opt, "dbfile") == 0)
-		return s->db ? pyval_str(s->dbfile) : pyval_none();
-	if (strcmp(opt, "dbpurgeage") == 0)
-		return s->db ? pyval_int((long long)db_purgeage(s->db)) : pyval_none();
-	if (strcmp(opt, "dbmaxmatches") == 0)
-		return s->db ? pyval_int(db_maxmatches(s->db)) : pyval_none();
-	*err = xstrdup("Invalid command (no get action or not yet implemented)");
-	return NULL;
+	if (o == NULL || o->get == NULL) {
+		*err = xstrdup("Invalid command (no get action or not yet implemented)");
+		return NULL;
+	}
+	return o->get(s);
 }
 
-/* The configuration's warnings, into a log target other than stderr. */
-static void
-replay_early(struct server *s, const char *target)
+void
+server_log_opened(struct server *s, const char *target)
 {
 	size_t i;
 
+	if (target != s->logtarget)
+		replace(&s->logtarget, target);
+	/* the configuration's warnings, into a log target other than stderr */
 	if (s->early == NULL || target == NULL || strcasecmp(target, "STDERR") == 0)
 		return;
 	for (i = 0; i < pyval_len(s->early); i++) {
@@ -583,6 +638,15 @@ close_db(struct server *s)
 	s->db = NULL;
 }
 
+bool
+server_close_db(struct server *s)
+{
+	if (s->db == NULL)
+		return false;
+	close_db(s);
+	return true;
+}
+
 static void
 on_db_note(void *arg, enum db_level level, const char *msg)
 {
@@ -627,8 +691,8 @@ open_db(struct server *s, const char *file)
  * Reads the configuration without logging: the command stream, and what the
  * reader said as [level, logger, text] lists appended to msgs.
  */
-static struct pyval *
-read_config_quiet(struct server *s, bool *ok, struct pyval *msgs)
+struct pyval *
+server_read_config(struct server *s, bool *ok, struct pyval *msgs)
 {
 	struct config_request req = { .basedir = s->conf, .journal_fallback = true,
 	    .skip_broken_jails = true, .mainopts = s->cmdline };
@@ -686,8 +750,8 @@ read_config_quiet(struct server *s, bool *ok, struct pyval *msgs)
  * (under systemd they reach the journal).  f2b-lite's own warnings (a jail
  * moved to the journal...) are for the log.
  */
-static void
-report_config(struct server *s, const struct pyval *msgs)
+void
+server_report_config(struct server *s, const struct pyval *msgs)
 {
 	size_t i;
 
@@ -704,41 +768,19 @@ report_config(struct server *s, const struct pyval *msgs)
 		log_msg(level, pyval_as_str(pyval_at(e, 1)), "%s", text);
 		if (s->logtarget != NULL)
 			continue;	/* the log is open: said there */
-		/* said on stderr for now: replay_early() writes them to the log */
+		/* said on stderr for now: server_log_opened() writes them to the log */
 		if (s->early == NULL)
 			s->early = pyval_list();
 		pyval_append(s->early, pyval_copy(e));
 	}
 }
 
-/*
- * The configuration did not load: nothing starts, status 255.  msgs (may be
- * NULL): what the reader said, its errors repeated on stderr when the log
- * goes elsewhere (they are for the shell that started us).
- */
-static void
-config_failed(struct server *s, const struct pyval *msgs)
-{
-	size_t i;
-
-	if (s->logtarget && strcasecmp(s->logtarget, "STDERR") != 0)
-		for (i = 0; msgs && i < pyval_len(msgs); i++) {
-			const struct pyval *e = pyval_at(msgs, i);
-
-			if (pyval_as_int(pyval_at(e, 0)) >= LOG_LVL_ERROR)
-				fprintf(stderr, "ERROR: %s\n", pyval_as_str(pyval_at(e, 2)));
-		}
-	fprintf(stderr, "ERROR: Failed during configuration: the configuration "
-	    "has errors (see above); nothing was started\n");
-	s->exit_code = 255;
-}
-
 static struct pyval *
 read_config(struct server *s, bool *ok)
 {
-	struct pyval *msgs = pyval_list(), *stream = read_config_quiet(s, ok, msgs);
+	struct pyval *msgs = pyval_list(), *stream = server_read_config(s, ok, msgs);
 
-	report_config(s, msgs);
+	server_report_config(s, msgs);
 	pyval_free(msgs);
 	return stream;
 }
@@ -854,8 +896,8 @@ skip_jail(struct server *s, const char *name, const char *why)
  * broken (jail -> why): the first failure of a jail's command marks it, its
  * other commands are left out and its `start` skips it.
  */
-static void
-apply_cmd(struct server *s, const struct pyval *cmd, struct dict *broken)
+void
+server_apply(struct server *s, const struct pyval *cmd, struct dict *broken)
 {
 	static const char *const conf_words[] = { "add", "set", "multi-set", "start",
 	    "config-error", NULL };
@@ -877,7 +919,7 @@ apply_cmd(struct server *s, const struct pyval *cmd, struct dict *broken)
 		pyval_free(exc);
 		return;
 	}
-	r = transmitter_proceed(s, cmd, &exc);
+	r = s->command(s, cmd, &exc);
 	if (r == NULL) {
 		log_failed(cmd, exc);
 		if (j && broken)
@@ -943,7 +985,7 @@ try_jail(struct server *s, const struct pyval *stream, const char *name)
 			if (trial == NULL)
 				continue;
 			*slot = trial;
-			r = transmitter_proceed(s, cmd, &exc);
+			r = s->command(s, cmd, &exc);
 			*slot = keep;
 			if (r == NULL) {
 				why = exc_text(exc);
@@ -960,239 +1002,6 @@ try_jail(struct server *s, const struct pyval *stream, const char *name)
 		log_failed(failed, exc);
 	pyval_free(exc);
 	return why;
-}
-
-/* ---- start: a slice of the stream per loop turn ------------------------------------------------ */
-
-/* A ["ping"] request (a list, or a tuple, as the transmitter takes both) */
-static bool
-is_ping(const struct pyval *req)
-{
-	return (pyval_type(req) == PY_LIST || pyval_type(req) == PY_TUPLE) &&
-	    pyval_len(req) > 0 && pyval_type(pyval_at(req, 0)) == PY_STR &&
-	    strcmp(pyval_as_str(pyval_at(req, 0)), "ping") == 0;
-}
-
-/* Type=notify: ready once the jails are up */
-static void
-ready(struct server *s)
-{
-	restore_bans(s);	/* after every jail started, as fail2ban's actions threads */
-	pyval_pool_trim();	/* the configuration's memory goes back */
-	malloc_trim(0);
-	systemd_notify("READY=1\nSTATUS=jails running");
-	if (s->foreground) {
-		printf("Server ready\n");
-		fflush(stdout);
-	}
-}
-
-#define BOOT_SLICE	0.002	/* seconds of the start stream per loop turn */
-
-/* Applies the start stream for about `budget` seconds (< 0: all); true when done. */
-static bool
-boot_run(struct server *s, double budget)
-{
-	double until = loop_now() + budget;
-
-	while (s->boot_pos < pyval_len(s->boot)) {
-		apply_cmd(s, pyval_at(s->boot, s->boot_pos++), s->boot_broken);
-		if (budget >= 0 && loop_now() >= until)
-			return false;
-	}
-	pyval_free(s->boot);
-	s->boot = NULL;
-	dict_free(s->boot_broken);
-	s->boot_broken = NULL;
-	ready(s);
-	return true;
-}
-
-static void
-boot_step(void *arg)
-{
-	struct server *s = arg;
-
-	s->boot_timer = NULL;
-	if (!boot_run(s, BOOT_SLICE))
-		s->boot_timer = loop_timer_add(s->loop, 0, boot_step, s);
-}
-
-/*
- * The configuration read (msgs: what the reader said): its jails start a
- * slice per turn, or the server stops with none.
- */
-static void
-boot_take(struct server *s, struct pyval *stream, bool ok, const struct pyval *msgs)
-{
-	if (stream == NULL || !ok) {
-		config_failed(s, msgs);
-		pyval_free(stream);
-		server_quit(s);
-		return;
-	}
-	s->boot_broken = dict_new(free);
-	s->boot = stream;
-	s->boot_pos = 0;
-	s->boot_timer = loop_timer_add(s->loop, 0, boot_step, s);
-}
-
-/* Without a reader child: the configuration is read here. */
-static void
-boot_read_here(struct server *s)
-{
-	bool ok = false;
-	struct pyval *msgs = pyval_list(), *stream = read_config_quiet(s, &ok, msgs);
-
-	report_config(s, msgs);
-	boot_take(s, stream, ok, msgs);
-	pyval_free(msgs);
-}
-
-/* Reads what the reader child sent so far; true at its end. */
-static bool
-boot_drain(struct server *s)
-{
-	char buf[65536];
-	ssize_t n;
-
-	while ((n = read(s->boot_fd, buf, sizeof(buf))) > 0)
-		strbuf_add(&s->boot_buf, buf, (size_t)n);
-	return !(n < 0 && (errno == EAGAIN || errno == EINTR));
-}
-
-/* The reader's answer is all there: [ok, messages, stream]. */
-static void
-boot_reader_done(struct server *s)
-{
-	struct pyval *res = NULL;
-	char *err = NULL;
-
-	loop_fd_del(s->loop, s->boot_fd);
-	close(s->boot_fd);
-	s->boot_fd = -1;
-	if (s->boot_buf.len)
-		res = pickle_load(s->boot_buf.s, s->boot_buf.len, &err);
-	free(err);
-	strbuf_free(&s->boot_buf);
-	if (res && pyval_type(res) == PY_LIST && pyval_len(res) == 3 &&
-	    pyval_type(pyval_at(res, 1)) == PY_LIST) {
-		report_config(s, pyval_at(res, 1));
-		boot_take(s, pyval_type(pyval_at(res, 2)) == PY_LIST ?
-		    pyval_copy(pyval_at(res, 2)) : NULL, pyval_as_bool(pyval_at(res, 0)),
-		    pyval_at(res, 1));
-	} else
-		boot_read_here(s);	/* the reader died: read it here */
-	pyval_free(res);
-}
-
-static void
-on_boot_data(void *arg, int fd, uint32_t events)
-{
-	struct server *s = arg;
-
-	(void)fd;
-	(void)events;
-	if (boot_drain(s))
-		boot_reader_done(s);
-}
-
-static void
-on_boot_reaped(void *arg, pid_t pid, int status)
-{
-	struct server *s = arg;
-
-	(void)pid;
-	(void)status;
-	s->boot_pid = 0;
-}
-
-/*
- * In the foreground the configuration is read by a child process while the
- * socket already answers a ping; it sends back the stream (pickled) and what
- * the reader said.  The child only reads files: nothing else is touched.
- */
-static void
-boot_fork(struct server *s)
-{
-	int p[2];
-	pid_t pid;
-
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		boot_read_here(s);
-		return;
-	}
-	if ((pid = fork()) < 0) {
-		close(p[0]);
-		close(p[1]);
-		boot_read_here(s);
-		return;
-	}
-	if (pid == 0) {
-		struct pyval *res = pyval_list(), *msgs = pyval_list(), *stream;
-		struct strbuf out = STRBUF_INIT;
-		bool ok = false;
-		size_t off = 0;
-
-		close(p[0]);
-		stream = read_config_quiet(s, &ok, msgs);
-		pyval_append(res, pyval_bool(ok));
-		pyval_append(res, msgs);
-		pyval_append(res, stream ? stream : pyval_none());
-		pickle_dump(res, &out);
-		while (off < out.len) {
-			ssize_t n = write(p[1], out.s + off, out.len - off);
-
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				_exit(1);
-			off += (size_t)n;
-		}
-		_exit(0);
-	}
-	close(p[1]);
-	fcntl(p[0], F_SETFL, O_NONBLOCK);
-	s->boot_fd = p[0];
-	s->boot_pid = pid;
-	loop_fd_add(s->loop, p[0], EPOLLIN, on_boot_data, s);
-	loop_child(s->loop, pid, on_boot_reaped, s);
-}
-
-/* The rest of the start at once (before a command that needs every jail). */
-static void
-boot_finish(struct server *s)
-{
-	if (s->boot_fd >= 0) {
-		fcntl(s->boot_fd, F_SETFL, 0);	/* wait for the reader */
-		while (!boot_drain(s))
-			;
-		boot_reader_done(s);
-	}
-	loop_timer_cancel(s->loop, s->boot_timer);
-	s->boot_timer = NULL;
-	if (s->boot)
-		boot_run(s, -1);
-}
-
-/* Stopping while starting: the jails not started yet never are. */
-static void
-boot_abandon(struct server *s)
-{
-	if (s->boot_fd >= 0) {
-		loop_fd_del(s->loop, s->boot_fd);
-		close(s->boot_fd);
-		s->boot_fd = -1;
-	}
-	if (s->boot_pid > 0)
-		kill(s->boot_pid, SIGKILL);
-	strbuf_free(&s->boot_buf);
-	loop_timer_cancel(s->loop, s->boot_timer);
-	s->boot_timer = NULL;
-	pyval_free(s->boot);
-	s->boot = NULL;
-	dict_free(s->boot_broken);
-	s->boot_broken = NULL;
 }
 
 /* ---- reload ------------------------------------------------------------------ */
@@ -1232,8 +1041,8 @@ reload_free(struct reload *rl)
 	free(rl);
 }
 
-static void
-restore_bans(struct server *s)
+void
+server_restore_bans(struct server *s)
 {
 	size_t i;
 
@@ -1309,7 +1118,7 @@ reload_apply(struct server *s, struct reload *rl)
 			return false;	/* this add again once it stopped */
 		}
 		if (j == NULL || !dict_has(rl->inplace, j) || jl == NULL) {
-			apply_cmd(s, cmd, rl->broken);
+			server_apply(s, cmd, rl->broken);
 			continue;
 		}
 		if (strcmp(w, "add") == 0) {
@@ -1322,7 +1131,7 @@ reload_apply(struct server *s, struct reload *rl)
 			rl->ends++;
 			jail_reload_end(jl, on_reload_end, s);
 		} else
-			apply_cmd(s, cmd, NULL);
+			server_apply(s, cmd, NULL);
 	}
 	/* a stream (not fail2ban-client's) that never starts a jail it reloads */
 	while (dict_next(rl->begun, &pos, &name, &v))
@@ -1358,7 +1167,7 @@ reload_step(struct server *s)
 		return;
 	log_msg(LOG_LVL_INFO, LOG_SERVER, "Reload finished.");
 	op_finish(s);
-	restore_bans(s);
+	server_restore_bans(s);
 }
 
 int
@@ -1368,6 +1177,7 @@ server_reload(struct server *s, const struct pyval *given, const char *only,
 	bool ok = given != NULL;
 	struct pyval *stream = given ? pyval_copy(given) : read_config(s, &ok);
 	struct reload *rl;
+	struct op *o;
 	size_t i;
 
 	if (s->op) {	/* only from a stream of its own: requests wait their turn */
@@ -1412,7 +1222,9 @@ server_reload(struct server *s, const struct pyval *given, const char *only,
 	rl->restart = dict_new(NULL);
 	rl->begun = dict_new(NULL);
 	rl->removed = dict_new(NULL);
-	op_new(s, OP_RELOAD)->rl = rl;
+	o = op_new(s, OP_RELOAD);
+	o->rl = rl;
+	o->notify = (flags & SERVER_RELOAD_NOTIFY) != 0;
 	/* every jail of the new configuration is tried first */
 	for (i = 0; i < pyval_len(stream); i++) {
 		const struct pyval *cmd = pyval_at(stream, i);
@@ -1452,106 +1264,13 @@ server_reload(struct server *s, const struct pyval *given, const char *only,
 	return 0;
 }
 
-/* ---- socket and pidfile --------------------------------------------------------- */
+/* ---- requests ------------------------------------------------------------------ */
 
-static int
-socket_check(const char *path, bool force)
+struct pyval *
+server_request(struct server *s, const struct pyval *req, struct control *control,
+    struct control_reply *reply, bool *failed)
 {
-	struct sockaddr_un sa;
-	struct stat st;
-	int fd;
-
-	if (stat(path, &st) < 0) {
-		char to[4096];
-		ssize_t n;
-
-		if (lstat(path, &st) < 0 || !S_ISLNK(st.st_mode))
-			return 0;
-		/*
-		 * A dangling link: bind() would not follow it and fail, leaving a
-		 * server no client reaches (fail2ban-server cannot bind either).
-		 * The server never makes a link there, so it is no stale socket of
-		 * ours to replace, -x or not: someone's, to be removed by them.
-		 */
-		n = readlink(path, to, sizeof(to) - 1);
-		to[n > 0 ? n : 0] = '\0';
-		fprintf(stderr, "ERROR: Fail2ban seems to be in unexpected state (the socket path "
-		    "%s is a symbolic link to %s, which does not exist; the server does not replace "
-		    "a link it did not make: remove it)\n", path, to);
-		return -1;
-	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-		close(fd);
-		fprintf(stderr, "ERROR: Server already running\n");
-		return -1;
-	}
-	if (fd >= 0)
-		close(fd);
-	if (!force) {
-		fprintf(stderr, "ERROR: Fail2ban seems to be in unexpected state (not running "
-		    "but the socket exists)\n");
-		return -1;
-	}
-	unlink(path);
-	return 0;
-}
-
-static int
-socket_listen(const char *path)
-{
-	struct sockaddr_un sa;
-	int fd;
-	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
-
-	if (slash && slash != dir) {
-		*slash = '\0';
-		mkdir(dir, 0755);
-	}
-	free(dir);
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
-		return -1;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static int
-write_pidfile(const char *path)
-{
-	FILE *f;
-	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
-
-	if (slash && slash != dir) {
-		*slash = '\0';
-		mkdir(dir, 0755);
-	}
-	free(dir);
-	if ((f = fopen(path, "we")) == NULL)
-		return -1;
-	fprintf(f, "%d\n", (int)getpid());
-	return fclose(f);
-}
-
-/* ---- the control socket ------------------------------------------------------------ */
-
-/*
- * Runs a request: its answer, or NULL when an operation it started answers
- * later (through reply, or a reply deferred now when reply is NULL).
- */
-static struct pyval *
-run_request(struct server *s, const struct pyval *req, struct control_reply *reply,
-    bool *failed)
-{
-	struct pyval *exc = NULL, *r = transmitter_proceed(s, req, &exc);
+	struct pyval *exc = NULL, *r = s->command(s, req, &exc);
 
 	if (r == NULL) {
 		log_failed(req, exc);
@@ -1559,132 +1278,12 @@ run_request(struct server *s, const struct pyval *req, struct control_reply *rep
 		return exc;
 	}
 	if (s->op && s->op->reply == NULL && s->op->answer == NULL) {
-		s->op->reply = reply ? reply : control_defer(s->control);
+		s->op->reply = reply ? reply : control_defer(control);
 		s->op->answer = r;
 		return NULL;
 	}
-	restore_bans(s);	/* a start outside the start stream */
+	server_restore_bans(s);	/* a start outside the start stream */
 	return r;
-}
-
-/* The requests still waiting: never run (their connections are closed). */
-static void
-drop_queue(struct server *s)
-{
-	while (s->queue) {
-		struct queued *q = s->queue;
-
-		s->queue = q->next;
-		control_answer(q->reply, NULL, false);	/* only frees it: its client left */
-		pyval_free(q->req);
-		free(q);
-	}
-	s->queue_end = &s->queue;
-}
-
-/* On the way out: a `stop` that came while stopping is answered as the first. */
-static void
-answer_stops(struct server *s)
-{
-	struct queued **pp = &s->queue, *q;
-
-	while ((q = *pp) != NULL) {
-		const struct pyval *r = q->req;
-
-		if (pyval_len(r) == 1 && pyval_type(pyval_at(r, 0)) == PY_STR &&
-		    strcmp(pyval_as_str(pyval_at(r, 0)), "stop") == 0) {
-			*pp = q->next;
-			control_answer(q->reply, pyval_none(), false);
-			pyval_free(q->req);
-			free(q);
-		} else
-			pp = &q->next;
-	}
-	s->queue_end = pp;
-}
-
-/* SIGHUP's reload (RELOADING=1 said): READY=1 once it is done. */
-static void
-hup_reload(struct server *s)
-{
-	char *err = NULL;
-
-	if (server_reload(s, NULL, NULL, 0, &err) < 0)
-		free(err);
-	if (s->op && s->op->kind == OP_RELOAD)
-		s->op->notify = true;
-	else
-		systemd_notify("READY=1");
-}
-
-/* The requests that waited behind an operation, while none is under way. */
-static void
-drain_queue(void *arg)
-{
-	struct server *s = arg;
-
-	s->queue_timer = NULL;
-	while (s->op == NULL && !s->quitting && (s->queue || s->hup)) {
-		struct queued *q = s->queue;
-		struct pyval *v;
-		bool failed = false;
-
-		if (q == NULL) {	/* a SIGHUP came during the operation */
-			s->hup = false;
-			hup_reload(s);
-			continue;
-		}
-		if ((s->queue = q->next) == NULL)
-			s->queue_end = &s->queue;
-		if ((v = run_request(s, q->req, q->reply, &failed)) != NULL)
-			control_answer(q->reply, v, failed);
-		pyval_free(q->req);
-		free(q);
-	}
-}
-
-static struct pyval *
-on_request(void *arg, const struct pyval *req, bool *failed)
-{
-	struct server *s = arg;
-
-	if (is_ping(req))
-		return run_request(s, req, NULL, failed);
-	boot_finish(s);		/* all but ping see every jail of the configuration */
-	if (s->op || s->queue || s->quitting) {
-		/* one at a time, in order: it waits for the operation under way */
-		struct queued *q = xcalloc(1, sizeof(*q));
-
-		q->req = pyval_copy(req);
-		q->reply = control_defer(s->control);
-		*s->queue_end = q;
-		s->queue_end = &q->next;
-		return NULL;
-	}
-	return run_request(s, req, NULL, failed);
-}
-
-static void
-on_control_log(void *arg, const char *msg)
-{
-	(void)arg;
-	log_msg(LOG_LVL_ERROR, LOG_SERVER, "PROTO-error: %s", msg);
-}
-
-/* Removes the pidfile if it is still ours (a new server may have started). */
-static void
-remove_pidfile(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	int pid = -1;
-
-	if (f == NULL)
-		return;
-	if (fscanf(f, "%d", &pid) != 1)
-		pid = -1;
-	fclose(f);
-	if (pid == (int)getpid())
-		unlink(path);
 }
 
 struct pyval *
@@ -1703,69 +1302,63 @@ server_metrics(struct server *s)
 	return m;
 }
 
-static struct pyval *
-on_metrics(void *arg)
-{
-	return server_metrics(arg);
-}
-
-/* ---- signals -------------------------------------------------------------------- */
-
-static void
-on_metrics_log(void *arg, const char *msg)
-{
-	(void)arg;
-	log_msg(LOG_LVL_WARNING, LOG_SERVER, "metrics: %s", msg);
-}
-
-static void
-on_signal(void *arg, int signo)
-{
-	struct server *s = arg;
-
-	switch (signo) {
-	case SIGTERM:
-	case SIGINT:
-		server_quit(s);
-		break;
-	case SIGHUP:
-		boot_finish(s);
-		if (s->quitting)
-			break;
-		systemd_notify("RELOADING=1");
-		if (s->op || s->queue)
-			s->hup = true;	/* after what is under way */
-		else
-			hup_reload(s);
-		break;
-	case SIGUSR1:
-		flush_logs(s);
-		break;
-	}
-}
-
 /* ---- a bare server ------------------------------------------------------------------ */
 
-/* A server with no jails, no socket yet and no options (server_main, server_create). */
-static void
-server_init(struct server *s, struct loop *l)
+struct server *
+server_create(struct loop *l, server_command_fn *command)
 {
-	memset(s, 0, sizeof(*s));
+	struct server *s = xcalloc(1, sizeof(*s));
+
 	s->loop = l;
-	s->params = dict_new(free);
+	s->command = command;
 	s->allow_ipv6 = true;
-	s->listen_fd = -1;
-	s->boot_fd = -1;
-	s->queue_end = &s->queue;
+	return s;
 }
 
-struct server *
-server_create(struct loop *l)
+void
+server_set_loop(struct server *s, struct loop *l)
 {
-	struct server *s = xmalloc(sizeof(*s));
+	s->loop = l;
+}
 
-	server_init(s, l);
-	return s;
+void
+server_set_config(struct server *s, const char *conf, const struct dict *cmdline)
+{
+	replace(&s->conf, conf);
+	dict_free(s->cmdline);
+	s->cmdline = cmdline ? dict_copy(cmdline, dict_copy_str) : NULL;
+}
+
+void
+server_on_idle(struct server *s, void (*fn)(void *), void *arg)
+{
+	s->on_idle = fn;
+	s->idle_arg = arg;
+}
+
+bool
+server_busy(const struct server *s)
+{
+	return s->op != NULL || s->quitting;
+}
+
+bool
+server_quitting(const struct server *s)
+{
+	return s->quitting;
+}
+
+const char *
+server_logtarget(const struct server *s)
+{
+	return s->logtarget;
+}
+
+void
+server_end_op(struct server *s)
+{
+	if (s->op)
+		op_finish(s);
 }
 
 void
@@ -1782,333 +1375,18 @@ server_destroy(struct server *s)
 		jail_free(s->stopping[i]);
 	free(s->jails);
 	free(s->stopping);
-	dict_free(s->params);
 	dict_free(s->cmdline);
-	drop_queue(s);
 	if (s->op) {
 		reload_free(s->op->rl);
 		pyval_free(s->op->answer);
 		free(s->op->jail);
 		free(s->op);
 	}
-	loop_timer_cancel(s->loop, s->queue_timer);
 	pyval_free(s->early);
 	free(s->conf);
-	free(s->socket);
-	free(s->pidfile);
 	free(s->loglevel);
 	free(s->logtarget);
 	free(s->syslogsocket);
 	free(s->dbfile);
 	free(s);
-}
-
-/* ---- the command line ------------------------------------------------------------ */
-
-/* path made absolute against the current directory (the daemon moves to /) */
-static char *
-absolute(const char *path)
-{
-	char cwd[4096];
-
-	if (path[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
-		return xstrdup(path);
-	return xasprintf("%s/%s", cwd, path);
-}
-
-/*
- * The open files soft limit goes up to the hard one: a logpath glob may
- * match thousands of files (tail keeps a reserve under the limit for the
- * socket, the database and actions).  Children get the old one back.
- */
-static void
-raise_nofile(void)
-{
-	struct rlimit rl;
-	unsigned long nr_open;
-	rlim_t was;
-	FILE *f;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
-		return;
-	was = rl.rlim_cur;
-	rl.rlim_cur = rl.rlim_max;
-	if (setrlimit(RLIMIT_NOFILE, &rl) < 0 &&
-	    (f = fopen("/proc/sys/fs/nr_open", "re")) != NULL) {
-		/* an unlimited hard limit: the kernel's own cap is the most there is */
-		if (fscanf(f, "%lu", &nr_open) == 1 && nr_open < rl.rlim_max) {
-			rl.rlim_cur = nr_open;
-			setrlimit(RLIMIT_NOFILE, &rl);
-		}
-		fclose(f);
-	}
-	runner_child_nofile(was);
-}
-
-static void
-daemonize(void)
-{
-	pid_t pid = fork();
-	int fd;
-
-	if (pid < 0)
-		exit(255);
-	if (pid > 0)
-		_exit(0);
-	setsid();
-	pid = fork();
-	if (pid < 0)
-		exit(255);
-	if (pid > 0)
-		_exit(0);
-	if (chdir("/") < 0)
-		_exit(255);
-	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
-		dup2(fd, 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		if (fd > 2)
-			close(fd);
-	}
-}
-
-static void
-flush_log(void *arg)
-{
-	(void)arg;
-	log_flush();
-}
-
-int
-server_main(int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "conf", required_argument, NULL, 'c' },
-		{ "socket", required_argument, NULL, 's' },
-		{ "pidfile", required_argument, NULL, 'p' },
-		{ "pname", required_argument, NULL, 1 },
-		{ "loglevel", required_argument, NULL, 2 },
-		{ "logtarget", required_argument, NULL, 3 },
-		{ "syslogsocket", required_argument, NULL, 4 },
-		{ "async", no_argument, NULL, 5 },
-		{ "timeout", required_argument, NULL, 6 },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "dp", no_argument, NULL, 7 },
-		{ "dump-pretty", no_argument, NULL, 7 },
-		{ "test", no_argument, NULL, 't' },
-		{ "str2sec", required_argument, NULL, 8 },
-		{ "metrics", required_argument, NULL, 9 },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct server s;
-	struct diag *d;
-	struct pyval *stream = NULL;
-	bool foreground = false, force = false, async = false, ok = false;
-	const char *conf = "/etc/fail2ban";
-	int c, i;
-
-	/* options that only inspect the configuration behave as the client's */
-	for (i = 1; i < argc; i++)
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0 ||
-		    strcmp(argv[i], "-V") == 0 || strcmp(argv[i], "--version") == 0 ||
-		    strcmp(argv[i], "-d") == 0 || strcmp(argv[i], "--dp") == 0 ||
-		    strcmp(argv[i], "--dump-pretty") == 0 || strcmp(argv[i], "--str2sec") == 0 ||
-		    strcmp(argv[i], "-t") == 0 || strcmp(argv[i], "--test") == 0)
-			return client_main(argc, argv);
-
-	server_init(&s, NULL);
-	optind = 0;	/* a fresh scan, also when the client calls us */
-	while ((c = getopt_long(argc, argv, "+c:s:p:xfbivqh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c': conf = optarg; break;
-		case 's': dict_set(s.params, "socket", xstrdup(optarg)); break;
-		case 'p': dict_set(s.params, "pidfile", xstrdup(optarg)); break;
-		case 2: dict_set(s.params, "loglevel", xstrdup(optarg)); break;
-		case 3: dict_set(s.params, "logtarget", xstrdup(optarg)); break;
-		case 4: dict_set(s.params, "syslogsocket", xstrdup(optarg)); break;
-		case 'x': force = true; break;
-		case 'f': foreground = true; break;
-		case 'b': foreground = false; break;
-		case 5: async = true; break;
-		case 9: dict_set(s.params, "metrics", xstrdup(optarg)); break;
-		case 1: case 6: case 'i': case 'v': case 'q': break;
-		default:
-			dict_free(s.params);
-			return 255;
-		}
-	}
-	for (i = optind; i < argc; i++)
-		if (strcmp(argv[i], "start") != 0) {
-			fprintf(stderr, "ERROR: the server takes no command but 'start' (got '%s')\n",
-			    argv[i]);
-			dict_free(s.params);
-			return 255;
-		}
-	{
-		/* kept absolute: the daemon changes to / and reloads later */
-		char *abs = realpath(conf, NULL);
-
-		s.conf = abs ? abs : xstrdup(conf);
-	}
-
-	s.cmdline = dict_copy(s.params, dict_copy_str);
-	d = diag_new();
-	if (config_early(conf, s.params, d) < 0) {
-		printf("ERROR: Base configuration directory %s does not exist \n", conf);
-		diag_free(d);
-		dict_free(s.params);
-		dict_free(s.cmdline);
-		free(s.conf);
-		return 255;
-	}
-	diag_free(d);
-	s.socket = absolute(dict_get(s.params, "socket", NULL) ? (char *)dict_get(s.params,
-	    "socket", NULL) : "/var/run/fail2ban/fail2ban.sock");
-	s.pidfile = absolute(dict_get(s.params, "pidfile", NULL) ? (char *)dict_get(s.params,
-	    "pidfile", NULL) : "/var/run/fail2ban/fail2ban.pid");
-	{
-		/* a log file named relative to where we were started */
-		const char *lt = dict_get(s.params, "logtarget", NULL);
-
-		if (lt && lt[0] != '/' && strcasecmp(lt, "STDOUT") && strcasecmp(lt, "STDERR") &&
-		    strcasecmp(lt, "SYSOUT") && strcasecmp(lt, "SYSLOG") &&
-		    strncasecmp(lt, "SYSTEMD-JOURNAL", 15)) {
-			char *abs = absolute(lt);
-
-			if (dict_has(s.cmdline, "logtarget"))
-				dict_set(s.cmdline, "logtarget", xstrdup(abs));
-			dict_set(s.params, "logtarget", abs);
-		}
-	}
-	{
-		const char *ll = dict_get(s.params, "loglevel", NULL);
-
-		log_set_level(ll && log_level_parse(ll) >= 0 ? log_level_parse(ll) :
-		    LOG_LVL_INFO);
-	}
-	umask(077);
-	raise_nofile();
-
-	/*
-	 * The whole configuration is read before anything starts: here when
-	 * going to the background (its errors are for the shell that started
-	 * us), in the loop's first turn in the foreground.
-	 */
-	if (!async && !foreground) {
-		stream = read_config(&s, &ok);
-		if (stream == NULL || !ok) {
-			config_failed(&s, NULL);	/* the log is not open: said on stderr */
-			pyval_free(stream);
-			goto out;
-		}
-	}
-	if (socket_check(s.socket, force) < 0) {
-		pyval_free(stream);
-		s.exit_code = 255;
-		goto out;
-	}
-	if (!foreground)
-		daemonize();
-	{
-		const char *lt = dict_get(s.params, "logtarget", NULL);
-
-		if (lt) {
-			log_open(lt, dict_get(s.params, "syslogsocket", NULL));
-			s.logtarget = xstrdup(lt);
-			replay_early(&s, lt);
-		}
-	}
-	{
-		/* descriptors no connection or log can take: the actions' (runner.h) */
-		struct rlimit rl;
-
-		runner_reserve(getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 256 ? 4 : 16);
-	}
-	s.loop = loop_new();
-	if ((s.listen_fd = socket_listen(s.socket)) < 0) {
-		/* a server no client can reach is not started (nor said ready) */
-		log_msg(LOG_LVL_ERROR, LOG_SERVER, "Could not start server: Unable to bind socket "
-		    "%s: %s", s.socket, strerror(errno));
-		if (s.logtarget && foreground)
-			fprintf(stderr, "ERROR: Unable to bind socket %s: %s\n", s.socket,
-			    strerror(errno));
-		pyval_free(stream);
-		s.exit_code = 255;
-		goto out;
-	}
-	s.control = control_new(s.loop, s.listen_fd, on_request, on_control_log, &s);
-	if (write_pidfile(s.pidfile) < 0)
-		log_msg(LOG_LVL_ERROR, LOG_SERVER, "Unable to write the pidfile %s: %s",
-		    s.pidfile, strerror(errno));
-	log_msg(LOG_LVL_INFO, LOG_SERVER, "%s", "--------------------------------------------------");
-	log_msg(LOG_LVL_INFO, LOG_SERVER, "Starting Fail2ban v%s", FAIL2BAN_VERSION);
-	log_msg(LOG_LVL_INFO, LOG_SERVER, "f2b-lite v%s, compatible with fail2ban v%s",
-	    F2B_LITE_VERSION, FAIL2BAN_VERSION);
-	if (dict_get(s.params, "metrics", NULL)) {
-		char *err = NULL;
-
-		if ((s.metrics = metrics_listen(s.loop, dict_get(s.params, "metrics", NULL),
-		    on_metrics, on_metrics_log, &s, &err)) == NULL) {
-			log_msg(LOG_LVL_ERROR, LOG_SERVER, "%s", err);
-			free(err);
-		} else
-			log_msg(LOG_LVL_INFO, LOG_SERVER, "Metrics on http://%s/metrics",
-			    (char *)dict_get(s.params, "metrics", NULL));
-	}
-	loop_signal(s.loop, SIGTERM, on_signal, &s);
-	loop_signal(s.loop, SIGINT, on_signal, &s);
-	loop_signal(s.loop, SIGHUP, on_signal, &s);
-	loop_signal(s.loop, SIGUSR1, on_signal, &s);
-	signal(SIGPIPE, SIG_IGN);
-	s.foreground = foreground;
-	/* the socket answers a ping at once; the jails start a slice per turn */
-	if (stream)
-		boot_take(&s, stream, true, NULL);
-	else if (!async)
-		boot_fork(&s);
-	else
-		ready(&s);
-	fflush(stdout);
-	log_defer(true);	/* log lines written once per turn of the loop */
-	loop_on_idle(s.loop, flush_log, NULL);
-	if (!s.quitting)	/* a broken configuration read without a child */
-		loop_run(s.loop);
-	boot_abandon(&s);
-	log_defer(false);
-	metrics_close(s.metrics);
-	if (s.db) {
-		close_db(&s);
-		log_msg(LOG_LVL_INFO, LOG_DATABASE, "Connection to database closed.");
-	}
-	log_msg(LOG_LVL_INFO, LOG_SERVER, "Exiting Fail2ban");
-	/*
-	 * Every action has run: the socket and the pidfile go, then `stop` is
-	 * answered - a client that returns finds nothing left of this server
-	 * (under systemd, nothing left for its stop to kill)
-	 */
-	stop_listening(&s);
-	remove_pidfile(s.pidfile);
-	if (s.op)
-		op_finish(&s);
-	answer_stops(&s);
-	close_listener(&s);
-	drop_queue(&s);		/* never run: their clients see the server gone */
-out:
-	for (i = 0; i < (int)s.njails; i++)
-		jail_free(s.jails[i]);
-	free(s.jails);
-	free(s.stopping);
-	loop_free(s.loop);
-	dict_free(s.params);
-	dict_free(s.cmdline);
-	free(s.conf);
-	free(s.socket);
-	free(s.pidfile);
-	free(s.loglevel);
-	free(s.logtarget);
-	free(s.syslogsocket);
-	free(s.dbfile);
-	pyval_free(s.early);
-	return s.exit_code;
 }

@@ -1,4 +1,4 @@
-/* transmitter: command dispatch. */
+/* transmitter: command dispatch, one table of commands (see transmitter.h). */
 #include "transmitter.h"
 
 #include <ctype.h>
@@ -143,12 +143,369 @@ status(struct server *s, const struct pyval *cmd, char **err)
 
 #define UNKNOWN_JAIL	"fail2ban.exceptions.UnknownJailException"
 
+/*
+ * ---- the commands ----------------------------------------------------------
+ *
+ * One handler per command word, found in the table below.  A handler gets
+ * the request with its first two words as text ("" when missing) and
+ * returns the answer, or NULL with *err (and *cls when the exception is not
+ * builtins.Exception, or error_class() cannot tell it from the text).
+ */
+
+struct request {
+	struct server	*s;
+	const struct pyval *cmd;
+	const char	*c0, *c1;
+	char		**err;
+	const char	**cls;
+};
+
+static struct pyval *proceed(struct server *, const struct pyval *, char **, const char **);
+
+static struct pyval *
+cmd_ping(struct request *r)
+{
+	(void)r;
+	return pyval_str("pong");
+}
+
+/* a jail the configuration could not make: skipped, the rest runs */
+static struct pyval *
+cmd_config_error(struct request *r)
+{
+	log_msg(LOG_LVL_ERROR, LOG_TRANSMITTER, "%s", r->c1);
+	return pyval_none();
+}
+
+static struct pyval *
+cmd_echo(struct request *r)
+{
+	return rest(r->cmd, 1);
+}
+
+static struct pyval *
+cmd_version(struct request *r)
+{
+	(void)r;
+	return pyval_str(FAIL2BAN_VERSION);
+}
+
+static struct pyval *
+cmd_add(struct request *r)
+{
+	char *backend = word(r->cmd, 2);
+	struct pyval *ret = NULL;
+
+	if (strcmp(r->c1, "--all") == 0) {
+		struct strbuf sb = STRBUF_INIT;
+
+		pyval_repr(pyval_at(r->cmd, 1), &sb);
+		*r->err = xasprintf("Reserved name %s", strbuf_str(&sb));
+		strbuf_free(&sb);
+	} else if (server_add_jail(r->s, r->c1, *backend ? backend : "auto", r->err) != NULL)
+		ret = pyval_str(r->c1);
+	free(backend);
+	return ret;
+}
+
+static struct pyval *
+cmd_server_status(struct request *r)
+{
+	(void)r;
+	return pyval_str("Server ready");
+}
+
+/* each command in turn; the first failure is the answer */
+static struct pyval *
+cmd_server_stream(struct request *r)
+{
+	const struct pyval *stream = pyval_at(r->cmd, 1);
+	struct pyval *ret = pyval_none();
+	size_t i;
+
+	if (pyval_type(stream) != PY_LIST && pyval_type(stream) != PY_TUPLE &&
+	    !(pyval_type(stream) == PY_STR && pyval_strlen(stream) == 0)) {
+		/* a word: Python iterates its letters, none a command */
+		pyval_free(ret);
+		*r->err = xstrdup("Invalid command");
+		return NULL;
+	}
+	for (i = 0; ret != NULL && pyval_type(stream) != PY_STR && i < pyval_len(stream); i++) {
+		struct pyval *one = proceed(r->s, pyval_at(stream, i), r->err, r->cls);
+
+		if (one == NULL) {
+			pyval_free(ret);
+			ret = NULL;
+		}
+		pyval_free(one);
+	}
+	return ret;
+}
+
+/*
+ * fail2ban's server sleeps in its socket handler; here that would stop
+ * every jail, so the answer is given at once.
+ */
+static struct pyval *
+cmd_sleep(struct request *r)
+{
+	char *end;
+
+	errno = 0;
+	if (*r->c1 == '\0' || (strtod(r->c1, &end), *end != '\0' &&
+	    !isspace((unsigned char)*end))) {
+		struct strbuf sb = STRBUF_INIT;
+
+		pyval_repr(pyval_at(r->cmd, 1), &sb);
+		*r->cls = "builtins.ValueError";
+		*r->err = xasprintf("could not convert string to float: %s", strbuf_str(&sb));
+		strbuf_free(&sb);
+		return NULL;
+	}
+	return pyval_none();
+}
+
+static struct pyval *
+cmd_start(struct request *r)
+{
+	struct jail *j = server_jail(r->s, r->c1);
+
+	if (j == NULL) {
+		*r->cls = UNKNOWN_JAIL;
+		*r->err = xstrdup(r->c1);
+		return NULL;
+	}
+	return jail_start(j, r->err) == 0 ? pyval_none() : NULL;
+}
+
+static struct pyval *
+cmd_stop(struct request *r)
+{
+	if (pyval_len(r->cmd) > 1 && strcmp(r->c1, "--all") == 0)
+		server_stop_jail(r->s, NULL);
+	else if (pyval_len(r->cmd) > 1) {
+		if (server_jail(r->s, r->c1) == NULL) {
+			*r->cls = UNKNOWN_JAIL;
+			*r->err = xstrdup(r->c1);
+			return NULL;
+		}
+		server_stop_jail(r->s, r->c1);
+	} else
+		server_quit(r->s);
+	return pyval_none();
+}
+
+/* ['reload', jail|'--all', opts, stream] from fail2ban-client */
+static struct pyval *
+cmd_reload(struct request *r)
+{
+	const struct pyval *cmd = r->cmd;
+	const struct pyval *stream = pyval_len(cmd) > 3 &&
+	    pyval_type(pyval_at(cmd, 3)) == PY_LIST ? pyval_at(cmd, 3) : NULL;
+	const struct pyval *opts = pyval_len(cmd) > 2 ? pyval_at(cmd, 2) : NULL;
+	unsigned flags = 0;
+	size_t i;
+
+	for (i = 0; opts && pyval_type(opts) == PY_LIST && i < pyval_len(opts); i++) {
+		const char *o = pyval_as_str(pyval_at(opts, i));
+
+		if (o && strcmp(o, "--restart") == 0)
+			flags |= SERVER_RELOAD_RESTART;
+		else if (o && strcmp(o, "--unban") == 0)
+			flags |= SERVER_RELOAD_UNBAN;
+		else if (o && strcmp(o, "--if-exists") == 0)
+			flags |= SERVER_RELOAD_IF_EXISTS;
+	}
+	switch (server_reload(r->s, stream, *r->c1 && strcmp(r->c1, "--all") ? r->c1 : NULL,
+	    flags, r->err)) {
+	case 0:
+		return pyval_str("OK");
+	case SERVER_RELOAD_NO_JAIL:
+		*r->cls = UNKNOWN_JAIL;
+		break;
+	}
+	return NULL;
+}
+
+static struct pyval *
+cmd_status(struct request *r)
+{
+	struct pyval *ret = status(r->s, r->cmd, r->err);
+
+	if (ret == NULL && pyval_len(r->cmd) <= 3) {
+		*r->cls = UNKNOWN_JAIL;
+		free(*r->err);
+		*r->err = xstrdup(r->c1);
+	}
+	return ret;
+}
+
+static struct pyval *
+cmd_flushlogs(struct request *r)
+{
+	return pyval_str(server_flush_logs(r->s));
+}
+
+/* set|multi-set: a jail's option, or the server's */
+static struct pyval *
+cmd_set(struct request *r)
+{
+	struct jail *j = server_jail(r->s, r->c1);
+	struct pyval *v, *ret;
+
+	if (j != NULL)
+		return set_jail(j, r->cmd, r->c0[0] == 'm', r->err);
+	if (pyval_len(r->cmd) < 3) {
+		*r->err = xasprintf("Invalid command (no set action or not yet implemented)");
+		return NULL;
+	}
+	v = rest(r->cmd, 2);
+	ret = server_set(r->s, r->c1, v, r->err);
+	pyval_free(v);
+	return ret;
+}
+
+static struct pyval *
+cmd_get(struct request *r)
+{
+	struct jail *j = server_jail(r->s, r->c1);
+	struct pyval *args, *ret;
+	char *opt;
+
+	if (j == NULL)
+		return server_get(r->s, r->c1, r->err);
+	opt = word(r->cmd, 2);
+	args = rest(r->cmd, 3);
+	ret = jail_get(j, opt, args, r->err);
+	pyval_free(args);
+	free(opt);
+	return ret;
+}
+
+static struct pyval *
+cmd_unban(struct request *r)
+{
+	long n = 0;
+	size_t i, k;
+
+	if (pyval_len(r->cmd) < 2) {
+		*r->err = xasprintf("Invalid command");
+		return NULL;
+	}
+	for (i = 0; i < server_njails(r->s); i++) {
+		struct jail *j = server_jail_at(r->s, i);
+
+		if (strcmp(r->c1, "--all") == 0)
+			n += jail_unban_all(j);
+		else
+			for (k = 1; k < pyval_len(r->cmd); k++) {
+				char *ip = word(r->cmd, k);
+
+				n += jail_unban_text(j, ip);
+				free(ip);
+			}
+	}
+	return pyval_int(n);
+}
+
+/* f2b-lite's: counters for monitoring */
+static struct pyval *
+cmd_metrics(struct request *r)
+{
+	return server_metrics(r->s);
+}
+
+static struct pyval *
+cmd_banned(struct request *r)
+{
+	struct pyval *ret = pyval_list();
+	size_t i, k;
+
+	if (pyval_len(r->cmd) > 1)
+		for (k = 1; k < pyval_len(r->cmd); k++) {
+			char *ip = word(r->cmd, k);
+			struct pyval *jl = pyval_list();
+
+			for (i = 0; i < server_njails(r->s); i++)
+				if (jail_is_banned(server_jail_at(r->s, i), ip))
+					pyval_append(jl, pyval_str(jail_name(server_jail_at(r->s, i))));
+			pyval_append(ret, jl);
+			free(ip);
+		}
+	else
+		for (i = 0; i < server_njails(r->s); i++) {
+			struct pyval *d = pyval_dict(), *none = NULL;
+			struct jail *j = server_jail_at(r->s, i);
+			char *e2 = NULL;
+
+			pyval_dict_set(d, pyval_str(jail_name(j)), jail_get(j, "banned", none, &e2));
+			free(e2);
+			pyval_append(ret, d);
+		}
+	return ret;
+}
+
+/*
+ * The commands, in the manner of tmux's cmd_entry: the word, the words it
+ * needs after it (fail2ban indexes them and answers IndexError when one is
+ * missing), the handler, and - for the few fail2ban-client's help does not
+ * list - why not (tests/unit/test_transmitter.c holds every other one to
+ * the help text).
+ */
+static const struct transmitter_cmd {
+	const char	*name;
+	unsigned	 nargs;
+	struct pyval	*(*run)(struct request *);
+	const char	*unlisted;
+} commands[] = {
+	{ "ping", 0, cmd_ping, NULL },
+	{ "echo", 0, cmd_echo, NULL },
+	{ "version", 0, cmd_version, NULL },
+	{ "add", 1, cmd_add, NULL },
+	{ "start", 1, cmd_start, NULL },
+	{ "stop", 0, cmd_stop, NULL },
+	{ "reload", 0, cmd_reload, NULL },
+	{ "status", 0, cmd_status, NULL },
+	{ "flushlogs", 0, cmd_flushlogs, NULL },
+	{ "set", 2, cmd_set, NULL },
+	{ "get", 1, cmd_get, NULL },
+	{ "unban", 0, cmd_unban, NULL },
+	{ "banned", 0, cmd_banned, NULL },
+	{ "multi-set", 2, cmd_set, "the configuration stream's: several values at once" },
+	{ "config-error", 1, cmd_config_error, "the configuration stream's: a jail skipped" },
+	{ "server-stream", 1, cmd_server_stream, "fail2ban-client's: the start stream" },
+	{ "server-status", 0, cmd_server_status, "fail2ban-client's: waiting for the start" },
+	{ "sleep", 1, cmd_sleep, "fail2ban's tests'" },
+	{ "metrics", 0, cmd_metrics, "f2b-lite's own (fail2ban's help stays as it is)" },
+};
+
+static const struct transmitter_cmd *
+command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+const char *
+transmitter_command(size_t i, const char **unlisted)
+{
+	if (i >= sizeof(commands) / sizeof(commands[0]))
+		return NULL;
+	*unlisted = commands[i].unlisted;
+	return commands[i].name;
+}
+
 static struct pyval *
 proceed(struct server *s, const struct pyval *cmd, char **err, const char **cls)
 {
+	const struct transmitter_cmd *c;
+	struct request r = { s, cmd, NULL, NULL, err, cls };
+	struct pyval *ret;
 	char *c0, *c1;
-	struct pyval *ret = NULL;
-	struct jail *j;
 
 	*err = NULL;
 	if (cmd == NULL || (pyval_type(cmd) != PY_LIST && pyval_type(cmd) != PY_TUPLE) ||
@@ -157,202 +514,14 @@ proceed(struct server *s, const struct pyval *cmd, char **err, const char **cls)
 		*err = xstrdup("list index out of range");
 		return NULL;
 	}
-	c0 = word(cmd, 0);
-	c1 = word(cmd, 1);
-	if (strcmp(c0, "ping") == 0)
-		ret = pyval_str("pong");
-	else if (strcmp(c0, "config-error") == 0) {
-		/* a jail the configuration could not make: skipped, the rest runs */
-		log_msg(LOG_LVL_ERROR, LOG_TRANSMITTER, "%s", c1);
-		ret = pyval_none();
-	}
-	else if (strcmp(c0, "echo") == 0)
-		ret = rest(cmd, 1);
-	else if (strcmp(c0, "version") == 0)
-		ret = pyval_str(FAIL2BAN_VERSION);
-	else if (strcmp(c0, "add") == 0) {
-		char *backend = word(cmd, 2);
-
-		if (strcmp(c1, "--all") == 0) {
-			struct strbuf r = STRBUF_INIT;
-
-			pyval_repr(pyval_at(cmd, 1), &r);
-			*err = xasprintf("Reserved name %s", strbuf_str(&r));
-			strbuf_free(&r);
-		} else if (server_add_jail(s, c1, *backend ? backend : "auto", err) != NULL)
-			ret = pyval_str(c1);
-		free(backend);
-	} else if (strcmp(c0, "server-status") == 0)
-		ret = pyval_str("Server ready");
-	else if (strcmp(c0, "server-stream") == 0) {
-		/* each command in turn; the first failure is the answer */
-		const struct pyval *stream = pyval_at(cmd, 1);
-		size_t i;
-
-		ret = pyval_none();
-		if (pyval_type(stream) != PY_LIST && pyval_type(stream) != PY_TUPLE &&
-		    !(pyval_type(stream) == PY_STR && pyval_strlen(stream) == 0)) {
-			/* a word: Python iterates its letters, none a command */
-			pyval_free(ret);
-			ret = NULL;
-			*err = xstrdup("Invalid command");
-		}
-		for (i = 0; ret != NULL && pyval_type(stream) != PY_STR && i < pyval_len(stream);
-		    i++) {
-			struct pyval *r = proceed(s, pyval_at(stream, i), err, cls);
-
-			if (r == NULL) {
-				pyval_free(ret);
-				ret = NULL;
-			}
-			pyval_free(r);
-		}
-	} else if (strcmp(c0, "sleep") == 0) {
-		/*
-		 * fail2ban's server sleeps in its socket handler; here that would
-		 * stop every jail, so the answer is given at once.
-		 */
-		char *end;
-
-		errno = 0;
-		if (*c1 == '\0' || (strtod(c1, &end), *end != '\0' && !isspace((unsigned char)*end))) {
-			struct strbuf r = STRBUF_INIT;
-
-			pyval_repr(pyval_at(cmd, 1), &r);
-			*cls = "builtins.ValueError";
-			*err = xasprintf("could not convert string to float: %s", strbuf_str(&r));
-			strbuf_free(&r);
-		} else
-			ret = pyval_none();
-	} else if (strcmp(c0, "start") == 0) {
-		if ((j = server_jail(s, c1)) == NULL) {
-			*cls = UNKNOWN_JAIL;
-			*err = xstrdup(c1);
-		}
-		else if (jail_start(j, err) == 0)
-			ret = pyval_none();
-	} else if (strcmp(c0, "stop") == 0) {
-		if (pyval_len(cmd) > 1 && strcmp(c1, "--all") == 0) {
-			server_stop_jail(s, NULL);
-			ret = pyval_none();
-		} else if (pyval_len(cmd) > 1) {
-			if (server_jail(s, c1) == NULL) {
-				*cls = UNKNOWN_JAIL;
-				*err = xstrdup(c1);
-			} else {
-				server_stop_jail(s, c1);
-				ret = pyval_none();
-			}
-		} else {
-			server_quit(s);
-			ret = pyval_none();
-		}
-	} else if (strcmp(c0, "reload") == 0) {
-		/* ['reload', jail|'--all', opts, stream] from fail2ban-client */
-		const struct pyval *stream = pyval_len(cmd) > 3 &&
-		    pyval_type(pyval_at(cmd, 3)) == PY_LIST ? pyval_at(cmd, 3) : NULL;
-		const struct pyval *opts = pyval_len(cmd) > 2 ? pyval_at(cmd, 2) : NULL;
-		unsigned flags = 0;
-		size_t i;
-
-		for (i = 0; opts && pyval_type(opts) == PY_LIST && i < pyval_len(opts); i++) {
-			const char *o = pyval_as_str(pyval_at(opts, i));
-
-			if (o && strcmp(o, "--restart") == 0)
-				flags |= SERVER_RELOAD_RESTART;
-			else if (o && strcmp(o, "--unban") == 0)
-				flags |= SERVER_RELOAD_UNBAN;
-			else if (o && strcmp(o, "--if-exists") == 0)
-				flags |= SERVER_RELOAD_IF_EXISTS;
-		}
-		switch (server_reload(s, stream, *c1 && strcmp(c1, "--all") ? c1 : NULL, flags,
-		    err)) {
-		case 0:
-			ret = pyval_str("OK");
-			break;
-		case SERVER_RELOAD_NO_JAIL:
-			*cls = UNKNOWN_JAIL;
-			break;
-		}
-	} else if (strcmp(c0, "status") == 0) {
-		ret = status(s, cmd, err);
-		if (ret == NULL && pyval_len(cmd) <= 3) {
-			*cls = UNKNOWN_JAIL;
-			free(*err);
-			*err = xstrdup(c1);
-		}
-	}
-	else if (strcmp(c0, "flushlogs") == 0) {
-		struct pyval *v = pyval_list();
-
-		pyval_append(v, pyval_str("flushlogs"));
-		ret = server_set(s, "flushlogs", v, err);
-		pyval_free(v);
-	} else if (strcmp(c0, "set") == 0 || strcmp(c0, "multi-set") == 0) {
-		if ((j = server_jail(s, c1)) != NULL)
-			ret = set_jail(j, cmd, c0[0] == 'm', err);
-		else if (pyval_len(cmd) >= 3) {
-			struct pyval *v = rest(cmd, 2);
-
-			ret = server_set(s, c1, v, err);
-			pyval_free(v);
-		} else
-			*err = xasprintf("Invalid command (no set action or not yet implemented)");
-	} else if (strcmp(c0, "get") == 0) {
-		if ((j = server_jail(s, c1)) != NULL) {
-			char *opt = word(cmd, 2);
-			struct pyval *args = rest(cmd, 3);
-
-			ret = jail_get(j, opt, args, err);
-			pyval_free(args);
-			free(opt);
-		} else
-			ret = server_get(s, c1, err);
-	} else if (strcmp(c0, "unban") == 0 && pyval_len(cmd) >= 2) {
-		long n = 0;
-		size_t i, k;
-
-		for (i = 0; i < server_njails(s); i++) {
-			j = server_jail_at(s, i);
-			if (strcmp(c1, "--all") == 0)
-				n += jail_unban_all(j);
-			else
-				for (k = 1; k < pyval_len(cmd); k++) {
-					char *ip = word(cmd, k);
-
-					n += jail_unban_text(j, ip);
-					free(ip);
-				}
-		}
-		ret = pyval_int(n);
-	} else if (strcmp(c0, "metrics") == 0)
-		ret = server_metrics(s);	/* f2b-lite's: counters for monitoring */ else if (strcmp(c0, "banned") == 0) {
-		size_t i, k;
-
-		ret = pyval_list();
-		if (pyval_len(cmd) > 1)
-			for (k = 1; k < pyval_len(cmd); k++) {
-				char *ip = word(cmd, k);
-				struct pyval *jl = pyval_list();
-
-				for (i = 0; i < server_njails(s); i++)
-					if (jail_is_banned(server_jail_at(s, i), ip))
-						pyval_append(jl, pyval_str(jail_name(server_jail_at(s, i))));
-				pyval_append(ret, jl);
-				free(ip);
-			}
-		else
-			for (i = 0; i < server_njails(s); i++) {
-				struct pyval *d = pyval_dict(), *none = NULL;
-				char *e2 = NULL;
-
-				j = server_jail_at(s, i);
-				pyval_dict_set(d, pyval_str(jail_name(j)), jail_get(j, "banned", none, &e2));
-				free(e2);
-				pyval_append(ret, d);
-			}
-	} else
+	r.c0 = c0 = word(cmd, 0);
+	r.c1 = c1 = word(cmd, 1);
+	if ((c = command(c0)) != NULL)
+		ret = c->run(&r);
+	else {
 		*err = xasprintf("Invalid command");
+		ret = NULL;
+	}
 	free(c0);
 	free(c1);
 	return ret;
@@ -387,26 +556,14 @@ error_class(const char *err, const char *cls)
 	return cls;
 }
 
-static const char *const global_opts[] = {
-	"loglevel", "logtarget", "syslogsocket", "dbfile", "dbmaxmatches", "dbpurgeage",
-	"allowipv6", "flushlogs", "thread", NULL
-};
-
 /*
- * The words a command needs after its name (fail2ban indexes them and answers
- * IndexError when one is missing): the command's own, and for `set|get JAIL
- * OPT` the option's after OPT.  An option not in its table is answered
- * "Invalid command" whatever the jail.
+ * The words `set|get JAIL OPT` needs after OPT (fail2ban indexes them and
+ * answers IndexError when one is missing).  An option not in its table is
+ * answered "Invalid command" whatever the jail.
  */
 struct arity {
 	const char	*name;
 	unsigned	 n;
-};
-
-static const struct arity command_args[] = {
-	{ "add", 1 }, { "start", 1 }, { "server-stream", 1 }, { "sleep", 1 },
-	{ "set", 2 }, { "multi-set", 2 }, { "get", 1 }, { "config-error", 1 },
-	{ NULL, 0 }
 };
 
 static const struct arity set_args[] = {
@@ -449,17 +606,6 @@ arity_of(const struct arity *t, const char *name)
 	return NULL;
 }
 
-static bool
-is_global(const char *opt)
-{
-	size_t i;
-
-	for (i = 0; global_opts[i]; i++)
-		if (strcmp(opt, global_opts[i]) == 0)
-			return true;
-	return false;
-}
-
 /*
  * What fail2ban answers before it looks at the jail: a missing word
  * (IndexError), an option it does not know; then a jail that does not exist.
@@ -470,6 +616,7 @@ precheck(struct server *s, const struct pyval *cmd)
 {
 	struct pyval *exc = NULL;
 	char *c0, *c1, *c2;
+	const struct transmitter_cmd *c;
 	const struct arity *a;
 	size_t n = pyval_len(cmd);
 	bool set, get;
@@ -481,10 +628,10 @@ precheck(struct server *s, const struct pyval *cmd)
 	c2 = word(cmd, 2);
 	set = strcmp(c0, "set") == 0 || strcmp(c0, "multi-set") == 0;
 	get = strcmp(c0, "get") == 0;
-	if ((a = arity_of(command_args, c0)) != NULL && n < 1 + a->n &&
-	    !(get && n == 2 && is_global(c1)))
+	if ((c = command(c0)) != NULL && n < 1 + c->nargs &&
+	    !(get && n == 2 && server_option_known(c1)))
 		exc = pickle_exception("builtins.IndexError", "list index out of range");
-	else if ((set || get) && !is_global(c1)) {
+	else if ((set || get) && !server_option_known(c1)) {
 		a = n < 3 ? NULL : arity_of(set ? set_args : get_args, c2);
 		if (a != NULL && strcmp(c0, "set") == 0 && strcmp(c2, "action") == 0)
 			a = &set_action;

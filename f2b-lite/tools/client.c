@@ -14,7 +14,6 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -30,7 +29,6 @@
 #include "metrics.h"
 #include "pickle.h"
 #include "protocol.h"
-#include "server.h"
 
 
 struct client_opts {
@@ -261,13 +259,24 @@ server_alive(const struct client_opts *o)
 	return ok;
 }
 
-/* Starts the server: exec'd in the foreground, else spawned and waited for. */
+static client_server_fn *server_entry;
+
+void
+client_set_server(client_server_fn *fn)
+{
+	server_entry = fn;
+}
+
+/*
+ * Starts the server, run here: in the foreground until it stops, else
+ * until it went to the background (its status: the configuration read, the
+ * socket free), then waited for until it answers.
+ */
 static int
 client_start(const struct client_opts *o)
 {
 	char *args[24];
-	int n = 0, i;
-	pid_t pid;
+	int n = 0, i, level;
 	const char *keys[] = { "socket", "pidfile", "loglevel", "logtarget", "syslogsocket" };
 	const char *flags[] = { "-s", "-p", "--loglevel", "--logtarget", "--syslogsocket" };
 
@@ -291,21 +300,18 @@ client_start(const struct client_opts *o)
 		args[n++] = "-x";
 	args[n++] = "start";
 	args[n] = NULL;
-	if (o->foreground)
-		return server_main(n, args);
-	pid = fork();
-	if (pid < 0)
+	if (server_entry == NULL)
 		return 255;
-	if (pid == 0)
-		_exit(server_main(n, args));
-	/* the server daemonizes; its first process exits once forked */
+	if (o->foreground)
+		return server_entry(n, args);
+	level = log_get_level();	/* the server's options are not the client's */
+	i = server_entry(n, args);
+	log_set_level(level);
+	if (i != 0)
+		return 255;
 	{
-		int st;
 		double waited = 0;
 
-		waitpid(pid, &st, 0);
-		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-			return 255;
 		while (waited < 30) {
 			if (server_alive(o))
 				return 0;

@@ -74,7 +74,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		log_set_level(LOG_LVL_CRITICAL);
 		clock_set(1700000000.0);
 		L = loop_new();
-		S = server_create(L);
+		S = server_create(L, transmitter_proceed);
 		run(add, 3);
 		run(fr, 4);
 	}

@@ -74,7 +74,7 @@ setup(void)
 	now = 1700000000.0;
 	clock_set(now);
 	L = loop_new();
-	S = server_create(L);
+	S = server_create(L, transmitter_proceed);
 	cmd("set", "dbfile", ":memory:", NULL);
 
 	/* ids that must convert as fail2ban converts them, or fail the line */
