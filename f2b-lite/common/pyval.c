@@ -598,6 +598,24 @@ pyval_move_items(struct pyval *dst, struct pyval *src)
 	src->u.seq.n = 0;
 }
 
+void
+pyval_extend(struct pyval *dst, const struct pyval *src)
+{
+	size_t i;
+
+	for (i = 0; src && i < pyval_len(src); i++)
+		pyval_append(dst, pyval_copy(pyval_at(src, i)));
+}
+
+void
+pyval_extend_take(struct pyval *dst, struct pyval *src)
+{
+	if (src != NULL && pyval_type(src) == PY_LIST)
+		pyval_move_items(dst, src);
+	else
+		pyval_extend(dst, src);
+}
+
 struct pyval *
 pyval_dict_key(const struct pyval *d, size_t i)
 {
@@ -646,6 +664,14 @@ struct pyval *
 pyval_dict_get(const struct pyval *d, const char *key)
 {
 	return pyval_dict_getn(d, key, strlen(key));
+}
+
+bool
+pyval_dict_truen(const struct pyval *d, const char *k, size_t n)
+{
+	struct pyval *v = pyval_dict_getn(d, k, n);
+
+	return v != NULL && pyval_as_bool(v);
 }
 
 struct pyval *

@@ -65,6 +65,10 @@ void		 pyval_append(struct pyval *, struct pyval *);
 void		 pyval_insert(struct pyval *, size_t, struct pyval *);
 /* Moves the items of container src to the end of list dst; src is emptied. */
 void		 pyval_move_items(struct pyval *dst, struct pyval *src);
+/* list dst.extend(src): copies of src's items (src NULL: nothing). */
+void		 pyval_extend(struct pyval *dst, const struct pyval *src);
+/* pyval_extend() from a list about to be dropped: its items move. */
+void		 pyval_extend_take(struct pyval *dst, struct pyval *src);
 void		 pyval_dict_set(struct pyval *, struct pyval *key, struct pyval *val);
 /* Adds a pair whose key the dict does not hold yet (no check is made). */
 void		 pyval_dict_append(struct pyval *, struct pyval *key,
@@ -85,6 +89,19 @@ struct pyval	*pyval_dict_get(const struct pyval *, const char *key);
 struct pyval	*pyval_dict_popn(struct pyval *, const char *key, size_t len);
 struct pyval	*pyval_dict_getn(const struct pyval *, const char *key,
 		    size_t len);
+/* bool(d.get(key)) */
+bool		 pyval_dict_truen(const struct pyval *, const char *key, size_t len);
+/*
+ * The same with a string literal for key (the macros insist on one): its
+ * length is known at compile time, where a lookup would otherwise start
+ * with strlen().  pyval_dpop: d.pop(k, None), the value (the caller frees
+ * it) or NULL.
+ */
+#define pyval_dget(d, k)	pyval_dict_getn((d), "" k "", sizeof(k) - 1)
+#define pyval_dtrue(d, k)	pyval_dict_truen((d), "" k "", sizeof(k) - 1)
+#define pyval_dpop(d, k)	pyval_dict_popn((d), "" k "", sizeof(k) - 1)
+#define pyval_dset(d, k, v)	\
+	pyval_dict_set((d), pyval_strn("" k "", sizeof(k) - 1), (v))
 
 bool		 pyval_equal(const struct pyval *, const struct pyval *);
 /* Appends repr(v) to sb. */

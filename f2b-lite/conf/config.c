@@ -27,6 +27,7 @@
 #include "optspec.h"
 #include "optval.h"
 #include "pyval.h"
+#include "shlex.h"
 #include "strbuf.h"
 #include "tagsub.h"
 #include "timestr.h"
@@ -691,66 +692,6 @@ cmd_new(const char *first, ...)
 	return l;
 }
 
-/*
- * POSIX shlex.split(), as the journalmatch lines are split.  Returns -1 on an
- * unclosed quote or a trailing backslash.
- */
-static int
-shlex_split(const char *s, struct pyval *out)
-{
-	struct strbuf tok = STRBUF_INIT;
-	bool intok = false;
-	char q = 0;
-
-	for (;; s++) {
-		char c = *s;
-
-		if (q == '\'') {
-			if (c == '\0')
-				goto bad;
-			if (c == '\'')
-				q = 0;
-			else
-				strbuf_addc(&tok, c);
-			continue;
-		}
-		if (q == '"') {
-			if (c == '\0')
-				goto bad;
-			if (c == '"')
-				q = 0;
-			else if (c == '\\' && (s[1] == '"' || s[1] == '\\'))
-				strbuf_addc(&tok, *++s);
-			else
-				strbuf_addc(&tok, c);
-			continue;
-		}
-		if (c == '\0' || c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-			if (intok)
-				pyval_append(out, pyval_strn(strbuf_str(&tok), tok.len));
-			strbuf_reset(&tok);
-			intok = false;
-			if (c == '\0')
-				break;
-			continue;
-		}
-		intok = true;
-		if (c == '\'' || c == '"')
-			q = c;
-		else if (c == '\\') {
-			if (s[1] == '\0')
-				goto bad;
-			strbuf_addc(&tok, *++s);
-		} else
-			strbuf_addc(&tok, c);
-	}
-	strbuf_free(&tok);
-	return 0;
-bad:
-	strbuf_free(&tok);
-	return -1;
-}
-
 /* FilterReader._fillStream */
 static void
 fill_stream(struct loader *L, struct pyval *stream, const struct dict *opts,
@@ -816,10 +757,11 @@ fill_stream(struct loader *L, struct pyval *stream, const struct dict *opts,
 				if (m[0]) {
 					struct pyval *c = cmd_new("set", jail,
 					    "addjournalmatch", NULL);
+					const char *err;
 
-					if (shlex_split(m, c) < 0) {
+					if (shlex_split(m, c, &err) < 0) {
 						diag_error(L->diag, o->file, o->line,
-						    "journalmatch %s: no closing quotation", m);
+						    "journalmatch %s: %s", m, err);
 						L->fatal = true;
 						pyval_free(c);
 					} else
@@ -898,7 +840,7 @@ action_convert(struct defreader *a, struct pyval *stream)
 
 /* ---- jails -------------------------------------------------------------- */
 
-struct jail {
+struct jailconf {
 	char			*name;
 	struct dict		*opts;		/* cfgopt */
 	struct defreader	*filter;
@@ -911,7 +853,7 @@ struct jail {
 };
 
 static void
-jail_free(struct jail *j)
+jailconf_free(struct jailconf *j)
 {
 	size_t i;
 
@@ -927,7 +869,7 @@ jail_free(struct jail *j)
 }
 
 static bool
-jail_enabled(const struct jail *j)
+jailconf_enabled(const struct jailconf *j)
 {
 	struct cfgopt *o = dict_get(j->opts, "enabled", NULL);
 
@@ -953,7 +895,7 @@ json_dumps(const struct dict *opts)
 
 /* Records a JailDefError: the jail is skipped with a config-error command. */
 static int
-jail_def_error(struct loader *L, struct jail *j, const char *file, int line,
+jailconf_def_error(struct loader *L, struct jailconf *j, const char *file, int line,
     const char *fmt, ...)
 {
 	va_list ap;
@@ -976,7 +918,7 @@ repr_of(const char *s)
 
 /* One action of the jail's `action` value: a reader or a python action. */
 static int
-jail_add_action(struct loader *L, struct jail *j, const char *act,
+jailconf_add_action(struct loader *L, struct jailconf *j, const char *act,
     const struct cfgopt *ao)
 {
 	struct dict *aopts;
@@ -991,7 +933,7 @@ jail_add_action(struct loader *L, struct jail *j, const char *act,
 
 	if (optspec_parse(act, &aname, &aopts, &err) < 0) {
 		rs = repr_of(act);
-		jail_def_error(L, j, ao->file, ao->line,
+		jailconf_def_error(L, j, ao->file, ao->line,
 		    "Invalid action definition %s: %s", rs, err);
 		free(rs);
 		free(err);
@@ -1050,7 +992,7 @@ jail_add_action(struct loader *L, struct jail *j, const char *act,
 	dict_free(aopts);
 	if (!defreader_read(a)) {
 		rs = repr_of(aname);
-		jail_def_error(L, j, ao->file, ao->line, "Unable to read action %s", rs);
+		jailconf_def_error(L, j, ao->file, ao->line, "Unable to read action %s", rs);
 		free(rs);
 		free(aname);
 		defreader_free(a);
@@ -1073,7 +1015,7 @@ jail_add_action(struct loader *L, struct jail *j, const char *act,
  * the jail can say failregex = %(known/failregex)s ...
  */
 static int
-jail_read_filter(struct loader *L, struct confset *jcs, struct jail *j,
+jailconf_read_filter(struct loader *L, struct confset *jcs, struct jailconf *j,
     const struct cfgopt *fo)
 {
 	const char *flt = pyval_as_str(fo->val), *k, *be;
@@ -1085,7 +1027,7 @@ jail_read_filter(struct loader *L, struct confset *jcs, struct jail *j,
 
 	if (optspec_parse(flt, &fname, &fopts, &err) < 0) {
 		rs = repr_of(flt);
-		jail_def_error(L, j, fo->file, fo->line,
+		jailconf_def_error(L, j, fo->file, fo->line,
 		    "Invalid filter definition %s: %s", rs, err);
 		free(rs);
 		free(err);
@@ -1101,7 +1043,7 @@ jail_read_filter(struct loader *L, struct confset *jcs, struct jail *j,
 	j->filter->defline = fo->line;
 	if (!defreader_read(j->filter)) {
 		rs = repr_of(fname);
-		jail_def_error(L, j, fo->file, fo->line, "Unable to read the filter %s", rs);
+		jailconf_def_error(L, j, fo->file, fo->line, "Unable to read the filter %s", rs);
 		free(rs);
 		free(fname);
 		return -1;
@@ -1138,7 +1080,7 @@ jail_read_filter(struct loader *L, struct confset *jcs, struct jail *j,
 
 /* Whether the jail's logpath globs match any file now. */
 static bool
-jail_has_files(struct loader *L, struct confset *jcs, struct jail *j, const char *ctx)
+jailconf_has_files(struct loader *L, struct confset *jcs, struct jailconf *j, const char *ctx)
 {
 	static const struct optdef lp_opt[] = { { "logpath", OPT_STR, NULL } };
 	struct dict *vals = cfgopts_new();
@@ -1175,7 +1117,7 @@ jail_has_files(struct loader *L, struct confset *jcs, struct jail *j, const char
  * (read the jail again without it: it waits for its files).
  */
 static int
-jail_getoptions_as(struct loader *L, struct confset *jcs, struct jail *j, bool may_journal)
+jailconf_getoptions_as(struct loader *L, struct confset *jcs, struct jailconf *j, bool may_journal)
 {
 	struct cfgopt *fo, *ao;
 	char **acts = NULL, *ctx;
@@ -1188,18 +1130,18 @@ jail_getoptions_as(struct loader *L, struct confset *jcs, struct jail *j, bool m
 	j->opts = cfgopts_new();
 	rc = loader_getoptions(L, jcs, j->name, jail_opts1st, NELEM(jail_opts1st),
 	    NULL, true, true, j->opts, ctx);
-	if (rc < 0 || !jail_enabled(j))
+	if (rc < 0 || !jailconf_enabled(j))
 		goto out;
 
 	if (may_journal && strcmp(cfgopts_str(j->opts, "backend") ?
 	    cfgopts_str(j->opts, "backend") : "auto", "auto") == 0 &&
-	    !jail_has_files(L, jcs, j, ctx)) {
+	    !jailconf_has_files(L, jcs, j, ctx)) {
 		j->to_journal = true;
 		dict_set(j->opts, "backend", cfgopt_new(pyval_str("systemd"), NULL, 0));
 	}
 	fo = dict_get(j->opts, "filter", NULL);
 	if (pyval_as_str(fo->val) && pyval_as_str(fo->val)[0]) {
-		if ((rc = jail_read_filter(L, jcs, j, fo)) < 0)
+		if ((rc = jailconf_read_filter(L, jcs, j, fo)) < 0)
 			goto out;
 	} else
 		diag_warn(L->diag, fo->file, fo->line, "no filter set for jail %s",
@@ -1242,7 +1184,7 @@ jail_getoptions_as(struct loader *L, struct confset *jcs, struct jail *j, bool m
 		char *act = xstrndup(s, n);
 
 		if (act[0])
-			rc = jail_add_action(L, j, act, ao);
+			rc = jailconf_add_action(L, j, act, ao);
 		free(act);
 	}
 	optspec_free_items(acts, nacts);
@@ -1261,9 +1203,9 @@ out:
  * files (jail_convert).
  */
 static int
-jail_getoptions(struct loader *L, struct confset *jcs, struct jail *j)
+jailconf_getoptions(struct loader *L, struct confset *jcs, struct jailconf *j)
 {
-	int rc = jail_getoptions_as(L, jcs, j, L->req->journal_fallback);
+	int rc = jailconf_getoptions_as(L, jcs, j, L->req->journal_fallback);
 
 	if (rc == 1) {
 		dict_free(j->opts);
@@ -1271,7 +1213,7 @@ jail_getoptions(struct loader *L, struct confset *jcs, struct jail *j)
 		defreader_free(j->filter);
 		j->filter = NULL;
 		j->to_journal = false;
-		rc = jail_getoptions_as(L, jcs, j, false);
+		rc = jailconf_getoptions_as(L, jcs, j, false);
 	}
 	return rc;
 }
@@ -1283,7 +1225,7 @@ jail_getoptions(struct loader *L, struct confset *jcs, struct jail *j)
  * first error the reason) and a fatal one stays with it.
  */
 static size_t
-jail_errors_begin(struct loader *L, bool *fatal)
+jailconf_errors_begin(struct loader *L, bool *fatal)
 {
 	*fatal = L->fatal;
 	if (L->req->skip_broken_jails)
@@ -1292,7 +1234,7 @@ jail_errors_begin(struct loader *L, bool *fatal)
 }
 
 static bool
-jail_errors_end(struct loader *L, struct jail *j, size_t mark, bool fatal,
+jailconf_errors_end(struct loader *L, struct jailconf *j, size_t mark, bool fatal,
     size_t *attributed)
 {
 	const char *first = NULL;
@@ -1307,7 +1249,7 @@ jail_errors_end(struct loader *L, struct jail *j, size_t mark, bool fatal,
 			n++;
 		}
 	*attributed += n;
-	if ((n == 0 && !L->fatal) || !jail_enabled(j)) {
+	if ((n == 0 && !L->fatal) || !jailconf_enabled(j)) {
 		L->fatal = fatal;	/* a disabled jail's errors stop nothing */
 		return false;
 	}
@@ -1319,7 +1261,7 @@ jail_errors_end(struct loader *L, struct jail *j, size_t mark, bool fatal,
 
 /* Python's glob.glob for a logpath: matches in directory order. */
 static size_t
-jail_glob(struct loader *L, const char *path, const struct cfgopt *o,
+jailconf_glob(struct loader *L, const char *path, const struct cfgopt *o,
     struct pyval *stream2, const char *jail, const char *tail)
 {
 	size_t found = 0, i;
@@ -1347,7 +1289,7 @@ jail_glob(struct loader *L, const char *path, const struct cfgopt *o,
 
 /* JailReader.convert */
 static void
-jail_convert(struct loader *L, struct jail *j, struct pyval *stream)
+jailconf_convert(struct loader *L, struct jailconf *j, struct pyval *stream)
 {
 	struct pyval *js = pyval_list(), *stream2 = pyval_list(), *c;
 	const char *k, *backend = "auto";
@@ -1410,7 +1352,7 @@ jail_convert(struct loader *L, struct jail *j, struct pyval *stream)
 					line = nl ? nl + 1 : NULL;
 					continue;
 				}
-				n = jail_glob(L, p, o, stream2, j->name, tail);
+				n = jailconf_glob(L, p, o, stream2, j->name, tail);
 				/* the daemon (f2b-lite only) watches globs for new files */
 				if (L->req->journal_fallback && glob)
 					pyval_append(stream2, cmd_new("set", j->name,
@@ -1653,7 +1595,7 @@ config_stream(const struct config_request *req, struct diag *d, bool *ok)
 {
 	struct loader L = { .req = req, .diag = d };
 	struct pyval *stream = pyval_list();
-	struct jail **jails = NULL;
+	struct jailconf **jails = NULL;
 	size_t njails = 0, cap = 0, i, pos = 0, mark, attributed = 0;
 	bool fatal;
 	struct shared *jsh;
@@ -1679,7 +1621,7 @@ config_stream(const struct config_request *req, struct diag *d, bool *ok)
 	/* JailsReader.getOptions */
 	while ((sec = req->jail ? (pos++ ? NULL : req->jail) :
 	    confset_next_section(jsh->cs, &pos)) != NULL) {
-		struct jail *j;
+		struct jailconf *j;
 		int rc;
 
 		if (strcmp(sec, "INCLUDES") == 0)
@@ -1697,40 +1639,40 @@ config_stream(const struct config_request *req, struct diag *d, bool *ok)
 			strbuf_free(&r);
 			pyval_free(name);
 			L.fatal = true;
-			jail_free(j);
+			jailconf_free(j);
 			continue;
 		}
-		mark = jail_errors_begin(&L, &fatal);
-		rc = jail_getoptions(&L, jsh->cs, j);
-		if (jail_errors_end(&L, j, mark, fatal, &attributed))
+		mark = jailconf_errors_begin(&L, &fatal);
+		rc = jailconf_getoptions(&L, jsh->cs, j);
+		if (jailconf_errors_end(&L, j, mark, fatal, &attributed))
 			rc = -1;
-		if (rc == 0 && jail_enabled(j))
+		if (rc == 0 && jailconf_enabled(j))
 			status |= 1;
 		else if (rc < 0 && j->config_error)
 			status |= 2;
 		if (rc < 0 && j->config_error == NULL) {
 			/* fatal for fail2ban; keep going to find more errors */
-			jail_free(j);
+			jailconf_free(j);
 			continue;
 		}
-		if (rc < 0 || jail_enabled(j)) {
+		if (rc < 0 || jailconf_enabled(j)) {
 			jails = xgrow(jails, &cap, njails + 1, sizeof(*jails));
 			jails[njails++] = j;
 		} else
-			jail_free(j);
+			jailconf_free(j);
 	}
 
 	/* JailsReader.convert */
 	for (i = 0; i < njails; i++) {
 		struct pyval *js = pyval_list();
 
-		mark = jail_errors_begin(&L, &fatal);
-		jail_convert(&L, jails[i], js);
-		if (jail_errors_end(&L, jails[i], mark, fatal, &attributed)) {
+		mark = jailconf_errors_begin(&L, &fatal);
+		jailconf_convert(&L, jails[i], js);
+		if (jailconf_errors_end(&L, jails[i], mark, fatal, &attributed)) {
 			/* the config-error instead of its commands */
 			pyval_free(js);
 			js = pyval_list();
-			jail_convert(&L, jails[i], js);
+			jailconf_convert(&L, jails[i], js);
 		}
 		pyval_move_items(stream, js);
 		pyval_free(js);
@@ -1739,7 +1681,7 @@ config_stream(const struct config_request *req, struct diag *d, bool *ok)
 		if (jails[i]->config_error == NULL)
 			pyval_append(stream, cmd_new("start", jails[i]->name, NULL));
 	for (i = 0; i < njails; i++)
-		jail_free(jails[i]);
+		jailconf_free(jails[i]);
 	free(jails);
 	dict_free(L.shared);
 	confset_cache_free(L.cache);

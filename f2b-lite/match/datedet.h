@@ -9,7 +9,8 @@
  * The span of the date found (group 1 of the winning template) is cut out
  * of the line before the failregexes see it, so where a date is found
  * changes what the filters match; this module reproduces fail2ban's choice
- * exactly.  Leaf module (uses rx and clock): errors come back as messages.
+ * exactly.  Leaf module (uses rx, clock and strptime): errors come back as
+ * messages.
  */
 #ifndef F2B_DATEDET_H
 #define F2B_DATEDET_H
@@ -71,8 +72,5 @@ double		 datedet_weight(const struct datedet *, size_t, double *tplweight);
  * ("Default Detectors" or the single template's name) and its pattern.
  */
 const char	*datedet_describe(const struct datedet *, const char **pattern);
-
-/* Validates a time zone as fail2ban's validateTimeZone; offset in minutes. */
-int		 datedet_zone_offset(const char *tz, int *minutes);
 
 #endif

@@ -12,6 +12,12 @@
  * rules out every regex that needs it, and one search of the alternation of
  * the rest (the unguarded ones) rules them out together.  All-ASCII buffers
  * (most logs) are searched without UTF (see rx_search_ascii()).
+ *
+ * Sections: settings; tuple lines (the buffer, split by what a regex
+ * matched); the mlfid cache's clock (the merging is mlfid.c's); findFailure
+ * (ignoreregexes, tuning, the prefilter and required texts, then each
+ * failregex; the failure's id is failid.c's); processLine (the date, the
+ * findtime checks); introspection.
  */
 #include "filter.h"
 
@@ -24,12 +30,13 @@
 #include "clock.h"
 #include "datedet.h"
 #include "dict.h"
-#include "dns.h"
+#include "failid.h"
 #include "failregex.h"
 #include "log.h"
-#include "pyint.h"
+#include "mlfid.h"
 #include "pyval.h"
 #include "rx.h"
+#include "strptime.h"
 #include "strbuf.h"
 #include "utf8.h"
 #include "xmalloc.h"
@@ -333,7 +340,7 @@ filter_set_logtimezone(struct filter *f, const char *tz, char **err)
 	int m;
 
 	*err = NULL;
-	if (tz && tz[0] && datedet_zone_offset(tz, &m) < 0) {
+	if (tz && tz[0] && strptime_zone_offset(tz, &m) < 0) {
 		*err = xasprintf("Unknown or unsupported time zone: '%s'", tz);
 		return -1;
 	}
@@ -555,7 +562,7 @@ matched_pyval(const struct tline *org, const struct linesplit *s)
 	return l;
 }
 
-/* ---- the mlfid cache ---------------------------------------------------- */
+/* ---- the mlfid cache (mlfid.c) ------------------------------------------ */
 
 /* The real time, read once per line (the coarse clock would not move). */
 static double
@@ -566,195 +573,6 @@ line_real(struct filter *f)
 		f->real_read = true;
 	}
 	return f->real;
-}
-
-/*
- * The cache key of an mlfid (a C string): a str's text with its NULs and
- * backslashes escaped, or for a tuple (<F-TUPLE_MLFID_...>) "\\T" and its
- * repr - as distinct as the Python values are.  v: the value, or NULL for
- * the str s of len bytes.
- */
-static void
-mlfid_key(struct strbuf *key, const char *s, size_t len, const struct pyval *v)
-{
-	size_t i;
-
-	strbuf_reset(key);
-	if (v != NULL && pyval_type(v) != PY_STR) {
-		strbuf_adds(key, "\\T");
-		pyval_repr(v, key);
-		return;
-	}
-	for (i = 0; i < len; i++)
-		if (s[i] == '\0')
-			strbuf_adds(key, "\\0");
-		else if (s[i] == '\\')
-			strbuf_adds(key, "\\\\");
-		else
-			strbuf_addc(key, s[i]);
-}
-
-static struct pyval *
-mlfid_get(struct filter *f, const char *key)
-{
-	return cache_get(f->mlfid, key, line_real(f));
-}
-
-static void
-mlfid_set(struct filter *f, const char *key, struct pyval *fail)
-{
-	cache_set(f->mlfid, key, fail, line_real(f));
-}
-
-/* ---- dict helpers on pyval dicts --------------------------------------- */
-
-/*
- * The keys are string literals (the macros insist): their length is known
- * at compile time, where a lookup would otherwise start with strlen().
- */
-#define dget(d, k)	pyval_dict_getn((d), "" k "", sizeof(k) - 1)
-#define dtrue(d, k)	dtrue_n((d), "" k "", sizeof(k) - 1)
-#define dset(d, k, v)	\
-	pyval_dict_set((d), pyval_strn("" k "", sizeof(k) - 1), (v))
-/* fail.pop(k, None): returns the value (caller frees) or NULL */
-#define dpop(d, k)	pyval_dict_popn((d), "" k "", sizeof(k) - 1)
-
-/* bool(fail.get(k)) */
-static bool
-dtrue_n(const struct pyval *d, const char *k, size_t n)
-{
-	struct pyval *v = pyval_dict_getn(d, k, n);
-
-	return v != NULL && pyval_as_bool(v);
-}
-
-/* _updateUsers: users set gains user (if any); returns the set or NULL */
-static struct pyval *
-update_users(struct pyval *fail, const struct pyval *user)
-{
-	struct pyval *users = dget(fail, "users");
-	size_t i;
-
-	if (user && pyval_as_bool(user)) {
-		if (users == NULL || !pyval_as_bool(users)) {
-			dset(fail, "users", pyval_set());
-			users = dget(fail, "users");
-		}
-		for (i = 0; i < pyval_len(users); i++)
-			if (pyval_equal(pyval_at(users, i), user))
-				return users;
-		pyval_append(users, pyval_copy(user));
-		return users;
-	}
-	return users;
-}
-
-static void
-list_extend(struct pyval *dst, const struct pyval *src)
-{
-	size_t i;
-
-	for (i = 0; src && i < pyval_len(src); i++)
-		pyval_append(dst, pyval_copy(pyval_at(src, i)));
-}
-
-/* list_extend() from a list about to be dropped: its items move. */
-static void
-list_extend_move(struct pyval *dst, struct pyval *src)
-{
-	if (src != NULL && pyval_type(src) == PY_LIST)
-		pyval_move_items(dst, src);
-	else
-		list_extend(dst, src);
-}
-
-/*
- * _mergeFailure: merges a failure into the cached state of its connection
- * (mlfid).  Takes ownership of fail; returns the merged dict (owned by the
- * cache when cached: *cached tells).
- */
-static struct pyval *
-merge_failure(struct filter *f, const char *mlfid, struct pyval *fail,
-    struct pyval *matched, bool *cached)
-{
-	struct pyval *mf = mlfid_get(f, mlfid), *users = NULL, *v;
-	int fl = 0;
-	size_t i;
-
-	*cached = false;
-	if (dtrue(fail, "mlfgained")) {
-		fl |= 8 | 1;
-		if (!dtrue(fail, "nofail"))
-			dset(fail, "nofail", pyval_copy(dget(fail, "mlfgained")));
-	} else if (dtrue(fail, "nofail"))
-		fl |= 1;
-	if ((v = dpop(fail, "mlfforget")) != NULL) {
-		if (pyval_as_bool(v))
-			fl |= 2;
-		pyval_free(v);
-	}
-	if (mf != NULL) {
-		users = update_users(mf, dget(fail, "user"));
-		if ((v = dpop(mf, "nofail")) != NULL) {
-			if (pyval_as_bool(v))
-				fl |= 4;
-			pyval_free(v);
-		}
-		if ((v = dpop(mf, "mlfgained")) != NULL) {
-			if (pyval_as_bool(v))
-				fl |= 4;
-			pyval_free(v);
-		}
-		if (fl & 8)
-			pyval_free(dpop(mf, "mlfpending"));
-		if ((fl & 4) == 0 && !dtrue(mf, "mlfpending"))
-			pyval_free(dpop(mf, "matches"));
-		for (i = 0; i < pyval_len(fail); i++) {
-			struct pyval *k = pyval_dict_key(fail, i), *val = pyval_dict_val(fail, i);
-
-			if (pyval_type(val) != PY_NONE)
-				pyval_dict_set(mf, pyval_copy(k), pyval_copy(val));
-		}
-		pyval_free(fail);
-		fail = mf;
-		*cached = true;
-		if (fl & 2) {
-			fail = pyval_copy(mf);
-			cache_del(f->mlfid, mlfid);
-			*cached = false;
-		}
-		users = dget(fail, "users");
-	} else if (!(fl & 2)) {
-		users = update_users(fail, dget(fail, "user"));
-		mlfid_set(f, mlfid, fail);
-		*cached = true;
-	}
-	/* pending failures or several users: the connection did fail */
-	v = dpop(fail, "mlfpending");
-	if ((v && pyval_as_bool(v)) || (users && pyval_len(users) > 1)) {
-		pyval_free(dpop(fail, "nofail"));
-		pyval_free(dpop(fail, "mlfgained"));
-		fl &= ~(8 | 1);
-	}
-	pyval_free(v);
-	if ((fl & 1) == 0) {
-		struct pyval *m = dpop(fail, "nofail-matches");
-
-		if (m == NULL)
-			m = pyval_list();
-		/* the old list goes: its items move to the new one */
-		list_extend_move(m, dget(fail, "matches"));
-		if ((fl & 8) == 0)
-			list_extend_move(m, matched);
-		dset(fail, "matches", m);
-	} else if ((fl & 3) == 1) {
-		struct pyval *m = pyval_list();
-
-		list_extend_move(m, dget(fail, "nofail-matches"));
-		list_extend_move(m, matched);
-		dset(fail, "nofail-matches", m);
-	}
-	return fail;
 }
 
 /* ---- findFailure -------------------------------------------------------- */
@@ -1053,7 +871,7 @@ quick_key(const struct filter *f, const struct failregex *fr, const char *buf,
 /*
  * The commonest multi-line failure in -o mode, told apart without building
  * it: one that forgets its connection (mlfforget) and does not fail
- * (nofail or mlfgained), of a connection not cached.  merge_failure() would
+ * (nofail or mlfgained), of a connection not cached.  mlfid_merge() would
  * cache nothing and hand it back with nofail set, and it would be dropped.
  * pm: the prefregex's match, when the failregex saw its content.
  */
@@ -1080,191 +898,55 @@ quick_drop(struct filter *f, const struct failregex *fr, const char *buf,
 	if (quick_key(f, fr, buf, m, pm, FAILREGEX_MLFID, &s, &len) <= 0)
 		return false;
 	mlfid_key(&f->key, s, len, NULL);
-	return mlfid_get(f, strbuf_str(&f->key)) == NULL;
-}
-
-/* A failure dict's value as fail2ban tests "is not None". */
-static const struct pyval *
-dvalue(const struct pyval *fail, const char *k)
-{
-	const struct pyval *v = pyval_dict_get(fail, k);
-
-	return v != NULL && pyval_type(v) != PY_NONE ? v : NULL;
-}
-
-/* Python's name of a value's type in its TypeErrors. */
-static const char *
-type_name(const struct pyval *v)
-{
-	switch (pyval_type(v)) {
-	case PY_STR: return "str";
-	case PY_TUPLE: return "tuple";
-	case PY_LIST: return "list";
-	case PY_NONE: return "NoneType";
-	default: return "object";
-	}
-}
-
-/* int(fail.get('cidr') or fam) */
-static int
-cidr_of(const struct pyval *c, long long fam, long long *cidr, char **err)
-{
-	if (c == NULL || !pyval_as_bool(c)) {
-		*cidr = fam;
-		return 0;
-	}
-	if (pyval_type(c) == PY_STR) {
-		char *msg;
-
-		if (pyint_ll(pyval_as_str(c), pyval_strlen(c), PYINT_STR, cidr, NULL, &msg) == 0)
-			return 0;
-		*err = pyval_repr_exception("ValueError", msg);
-		free(msg);
-		return -1;
-	}
-	*err = xasprintf("TypeError(\"int() argument must be a string, a bytes-like "
-	    "object or a real number, not '%s'\")", type_name(c));
-	return -1;
-}
-
-/*
- * IPAddr(v, cidr) of a group's value: a str, or a tuple (<F-TUPLE_...>),
- * which is a raw id - its str() - or a TypeError where fail2ban would hand
- * it to inet_pton.
- */
-static int
-id_parse(struct addr *out, const struct pyval *v, long long cidr, char **err)
-{
-	struct strbuf sb = STRBUF_INIT;
-	int rc;
-
-	if (pyval_type(v) == PY_STR)
-		return addr_parse_n(out, pyval_as_str(v), pyval_strlen(v), cidr, err);
-	memset(out, 0, sizeof(*out));
-	if (cidr == ADDR_CIDR_UNSPEC && (pyval_type(v) == PY_TUPLE ||
-	    pyval_type(v) == PY_LIST))
-		cidr = ADDR_CIDR_RAW;
-	if (cidr != ADDR_CIDR_RAW) {
-		/* inet_pton's arguments: the family number is checked first */
-		if (addr_parse_n(out, "", 0, cidr, err) < 0)
-			return -1;
-		addr_clear(out);
-		*err = xasprintf("TypeError('inet_pton() argument 2 must be str, not %s')",
-		    type_name(v));
-		return -1;
-	}
-	pyval_to_text(v, &sb);
-	rc = addr_parse_n(out, sb.s ? sb.s : "", sb.len, cidr, err);
-	strbuf_free(&sb);
-	return rc;
+	return cache_get(f->mlfid, strbuf_str(&f->key), line_real(f)) == NULL;
 }
 
 enum ids_rc { IDS_OK, IDS_NONE, IDS_ERROR };
 
 /*
- * The failure id of a matched failure: pushes one failure per id found.
- * With owned, the failure may take *failp (then NULL) instead of a copy.
- * IDS_NONE: no id group matched (fail2ban's RegexException, logged: on to
- * the next failregex); IDS_ERROR: where fail2ban raises out of findFailure
- * (a bad /mask, a tuple given to inet_pton...), Python's exception in *err.
+ * The failure id of a matched failure (failid_get()): pushes one failure
+ * per id found.  With owned, the failure may take *failp (then NULL)
+ * instead of a copy.  IDS_NONE: no id group matched (fail2ban's
+ * RegexException, logged: on to the next failregex); IDS_ERROR: where
+ * fail2ban raises out of findFailure (a bad /mask, a tuple given to
+ * inet_pton...), Python's exception in *err.
  */
 static enum ids_rc
 push_ids(struct filter *f, int ri, struct pyval **failp, bool owned,
     const char *mlfidkey, bool has_date, const struct datedet_time *date,
     struct filter_failure **out, size_t *n, size_t *cap, bool *stop, char **err)
 {
-	struct pyval *fail = *failp;
-	long long defcidr = (!strcmp(f->usedns, "raw") || f->rawhost) ? ADDR_CIDR_RAW :
-	    ADDR_CIDR_UNSPEC, cidr = defcidr;
-	const struct pyval *ip = NULL, *fid = dvalue(fail, "fid");
-	bool raw = defcidr == ADDR_CIDR_RAW;
-	struct addr id;
+	const struct failid_opts o = { f->usedns, f->rawhost, f->defer_dns };
+	struct failid id;
+	size_t k;
 
 	*stop = false;
-	if ((ip = dvalue(fail, "ip4")) != NULL || (ip = dvalue(fail, "ip6")) != NULL) {
-		if (cidr_of(dvalue(fail, "cidr"), ip == dvalue(fail, "ip4") ?
-		    ADDR_FAM_IPV4 : ADDR_FAM_IPV6, &cidr, err) < 0)
-			return IDS_ERROR;
-		raw = true;
-	} else if ((ip = dvalue(fail, "dns")) == NULL) {
-		if (fid == NULL && mlfidkey == NULL) {
-			/* getFailID() finds nothing either: fail2ban logs and goes on */
-			log_msg(LOG_LVL_ERROR, LOG_FILTER, "No group found in a match "
-			    "of failregex %d", ri);
-			return IDS_NONE;
-		}
-		ip = fid;
-		raw = true;
-	}
-	if (ip == NULL) {
-		/* multi-line failure without an id yet: pending */
-		dset(fail, "mlfpending", pyval_int(1));
+	switch (failid_get(&o, ri, *failp, mlfidkey != NULL, &id, err)) {
+	case FAILID_NONE:
+		return IDS_NONE;
+	case FAILID_ERROR:
+		return IDS_ERROR;
+	case FAILID_PENDING:
 		if (!f->checkall && f->ignorepending) {
 			*stop = true;
 			return IDS_OK;
 		}
-		push_failure(out, n, cap, ri, NULL, has_date, date, failp,
-		    owned);
-	} else if (raw) {
-		if (fid == NULL || pyval_equal(fid, ip)) {
-			if (id_parse(&id, ip, cidr, err) < 0)
-				return IDS_ERROR;
-		} else {
-			char abuf[ADDR_STRLEN];
-			struct addr ipa;
-
-			if (id_parse(&ipa, ip, cidr, err) < 0)
-				return IDS_ERROR;
-			dset(fail, "ip", pyval_str(addr_str(&ipa, abuf, sizeof(abuf))));
-			addr_clear(&ipa);
-			if (id_parse(&id, fid, defcidr, err) < 0)
-				return IDS_ERROR;
-		}
-		push_failure(out, n, cap, ri, &id, has_date, date, failp,
-		    owned);
-		addr_clear(&id);
-	} else {
-		/* DNSUtils.textToIp */
-		const char *host = pyval_as_str(ip);
-		size_t s, l;
-
-		if (host == NULL) {
-			*err = xasprintf("TypeError(\"expected string or bytes-like object, "
-			    "got '%s'\")", type_name(ip));
-			return IDS_ERROR;
-		}
-		/* searchIP sees the whole text; a C string would end at a NUL */
-		if (strlen(host) == pyval_strlen(ip) && addr_search(host, &s, &l)) {
-			if (addr_parse_n(&id, host + s, l, ADDR_CIDR_UNSPEC, err) < 0)
-				return IDS_ERROR;
-			if (addr_valid(&id))
-				push_failure(out, n, cap, ri, &id, has_date, date,
-				    failp, owned);
-			addr_clear(&id);
-		} else if ((!strcmp(f->usedns, "yes") || !strcmp(f->usedns, "warn")) &&
-		    f->defer_dns) {
-			/* the caller looks the name up (off its loop) */
-			push_failure(out, n, cap, ri, NULL, has_date, date, failp, owned);
-			(*out)[*n - 1].host = xstrdup(host);
-		} else if (!strcmp(f->usedns, "yes") || !strcmp(f->usedns, "warn")) {
-			const struct addr *ips;
-			const char *derr;
-			size_t k, nips = dns_to_ips(host, &ips, &derr);
-
-			if (derr)
-				log_msg(LOG_LVL_WARNING, LOG_IPDNS, DNS_FAILED, host, derr);
-			if (nips && !strcmp(f->usedns, "warn")) {
-				char abuf[ADDR_STRLEN];
-
-				log_msg(LOG_LVL_WARNING, LOG_FILTER, "Determined IP using "
-				    "DNS Lookup: %s = %s", host, addr_str(&ips[0], abuf,
-				    sizeof(abuf)));
-			}
-			/* not taken: push_failure only reads the address */
-			for (k = 0; k < nips; k++)
-				push_failure(out, n, cap, ri, (struct addr *)&ips[k],
-				    has_date, date, failp, false);
-		}
+		push_failure(out, n, cap, ri, NULL, has_date, date, failp, owned);
+		break;
+	case FAILID_ADDR:
+		push_failure(out, n, cap, ri, &id.id, has_date, date, failp, owned);
+		addr_clear(&id.id);
+		break;
+	case FAILID_HOST:
+		push_failure(out, n, cap, ri, NULL, has_date, date, failp, owned);
+		(*out)[*n - 1].host = xstrdup(id.host);
+		break;
+	case FAILID_ADDRS:
+		/* not taken: push_failure only reads the address */
+		for (k = 0; k < id.nips; k++)
+			push_failure(out, n, cap, ri, (struct addr *)&id.ips[k],
+			    has_date, date, failp, false);
+		break;
 	}
 	return IDS_OK;
 }
@@ -1468,7 +1150,7 @@ find_failure(struct filter *f, const struct tline *tl, bool has_date,
 
 			if (pregroups == NULL) {
 				pregroups = failregex_groups(f->pref, f->buf.s, pm);
-				pyval_free(dpop(pregroups, "content"));
+				pyval_free(pyval_dpop(pregroups, "content"));
 			}
 			/* dict(pregroups, **fail), in one allocation */
 			merged = pyval_dict();
@@ -1483,14 +1165,15 @@ find_failure(struct filter *f, const struct tline *tl, bool has_date,
 		}
 		matched = matched_pyval(org, &split);
 		linesplit_free(&split);
-		mlfid = dget(fail, "mlfid");
+		mlfid = pyval_dget(fail, "mlfid");
 		if (mlfid != NULL && pyval_type(mlfid) != PY_NONE) {
 			mlfid_key(&f->key, pyval_as_str(mlfid), pyval_strlen(mlfid),
 			    mlfid);
 			mlfidkey = strbuf_str(&f->key);
-			fail = merge_failure(f, mlfidkey, fail, matched, &cached);
+			fail = mlfid_merge(f->mlfid, line_real(f), mlfidkey, fail, matched,
+			    &cached);
 			pyval_free(matched);
-			if (dtrue(fail, "nofail") && !f->checkall) {
+			if (pyval_dtrue(fail, "nofail") && !f->checkall) {
 				if (!cached)
 					pyval_free(fail);
 				goto out;
@@ -1498,9 +1181,9 @@ find_failure(struct filter *f, const struct tline *tl, bool has_date,
 		} else {
 			struct pyval *ml = pyval_list();
 
-			list_extend_move(ml, dget(fail, "matches"));
-			list_extend_move(ml, matched);
-			dset(fail, "matches", ml);
+			pyval_extend_take(ml, pyval_dget(fail, "matches"));
+			pyval_extend_take(ml, matched);
+			pyval_dset(fail, "matches", ml);
 			pyval_free(matched);
 		}
 		ids = push_ids(f, (int)i, &fail, !cached, mlfidkey, has_date, date,

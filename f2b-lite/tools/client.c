@@ -21,6 +21,7 @@
 #include "dict.h"
 #include "log.h"
 #include "pyval.h"
+#include "shlex.h"
 #include "strbuf.h"
 #include "xmalloc.h"
 #include "timestr.h"
@@ -552,48 +553,6 @@ client_command(struct client_opts *o, int argc, char **argv)
 	return rc;
 }
 
-/* shlex.split(line) (POSIX mode, no comments): the words, or -1 on an open quote */
-static int
-shlex_split(const char *p, struct pyval *words)
-{
-	struct strbuf w = STRBUF_INIT;
-	bool in_word = false;
-	char q = 0;
-
-	for (; *p; p++) {
-		if (q == '\'') {
-			if (*p == '\'')
-				q = 0;
-			else
-				strbuf_addc(&w, *p);
-		} else if (q == '"') {
-			if (*p == '"')
-				q = 0;
-			else if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
-				strbuf_addc(&w, *++p);
-			else
-				strbuf_addc(&w, *p);
-		} else if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
-			if (in_word)
-				pyval_append(words, pyval_str(strbuf_str(&w)));
-			strbuf_reset(&w);
-			in_word = false;
-		} else {
-			in_word = true;
-			if (*p == '\'' || *p == '"')
-				q = *p;
-			else if (*p == '\\' && p[1] != '\0')
-				strbuf_addc(&w, *++p);
-			else if (*p != '\\')
-				strbuf_addc(&w, *p);
-		}
-	}
-	if (in_word && q == 0)
-		pyval_append(words, pyval_str(strbuf_str(&w)));
-	strbuf_free(&w);
-	return q ? -1 : 0;
-}
-
 /* -i: the command given, then "fail2ban> " prompts until exit, quit or EOF */
 static int
 client_interactive(struct client_opts *o, int argc, char **argv)
@@ -608,6 +567,7 @@ client_interactive(struct client_opts *o, int argc, char **argv)
 	    "and bans the corresponding IP addresses using firewall rules.\n\n", FAIL2BAN_VERSION);
 	for (;;) {
 		struct pyval *words;
+		const char *err;
 
 		fputs("fail2ban> ", stdout);
 		fflush(stdout);
@@ -630,8 +590,8 @@ client_interactive(struct client_opts *o, int argc, char **argv)
 		if (line[0] == '\0')
 			continue;
 		words = pyval_list();
-		if (shlex_split(line, words) < 0)
-			log_msg(LOG_LVL_ERROR, "fail2ban", "No closing quotation");
+		if (shlex_split(line, words, &err) < 0)
+			log_msg(LOG_LVL_ERROR, "fail2ban", "%s", err);
 		else if (pyval_len(words) > 0) {
 			char **wv = xcalloc(pyval_len(words) + 1, sizeof(*wv));
 			size_t i;
