@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "listener.h"
 #include "loop.h"
 #include "pickle.h"
 #include "pyval.h"
@@ -18,16 +19,25 @@
 #define CLOSE	"<F2B_CLOSE_COMMAND>"
 #define ENDLEN	(sizeof(END) - 1)
 
+/*
+ * What one connection gets in one loop turn: the other connections, the
+ * logs and the jails get theirs in the same turn however much it sends.
+ */
+#define READ_PER_TURN	65536		/* bytes read */
+#define FRAMES_PER_TURN	16		/* requests answered */
+#define OUT_MAX		(1 << 20)	/* answers waiting: nothing read until sent */
+
 struct conn {
 	struct control	*ctl;
-	int		 fd;
+	struct lconn	*lc;
 	struct strbuf	 in, out;
 	size_t		 outpos;
+	size_t		 scanned;	/* bytes of in searched for END without finding it */
+	struct loop_timer *more;	/* frames left for the next turn */
 	bool		 closing;	/* close once out is written */
 	bool		 overflow;	/* dropping an oversized frame */
 	bool		 eof;		/* the peer is done sending */
 	struct control_reply *pending;	/* a request answered later */
-	struct conn	*next;
 };
 
 struct control_reply {
@@ -36,62 +46,56 @@ struct control_reply {
 
 struct control {
 	struct loop	*loop;
-	int		 lfd;
+	struct listener	*ls;
 	control_fn	*fn;
 	control_log_fn	*logfn;
 	void		*arg;
-	struct conn	*conns;
 	struct conn	*current;	/* whose request the handler runs */
-	unsigned	 n;
-	struct loop_timer *resume;	/* accepting paused: out of descriptors */
-	bool		 said_full;
 };
 
-static void
-conn_close(struct conn *c)
-{
-	struct control *ctl = c->ctl;
-	struct conn **pp;
+static void serve(struct conn *);
 
-	for (pp = &ctl->conns; *pp; pp = &(*pp)->next)
-		if (*pp == c) {
-			*pp = c->next;
-			break;
-		}
-	if (c->pending)
-		c->pending->c = NULL;
-	loop_fd_del(ctl->loop, c->fd);
-	close(c->fd);
-	strbuf_free(&c->in);
-	strbuf_free(&c->out);
-	free(c);
-	ctl->n--;
+/*
+ * What the connection waits for: input unless frames or answers pile up
+ * (a client that sends without reading is not read), output while any.
+ */
+static void
+want(struct conn *c)
+{
+	uint32_t ev = 0;
+
+	if (!c->eof && !c->closing && c->more == NULL && c->pending == NULL &&
+	    c->out.len - c->outpos < OUT_MAX)
+		ev |= EPOLLIN;
+	if (c->outpos < c->out.len)
+		ev |= EPOLLOUT;
+	lconn_want(c->lc, ev);
 }
 
-static void
+/* Sends what it can; false when the connection is gone. */
+static bool
 flush_out(struct conn *c)
 {
 	while (c->outpos < c->out.len) {
-		ssize_t n = send(c->fd, c->out.s + c->outpos, c->out.len - c->outpos,
+		ssize_t n = send(lconn_fd(c->lc), c->out.s + c->outpos, c->out.len - c->outpos,
 		    MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				loop_fd_mod(c->ctl->loop, c->fd, c->eof ? EPOLLOUT :
-				    EPOLLIN | EPOLLOUT);
-				return;
-			}
-			conn_close(c);
-			return;
+			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+				return true;
+			lconn_close(c->lc);
+			return false;
 		}
 		c->outpos += (size_t)n;
+		lconn_touch(c->lc);
 	}
 	strbuf_reset(&c->out);
 	c->outpos = 0;
-	/* a half-closed connection waiting for its answer reads nothing more */
-	loop_fd_mod(c->ctl->loop, c->fd, c->eof ? 0 : EPOLLIN);
-	if (c->closing && c->pending == NULL)
-		conn_close(c);
+	if (c->closing && c->more == NULL && c->pending == NULL) {
+		lconn_close(c->lc);
+		return false;
+	}
+	return true;
 }
 
 static void
@@ -119,83 +123,138 @@ error_reply(struct conn *c, const char *msg)
 		c->ctl->logfn(c->ctl->arg, msg);
 }
 
-/* Handles the complete frames in c->in. */
+/* Answers one frame: the flen bytes at f. */
 static void
-frames(struct conn *c)
+frame(struct conn *c, const char *f, size_t flen)
 {
-	char *end;
+	char *err = NULL;
+	struct pyval *req;
 
-	while (!c->closing && c->pending == NULL && c->in.len &&
-	    (end = memmem(c->in.s, c->in.len, END, ENDLEN)) != NULL) {
-		size_t flen = (size_t)(end - c->in.s);
+	if (c->overflow) {
+		c->overflow = false;
+		error_reply(c, "ERROR: the request is too large");
+		return;
+	}
+	if (flen == sizeof(CLOSE) - 1 && memcmp(f, CLOSE, flen) == 0) {
+		c->closing = true;
+		return;
+	}
+	if ((req = pickle_load(f, flen, &err)) == NULL) {
+		char *m = xasprintf("ERROR: %s", err);
 
-		if (c->overflow) {
-			c->overflow = false;
-			error_reply(c, "ERROR: the request is too large");
-		} else if (flen == sizeof(CLOSE) - 1 && memcmp(c->in.s, CLOSE, flen) == 0)
-			c->closing = true;
-		else {
-			char *err = NULL;
-			struct pyval *req = pickle_load(c->in.s, flen, &err);
+		error_reply(c, m);
+		free(m);
+		free(err);
+	} else {
+		bool failed = false;
+		struct pyval *v;
 
-			if (req == NULL) {
-				char *m = xasprintf("ERROR: %s", err);
-
-				error_reply(c, m);
-				free(m);
-				free(err);
-			} else {
-				bool failed = false;
-				struct pyval *v;
-
-				c->ctl->current = c;
-				v = c->ctl->fn(c->ctl->arg, req, &failed);
-				c->ctl->current = NULL;
-				if (c->pending == NULL)
-					reply(c, v, failed);
-				pyval_free(req);
-			}
-		}
-		memmove(c->in.s, end + ENDLEN, c->in.len - flen - ENDLEN);
-		c->in.len -= flen + ENDLEN;
+		c->ctl->current = c;
+		v = c->ctl->fn(c->ctl->arg, req, &failed);
+		c->ctl->current = NULL;
+		if (c->pending == NULL)
+			reply(c, v, failed);	/* else control_answer() will */
+		pyval_free(req);
 	}
 }
 
+/*
+ * Handles up to FRAMES_PER_TURN complete frames of c->in; true when more
+ * are there.  Each byte is searched for the terminator once, however the
+ * frame arrives (a frame sent a byte at a time costs its length, not its
+ * length squared).
+ */
+static bool
+frames(struct conn *c)
+{
+	size_t off = 0, done = 0;
+	bool more = false;
+
+	while (!c->closing && c->pending == NULL && c->in.len > off) {
+		size_t from = c->scanned >= ENDLEN ? c->scanned - (ENDLEN - 1) : 0;
+		char *end = memmem(c->in.s + off + from, c->in.len - off - from, END, ENDLEN);
+		size_t flen;
+
+		if (end == NULL) {
+			c->scanned = c->in.len - off;
+			if (c->scanned > CONTROL_MAX_FRAME + ENDLEN) {
+				/* keep only a tail where a terminator could start */
+				off = c->in.len - (ENDLEN - 1);
+				c->scanned = ENDLEN - 1;
+				c->overflow = true;
+			}
+			break;
+		}
+		if (done == FRAMES_PER_TURN) {
+			more = true;
+			break;
+		}
+		flen = (size_t)(end - (c->in.s + off));
+		frame(c, c->in.s + off, flen);
+		off += flen + ENDLEN;
+		c->scanned = 0;
+		done++;
+	}
+	if (off > 0) {
+		memmove(c->in.s, c->in.s + off, c->in.len - off);
+		c->in.len -= off;
+	}
+	return more;
+}
+
 static void
-on_conn(void *arg, int fd, uint32_t events)
+on_more(void *arg)
 {
 	struct conn *c = arg;
-	char buf[65536];
+
+	c->more = NULL;
+	serve(c);
+}
+
+/* Answers what came in (a bounded number of frames), sends, and waits. */
+static void
+serve(struct conn *c)
+{
+	if (frames(c) && c->more == NULL)
+		c->more = loop_timer_add(c->ctl->loop, 0, on_more, c);
+	if (c->eof && c->more == NULL)
+		c->closing = true;	/* a half-close: what came before is answered */
+	if (!flush_out(c))
+		return;		/* closed */
+	want(c);
+}
+
+static void
+on_conn(void *arg, struct lconn *lc, uint32_t events)
+{
+	struct conn *c = arg;
+	char buf[READ_PER_TURN];
 	ssize_t n;
 
-	if (events & EPOLLOUT) {
-		flush_out(c);
-		return;		/* c may be gone */
-	}
+	if ((events & EPOLLOUT) && !flush_out(c))
+		return;
 	if (c->pending && (events & (EPOLLHUP | EPOLLERR))) {
-		conn_close(c);	/* nobody waits for the answer any more */
+		lconn_close(lc);	/* nobody waits for the answer any more */
 		return;
 	}
-	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
-		strbuf_add(&c->in, buf, (size_t)n);
-		if (c->in.s != NULL && c->in.len > CONTROL_MAX_FRAME + ENDLEN &&
-		    memmem(c->in.s, c->in.len, END, ENDLEN) == NULL) {
-			/* keep only a tail where a terminator could start */
-			memmove(c->in.s, c->in.s + c->in.len - ENDLEN, ENDLEN);
-			c->in.len = ENDLEN;
-			c->overflow = true;
-		}
+	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)) || c->eof || c->closing) {
+		want(c);
+		return;
 	}
+	n = recv(lconn_fd(lc), buf, sizeof(buf), MSG_DONTWAIT);
 	if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-		conn_close(c);
+		lconn_close(lc);
 		return;
+	}
+	if (n > 0) {
+		strbuf_add(&c->in, buf, (size_t)n);
+		lconn_touch(lc);
 	}
 	c->eof = n == 0;
-	frames(c);
-	if (c->eof)
-		c->closing = true;	/* a half-close: what came before is answered */
-	if (c->out.len || c->closing)
-		flush_out(c);	/* closes it when closing and all is written */
+	if (c->more == NULL)
+		serve(c);
+	else
+		want(c);
 }
 
 static bool
@@ -209,51 +268,46 @@ peer_allowed(int fd)
 	return cr.uid == 0 || cr.uid == geteuid();
 }
 
-static void
-resume_accept(void *arg)
+static void *
+on_open(void *arg, struct lconn *lc)
 {
 	struct control *ctl = arg;
+	struct conn *c;
 
-	ctl->resume = NULL;
-	loop_fd_mod(ctl->loop, ctl->lfd, EPOLLIN);
-}
-
-static void
-on_accept(void *arg, int lfd, uint32_t events)
-{
-	struct control *ctl = arg;
-	int fd;
-
-	(void)events;
-	while ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-		struct conn *c;
-
-		if (!peer_allowed(fd)) {
-			if (ctl->logfn)
-				ctl->logfn(ctl->arg, "refused a control connection from another user");
-			close(fd);
-			continue;
-		}
-		c = xcalloc(1, sizeof(*c));
-		c->ctl = ctl;
-		c->fd = fd;
-		c->next = ctl->conns;
-		ctl->conns = c;
-		ctl->n++;
-		loop_fd_add(ctl->loop, fd, EPOLLIN, on_conn, c);
+	if (!peer_allowed(lconn_fd(lc))) {
+		if (ctl->logfn)
+			ctl->logfn(ctl->arg, "refused a control connection from another user");
+		return NULL;
 	}
-	if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-		/* the connection waits in the backlog: look again in a second, not at once */
-		if (!ctl->said_full && ctl->logfn)
-			ctl->logfn(ctl->arg, "cannot accept a control connection: out of file "
-			    "descriptors (trying again every second)");
-		ctl->said_full = true;
-		loop_fd_mod(ctl->loop, lfd, 0);
-		if (ctl->resume == NULL)
-			ctl->resume = loop_timer_add(ctl->loop, 1.0, resume_accept, ctl);
-	} else
-		ctl->said_full = false;
+	c = xcalloc(1, sizeof(*c));
+	c->ctl = ctl;
+	c->lc = lc;
+	return c;
 }
+
+static void
+on_close(void *state)
+{
+	struct conn *c = state;
+
+	loop_timer_cancel(c->ctl->loop, c->more);
+	if (c->pending)
+		c->pending->c = NULL;
+	strbuf_free(&c->in);
+	strbuf_free(&c->out);
+	free(c);
+}
+
+static void
+on_log(void *arg, const char *msg)
+{
+	struct control *ctl = arg;
+
+	if (ctl->logfn)
+		ctl->logfn(ctl->arg, msg);
+}
+
+static const struct listener_ops ops = { on_open, on_conn, on_close, on_log };
 
 struct control *
 control_new(struct loop *l, int lfd, control_fn *fn, control_log_fn *logfn, void *arg)
@@ -261,11 +315,10 @@ control_new(struct loop *l, int lfd, control_fn *fn, control_log_fn *logfn, void
 	struct control *ctl = xcalloc(1, sizeof(*ctl));
 
 	ctl->loop = l;
-	ctl->lfd = lfd;
 	ctl->fn = fn;
 	ctl->logfn = logfn;
 	ctl->arg = arg;
-	loop_fd_add(l, lfd, EPOLLIN, on_accept, ctl);
+	ctl->ls = listener_new(l, lfd, CONTROL_MAX_CONNS, CONTROL_IDLE, &ops, ctl);
 	return ctl;
 }
 
@@ -274,20 +327,20 @@ control_free(struct control *ctl)
 {
 	if (ctl == NULL)
 		return;
-	while (ctl->conns)
-		conn_close(ctl->conns);
-	control_stop_accepting(ctl);
+	listener_free(ctl->ls);
 	free(ctl);
+}
+
+unsigned
+control_clients(const struct control *ctl)
+{
+	return listener_count(ctl->ls);
 }
 
 void
 control_stop_accepting(struct control *ctl)
 {
-	loop_timer_cancel(ctl->loop, ctl->resume);
-	ctl->resume = NULL;
-	if (ctl->lfd >= 0)
-		loop_fd_del(ctl->loop, ctl->lfd);
-	ctl->lfd = -1;
+	listener_stop_accepting(ctl->ls);
 }
 
 struct control_reply *
@@ -296,8 +349,10 @@ control_defer(struct control *ctl)
 	struct control_reply *r = xcalloc(1, sizeof(*r));
 
 	r->c = ctl->current;
-	if (r->c)
+	if (r->c) {
 		r->c->pending = r;
+		lconn_hold(r->c->lc, true);	/* it waits for us, not we for it */
+	}
 	return r;
 }
 
@@ -312,15 +367,10 @@ control_answer(struct control_reply *r, struct pyval *value, bool failed)
 		return;
 	}
 	c->pending = NULL;
+	lconn_hold(c->lc, false);
 	reply(c, value, failed);
-	frames(c);	/* what the client sent meanwhile */
-	if (c->eof)
-		c->closing = true;
-	flush_out(c);	/* closes it when closing and all is written */
-}
-
-unsigned
-control_clients(const struct control *ctl)
-{
-	return ctl->n;
+	if (c->more == NULL)
+		serve(c);	/* what the client sent meanwhile; sends; closes when closing */
+	else
+		want(c);
 }

@@ -5,8 +5,11 @@
  * same terminator; <F2B_CLOSE_COMMAND> ends a connection.  Peers must be
  * root or the server's own user.  A frame that does not decode or grows past
  * CONTROL_MAX_FRAME gets an error answer; a slow or silent client never
- * holds up the loop or any other client.  Leaf module: requests go to the
- * handler.
+ * holds up the loop or any other client, and a busy one gets a bounded
+ * share of each loop turn (64 KiB read, 16 requests answered).  At most
+ * CONTROL_MAX_CONNS connections are open at once; one that makes no
+ * progress for CONTROL_IDLE seconds is closed (listener.h).  Leaf module:
+ * requests go to the handler.
  */
 #ifndef F2B_CONTROL_H
 #define F2B_CONTROL_H
@@ -18,6 +21,8 @@ struct loop;
 struct pyval;
 
 #define CONTROL_MAX_FRAME	(4 << 20)
+#define CONTROL_MAX_CONNS	64
+#define CONTROL_IDLE		60.0	/* seconds */
 
 /*
  * Handles one request: returns the answer's value; *failed marks it an

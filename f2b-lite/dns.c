@@ -1,19 +1,28 @@
 /*
  * dns: DNSUtils.dnsToIp and ipToName over getaddrinfo()/getnameinfo(),
- * each behind a Utils.Cache (cache.h).
+ * each behind a Utils.Cache (cache.h); dnsToIp also off the loop, in
+ * worker threads.
  */
 #include "dns.h"
 
+#include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <arpa/inet.h>
+#include <unistd.h>
 
 #include "addr.h"
 #include "cache.h"
 #include "clock.h"
+#include "dict.h"
+#include "loop.h"
 #include "xmalloc.h"
 
 struct centry {
@@ -58,23 +67,18 @@ sockaddr_ip(const struct addrinfo *r)
 	    (const void *)&((const struct sockaddr_in6 *)r->ai_addr)->sin6_addr;
 }
 
-size_t
-dns_to_ips(const char *name, const struct addr **ips, const char **err)
+/*
+ * socket.getaddrinfo(name, None, fam, 0, IPPROTO_TCP), v4 then v6, into e
+ * (addresses without duplicates); the resolver's error code when none was
+ * found.  Safe in any thread.
+ */
+static int
+resolve(const char *name, struct centry *e)
 {
 	static const int fams[2] = { AF_INET, AF_INET6 };
-	struct centry *e;
 	size_t cap = 0;
 	int i, rc = 0;
 
-	if (err)
-		*err = NULL;
-	if ((e = lookup(&names, name)) != NULL) {
-		*ips = e->ips;
-		return e->n;
-	}
-	nlookups++;
-	e = xcalloc(1, sizeof(*e));
-	/* socket.getaddrinfo(dns, None, fam, 0, IPPROTO_TCP), v4 then v6 */
 	for (i = 0; i < 2; i++) {
 		struct addrinfo hints, *res = NULL, *r;
 		int frc;
@@ -106,11 +110,34 @@ dns_to_ips(const char *name, const struct addr **ips, const char **err)
 		}
 		freeaddrinfo(res);
 	}
-	if (e->n == 0 && rc != 0 && err)
+	return e->n == 0 ? rc : 0;
+}
+
+size_t
+dns_to_ips(const char *name, const struct addr **ips, const char **err)
+{
+	struct centry *e;
+	int rc;
+
+	if (err)
+		*err = NULL;
+	if ((e = lookup(&names, name)) != NULL) {
+		*ips = e->ips;
+		return e->n;
+	}
+	nlookups++;
+	e = xcalloc(1, sizeof(*e));
+	if ((rc = resolve(name, e)) != 0 && err)
 		*err = gai_strerror(rc);
 	cache_set(names, name, e, clock_real());
 	*ips = e->ips;
 	return e->n;
+}
+
+bool
+dns_cached(const char *name)
+{
+	return lookup(&names, name) != NULL;
 }
 
 bool
@@ -158,6 +185,265 @@ dns_to_name(const struct addr *a)
 		cache_set(hosts, key, e, clock_real());
 	}
 	return e->name ? xstrdup(e->name) : NULL;
+}
+
+/* ---- dnsToIp off the loop -------------------------------------------------- */
+
+/*
+ * A name being looked up by a worker, and who waits for it.  Lookups of one
+ * name are made once however many ask; the loop thread owns everything but
+ * `next` and the answer while the lookup sits in a worker's hands.
+ */
+struct lookup {
+	char		*name;
+	struct centry	*e;		/* the answer (filled by the worker) */
+	int		 rc;		/* getaddrinfo's error when none was found */
+	struct dns_req	*waiters;
+	struct owner	*owner;		/* who asked first */
+	struct lookup	*next;		/* in its owner's queue, or the done list */
+};
+
+/*
+ * Who asks (a jail): its lookups wait in a queue of its own, the workers
+ * take from the queues in turn, and no owner has more than OWNER_BUSY
+ * lookups in their hands - the names one jail's log chose cannot hold
+ * every worker, nor make another jail's names wait behind them.
+ */
+#define OWNER_BUSY	(DNS_WORKERS - 1)
+
+struct owner {
+	const void	*id;
+	struct lookup	*head, *tail;
+	unsigned	 busy;
+	struct owner	*next;
+};
+
+struct dns_req {
+	dns_done_fn	*fn;		/* NULL: cancelled */
+	void		*arg;
+	struct dns_req	*next;
+};
+
+static struct {
+	pthread_mutex_t	 mu;		/* the owners' queues, busy counts, done */
+	pthread_cond_t	 cv;
+	struct owner	*owners;	/* a ring; owners stay (jails are few) */
+	struct owner	*turn;		/* the last one a worker took from */
+	struct lookup	*done;		/* for the loop */
+	unsigned	 threads, idle;
+	int		 efd;		/* written when something is done */
+	struct loop	*loop;
+	struct dict	*inflight;	/* name -> lookup (loop thread) */
+} R = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, NULL, 0, 0, -1,
+	NULL, NULL };
+
+/* The next lookup a worker may take (R.mu held): owners in turn, within OWNER_BUSY. */
+static struct lookup *
+take(void)
+{
+	struct owner *o = R.turn ? R.turn : R.owners;
+	struct lookup *lk;
+
+	if (o == NULL)
+		return NULL;
+	do {
+		o = o->next ? o->next : R.owners;
+		if (o->head != NULL && o->busy < OWNER_BUSY) {
+			lk = o->head;
+			if ((o->head = lk->next) == NULL)
+				o->tail = NULL;
+			o->busy++;
+			R.turn = o;
+			return lk;
+		}
+	} while (o != (R.turn ? R.turn : R.owners));
+	return NULL;
+}
+
+static void *
+worker(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		struct lookup *lk;
+		uint64_t one = 1;
+
+		pthread_mutex_lock(&R.mu);
+		R.idle++;
+		while ((lk = take()) == NULL)
+			pthread_cond_wait(&R.cv, &R.mu);
+		R.idle--;
+		pthread_mutex_unlock(&R.mu);
+		lk->rc = resolve(lk->name, lk->e);
+		pthread_mutex_lock(&R.mu);
+		lk->owner->busy--;
+		lk->next = R.done;
+		R.done = lk;
+		pthread_cond_signal(&R.cv);	/* its owner's next may be taken now */
+		pthread_mutex_unlock(&R.mu);
+		while (write(R.efd, &one, sizeof(one)) < 0 && errno == EINTR)
+			;
+	}
+	return NULL;
+}
+
+/* The answers the workers left: cached, then told to who asked (in order). */
+static void
+on_done(void *arg, int fd, uint32_t events)
+{
+	struct lookup *lk, *rev = NULL;
+	uint64_t n;
+
+	(void)arg;
+	(void)events;
+	if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		return;
+	pthread_mutex_lock(&R.mu);
+	lk = R.done;
+	R.done = NULL;
+	pthread_mutex_unlock(&R.mu);
+	while (lk) {		/* oldest first */
+		struct lookup *next = lk->next;
+
+		lk->next = rev;
+		rev = lk;
+		lk = next;
+	}
+	while ((lk = rev) != NULL) {
+		struct dns_req *w;
+		const char *err = lk->rc ? gai_strerror(lk->rc) : NULL;
+
+		rev = lk->next;
+		dict_del(R.inflight, lk->name);
+		lookup(&names, lk->name);	/* the cache exists */
+		cache_set(names, lk->name, lk->e, clock_real());
+		/* the waiters in the order they asked; the error is said to the first */
+		while ((w = lk->waiters) != NULL) {
+			lk->waiters = w->next;
+			if (w->fn) {
+				w->fn(w->arg, lk->e->ips, lk->e->n, err);
+				err = NULL;
+			}
+			free(w);
+		}
+		free(lk->name);
+		free(lk);
+	}
+}
+
+/*
+ * No worker could be started: the names are looked up here rather than
+ * never, the answers told in the next turn as a worker's would be.
+ */
+static void
+resolve_here(void)
+{
+	uint64_t one = 1;
+
+	struct lookup *lk;
+
+	pthread_mutex_lock(&R.mu);
+	while ((lk = take()) != NULL) {
+		lk->rc = resolve(lk->name, lk->e);
+		lk->owner->busy--;
+		lk->next = R.done;
+		R.done = lk;
+	}
+	pthread_mutex_unlock(&R.mu);
+	if (write(R.efd, &one, sizeof(one)) < 0)
+		return;	/* the counter cannot overflow in practice */
+}
+
+/* Starts the resolver: the eventfd on l, the first worker. */
+static bool
+start(struct loop *l)
+{
+	if (R.loop != NULL)
+		return true;
+	if ((R.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
+		return false;
+	if (loop_fd_add(l, R.efd, EPOLLIN, on_done, NULL) < 0) {
+		close(R.efd);
+		R.efd = -1;
+		return false;
+	}
+	R.loop = l;
+	R.inflight = dict_new(NULL);
+	return true;
+}
+
+/* Another worker when none is idle (at most DNS_WORKERS). */
+static void
+more_workers(void)
+{
+	pthread_attr_t at;
+	pthread_t t;
+	sigset_t all, old;
+
+	if (R.idle > 0 || R.threads >= DNS_WORKERS)
+		return;
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&at, 256 * 1024);
+	/* no signal for the workers: the loop reads them from its signalfd */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	if (pthread_create(&t, &at, worker, NULL) == 0)
+		R.threads++;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&at);
+}
+
+struct dns_req *
+dns_resolve(struct loop *l, const char *name, const void *owner, dns_done_fn *fn, void *arg)
+{
+	struct lookup *lk;
+	struct dns_req *w, **pp;
+	struct owner *o;
+
+	if (!start(l))
+		return NULL;
+	w = xcalloc(1, sizeof(*w));
+	w->fn = fn;
+	w->arg = arg;
+	if ((lk = dict_get(R.inflight, name, NULL)) == NULL) {
+		nlookups++;
+		lk = xcalloc(1, sizeof(*lk));
+		lk->name = xstrdup(name);
+		lk->e = xcalloc(1, sizeof(*lk->e));
+		dict_set(R.inflight, name, lk);
+		pthread_mutex_lock(&R.mu);
+		for (o = R.owners; o && o->id != owner; o = o->next)
+			;
+		if (o == NULL) {
+			o = xcalloc(1, sizeof(*o));
+			o->id = owner;
+			o->next = R.owners;
+			R.owners = o;
+		}
+		lk->owner = o;
+		if (o->tail)
+			o->tail->next = lk;
+		else
+			o->head = lk;
+		o->tail = lk;
+		more_workers();
+		pthread_cond_signal(&R.cv);
+		pthread_mutex_unlock(&R.mu);
+		if (R.threads == 0)
+			resolve_here();
+	}
+	for (pp = &lk->waiters; *pp; pp = &(*pp)->next)
+		;
+	*pp = w;
+	return w;
+}
+
+void
+dns_cancel(struct dns_req *w)
+{
+	if (w)
+		w->fn = NULL;	/* freed when its lookup is done */
 }
 
 unsigned long

@@ -58,6 +58,7 @@ struct filter {
 	double			 findtime;
 	bool			 checkall, ignorepending, checkfindtime, inoperation;
 	bool			 rawhost;
+	bool			 defer_dns;	/* filter_set_defer_dns */
 	struct tline		*lines;
 	size_t			 nlines, caplines;
 	struct strbuf		 lasttime;	/* the last date's text */
@@ -365,6 +366,12 @@ void
 filter_set_check_findtime(struct filter *f, bool v)
 {
 	f->checkfindtime = v;
+}
+
+void
+filter_set_defer_dns(struct filter *f, bool v)
+{
+	f->defer_dns = v;
 }
 
 void
@@ -794,6 +801,7 @@ filter_failures_free(struct filter_failure *ff, size_t n)
 	for (i = 0; i < n; i++) {
 		addr_clear(&ff[i].id);
 		pyval_free(ff[i].data);
+		free(ff[i].host);
 	}
 	free(ff);
 }
@@ -1233,6 +1241,11 @@ push_ids(struct filter *f, int ri, struct pyval **failp, bool owned,
 				push_failure(out, n, cap, ri, &id, has_date, date,
 				    failp, owned);
 			addr_clear(&id);
+		} else if ((!strcmp(f->usedns, "yes") || !strcmp(f->usedns, "warn")) &&
+		    f->defer_dns) {
+			/* the caller looks the name up (off its loop) */
+			push_failure(out, n, cap, ri, NULL, has_date, date, failp, owned);
+			(*out)[*n - 1].host = xstrdup(host);
 		} else if (!strcmp(f->usedns, "yes") || !strcmp(f->usedns, "warn")) {
 			const struct addr *ips;
 			const char *derr;

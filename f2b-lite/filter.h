@@ -22,8 +22,9 @@ struct filter;
 /* One failure found in a line (an entry of findFailure's list). */
 struct filter_failure {
 	int			 regex;		/* index of the failregex */
-	bool			 has_id;	/* false: pending multi-line failure */
+	bool			 has_id;	/* false: pending multi-line failure, or host */
 	struct addr		 id;		/* failure id (an address or raw text) */
+	char			*host;		/* a name to look up (filter_set_defer_dns) */
 	bool			 has_time;	/* false: no date (fail2ban's None) */
 	struct datedet_time	 time;
 	struct pyval		*data;		/* the failure's dict (groups, matches...) */
@@ -87,6 +88,12 @@ void	 filter_set_check_all(struct filter *, bool);	/* checkAllRegex */
 void	 filter_set_ignore_pending(struct filter *, bool);
 void	 filter_set_check_findtime(struct filter *, bool);
 void	 filter_set_raw(struct filter *, bool);		/* returnRawHost */
+/*
+ * usedns yes|warn: a failure whose host is a name is given with the name
+ * (host) instead of its addresses, for the caller to look up without
+ * blocking (dns_resolve) - and to say what dnsToIp would have said.
+ */
+void	 filter_set_defer_dns(struct filter *, bool);
 void	 filter_set_in_operation(struct filter *, bool);
 void	 filter_on_ignore(struct filter *, filter_ignore_fn *, void *);
 void	 filter_on_limit(struct filter *, filter_limit_fn *, void *);

@@ -143,7 +143,24 @@ struct jail {
 	char		*nofd_first;
 	long long	 nofd_limit;
 	struct loop_timer *nofd_timer;	/* says so once for a batch */
+	struct {			/* failures on their way in (see "failures in order") */
+		struct pend	*head, *tail;	/* the queue */
+		struct dict	*held;		/* address -> struct held: its ignorecommand runs */
+		struct held	*ready;		/* held failures left for the next turn */
+		struct dict	*names;		/* name -> struct namereq: looked up now */
+		struct runner	*runner;	/* the ignorecommands */
+		struct loop_timer *timer;	/* the next turn's share */
+		unsigned long	 turn;		/* the loop turn `used` counts in */
+		unsigned	 used;
+		bool		 draining;
+	} in;
 };
+
+static void held_free(void *);
+static void namereq_free(void *);
+static void drop_pending(struct jail *);
+static bool pending(const struct jail *);
+static void on_op_retry(void *arg, int err, unsigned attempt, double delay);
 
 /* ---- small helpers ----------------------------------------------------------- */
 
@@ -196,6 +213,10 @@ jail_new(const struct jail_env *env, const char *name, const char *backend)
 	j->fm = failmgr_new();
 	j->bl = banlist_new();
 	j->runner = runner_new(env->loop);
+	runner_on_retry(j->runner, on_op_retry);
+	filter_set_defer_dns(j->filter, true);
+	j->in.held = dict_new(held_free);
+	j->in.names = dict_new(namereq_free);
 	j->ignoreself = true;
 	j->incr.factor = 1;
 	j->incr.maxtime = j->incr.rndtime = -1;
@@ -226,6 +247,9 @@ jail_free(struct jail *j)
 	loop_timer_cancel(j->env.loop, j->svc_timer);
 	loop_timer_cancel(j->env.loop, j->nofd_timer);
 	free(j->nofd_first);
+	drop_pending(j);
+	dict_free(j->in.held);
+	dict_free(j->in.names);
 	runner_free(j->runner);
 	for (i = 0; i < j->nacts; i++)
 		action_free(j->acts[i].a);
@@ -433,14 +457,20 @@ submit(struct jail *j, size_t act, const char *op, int fam, const struct ticket 
 	return true;
 }
 
+/* The command that ran: c's, or the check or the repair of a failed one. */
+static const char *
+stage_op(const struct opctx *c)
+{
+	return c->stage == ST_CHECK || c->stage == ST_RECHECK ? "actioncheck" :
+	    c->stage == ST_REPAIR ? "actionrepair" : c->op;
+}
+
 static void
 log_failure(struct opctx *c, int status, const char *output)
 {
 	struct jail *j = c->j;
 	const char *an = action_name(j->acts[c->act].a);
-	/* the command that ran: the check or the repair of a failed one */
-	const char *op = c->stage == ST_CHECK || c->stage == ST_RECHECK ? "actioncheck" :
-	    c->stage == ST_REPAIR ? "actionrepair" : c->op;
+	const char *op = stage_op(c);
 
 	if (output && *output)
 		log_msg(LOG_LVL_ERROR, LOG_ACTION, "[%s] %s %s -- stderr: '%s'", j->name, an,
@@ -448,15 +478,26 @@ log_failure(struct opctx *c, int status, const char *output)
 	if (status == RUNNER_TIMEOUT)
 		log_msg(LOG_LVL_ERROR, LOG_ACTION, "[%s] %s %s -- timed out after %g seconds.",
 		    j->name, an, op, action_timeout(j->acts[c->act].a));
-	else if (status == RUNNER_NOSPAWN)
-		log_msg(LOG_LVL_ERROR, LOG_ACTION, "[%s] %s %s -- could not run /bin/sh",
-		    j->name, an, op);
 	else if (status > 128)
 		log_msg(LOG_LVL_ERROR, LOG_ACTION, "[%s] %s %s -- killed with signal %d",
 		    j->name, an, op, status - 128);
 	else
 		log_msg(LOG_LVL_ERROR, LOG_ACTION, "[%s] %s %s -- returned %d%s", j->name, an,
 		    op, status, status == 127 ? " -- Command not found" : "");
+}
+
+/* A command that could not start: said, tried again (runner_on_retry). */
+static void
+on_op_retry(void *arg, int err, unsigned attempt, double delay)
+{
+	struct opctx *c = arg;
+	struct jail *j = c->j;
+	char ipbuf[ADDR_STRLEN];
+
+	log_msg(LOG_LVL_ERROR, LOG_ACTION, "[%s] %s %s%s%s -- failed with [Errno %d] %s; "
+	    "trying again in %g s (attempt %u)", j->name, action_name(j->acts[c->act].a),
+	    stage_op(c), c->t ? " " : "", c->t ? addr_str(&c->t->id, ipbuf, sizeof(ipbuf)) : "",
+	    err, strerror(err), delay, attempt);
 }
 
 static bool
@@ -648,7 +689,8 @@ static void schedule_unban(struct jail *);
 static bool increment(struct jail *, struct ticket *, long long *count, long long *tob);
 static void log_increment(struct jail *, struct ticket *, long long count, long long tob);
 static int set_time(const struct jail *, const char *, const char *, double *, char **);
-static bool ignored(struct jail *, struct ticket *);
+static void enqueue(struct jail *, struct ticket *, const char *host, double time,
+    struct pyval *data);
 static int rebuild_filter(struct jail *, char **);
 static int set_ignorecache(struct jail *, const char *, char **);
 static struct pyval *ban_list(struct jail *, bool with_time);
@@ -822,19 +864,32 @@ schedule_unban(struct jail *j)
 
 /* ---- ignore checks -------------------------------------------------------------- */
 
-static bool
-is_self(const struct addr *a)
+/* This host's name, for getSelfIPs. */
+static const char *
+self_host(void)
 {
-	static struct addr *self;
-	static size_t nself;
-	char host[256];
-	const char *names[3] = { "localhost", host, NULL };
-	size_t i, k;
+	static char host[256];
+	static bool got;
 
-	if (self == NULL) {
+	if (!got) {
 		if (gethostname(host, sizeof(host)) < 0)
 			host[0] = '\0';
 		host[sizeof(host) - 1] = '\0';
+		got = true;
+	}
+	return host;
+}
+
+static struct addr *self;	/* DNSUtils.getSelfIPs, found once */
+static size_t nself;
+
+static bool
+is_self(const struct addr *a)
+{
+	const char *names[3] = { "localhost", self_host(), NULL };
+	size_t i, k;
+
+	if (self == NULL) {
 		for (k = 0; k < 2 && names[k] && *names[k]; k++) {
 			const struct addr *ips;
 			size_t nips = dns_to_ips(names[k], &ips, NULL), m;
@@ -886,68 +941,6 @@ info_key(struct jail *j, struct ticket *t, struct strbuf *out)
 	action_cmd_free(&cmd);
 }
 
-/* Runs the ignorecommand; exit 0 ignores, 1 does not, anything else is an error. */
-static bool
-ignore_by_command(struct jail *j, struct ticket *t)
-{
-	struct info in = { j, t, fam_name(ticket_fam(t)) };
-	struct action *a = action_new("ignorecommand");
-	struct action_cmd cmd;
-	char *err = NULL;
-	int status = -1;
-	pid_t pid;
-	double until;
-
-	action_set(a, "ignorecommand", j->ignorecommand);
-	if (!action_command(a, "ignorecommand", "", info_value, &in, &cmd, &err)) {
-		free(err);
-		action_free(a);
-		return false;
-	}
-	action_free(a);
-	pid = fork();
-	if (pid == 0) {
-		char **argv = calloc(cmd.nargs + 4, sizeof(*argv));
-		sigset_t none;
-		size_t i;
-
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		setsid();
-		if (argv == NULL)
-			_exit(127);
-		argv[0] = "/bin/sh";
-		argv[1] = "-c";
-		argv[2] = cmd.script;
-		for (i = 0; i < cmd.nargs; i++)
-			argv[3 + i] = cmd.args[i];
-		execv("/bin/sh", argv);
-		_exit(127);
-	}
-	action_cmd_free(&cmd);
-	if (pid < 0)
-		return false;
-	until = loop_now() + 60;
-	for (;;) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-
-		if (r == pid)
-			break;
-		if (r < 0 || loop_now() > until) {
-			kill(-pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			log_msg(LOG_LVL_ERROR, LOG_FILTER, "[%s] ignorecommand timed out", j->name);
-			return false;
-		}
-		usleep(1000);
-	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) <= 1)
-		return WEXITSTATUS(status) == 0;
-	log_msg(LOG_LVL_ERROR, LOG_FILTER, "[%s] ignorecommand failed with status %d", j->name,
-	    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-	return false;
-}
-
 /* ignorecache = key="<tags>", max-count=100, max-time=5m */
 static int
 set_ignorecache(struct jail *j, const char *v, char **err)
@@ -996,38 +989,32 @@ set_ignorecache(struct jail *j, const char *v, char **err)
 
 static void info_key(struct jail *, struct ticket *, struct strbuf *);
 
-static bool ignored_uncached(struct jail *, struct ticket *);
+enum { IGN_NO, IGN_YES, IGN_COMMAND };
 
-/* ignorecache: the answer kept for t's key (built once), else found and kept */
-static bool
-ignored(struct jail *j, struct ticket *t)
+/*
+ * inIgnoreIPList: the answer kept by the ignorecache for t's key, else the
+ * ignoreself rule, ignoreip (addresses, networks, names: looked up before,
+ * see names_ready), and IGN_COMMAND when the ignorecommand must be asked
+ * (ignore_answer() takes its answer).
+ */
+static int
+ignore_check(struct jail *j, struct ticket *t)
 {
 	static const bool yes = true, no = false;	/* the cached answers */
 	struct strbuf key = STRBUF_INIT;
-	const bool *e;
-	bool r;
-
-	if (j->icache_cfg.key == NULL)
-		return ignored_uncached(j, t);
-	info_key(j, t, &key);
-	if ((e = cache_get(j->icache_cfg.entries, strbuf_str(&key), clock_now())) != NULL)
-		r = *e;
-	else {
-		r = ignored_uncached(j, t);
-		cache_set(j->icache_cfg.entries, strbuf_str(&key), (void *)(r ? &yes : &no),
-		    clock_now());
-	}
-	strbuf_free(&key);
-	return r;
-}
-
-static bool
-ignored_uncached(struct jail *j, struct ticket *t)
-{
 	const char *how = NULL;
+	const bool *e = NULL;
 	char buf[ADDR_STRLEN];
 	size_t i;
 
+	if (j->icache_cfg.key != NULL) {
+		info_key(j, t, &key);
+		e = cache_get(j->icache_cfg.entries, strbuf_str(&key), clock_now());
+		if (e != NULL) {
+			strbuf_free(&key);
+			return *e ? IGN_YES : IGN_NO;
+		}
+	}
 	if (j->ignoreself && addr_valid(&t->id) && is_self(&t->id))
 		how = "ignoreself rule";
 	for (i = 0; how == NULL && i < j->nign; i++) {
@@ -1041,13 +1028,50 @@ ignored_uncached(struct jail *j, struct ticket *t)
 		    addr_str(&t->id, buf, sizeof(buf))) == 0)
 			how = "ip";
 	}
-	if (how == NULL && j->ignorecommand && *j->ignorecommand &&
-	    ignore_by_command(j, t))
-		how = "command";
 	if (how)
 		log_msg(LOG_LVL_INFO, LOG_FILTER, "[%s] Ignore %s by %s", j->name,
 		    addr_str(&t->id, buf, sizeof(buf)), how);
-	return how != NULL;
+	if (how == NULL && j->ignorecommand && *j->ignorecommand) {
+		strbuf_free(&key);
+		return IGN_COMMAND;
+	}
+	if (j->icache_cfg.key != NULL)
+		cache_set(j->icache_cfg.entries, strbuf_str(&key), (void *)(how ? &yes : &no),
+		    clock_now());
+	strbuf_free(&key);
+	return how ? IGN_YES : IGN_NO;
+}
+
+/* The ignorecommand's status for t: exit 0 ignores it, 1 does not, else an error. */
+static bool
+ignore_answer(struct jail *j, struct ticket *t, int status, const char *output)
+{
+	static const bool yes = true, no = false;
+	bool ignore = status == 0;
+	char buf[ADDR_STRLEN];
+
+	if (status != 0 && status != 1) {
+		if (output && *output)
+			log_msg(LOG_LVL_ERROR, LOG_FILTER, "[%s] ignorecommand -- stderr: '%s'",
+			    j->name, output);
+		if (status == RUNNER_TIMEOUT)
+			log_msg(LOG_LVL_ERROR, LOG_FILTER, "[%s] ignorecommand timed out", j->name);
+		else
+			log_msg(LOG_LVL_ERROR, LOG_FILTER, "[%s] ignorecommand failed with status %d",
+			    j->name, status);
+	}
+	if (ignore)
+		log_msg(LOG_LVL_INFO, LOG_FILTER, "[%s] Ignore %s by command", j->name,
+		    addr_str(&t->id, buf, sizeof(buf)));
+	if (j->icache_cfg.key != NULL) {
+		struct strbuf key = STRBUF_INIT;
+
+		info_key(j, t, &key);
+		cache_set(j->icache_cfg.entries, strbuf_str(&key), (void *)(ignore ? &yes : &no),
+		    clock_now());
+		strbuf_free(&key);
+	}
+	return ignore;
 }
 
 /* ---- lines in ----------------------------------------------------------------------- */
@@ -1099,23 +1123,15 @@ observe_failure(struct jail *j, const struct ticket *t, bool add)
 		ban(j, tb);
 }
 
+/* A failure that is not ignored: counted, and banned at maxretry (takes t). */
 static void
-failure(struct jail *j, struct filter_failure *ff)
+count(struct jail *j, struct ticket *t)
 {
-	struct ticket *t, *tb;
-	double now = clock_now(), time = ff->has_time ? ff->time.secs : now;
+	struct ticket *tb;
 	char buf[ADDR_STRLEN], when[32];
 	long attempts;
 
-	if (time > now)
-		time = now;
-	t = ticket_new(&ff->id, time, ff->data);
-	ff->data = NULL;
-	if (ignored(j, t)) {
-		ticket_free(t);
-		return;
-	}
-	clock_str(time, when, sizeof(when));
+	clock_str(t->time, when, sizeof(when));
 	log_msg(LOG_LVL_INFO, LOG_FILTER, "[%s] Found %s - %s", j->name,
 	    addr_str(&t->id, buf, sizeof(buf)), when);
 	j->found_total++;
@@ -1162,6 +1178,500 @@ line_error(const char *datetext, const char *line, size_t len, const char *exc)
 	strbuf_free(&r);
 }
 
+/* ---- failures in order ------------------------------------------------------------ */
+
+/*
+ * A failure (or a ban read back from the database) on its way in.  The
+ * daemon has one loop, and some answers take long: a name to look up
+ * (usedns, ignoreip names, ignoreself), the ignorecommand.  A failure that
+ * waits for one waits off the loop, and those after it wait behind it:
+ *
+ *  - the jail's queue, all its failures in order: the head goes on once
+ *    its name and the names ignoreip needs are looked up (dns_resolve), so
+ *    a name the resolver takes seconds on holds up this jail only;
+ *  - per address, while its ignorecommand runs (through the runner, never
+ *    blocking): the address's later failures wait behind it, other
+ *    addresses go on.
+ *
+ * And at most JAIL_TURN_WORK failures go on per loop turn, the rest in the
+ * next turns: a burst of 100,000 failures does not hold the socket or the
+ * other jails for seconds.
+ */
+#define JAIL_TURN_WORK	256
+
+struct pend {
+	struct jail	*j;
+	struct pend	*next;
+	struct ticket	*t;		/* NULL while host is looked up */
+	char		*host;		/* usedns: the failure's name */
+	double		 time;
+	struct pyval	*data;
+	struct addr	*ips;		/* host's addresses, once answered */
+	size_t		 nips;
+	char		*err;		/* the resolver's message, said when it goes on */
+	bool		 answered;
+	struct dns_req	*req;
+};
+
+/* An address whose ignorecommand runs: its failures, the first one asked about. */
+struct held {
+	struct jail	*j;
+	char		*key;
+	struct pend	*head, *tail;
+	bool		 ready;		/* in j->in.ready: to go on next turn */
+	struct held	*next_ready;
+};
+
+/* A name looked up for the ignore checks. */
+struct namereq {
+	struct jail	*j;
+	char		*name;
+	bool		 ignoreip;	/* its failure is said (as dnsToIp says it) */
+	struct dns_req	*req;
+};
+
+static void drain(struct jail *);
+
+static void
+pend_free(struct pend *p)
+{
+	size_t i;
+
+	if (p == NULL)
+		return;
+	dns_cancel(p->req);
+	ticket_free(p->t);
+	free(p->host);
+	pyval_free(p->data);
+	for (i = 0; i < p->nips; i++)
+		addr_clear(&p->ips[i]);
+	free(p->ips);
+	free(p->err);
+	free(p);
+}
+
+static void
+held_free(void *v)
+{
+	struct held *h = v;
+
+	while (h->head) {
+		struct pend *p = h->head;
+
+		h->head = p->next;
+		pend_free(p);
+	}
+	free(h->key);
+	free(h);
+}
+
+static void
+namereq_free(void *v)
+{
+	struct namereq *n = v;
+
+	dns_cancel(n->req);
+	free(n->name);
+	free(n);
+}
+
+/* Whether the budget of this loop turn has room; counts one more if so. */
+static bool
+budget(struct jail *j, bool take)
+{
+	unsigned long turn = loop_turn(j->env.loop);
+
+	if (turn != j->in.turn) {
+		j->in.turn = turn;
+		j->in.used = 0;
+	}
+	if (j->in.used >= JAIL_TURN_WORK)
+		return false;
+	if (take)
+		j->in.used++;
+	return true;
+}
+
+static void
+on_turn(void *arg)
+{
+	struct jail *j = arg;
+
+	j->in.timer = NULL;
+	drain(j);
+}
+
+/* The rest in a later turn (a timer added by a timer runs in the next turn). */
+static void
+next_turn(struct jail *j)
+{
+	if (j->in.timer == NULL)
+		j->in.timer = loop_timer_add(j->env.loop, 0, on_turn, j);
+}
+
+/* Not ignored: counted (a ban read back: banned); takes p. */
+static void
+go_on(struct jail *j, struct pend *p)
+{
+	struct ticket *t = p->t;
+
+	p->t = NULL;
+	pend_free(p);
+	if (t->restored)
+		ban(j, t);
+	else
+		count(j, t);
+}
+
+static void on_ignorecommand(void *arg, int status, const char *output);
+static void on_ignore_retry(void *arg, int err, unsigned attempt, double delay);
+
+/*
+ * Asks the ignorecommand about h's head (runner: its own process, answered
+ * in a later turn); false when there is nothing to run (a tag missing:
+ * not ignored, as before).
+ */
+static bool
+ask_command(struct jail *j, struct held *h)
+{
+	struct info in = { j, h->head->t, fam_name(ticket_fam(h->head->t)) };
+	struct action *a = action_new("ignorecommand");
+	struct action_cmd cmd;
+	char *err = NULL;
+
+	action_set(a, "ignorecommand", j->ignorecommand);
+	if (!action_command(a, "ignorecommand", "", info_value, &in, &cmd, &err)) {
+		free(err);
+		action_free(a);
+		return false;
+	}
+	action_free(a);
+	log_msg(LOG_LVL_DEBUG, LOG_FILTER, "[%s] ignore command: %s", j->name, cmd.script);
+	if (j->in.runner == NULL) {
+		j->in.runner = runner_new(j->env.loop);
+		runner_on_retry(j->in.runner, on_ignore_retry);
+	}
+	/* fail2ban's executeCmd: 60 s */
+	runner_submit(j->in.runner, &cmd, 60, h->key, on_ignorecommand, h);
+	return true;
+}
+
+/*
+ * h's failures in order until one must ask the ignorecommand (or this
+ * turn's budget is spent: then in the next turn); h goes when empty.
+ */
+static void
+held_go_on(struct jail *j, struct held *h)
+{
+	struct pend *p;
+
+	while ((p = h->head) != NULL) {
+		if (!budget(j, true)) {
+			if (!h->ready) {
+				h->ready = true;
+				h->next_ready = j->in.ready;
+				j->in.ready = h;
+			}
+			next_turn(j);
+			return;
+		}
+		switch (ignore_check(j, p->t)) {
+		case IGN_COMMAND:
+			if (ask_command(j, h))
+				return;
+			h->head = p->next;
+			go_on(j, p);
+			break;
+		case IGN_YES:
+			h->head = p->next;
+			pend_free(p);
+			break;
+		default:
+			h->head = p->next;
+			go_on(j, p);
+		}
+	}
+	dict_del(j->in.held, h->key);	/* frees h */
+}
+
+static void
+on_ignorecommand(void *arg, int status, const char *output)
+{
+	struct held *h = arg;
+	struct jail *j = h->j;
+	struct pend *p = h->head;
+
+	h->head = p->next;
+	if (ignore_answer(j, p->t, status, output))
+		pend_free(p);
+	else
+		go_on(j, p);
+	held_go_on(j, h);
+}
+
+static void
+on_ignore_retry(void *arg, int err, unsigned attempt, double delay)
+{
+	struct held *h = arg;
+
+	log_msg(LOG_LVL_ERROR, LOG_FILTER, "[%s] ignorecommand for %s -- failed with [Errno %d] "
+	    "%s; trying again in %g s (attempt %u)", h->j->name, h->key, err, strerror(err),
+	    delay, attempt);
+}
+
+/* t (in p) past the ignore checks, or waiting for its address's command. */
+static void
+admit(struct jail *j, struct pend *p)
+{
+	char key[ADDR_STRLEN];
+	struct held *h;
+
+	addr_str(&p->t->id, key, sizeof(key));
+	if ((h = dict_get(j->in.held, key, NULL)) != NULL) {
+		p->next = NULL;		/* behind the one asked about */
+		h->tail->next = p;
+		h->tail = p;
+		return;
+	}
+	switch (ignore_check(j, p->t)) {
+	case IGN_YES:
+		pend_free(p);
+		return;
+	case IGN_NO:
+		go_on(j, p);
+		return;
+	}
+	h = xcalloc(1, sizeof(*h));
+	h->j = j;
+	h->key = xstrdup(key);
+	p->next = NULL;
+	h->head = h->tail = p;
+	dict_set(j->in.held, key, h);
+	if (!ask_command(j, h)) {
+		h->head = h->tail = NULL;
+		dict_del(j->in.held, key);
+		go_on(j, p);
+	}
+}
+
+static void
+on_name(void *arg, const struct addr *ips, size_t n, const char *err)
+{
+	struct namereq *nr = arg;
+	struct jail *j = nr->j;
+
+	(void)ips;
+	(void)n;
+	nr->req = NULL;
+	if (err && nr->ignoreip)
+		log_msg(LOG_LVL_WARNING, DNS_LOGGER, DNS_FAILED, nr->name, err);
+	dict_del(j->in.names, nr->name);	/* frees nr */
+	drain(j);
+}
+
+/* Whether name is in the DNS cache; if not, its lookup is started. */
+static bool
+name_known(struct jail *j, const char *name, bool ignoreip)
+{
+	struct namereq *nr;
+
+	if (*name == '\0' || dns_cached(name))
+		return true;
+	if (dict_has(j->in.names, name))
+		return false;	/* under way */
+	nr = xcalloc(1, sizeof(*nr));
+	nr->j = j;
+	nr->name = xstrdup(name);
+	nr->ignoreip = ignoreip;
+	if ((nr->req = dns_resolve(j->env.loop, name, j, on_name, nr)) == NULL) {
+		namereq_free(nr);
+		return true;	/* no resolver off the loop: looked up when used */
+	}
+	dict_set(j->in.names, name, nr);
+	return false;
+}
+
+/*
+ * Whether the ignore checks of a failure (p; NULL: any) can run without
+ * looking a name up now; the lookups it needs are started.
+ */
+static bool
+names_ready(struct jail *j, const struct pend *p)
+{
+	bool ready = true;
+	size_t i;
+
+	if (p && p->t && !addr_valid(&p->t->id))
+		return true;	/* compared as text */
+	if (j->ignoreself && self == NULL) {
+		ready &= name_known(j, "localhost", false);
+		ready &= name_known(j, self_host(), false);
+	}
+	for (i = 0; i < j->nign; i++)
+		if (j->ign[i].name)
+			ready &= name_known(j, j->ign[i].name, true);
+	return ready;
+}
+
+/* p's host's addresses, as dnsToIp gave them. */
+static void
+answer(struct pend *p, const struct addr *ips, size_t n, const char *err)
+{
+	size_t i;
+
+	p->req = NULL;
+	p->answered = true;
+	p->ips = n ? xcalloc(n, sizeof(*p->ips)) : NULL;
+	for (i = 0; i < n; i++)
+		addr_copy(&p->ips[i], &ips[i]);
+	p->nips = n;
+	p->err = err ? xstrdup(err) : NULL;
+}
+
+static void
+on_host(void *arg, const struct addr *ips, size_t n, const char *err)
+{
+	struct pend *p = arg;
+
+	answer(p, ips, n, err);
+	drain(p->j);
+}
+
+/* A failure with a host name: one failure per address (textToIp). */
+static void
+expand(struct jail *j, struct pend *p)
+{
+	size_t i;
+
+	if (p->err)
+		log_msg(LOG_LVL_WARNING, DNS_LOGGER, DNS_FAILED, p->host, p->err);
+	if (p->nips && strcmp(filter_usedns(j->filter), "warn") == 0) {
+		char abuf[ADDR_STRLEN];
+
+		log_msg(LOG_LVL_WARNING, LOG_FILTER, "Determined IP using DNS Lookup: %s = %s",
+		    p->host, addr_str(&p->ips[0], abuf, sizeof(abuf)));
+	}
+	for (i = 0; i < p->nips; i++) {
+		struct pend *q = xcalloc(1, sizeof(*q));
+
+		q->j = j;
+		q->t = ticket_new(&p->ips[i], p->time, pyval_copy(p->data));
+		admit(j, q);
+	}
+	pend_free(p);
+}
+
+/*
+ * The jail's waiting failures, in order, as far as their answers are there
+ * and this turn's budget goes.
+ */
+static void
+drain(struct jail *j)
+{
+	struct pend *p;
+	struct held *h;
+
+	if (j->in.draining)
+		return;		/* the outer call goes on */
+	j->in.draining = true;
+	while ((h = j->in.ready) != NULL && budget(j, false)) {
+		j->in.ready = h->next_ready;
+		h->ready = false;
+		held_go_on(j, h);
+	}
+	while ((p = j->in.head) != NULL) {
+		if ((p->host && !p->answered) || !names_ready(j, p))
+			break;	/* its answer comes with a drain() */
+		if (!budget(j, true)) {
+			next_turn(j);
+			break;
+		}
+		if ((j->in.head = p->next) == NULL)
+			j->in.tail = NULL;
+		if (p->host)
+			expand(j, p);
+		else
+			admit(j, p);
+	}
+	j->in.draining = false;
+}
+
+/* Queues t (taken) or host's failure, then lets what can go on go on. */
+static void
+enqueue(struct jail *j, struct ticket *t, const char *host, double time, struct pyval *data)
+{
+	struct pend *p = xcalloc(1, sizeof(*p));
+
+	p->j = j;
+	p->t = t;
+	if (host) {
+		p->host = xstrdup(host);
+		p->time = time;
+		p->data = data;
+		if (dns_cached(host)) {
+			const struct addr *ips;
+			size_t n = dns_to_ips(host, &ips, NULL);
+
+			answer(p, ips, n, NULL);
+		} else if ((p->req = dns_resolve(j->env.loop, host, j, on_host, p)) == NULL) {
+			const struct addr *ips;
+			const char *err;
+			size_t n = dns_to_ips(host, &ips, &err);
+
+			answer(p, ips, n, err);	/* no resolver off the loop */
+		}
+	}
+	if (j->in.tail)
+		j->in.tail->next = p;
+	else
+		j->in.head = p;
+	j->in.tail = p;
+	drain(j);
+}
+
+static void
+failure(struct jail *j, struct filter_failure *ff)
+{
+	double now = clock_now(), time = ff->has_time ? ff->time.secs : now;
+
+	if (time > now)
+		time = now;
+	if (ff->host)
+		enqueue(j, NULL, ff->host, time, ff->data);
+	else
+		enqueue(j, ticket_new(&ff->id, time, ff->data), NULL, 0, NULL);
+	ff->data = NULL;
+}
+
+/* Whether failures are waiting (queued or behind an ignorecommand). */
+static bool
+pending(const struct jail *j)
+{
+	return j->in.head != NULL || dict_len(j->in.held) > 0;
+}
+
+/* Stopped: the failures still waiting go (fail2ban's filter thread stops too). */
+static void
+drop_pending(struct jail *j)
+{
+	struct pend *p;
+
+	runner_free(j->in.runner);	/* its commands killed, no callback */
+	j->in.runner = NULL;
+	while ((p = j->in.head) != NULL) {
+		j->in.head = p->next;
+		pend_free(p);
+	}
+	j->in.tail = NULL;
+	j->in.ready = NULL;
+	dict_free(j->in.held);
+	dict_free(j->in.names);
+	j->in.held = dict_new(held_free);
+	j->in.names = dict_new(namereq_free);
+	loop_timer_cancel(j->env.loop, j->in.timer);
+	j->in.timer = NULL;
+}
+
 void
 jail_feed(struct jail *j, const char *line, size_t len)
 {
@@ -1206,7 +1716,7 @@ jail_feed(struct jail *j, const char *line, size_t len)
 	if (st.error)
 		line_error(NULL, line, len, st.error);
 	for (i = 0; i < n; i++)
-		if (ff[i].has_id)
+		if (ff[i].has_id || ff[i].host)
 			failure(j, &ff[i]);
 	filter_failures_free(ff, n);
 }
@@ -1363,7 +1873,12 @@ jail_save_positions(struct jail *j)
 {
 	size_t i;
 
-	if (j->env.db == NULL)
+	/*
+	 * Failures read but still waiting (for a name, an ignorecommand, the
+	 * next turn) hold the positions where they were: a crash or a stop
+	 * then reads them again rather than losing them.
+	 */
+	if (j->env.db == NULL || pending(j))
 		return;
 	if (j->journal && j->jiso && j->jtime != j->jsaved) {
 		db_update_journal(j->env.db, j->name, j->jtime, j->jiso);
@@ -1404,13 +1919,8 @@ restore_bans(struct jail *j)
 	n = db_current_bans(j->env.db, j->name, now, j->incr.on ? -1 : bt,
 	    !j->incr.on ? bt : j->incr.maxtime >= 0 ? (long long)j->incr.maxtime : -1,
 	    failmgr_maxmatches(j->fm), bt, &v);
-	for (i = 0; i < n; i++) {
-		if (ignored(j, v[i])) {
-			ticket_free(v[i]);
-			continue;
-		}
-		ban(j, v[i]);
-	}
+	for (i = 0; i < n; i++)
+		enqueue(j, v[i], NULL, 0, NULL);	/* through the ignore checks */
 	free(v);
 }
 
@@ -1577,6 +2087,7 @@ rebuild_filter(struct jail *j, char **err)
 
 	filter_set_check_findtime(f, true);
 	filter_set_in_operation(f, true);
+	filter_set_defer_dns(f, true);
 	filter_set_findtime(f, failmgr_findtime(j->fm));
 	if ((j->fc.usedns && filter_set_usedns(f, j->fc.usedns, err) < 0) ||
 	    filter_set_maxlines(f, j->fc.maxlines, err) < 0 ||
@@ -1624,7 +2135,7 @@ on_journal_entry(void *arg, const struct journal_entry *e)
 	if (st.error)
 		line_error(e->datetext, e->line, e->len, st.error);
 	for (i = 0; i < n; i++)
-		if (ff[i].has_id)
+		if (ff[i].has_id || ff[i].host)
 			failure(j, &ff[i]);
 	filter_failures_free(ff, n);
 }
@@ -2607,6 +3118,7 @@ jail_start(struct jail *j, char **err)
 	} else
 		for (i = 0; i < j->nlogs; i++)
 			follow(j, &j->logs[i]);
+	names_ready(j, NULL);	/* the ignore checks' names looked up before a failure needs them */
 	j->svc_timer = loop_timer_add(j->env.loop, 0.5, on_service, j);
 	log_msg(LOG_LVL_INFO, LOG_JAIL, "Jail '%s' started", j->name);
 	return 0;
@@ -2714,6 +3226,7 @@ jail_stop(struct jail *j, jail_done_fn *done, void *arg)
 	}
 	j->stopping = true;
 	jail_save_positions(j);
+	drop_pending(j);	/* read again at the next start (the positions held) */
 	journal_close(j->journal);
 	j->journal = NULL;
 	for (i = 0; i < j->nlogs; i++) {

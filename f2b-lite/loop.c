@@ -56,7 +56,10 @@ struct loop {
 	size_t		  nsig;
 	struct child	 *kids;
 	size_t		  nkids, capkids;
+	struct child	 *gone;		/* reaped, their callbacks being called */
+	size_t		  ngone;
 	bool		  stop;
+	unsigned long	  turn;		/* epoll_wait calls so far */
 	loop_timer_fn	 *idle;		/* before each wait */
 	void		 *idle_arg;
 };
@@ -276,23 +279,31 @@ run_timers(struct loop *l)
 
 static void reap_children(struct loop *);
 
+/*
+ * The signals pending now: one read a turn (a signal raised meanwhile, a
+ * child started and gone in this turn, is seen in the next).
+ */
 static void
 on_signalfd(void *arg, int fd, uint32_t events)
 {
 	struct loop *l = arg;
-	struct signalfd_siginfo si;
-	size_t i;
+	struct signalfd_siginfo si[16];
+	ssize_t n = read(fd, si, sizeof(si));
+	bool chld = false;
+	size_t k, i;
 
 	(void)events;
-	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		if ((int)si.ssi_signo == SIGCHLD) {
-			reap_children(l);
+	for (k = 0; n > 0 && k < (size_t)n / sizeof(si[0]); k++) {
+		if ((int)si[k].ssi_signo == SIGCHLD) {
+			chld = true;
 			continue;
 		}
 		for (i = 0; i < l->nsig; i++)
-			if (l->sig[i].signo == (int)si.ssi_signo)
-				l->sig[i].fn(l->sig[i].arg, (int)si.ssi_signo);
+			if (l->sig[i].signo == (int)si[k].ssi_signo)
+				l->sig[i].fn(l->sig[i].arg, (int)si[k].ssi_signo);
 	}
+	if (chld)
+		reap_children(l);
 }
 
 static int
@@ -325,14 +336,21 @@ loop_signal(struct loop *l, int signo, loop_signal_fn *fn, void *arg)
 void
 loop_child(struct loop *l, pid_t pid, loop_child_fn *fn, void *arg)
 {
+	bool taken = sigismember(&l->sigs, SIGCHLD);
+
 	take_signal(l, SIGCHLD);
 	l->kids = xgrow(l->kids, &l->capkids, l->nkids + 1, sizeof(*l->kids));
 	l->kids[l->nkids].pid = pid;
 	l->kids[l->nkids].fn = fn;
 	l->kids[l->nkids].arg = arg;
 	l->nkids++;
-	/* it may have exited before SIGCHLD was ours */
-	reap_children(l);
+	/*
+	 * It may have exited before SIGCHLD was ours.  Once it is, an exit is
+	 * seen in a later turn: reaping here would let a caller that starts the
+	 * next command from the callback run a whole queue in one turn.
+	 */
+	if (!taken)
+		reap_children(l);
 }
 
 void
@@ -345,27 +363,46 @@ loop_child_forget(struct loop *l, pid_t pid)
 			l->kids[i] = l->kids[--l->nkids];
 			return;
 		}
+	for (i = 0; i < l->ngone; i++)
+		if (l->gone[i].pid == pid)
+			l->gone[i].fn = NULL;	/* its callback is not to be called */
 }
 
+/*
+ * The children that have exited, then their callbacks: a child a callback
+ * starts is not looked at before the next SIGCHLD, so commands started
+ * one after another from callbacks take one turn each, not one turn all.
+ */
 static void
 reap_children(struct loop *l)
 {
-	size_t i = 0;
+	struct child *gone = NULL;
+	int *status = NULL;
+	size_t ngone = 0, i = 0;
 
 	while (i < l->nkids) {
-		int status;
-		pid_t r = waitpid(l->kids[i].pid, &status, WNOHANG);
+		int st;
+		pid_t r = waitpid(l->kids[i].pid, &st, WNOHANG);
 
 		if (r == l->kids[i].pid || (r < 0 && errno == ECHILD)) {
-			struct child c = l->kids[i];
-
+			gone = xrealloc(gone, (ngone + 1) * sizeof(*gone));
+			status = xrealloc(status, (ngone + 1) * sizeof(*status));
+			gone[ngone] = l->kids[i];
+			status[ngone++] = r < 0 ? -1 : st;
 			l->kids[i] = l->kids[--l->nkids];
-			c.fn(c.arg, c.pid, r < 0 ? -1 : status);
-			i = 0;		/* the callback may have changed the list */
 			continue;
 		}
 		i++;
 	}
+	l->gone = gone;		/* loop_child_forget() may strike some off */
+	l->ngone = ngone;
+	for (i = 0; i < ngone; i++)
+		if (gone[i].fn)
+			gone[i].fn(gone[i].arg, gone[i].pid, status[i]);
+	l->gone = NULL;
+	l->ngone = 0;
+	free(gone);
+	free(status);
 }
 
 /* ---- running ------------------------------------------------------------ */
@@ -375,6 +412,12 @@ loop_on_idle(struct loop *l, loop_timer_fn *fn, void *arg)
 {
 	l->idle = fn;
 	l->idle_arg = arg;
+}
+
+unsigned long
+loop_turn(const struct loop *l)
+{
+	return l->turn;
 }
 
 void
@@ -402,6 +445,7 @@ loop_run(struct loop *l)
 		n = epoll_wait(l->ep, evs, 64, timeout);
 		if (n < 0 && errno != EINTR)
 			abort();
+		l->turn++;
 		for (i = 0; i < n && !l->stop; i++) {
 			struct handler *h = evs[i].data.ptr;
 

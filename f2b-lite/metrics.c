@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "listener.h"
 #include "loop.h"
 #include "pyval.h"
 #include "strbuf.h"
@@ -58,47 +59,19 @@ metrics_text(const struct pyval *v, struct strbuf *out)
 
 struct conn {
 	struct metrics	*m;
-	int		 fd;
+	struct lconn	*lc;
 	struct strbuf	 in, out;
 	size_t		 sent;
-	struct loop_timer *timer;
-	struct conn	*next;
 };
 
 struct metrics {
 	struct loop	*loop;
 	int		 fd;
 	metrics_fn	*fn;
+	metrics_log_fn	*logfn;
 	void		*arg;
-	struct conn	*conns;
+	struct listener	*ls;
 };
-
-static void
-conn_close(struct conn *c)
-{
-	struct conn **pp;
-
-	for (pp = &c->m->conns; *pp; pp = &(*pp)->next)
-		if (*pp == c) {
-			*pp = c->next;
-			break;
-		}
-	loop_timer_cancel(c->m->loop, c->timer);
-	loop_fd_del(c->m->loop, c->fd);
-	close(c->fd);
-	strbuf_free(&c->in);
-	strbuf_free(&c->out);
-	free(c);
-}
-
-static void
-on_timeout(void *arg)
-{
-	struct conn *c = arg;
-
-	c->timer = NULL;
-	conn_close(c);	/* a client that never finishes its request */
-}
 
 static void
 respond(struct conn *c)
@@ -118,11 +91,11 @@ respond(struct conn *c)
 	    body.len);
 	strbuf_add(&c->out, body.s ? body.s : "", body.len);
 	strbuf_free(&body);
-	loop_fd_mod(c->m->loop, c->fd, EPOLLOUT);
+	lconn_want(c->lc, EPOLLOUT);
 }
 
 static void
-on_conn(void *arg, int fd, uint32_t events)
+on_conn(void *arg, struct lconn *lc, uint32_t events)
 {
 	struct conn *c = arg;
 	char buf[2048];
@@ -130,7 +103,8 @@ on_conn(void *arg, int fd, uint32_t events)
 
 	if (events & EPOLLOUT) {
 		while (c->sent < c->out.len) {
-			n = send(fd, c->out.s + c->sent, c->out.len - c->sent, MSG_NOSIGNAL);
+			n = send(lconn_fd(lc), c->out.s + c->sent, c->out.len - c->sent,
+			    MSG_NOSIGNAL | MSG_DONTWAIT);
 			if (n < 0) {
 				if (errno == EAGAIN)
 					return;
@@ -138,45 +112,59 @@ on_conn(void *arg, int fd, uint32_t events)
 			}
 			c->sent += (size_t)n;
 		}
-		conn_close(c);
+		lconn_close(lc);
 		return;
 	}
-	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
-		strbuf_add(&c->in, buf, (size_t)n);
-		if (c->in.len > MAX_REQUEST) {
-			conn_close(c);
-			return;
-		}
-	}
+	/* one read per turn: a request is small, and nobody holds the loop */
+	n = recv(lconn_fd(lc), buf, sizeof(buf), MSG_DONTWAIT);
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-		conn_close(c);
+		lconn_close(lc);
+		return;
+	}
+	if (n > 0)
+		strbuf_add(&c->in, buf, (size_t)n);
+	if (c->in.len > MAX_REQUEST) {
+		lconn_close(lc);
 		return;
 	}
 	if (c->in.len && memmem(c->in.s, c->in.len, "\r\n\r\n", 4) != NULL && c->out.len == 0)
 		respond(c);
 }
 
-static void
-on_accept(void *arg, int fd, uint32_t events)
+static void *
+on_open(void *arg, struct lconn *lc)
 {
-	struct metrics *m = arg;
-	int cfd;
+	struct conn *c = xcalloc(1, sizeof(*c));
 
-	(void)events;
-	while ((cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-		struct conn *c = xcalloc(1, sizeof(*c));
-
-		c->m = m;
-		c->fd = cfd;
-		c->next = m->conns;
-		m->conns = c;
-		c->timer = loop_timer_add(m->loop, 10, on_timeout, c);
-		loop_fd_add(m->loop, cfd, EPOLLIN, on_conn, c);
-	}
+	c->m = arg;
+	c->lc = lc;
+	return c;
 }
 
+static void
+on_close(void *state)
+{
+	struct conn *c = state;
+
+	strbuf_free(&c->in);
+	strbuf_free(&c->out);
+	free(c);
+}
+
+static void
+on_log(void *arg, const char *msg)
+{
+	struct metrics *m = arg;
+
+	if (m->logfn)
+		m->logfn(m->arg, msg);
+}
+
+static const struct listener_ops ops = { on_open, on_conn, on_close, on_log };
+
 struct metrics *
-metrics_listen(struct loop *l, const char *addr, metrics_fn *fn, void *arg, char **err)
+metrics_listen(struct loop *l, const char *addr, metrics_fn *fn, metrics_log_fn *logfn,
+    void *arg, char **err)
 {
 	char *host = xstrdup(addr), *port = strrchr(host, ':');
 	struct addrinfo hints, *res = NULL;
@@ -221,8 +209,9 @@ metrics_listen(struct loop *l, const char *addr, metrics_fn *fn, void *arg, char
 	m->loop = l;
 	m->fd = fd;
 	m->fn = fn;
+	m->logfn = logfn;
 	m->arg = arg;
-	loop_fd_add(l, fd, EPOLLIN, on_accept, m);
+	m->ls = listener_new(l, fd, METRICS_MAX_CONNS, METRICS_TIMEOUT, &ops, m);
 	return m;
 fail:
 	if (fd >= 0)
@@ -237,9 +226,7 @@ metrics_close(struct metrics *m)
 {
 	if (m == NULL)
 		return;
-	while (m->conns)
-		conn_close(m->conns);
-	loop_fd_del(m->loop, m->fd);
+	listener_free(m->ls);
 	close(m->fd);
 	free(m);
 }

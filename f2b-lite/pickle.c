@@ -33,6 +33,14 @@ struct up {
 	size_t		  nmemo, capmemo;
 	size_t		  nodes;	/* against MAX_NODES: copies must not explode */
 	char		 *err;
+	struct {			/* the keys of the dict SETITEMS last filled */
+		const struct pyval *d, *last;	/* it, and its last key then */
+		size_t		  n;		/* its length then */
+		size_t		 *slot;		/* open addressing: pair index + 1, 0 empty */
+		size_t		  cap;
+		uint64_t	 *hash;		/* by pair index */
+		size_t		  hcap;
+	} ix;
 };
 
 /* Values in v (stops counting past limit). */
@@ -249,19 +257,151 @@ move_items(struct up *u, size_t at, struct pyval *c)
 	u->n = at;
 }
 
+/* The bits of h mixed into its low ones (the table's index). */
+static uint64_t
+mix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h;
+}
+
+/* A hash agreeing with pyval_equal (1 == 1.0 == True); unhashable types share one. */
+static uint64_t
+key_hash(const struct pyval *v)
+{
+	uint64_t h = 1469598103934665603ULL;
+	const char *s;
+	size_t i, n;
+	double f;
+
+	switch (pyval_type(v)) {
+	case PY_STR:
+	case PY_BYTES:
+		s = pyval_as_str(v);
+		n = pyval_strlen(v);
+		for (i = 0; i < n; i++)
+			h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+		return mix(h ^ (uint64_t)pyval_type(v));
+	case PY_BOOL:
+	case PY_INT:
+	case PY_FLOAT:
+		f = pyval_as_float(v);
+		if (f == 0)
+			f = 0;	/* -0.0 == 0.0 */
+		memcpy(&h, &f, sizeof(h));
+		return mix(h);
+	case PY_TUPLE:
+		for (i = 0; i < pyval_len(v); i++)
+			h = (h ^ key_hash(pyval_at(v, i))) * 1099511628211ULL;
+		return mix(h);
+	default:
+		return 0;
+	}
+}
+
+/* Slot of key (hash h) in the index: its pair's, or the empty one where it goes. */
+static size_t
+ix_find(const struct up *u, const struct pyval *d, const struct pyval *key, uint64_t h)
+{
+	size_t s, o;
+
+	for (s = h & (u->ix.cap - 1); u->ix.slot[s] != 0; s = (s + 1) & (u->ix.cap - 1)) {
+		o = u->ix.slot[s] - 1;
+		if (o < pyval_len(d) && u->ix.hash[o] == h && pyval_equal(pyval_dict_key(d, o), key))
+			break;
+	}
+	return s;
+}
+
+/* Room for n pairs: the table at most half full (rehashed from the kept hashes). */
+static void
+ix_room(struct up *u, size_t n)
+{
+	size_t cap = u->ix.cap ? u->ix.cap : 64, i, s;
+
+	if (n > u->ix.hcap) {
+		u->ix.hcap = n > 2 * u->ix.hcap ? n : 2 * u->ix.hcap;
+		u->ix.hash = xrealloc(u->ix.hash, u->ix.hcap * sizeof(*u->ix.hash));
+	}
+	while (cap < 2 * n)
+		cap *= 2;
+	if (cap == u->ix.cap)
+		return;
+	free(u->ix.slot);
+	u->ix.slot = xcalloc(cap, sizeof(*u->ix.slot));
+	u->ix.cap = cap;
+	for (i = 0; i < u->ix.n; i++) {
+		for (s = u->ix.hash[i] & (cap - 1); u->ix.slot[s] != 0; s = (s + 1) & (cap - 1))
+			;
+		u->ix.slot[s] = i + 1;
+	}
+}
+
+/*
+ * SETITEMS: d.update(items) with an index of d's keys, kept from one
+ * SETITEMS to the next of the same dict, so that a big dict costs its size,
+ * not its size squared (Python sends SETITEMS in batches of 1000: a request
+ * of 0.8 MiB holding a dict of 50,000 keys took pyval_dict_set's linear
+ * search 12 s).  The index is only a guide: every match is checked
+ * against the dict's own key.
+ */
 static bool
 set_items(struct up *u, size_t at)
 {
 	struct pyval *d;
-	size_t i;
+	size_t i, base, npairs;
 
 	if (at == 0 || (u->n - at) % 2)
 		return fail(u, "odd number of items for SETITEMS");
 	d = u->stack[at - 1];
 	if (pyval_type(d) != PY_DICT)
 		return fail(u, "SETITEMS on a non-dict");
-	for (i = at; i < u->n; i += 2)
-		pyval_dict_set(d, u->stack[i], u->stack[i + 1]);
+	base = pyval_len(d);
+	npairs = (u->n - at) / 2;
+	if (base + npairs <= 32) {
+		for (i = at; i < u->n; i += 2)
+			pyval_dict_set(d, u->stack[i], u->stack[i + 1]);
+		u->n = at;
+		return true;
+	}
+	if (u->ix.d != d || u->ix.n != base ||
+	    (base > 0 && pyval_dict_key(d, base - 1) != u->ix.last)) {
+		/* another dict (or changed since): its keys indexed anew */
+		u->ix.d = d;
+		u->ix.n = 0;
+		if (u->ix.slot)
+			memset(u->ix.slot, 0, u->ix.cap * sizeof(*u->ix.slot));
+		ix_room(u, base + npairs);
+		for (i = 0; i < base; i++) {
+			uint64_t h = key_hash(pyval_dict_key(d, i));
+
+			u->ix.hash[i] = h;
+			u->ix.slot[ix_find(u, d, pyval_dict_key(d, i), h)] = i + 1;
+			u->ix.n = i + 1;
+		}
+	}
+	ix_room(u, base + npairs);
+	/* grown geometrically: batch after batch must not copy the dict each time */
+	pyval_reserve(d, base + npairs > 2 * base ? base + npairs : 2 * base);
+	for (i = at; i < u->n; i += 2) {
+		struct pyval *key = u->stack[i], *val = u->stack[i + 1];
+		uint64_t h = key_hash(key);
+		size_t s = ix_find(u, d, key, h), n = pyval_len(d);
+
+		if (u->ix.slot[s] != 0) {
+			/* a key seen before: the value replaced, its place kept */
+			pyval_dict_replace(d, u->ix.slot[s] - 1, val);
+			pyval_free(key);
+			continue;
+		}
+		pyval_dict_append(d, key, val);
+		u->ix.hash[n] = h;
+		u->ix.slot[s] = n + 1;
+		u->ix.n = n + 1;
+	}
+	u->ix.last = pyval_dict_key(d, pyval_len(d) - 1);
 	u->n = at;
 	return true;
 }
@@ -605,6 +745,8 @@ pickle_load(const void *buf, size_t len, char **err)
 	free(u.stack);
 	free(u.marks);
 	free(u.memo);
+	free(u.ix.slot);
+	free(u.ix.hash);
 	if (ret == NULL)
 		*err = u.err ? u.err : xstrdup("malformed pickle");
 	else

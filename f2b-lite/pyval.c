@@ -604,6 +604,14 @@ pyval_dict_key(const struct pyval *d, size_t i)
 	return pyval_at(d, i * 2);
 }
 
+void
+pyval_dict_replace(struct pyval *d, size_t i, struct pyval *val)
+{
+	pyval_free(d->u.seq.item[2 * i + 1]);
+	d->u.seq.item[2 * i + 1] = val;
+	holds(d, val);
+}
+
 struct pyval *
 pyval_dict_val(const struct pyval *d, size_t i)
 {

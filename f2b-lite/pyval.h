@@ -73,6 +73,8 @@ void		 pyval_dict_append(struct pyval *, struct pyval *key,
 void		 pyval_dict_update_take(struct pyval *, struct pyval *src);
 /* Makes room for n items (n pairs for a dict) without changing the value. */
 void		 pyval_reserve(struct pyval *, size_t n);
+/* The value of the i-th pair becomes val (taken; the old one is freed). */
+void		 pyval_dict_replace(struct pyval *, size_t i, struct pyval *val);
 struct pyval	*pyval_dict_key(const struct pyval *, size_t);
 struct pyval	*pyval_dict_val(const struct pyval *, size_t);
 /* Removes a str key; returns its value (the caller frees it) or NULL. */

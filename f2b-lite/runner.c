@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -19,6 +20,57 @@
 #include "xmalloc.h"
 
 #define KILL_GRACE	0.2	/* SIGTERM, then SIGKILL this much later */
+#define RETRY_FIRST	0.1	/* a command that could not start: tried again after */
+#define RETRY_MAX	5.0	/* ... doubling up to this */
+#define RESERVE_MAX	64
+
+/*
+ * The descriptor reserve (runner_reserve): descriptors of /dev/null held
+ * open for the commands.  Every other user of descriptors (connections,
+ * logs) fails first when they run out; a command's pipe or in-process
+ * socket takes from the reserve when nothing else is free, and it is
+ * filled again when they are closed.
+ */
+static int reserve[RESERVE_MAX];
+static unsigned nreserve, want_reserve;
+
+static void
+reserve_fill(void)
+{
+	while (nreserve < want_reserve) {
+		int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0)
+			return;
+		reserve[nreserve++] = fd;
+	}
+}
+
+/* Frees up to n descriptors of the reserve; whether any was there. */
+static bool
+reserve_take(unsigned n)
+{
+	bool any = nreserve > 0;
+
+	while (n-- > 0 && nreserve > 0)
+		close(reserve[--nreserve]);
+	return any;
+}
+
+void
+runner_reserve(unsigned n)
+{
+	want_reserve = n < RESERVE_MAX ? n : RESERVE_MAX;
+	while (nreserve > want_reserve)
+		close(reserve[--nreserve]);
+	reserve_fill();
+}
+
+unsigned
+runner_reserved(void)
+{
+	return nreserve;
+}
 
 static unsigned long child_nofile;	/* runner_child_nofile */
 
@@ -62,6 +114,7 @@ struct job {
 	int		   outfd;
 	bool		   exited, killed;
 	int		   status;
+	unsigned	   attempts;	/* starts that failed (no descriptor, no process) */
 	struct strbuf	   out;
 	struct loop_timer *timer;
 	struct job	  *prev, *next;
@@ -80,6 +133,10 @@ struct runner {
 	size_t		  npending, cpending;
 	struct loop_timer *flush;
 	bool		 *flush_alive;
+	/* a command could not start: nothing starts until the retry */
+	struct loop_timer *retry;
+	double		   backoff;
+	runner_retry_fn	  *retry_fn;
 };
 
 /* ---- splitting a script ------------------------------------------------ */
@@ -253,6 +310,7 @@ drain(struct job *j, bool last)
 		loop_fd_del(j->r->loop, j->outfd);
 		close(j->outfd);
 		j->outfd = -1;
+		reserve_fill();
 	}
 }
 
@@ -278,7 +336,7 @@ child_exited(struct job *j)
 	else if (WIFSIGNALED(j->status))
 		st = 128 + WTERMSIG(j->status);
 	else
-		st = RUNNER_NOSPAWN;
+		st = 127;	/* cannot happen: waitpid reports exits and signals */
 	j->pid = 0;
 	piece_done(j, st);
 }
@@ -318,65 +376,126 @@ on_kill(void *arg)
 		kill(-j->pgid, SIGKILL);
 }
 
-static void
-spawn(struct job *j, const char *text)
+/*
+ * The child: /bin/sh -c TEXT ARGS... in a session of its own, stdin
+ * /dev/null, stdout and stderr the pipe, no other descriptor of ours
+ * (fail2ban: close_fds), no signal blocked, SIGPIPE as default (Python's
+ * subprocess restores it).  Run after vfork(): system calls only, no
+ * allocation, never returns.
+ */
+static void __attribute__((noreturn))
+child(int out, char *const argv[])
 {
-	int p[2];
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	setsid();
+	if (out <= 2 && (out = fcntl(out, F_DUPFD, 3)) < 0)
+		_exit(127);
+	dup2(out, 1);
+	dup2(out, 2);
+	close(0);
+	if (open("/dev/null", O_RDONLY) != 0)	/* the lowest free: 0 */
+		_exit(127);
+	close_range(3, ~0U, 0);
+	if (child_nofile) {	/* runner_child_nofile */
+		struct rlimit rl;
+
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > child_nofile) {
+			rl.rlim_cur = child_nofile;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
+	execv("/bin/sh", argv);
+	_exit(127);
+}
+
+static void resume(void *);
+
+/*
+ * The piece could not start (err: why): it waits where it is in the queue,
+ * nothing else of this runner starts, and it is tried again after a
+ * back-off (RETRY_FIRST doubling up to RETRY_MAX) - a ban must not be lost
+ * because descriptors or processes ran out for a moment.
+ */
+static void
+spawn_failed(struct job *j, int err)
+{
+	struct runner *r = j->r;
+	double delay = r->backoff > 0 ? r->backoff : RETRY_FIRST;
+
+	r->backoff = delay * 2 < RETRY_MAX ? delay * 2 : RETRY_MAX;
+	j->attempts++;
+	j->running = false;
+	r->nrunning--;
+	if (r->retry == NULL)
+		r->retry = loop_timer_add(r->loop, delay, resume, r);
+	if (r->retry_fn)
+		r->retry_fn(j->arg, err, j->attempts, delay);
+}
+
+/* Starts the shell for a piece; false (errno set) when it could not. */
+static bool
+start_shell(struct job *j, const char *text)
+{
+	char **argv = xcalloc(j->cmd.nargs + 4, sizeof(*argv));
+	int p[2], err;
 	pid_t pid;
 	size_t i;
 
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		piece_done(j, RUNNER_NOSPAWN);
-		return;
+	argv[0] = "/bin/sh";
+	argv[1] = "-c";
+	argv[2] = (char *)text;
+	for (i = 0; i < j->cmd.nargs; i++)
+		argv[3 + i] = j->cmd.args[i];
+	if (pipe2(p, O_CLOEXEC) < 0 && !((errno == EMFILE || errno == ENFILE) &&
+	    reserve_take(2) && pipe2(p, O_CLOEXEC) == 0)) {
+		err = errno;
+		free(argv);
+		reserve_fill();
+		errno = err;
+		return false;
 	}
-	pid = fork();
+	/*
+	 * vfork: the child shares our memory until it runs exec, so starting a
+	 * command costs the same however large the daemon is (fork copied
+	 * its page tables and made every page copy-on-write)
+	 */
+	pid = vfork();
+	if (pid == 0)
+		child(p[1], argv);
+	err = errno;
+	free(argv);
+	close(p[1]);
 	if (pid < 0) {
 		close(p[0]);
-		close(p[1]);
-		piece_done(j, RUNNER_NOSPAWN);
-		return;
+		reserve_fill();
+		errno = err;
+		return false;
 	}
-	if (pid == 0) {
-		char **argv = calloc(j->cmd.nargs + 4, sizeof(*argv));
-		sigset_t all;
-		int devnull = open("/dev/null", O_RDONLY);
-
-		sigemptyset(&all);
-		sigprocmask(SIG_SETMASK, &all, NULL);
-		setsid();
-		if (devnull >= 0)
-			dup2(devnull, 0);
-		dup2(p[1], 1);
-		dup2(p[1], 2);
-		close_range(3, ~0U, 0);	/* nothing else of ours (fail2ban: close_fds) */
-		if (child_nofile) {
-			struct rlimit rl;
-
-			if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > child_nofile) {
-				rl.rlim_cur = child_nofile;
-				setrlimit(RLIMIT_NOFILE, &rl);
-			}
-		}
-		if (argv == NULL)
-			_exit(127);
-		argv[0] = "/bin/sh";
-		argv[1] = "-c";
-		argv[2] = (char *)text;
-		for (i = 0; i < j->cmd.nargs; i++)
-			argv[3 + i] = j->cmd.args[i];
-		execv("/bin/sh", argv);
-		_exit(127);
-	}
-	close(p[1]);
+	reserve_fill();
 	fcntl(p[0], F_SETFL, O_NONBLOCK);
 	j->pid = j->pgid = pid;
 	j->outfd = p[0];
 	j->exited = j->killed = false;
 	loop_fd_add(j->r->loop, p[0], EPOLLIN, on_output, j);
+	return true;
+}
+
+static void
+spawn(struct job *j, const char *text)
+{
+	if (!start_shell(j, text)) {
+		spawn_failed(j, errno);
+		return;
+	}
+	j->r->backoff = 0;
 	/* timeout 0 (or less): fail2ban polls once, then kills */
 	j->timer = loop_timer_add(j->r->loop, j->timeout > 0 ? j->timeout : 0, on_kill, j);
-	/* last: a child that already exited is reaped here, and j may be gone */
-	loop_child(j->r->loop, pid, on_exit_child, j);
+	/* last: a child that already exited may be reaped here, and j be gone */
+	loop_child(j->r->loop, j->pid, on_exit_child, j);
 }
 
 /* The batched pieces reached this turn, run together. */
@@ -399,7 +518,9 @@ flush_pending(void *arg)
 		argc[i] = jobs[i]->segs[jobs[i]->cur].argc;
 		msg[i] = &jobs[i]->out;
 	}
+	reserve_take(2);	/* the netlink socket */
 	r->batches += ipset_run_many(n, argv, argc, status, msg);
+	reserve_fill();
 	r->flush_alive = &alive;
 	for (i = 0; i < n && alive; i++)
 		piece_done(jobs[i], status[i]);
@@ -429,7 +550,12 @@ run_piece(struct job *j)
 		return;
 	}
 	if (s->how != NULL) {
-		piece_done(j, s->how->run(s->argc, s->argv, &j->out));
+		int st;
+
+		reserve_take(2);	/* its socket */
+		st = s->how->run(s->argc, s->argv, &j->out);
+		reserve_fill();
+		piece_done(j, st);
 		return;
 	}
 	spawn(j, s->text);
@@ -467,7 +593,7 @@ step(struct runner *r)
 {
 	struct job *j, *next;
 
-	if (r->stepping || r->held)
+	if (r->stepping || r->held || r->retry)
 		return;		/* the outer call goes on; or later */
 	r->stepping = true;
 again:
@@ -481,13 +607,30 @@ again:
 			j->timer = loop_timer_add(r->loop, 0, barrier_done, j);
 			continue;
 		}
-		r->started++;
 		if (j->segs == NULL)
 			split(j);
-		run_piece(j);	/* may finish at once (in-process) */
+		run_piece(j);	/* may finish at once (in-process), or fail to start */
+		if (r->retry)
+			break;	/* it could not start: all wait for its retry */
+		r->started++;
 		goto again;	/* the list may have changed */
 	}
 	r->stepping = false;
+}
+
+static void
+resume(void *arg)
+{
+	struct runner *r = arg;
+
+	r->retry = NULL;
+	step(r);
+}
+
+void
+runner_on_retry(struct runner *r, runner_retry_fn *fn)
+{
+	r->retry_fn = fn;
 }
 
 struct runner *
@@ -509,6 +652,7 @@ runner_free(struct runner *r)
 	if (r->flush_alive)
 		*r->flush_alive = false;
 	loop_timer_cancel(r->loop, r->flush);
+	loop_timer_cancel(r->loop, r->retry);
 	free(r->pending);
 	while (r->head) {
 		struct job *j = r->head;

@@ -10,7 +10,11 @@
  * A command is a shell script with positional arguments, run as
  * `/bin/sh -c SCRIPT ARGS...` in its own process group with stdout and
  * stderr collected; past its timeout the whole group gets SIGTERM, then
- * SIGKILL.  Lines that are plain ipset invocations run in-process (see
+ * SIGKILL.  A command that cannot start (no descriptor, no process) is
+ * not failed: it keeps its place, the runner pauses and tries it again
+ * after a back-off (runner_on_retry says so), so a ban is never lost for
+ * want of a descriptor; commands take from a process-wide descriptor
+ * reserve (runner_reserve) that nothing else can use up.  Lines that are plain ipset invocations run in-process (see
  * ipset.h) when the script is a simple list of commands; those reached in
  * one loop turn run together at its end, adds and dels to one set in one
  * netlink message.  Leaf module: results go to the done callback.
@@ -27,15 +31,22 @@ struct runner;
 
 #define RUNNER_PARALLEL	16	/* commands running at once, per runner */
 #define RUNNER_TIMEOUT	(-1)	/* killed after the timeout */
-#define RUNNER_NOSPAWN	(-2)	/* could not start /bin/sh */
 
 /*
  * status: the exit status (of the last command), 128+N when killed by
- * signal N, or RUNNER_TIMEOUT / RUNNER_NOSPAWN.  output: stdout and stderr.
+ * signal N, or RUNNER_TIMEOUT.  output: stdout and stderr.
  */
 typedef void runner_done_fn(void *arg, int status, const char *output);
+/*
+ * A command (arg: its done callback's) could not start - err is the
+ * errno (EMFILE, EAGAIN...) - for the attempt-th time; it is tried again
+ * in delay seconds, nothing of the runner starting meanwhile.
+ */
+typedef void runner_retry_fn(void *arg, int err, unsigned attempt, double delay);
 
 struct runner	*runner_new(struct loop *);
+/* Tells fn about each command that could not start (none: said nowhere). */
+void		 runner_on_retry(struct runner *, runner_retry_fn *fn);
 /* Frees the runner; commands still running are killed. */
 void		 runner_free(struct runner *);
 /*
@@ -73,5 +84,14 @@ unsigned long	 runner_batches(const struct runner *);
  * descriptor, or use select(), expect the usual 1024); 0: left as it is.
  */
 void		 runner_child_nofile(unsigned long);
+/*
+ * Holds n descriptors (at most 64) aside for every runner's commands: a
+ * command's pipe, or an in-process command's socket, takes from them when
+ * no other descriptor is free, and they are taken back once it is closed.
+ * Call once the open files limit is what it will stay.
+ */
+void		 runner_reserve(unsigned n);
+/* Descriptors held in the reserve now (tests). */
+unsigned	 runner_reserved(void);
 
 #endif

@@ -1712,6 +1712,13 @@ on_metrics(void *arg)
 /* ---- signals -------------------------------------------------------------------- */
 
 static void
+on_metrics_log(void *arg, const char *msg)
+{
+	(void)arg;
+	log_msg(LOG_LVL_WARNING, LOG_SERVER, "metrics: %s", msg);
+}
+
+static void
 on_signal(void *arg, int signo)
 {
 	struct server *s = arg;
@@ -2012,6 +2019,12 @@ server_main(int argc, char **argv)
 			replay_early(&s, lt);
 		}
 	}
+	{
+		/* descriptors no connection or log can take: the actions' (runner.h) */
+		struct rlimit rl;
+
+		runner_reserve(getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 256 ? 4 : 16);
+	}
 	s.loop = loop_new();
 	if ((s.listen_fd = socket_listen(s.socket)) < 0) {
 		/* a server no client can reach is not started (nor said ready) */
@@ -2036,7 +2049,7 @@ server_main(int argc, char **argv)
 		char *err = NULL;
 
 		if ((s.metrics = metrics_listen(s.loop, dict_get(s.params, "metrics", NULL),
-		    on_metrics, &s, &err)) == NULL) {
+		    on_metrics, on_metrics_log, &s, &err)) == NULL) {
 			log_msg(LOG_LVL_ERROR, LOG_SERVER, "%s", err);
 			free(err);
 		} else

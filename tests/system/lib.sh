@@ -29,9 +29,16 @@ nok() {
 check() {
 	local name=$1
 	shift
-	if "$@"; then ok "$name"; else nok "$name"; fi
+	if "$@" > "${T:-/tmp}/check.out" 2>&1; then ok "$name"; else nok "$name" "$(tail -n 5 "${T:-/tmp}/check.out")"; fi
 }
 note() { echo "# $*"; }
+# load_bound SECONDS: a latency bound for a machine under load - SECONDS times
+# the load per CPU (1-minute average) when that is above 1.  The checks that
+# use it also check an order of events, which no load changes.
+load_bound() {
+	awk -v b="$1" -v n="$(nproc)" '{ f = $1 / n; if (f < 1) f = 1; printf "%.1f\n", b * f }' \
+	    /proc/loadavg
+}
 finish() { exit $((failed > 0)); }
 
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }

@@ -2,7 +2,10 @@
  * Unit tests for dns: dnsToIp's results and Utils.Cache's rules - a lookup
  * is made once per name per lifetime, failures are cached and said once,
  * the oldest entries leave a full cache first, expired entries are looked
- * up again.  Names are numeric or "localhost" (no network needed).
+ * up again; looked up off the loop, an answer comes in a later turn, one
+ * lookup serves every request made meanwhile (the error said to the first),
+ * a cancelled request is not answered.  Names are numeric or "localhost"
+ * (no network needed).
  */
 #include <stdio.h>
 #include <string.h>
@@ -10,8 +13,56 @@
 
 #include "addr.h"
 #include "dns.h"
+#include "loop.h"
+#include "strbuf.h"
 #include "tap.h"
 #include "xmalloc.h"
+
+static struct loop *L;
+static struct strbuf told = STRBUF_INIT;
+static int ntold;
+
+static void stop(void *arg) { (void)arg; loop_stop(L); }
+
+static void
+on_answer(void *arg, const struct addr *ips, size_t n, const char *err)
+{
+	char buf[ADDR_STRLEN];
+
+	strbuf_addf(&told, "%s:%zu:%s:%s;", (const char *)arg, n,
+	    n ? addr_str(&ips[0], buf, sizeof(buf)) : "-", err ? "err" : "ok");
+	ntold++;
+}
+
+/* Looked up off the loop, answered in a later turn. */
+static void
+off_the_loop(void)
+{
+	unsigned long before = dns_lookups();
+	struct dns_req *c;
+	int i;
+
+	L = loop_new();
+	dns_resolve(L, "192.0.2.99", NULL, on_answer, "a");
+	dns_resolve(L, "a..c", NULL, on_answer, "x");
+	dns_resolve(L, "192.0.2.99", NULL, on_answer, "b");
+	c = dns_resolve(L, "192.0.2.99", NULL, on_answer, "c");
+	dns_resolve(L, "a..c", NULL, on_answer, "y");
+	dns_cancel(c);
+	is_int(ntold, 0, "nothing answered while asking");
+	ok(!dns_cached("192.0.2.99"), "... nor cached yet");
+	for (i = 0; i < 500 && ntold < 4; i++) {
+		loop_timer_add(L, 0.01, stop, NULL);
+		loop_run(L);
+	}
+	ok(strstr(strbuf_str(&told), "a:1:192.0.2.99:ok;b:1:192.0.2.99:ok;") != NULL &&
+	    strstr(strbuf_str(&told), "x:0:-:err;y:0:-:ok;") != NULL && ntold == 4,
+	    "answers in the order asked, the error said to the first (%s)", strbuf_str(&told));
+	is_int(dns_lookups() - before, 2, "one lookup per name however many asked");
+	ok(dns_cached("192.0.2.99") && dns_cached("a..c"), "the answers are cached");
+	loop_free(L);
+	strbuf_free(&told);
+}
 
 static bool
 has(const char *name, const char *ip)
@@ -114,5 +165,6 @@ main(void)
 	    "a raw id has no name, and no lookup is made");
 	addr_clear(&a);
 	dns_cache_options(DNS_CACHE_MAX, DNS_CACHE_TIME);
+	off_the_loop();
 	return tap_done();
 }

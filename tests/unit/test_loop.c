@@ -1,5 +1,6 @@
 /* Unit tests for loop: timers in order and cancelled, fd readiness, signals
- * through the signalfd, children reaped. */
+ * through the signalfd, children reaped - a child started from a child's
+ * callback in a later turn, so a chain of commands cannot hold one turn. */
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
@@ -37,6 +38,29 @@ on_child(void *arg, pid_t pid, int status)
 	(void)pid;
 	child_status = status;
 	loop_stop(L);
+}
+
+/* Each callback starts the next child, up to 5: the turn each was reaped in. */
+static unsigned long chain_turns[5];
+static int nchain;
+
+static void
+on_chain(void *arg, pid_t pid, int status)
+{
+	pid_t next;
+
+	(void)arg;
+	(void)pid;
+	(void)status;
+	chain_turns[nchain++] = loop_turn(L);
+	if (nchain == 5) {
+		loop_stop(L);
+		return;
+	}
+	if ((next = fork()) == 0)
+		_exit(0);
+	usleep(20000);		/* it has exited before it is registered */
+	loop_child(L, next, on_chain, NULL);
 }
 
 static int idles;
@@ -93,6 +117,18 @@ main(void)
 	loop_timer_add(L, 2, stop, NULL);
 	loop_run(L);
 	ok(WIFEXITED(child_status) && WEXITSTATUS(child_status) == 7, "child reaped with its status");
+
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	loop_child(L, pid, on_chain, NULL);
+	loop_timer_add(L, 5, stop, NULL);
+	loop_run(L);
+	ok(nchain == 5 && chain_turns[0] < chain_turns[1] && chain_turns[1] < chain_turns[2] &&
+	    chain_turns[2] < chain_turns[3] && chain_turns[3] < chain_turns[4],
+	    "a child started by a child's callback is reaped in a later turn (turns %lu %lu %lu "
+	    "%lu %lu)", chain_turns[0], chain_turns[1], chain_turns[2], chain_turns[3],
+	    chain_turns[4]);
 
 	norder = 0;
 	loop_on_idle(L, on_idle, NULL);

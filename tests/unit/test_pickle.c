@@ -1,9 +1,11 @@
 /*
  * Unit tests for pickle: frames as Python 3.11's pickle writes them
  * (protocols 2, 4 and 5, bytes below from pickle.dumps), our encoding read
- * back, fail2ban's exceptions, and refusals.
+ * back, fail2ban's exceptions, and refusals; a big dict with keys given
+ * twice, equal across types (1, 1.0, True), as Python builds it.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "pickle.h"
 #include "pyval.h"
@@ -37,6 +39,83 @@ refused(const char *bytes, size_t n, const char *name)
 	ok(v == NULL && err != NULL, "refused: %s (%s)", name, err ? err : "accepted");
 	free(err);
 	pyval_free(v);
+}
+
+static void
+put_str(struct strbuf *sb, const char *op, const char *s)
+{
+	unsigned char len[4] = { (unsigned char)strlen(s), 0, 0, 0 };
+
+	strbuf_adds(sb, op);
+	strbuf_add(sb, (const char *)len, strcmp(op, "C") == 0 ? 1 : 4);
+	strbuf_adds(sb, s);
+}
+
+static void
+put_int(struct strbuf *sb, int n)
+{
+	strbuf_addc(sb, 'K');
+	strbuf_addc(sb, (char)n);
+}
+
+/* 'G' and a double big-endian: 1.0 or -0.0 */
+static void
+put_float(struct strbuf *sb, bool one)
+{
+	strbuf_add(sb, one ? "G\x3f\xf0\0\0\0\0\0\0" : "G\x80\0\0\0\0\0\0\0", 9);
+}
+
+/*
+ * SETITEMS into one dict of 49 items: keys repeated (the later value
+ * kept, at the first place), 1 / 1.0 / True one key, (1, 'x') and
+ * (1.0, 'x') one key, b'k1' not 'k1', 0 and -0.0 one key.
+ */
+static void
+big_dict(void)
+{
+	struct strbuf sb = STRBUF_INIT, want = STRBUF_INIT;
+	char k[8];
+	int r, i;
+
+	strbuf_add(&sb, "\x80\x03}(", 4);
+	for (r = 0; r < 2; r++)
+		for (i = 0; i < 20; i++) {
+			snprintf(k, sizeof(k), "k%d", i);
+			put_str(&sb, "X", k);
+			put_int(&sb, r * 100 + i);
+		}
+	put_int(&sb, 1);
+	put_str(&sb, "X", "a");
+	put_float(&sb, true);
+	put_str(&sb, "X", "b");
+	strbuf_addc(&sb, '\x88');
+	put_str(&sb, "X", "c");
+	put_int(&sb, 1);
+	put_str(&sb, "X", "x");
+	strbuf_addc(&sb, '\x86');
+	put_str(&sb, "X", "d");
+	put_float(&sb, true);
+	put_str(&sb, "X", "x");
+	strbuf_addc(&sb, '\x86');
+	put_str(&sb, "X", "e");
+	put_str(&sb, "C", "k1");
+	put_str(&sb, "X", "f");
+	put_int(&sb, 0);
+	put_str(&sb, "X", "z");
+	put_float(&sb, false);
+	put_str(&sb, "X", "w");
+	put_str(&sb, "X", "k3");
+	put_str(&sb, "X", "last");
+	strbuf_add(&sb, "u.", 2);
+	/* Python: pickle.loads() of the same bytes */
+	strbuf_adds(&want, "{'k0': 100, 'k1': 101, 'k2': 102, 'k3': 'last', ");
+	for (i = 4; i < 20; i++)
+		strbuf_addf(&want, "'k%d': %d, ", i, 100 + i);
+	strbuf_adds(&want, "1: 'c', (1, 'x'): 'e', b'k1': 'f', 0: 'w'}");
+	is_repr(sb.s, sb.len, strbuf_str(&want), "SETITEMS of 49 items with repeated keys: "
+	    "Python's dict");
+	strbuf_free(&sb);
+	strbuf_free(&want);
 }
 
 int
@@ -147,5 +226,6 @@ main(void)
 		pyval_free(c);
 		strbuf_free(&out);
 	}
+	big_dict();
 	return tap_done();
 }

@@ -1,9 +1,15 @@
 /* Unit tests for runner: order, exit status and output, positional
  * arguments never parsed by the shell, timeouts killing the process group,
  * a script with one shell line run whole by the shell, a command put in the
- * background not holding the action up, a barrier without a command. */
+ * background not holding the action up, a barrier without a command; out of
+ * descriptors, a command waits and is tried again (never failed), and the
+ * descriptor reserve lets it run; the child's descriptors and signals. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -111,6 +117,107 @@ barrier(void)
 	runner_free(r);		/* a barrier left queued goes with its runner */
 }
 
+static struct strbuf retries = STRBUF_INIT;
+
+static void
+on_retry(void *arg, int err, unsigned attempt, double delay)
+{
+	strbuf_addf(&retries, "%s:%s:%u:%g;", (const char *)arg, err == EMFILE ? "EMFILE" : "?",
+	    attempt, delay);
+}
+
+/* Takes every free descriptor (the limit lowered first); returns how many. */
+static int
+exhaust(int *fds, int max)
+{
+	int n = 0;
+
+	while (n < max && (fds[n] = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0)
+		n++;
+	return n;
+}
+
+/* Out of descriptors: retried with a back-off, never failed; the reserve. */
+static void
+no_descriptors(void)
+{
+	struct runner *r = runner_new(L);
+	struct rlimit old, low;
+	int fds[256], n, i;
+
+	getrlimit(RLIMIT_NOFILE, &old);
+	low = old;
+	low.rlim_cur = 64;
+	setrlimit(RLIMIT_NOFILE, &low);
+	runner_on_retry(r, on_retry);
+	runner_reserve(0);
+	strbuf_reset(&log_);
+	n = exhaust(fds, 256);
+	cmd(r, "echo ran", NULL, 5, "x");
+	cmd(r, "echo after", NULL, 5, "y");
+	for (i = 0; i < 100 && (strchr(strbuf_str(&retries), ';') == NULL ||
+	    strchr(strbuf_str(&retries), ';') == strrchr(strbuf_str(&retries), ';')); i++) {
+		loop_timer_add(L, 0.05, stop, NULL);	/* until two attempts failed (5 s at most) */
+		loop_run(L);
+	}
+	is_str(strbuf_str(&retries), "x:EMFILE:1:0.1;x:EMFILE:2:0.2;",
+	    "no descriptor: the command waits and is tried again, the delay doubling");
+	is_str(strbuf_str(&log_), "", "... not failed meanwhile, nor anything after it started");
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	wait_idle(r);
+	is_str(strbuf_str(&log_), "x:0:ran\n;y:0:after\n;",
+	    "descriptors back: it runs, in its place, and the rest after it");
+	runner_free(r);
+
+	/* with a reserve, nothing else can take the descriptors the commands need */
+	r = runner_new(L);
+	runner_on_retry(r, on_retry);
+	runner_reserve(4);
+	is_int(runner_reserved(), 4, "the reserve is held");
+	strbuf_reset(&retries);
+	strbuf_reset(&log_);
+	n = exhaust(fds, 256);
+	cmd(r, "echo reserved", NULL, 5, "z");
+	wait_idle(r);
+	is_str(strbuf_str(&log_), "z:0:reserved\n;", "out of descriptors, a command runs on the reserve");
+	is_str(strbuf_str(&retries), "", "... at once");
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	cmd(r, "true", NULL, 5, "w");
+	wait_idle(r);
+	is_int(runner_reserved(), 4, "the reserve is filled again once its descriptors are back");
+	runner_reserve(0);
+	runner_free(r);
+	setrlimit(RLIMIT_NOFILE, &old);
+}
+
+/* What a command inherits: 0-2 only, no blocked signal, SIGPIPE as default. */
+static void
+child_hygiene(void)
+{
+	struct runner *r = runner_new(L);
+	int keep = open("/dev/null", O_RDONLY);	/* not close-on-exec: still not theirs */
+	sigset_t blocked, old;
+
+	sigemptyset(&blocked);
+	sigaddset(&blocked, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &blocked, &old);
+	signal(SIGPIPE, SIG_IGN);	/* as the daemon has it */
+	strbuf_reset(&log_);
+	cmd(r, "ls /proc/self/fd | sort -n | tr '\\n' ' '", NULL, 5, "fds");
+	cmd(r, "grep -E '^Sig(Blk|Ign)' /proc/self/status | tr '\\n\\t' '  '", NULL, 5, "sig");
+	cmd(r, "yes | head -n 1", NULL, 5, "pipe");
+	wait_idle(r);
+	is_str(strbuf_str(&log_), "fds:0:0 1 2 3 ;sig:0:SigBlk: 0000000000000000 "
+	    "SigIgn: 0000000000000000 ;pipe:0:y\n;", "a child has 0-2 (3: ls's own), "
+	    "no signal blocked or ignored (a writer to a closed pipe ends quietly)");
+	signal(SIGPIPE, SIG_DFL);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(keep);
+	runner_free(r);
+}
+
 int
 main(void)
 {
@@ -144,10 +251,13 @@ main(void)
 	runner_free(r);
 	shell_rules(dir);
 	barrier();
+	no_descriptors();
+	child_hygiene();
 	snprintf(script, sizeof(script), "rm -rf %s", dir);
 	if (system(script) != 0)
 		return 1;
 	strbuf_free(&log_);
+	strbuf_free(&retries);
 	loop_free(L);
 	return tap_done();
 }
