@@ -105,17 +105,18 @@ inc1=$(date +%s)	# the second of inc's first line, or later
 for i in 1 2 3; do offend_both obs 192.0.2.4; done
 wait_until 10 both_n rt 1
 wait_until 10 both_n inc 1
+# inc's next failure: while it is banned (5 s), so at once, but stamped
+# after its first (one of the same second would not prolong the ban)
+wait_until 5 after "$inc1"
+offend_both inc 192.0.2.3	# banned now: prolonged
 # bip's two failures are counted before the manual ban
 wait_until 10 both_at_least 2 '[bip] Found 192.0.2.2 - '
 both set rt bantime 2
 both set bip banip 192.0.2.2
 bip1=$(date +%s)	# the second of the manual ban, or later
 both set bip unbanip 192.0.2.2
-# the next lines are stamped after the manual ban and after inc's first
-# failure (a failure of inc's second would not prolong its ban)
-wait_until 5 after $(( bip1 > inc1 ? bip1 : inc1 ))
+wait_until 5 after "$bip1"	# bip's next line is stamped after the manual ban
 offend_both bip 192.0.2.2
-offend_both inc 192.0.2.3	# banned now: prolonged
 wait_until 10 both_n bip 2
 wait_until 10 eval '[ "$(unbans "$T/ours.log" rt | wc -l)" -ge 1 ]'
 check "rt: after 'set rt bantime 2', 192.0.2.1 is unbanned at its new end" [ $? = 0 ]
