@@ -193,6 +193,27 @@ stop_daemon() {
 	forget "$pid"
 	return $rc
 }
+# gone PID: the process has ended - no such process, or a zombie (a server
+# started with -b forks away from this shell, and PID 1 need not reap it)
+gone() {
+	local st
+	st=$(sed -n 's/.*) \([A-Za-z]\) .*/\1/p' "/proc/$1/stat" 2> /dev/null)
+	[ -z "$st" ] || [ "$st" = Z ]
+}
+# stop_detached PID [SECONDS]: stop_daemon for a process that is not our
+# child (a server started with -b): SIGTERM, wait until it is gone, else
+# SIGKILL (status 124); forgotten
+stop_detached() {
+	local pid=$1 rc=0
+	kill -TERM "$pid" 2> /dev/null
+	if ! wait_until "${2:-10}" gone "$pid"; then
+		kill -KILL "$pid" 2> /dev/null
+		wait_until 5 gone "$pid"
+		rc=124
+	fi
+	forget "$pid"
+	return $rc
+}
 # count_in FILE PATTERN: lines of FILE matching the fixed string PATTERN
 count_in() { grep -cF -- "$2" "$1" 2> /dev/null || true; }
 # at_least N FILE FIXED-STRING: at least N lines of FILE hold the string
