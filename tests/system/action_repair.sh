@@ -8,8 +8,10 @@
 #    action is stopped and started again, checked, the ban is retried
 #    (compared with what fail2ban means to do: 1.0.2 skips the start);
 #  - rep (actionrepair): the same with the repair command instead;
-#  - unb: the unban fails, the check fails: "Unban is impossible", nothing
-#    repaired (actionrepair_on_unban is not set);
+#  - unb: its ban command itself removes the state file once it has run
+#    (flushed before the unban whatever the load); the unban fails, the
+#    check fails: "Unban is impossible", nothing repaired
+#    (actionrepair_on_unban is not set);
 #  - startfail: actionstart fails (no check, no repair; the bans still run);
 #  - heal (actionrepair): a banned address offends again over 3 s after its
 #    ban: the consistency check fails, the repair runs, the address is
@@ -17,7 +19,9 @@
 #    again when it offends (its ban epoch is older).
 # Each jail's action output (start, ban, check, stop, repair, unban ...,
 # the shutdown's) must be the same from both daemons, line for line (the
-# shutdown's unbans, which run side by side, in sorted order).  TAP.
+# shutdown's unbans, which run side by side, in sorted order).  Each ban
+# command also appends "ban IP STATUS" to the jail's .ran file once it has
+# ended: the test waits for those, never for a time.  TAP.
 . "$(dirname "$0")/lib.sh" "$@"
 need_fail2ban
 setup action_repair
@@ -34,11 +38,18 @@ for who in ours theirs; do
 actionstart = printf 'start\n' >> <out>; touch <state>
 actionstop = printf 'stop\n' >> <out>; rm -f <state>
 actioncheck = printf 'check\n' >> <out>; test -e <state>
-actionban = printf 'ban %%s\n' "<ip>" >> <out>; test -e <state>
+actionban = printf 'ban %%s\n' "<ip>" >> <out>; test -e <state>; r=\$?; printf 'ban %%s %%s\n' "<ip>" \$r >> <ran>; test \$r = 0
 actionunban = printf 'unban %%s\n' "<ip>" >> <out>; test -e <state>
 [Init]
 out = $D/<j>.out
 state = $D/<j>.state
+ran = $D/<j>.ran
+EOF
+	put "$D/conf/action.d/flaky-flush.conf" <<EOF
+[INCLUDES]
+before = flaky.conf
+[Definition]
+actionban = printf 'ban %%s\n' "<ip>" >> <out>; test -e <state>; r=\$?; rm -f <state>; printf 'ban %%s %%s\n' "<ip>" \$r >> <ran>; test \$r = 0
 EOF
 	put "$D/conf/action.d/flaky-repair.conf" <<EOF
 [INCLUDES]
@@ -50,10 +61,11 @@ EOF
 [Definition]
 actionstart = printf 'start\n' >> <out>; false
 actionstop = printf 'stop\n' >> <out>
-actionban = printf 'ban %%s\n' "<ip>" >> <out>
+actionban = printf 'ban %%s\n' "<ip>" >> <out>; printf 'ban %%s 0\n' "<ip>" >> <ran>
 actionunban = printf 'unban %%s\n' "<ip>" >> <out>
 [Init]
 out = $D/<j>.out
+ran = $D/<j>.ran
 EOF
 	put "$D/conf/jail.local" <<EOF
 [DEFAULT]
@@ -73,7 +85,7 @@ action = flaky-repair[j=rep]
 enabled = true
 logpath = $D/unb.log
 bantime = 6
-action = flaky[j=unb]
+action = flaky-flush[j=unb]
 [startfail]
 enabled = true
 logpath = $D/startfail.log
@@ -95,34 +107,56 @@ check "f2b-lite started the jails" [ $? = 0 ]
 wait_until 30 started "$T/theirs.log" norep rep unb startfail heal
 check "fail2ban-server started the jails" [ $? = 0 ]
 
-both_banned() {	# both_banned JAIL IP
-	[ "$(bans "$T/ours.log" "$1" | grep -cx "$2")" -ge 1 ] &&
-	    [ "$(bans "$T/theirs.log" "$1" | grep -cx "$2")" -ge 1 ]
+# ran WHO JAIL LINE [N]: the jail's ban commands ended with LINE ("ban IP
+# STATUS") at least N times (default 1) in WHO's run
+ran() {
+	local c
+	c=$(grep -cxF -- "$3" "$T/$1/$2.ran" 2> /dev/null)
+	[ "${c:-0}" -ge "${4:-1}" ]
 }
+both_ran() { ran ours "$@" && ran theirs "$@"; }
+# settled WHO JAIL IP: the ban of IP in JAIL is over in WHO's run - its last
+# try succeeded, or the daemon gave up on it ("Failed to execute ban")
+settled() {
+	ran "$1" "$2" "ban $3 0" || grep -F "Failed to execute ban jail '$2'" "$T/$1.log" |
+	    grep -qF "Error banning $3"
+}
+both_settled() { settled ours "$@" && settled theirs "$@"; }
 for j in norep rep unb startfail heal; do offend_both $j 192.0.2.1; done
-for j in norep rep unb startfail heal; do wait_until 10 both_banned $j 192.0.2.1; done
-sleep 0.5	# bans of different addresses run side by side: one after the other here
+heal1=$(date +%s)	# the second of heal's first line for 192.0.2.1, or later
+# the ban commands ran (unb's has removed its state file)
+for j in norep rep unb startfail heal; do wait_until 20 both_ran $j 'ban 192.0.2.1 0'; done
+# bans of different addresses run side by side: one after the other here
 offend_both heal 192.0.2.2
-wait_until 10 both_banned heal 192.0.2.2
-sleep 1		# the ban commands ran
+wait_until 20 both_ran heal 'ban 192.0.2.2 0'
 # the "firewall" flushed behind the daemons' backs
 for who in ours theirs; do
-	rm -f "$T/$who/norep.state" "$T/$who/rep.state" "$T/$who/unb.state" "$T/$who/heal.state"
+	rm -f "$T/$who/norep.state" "$T/$who/rep.state" "$T/$who/heal.state"
 done
 for j in norep rep startfail; do offend_both $j 192.0.2.2; done
-for j in norep rep startfail; do wait_until 10 both_banned $j 192.0.2.2; done
-sleep 4		# retries done; unb's bantime (6 s) over, its unban failed
+# retries done; unb's bantime (6 s) over, its unban failed
+for j in norep rep startfail; do wait_until 20 both_settled $j 192.0.2.2; done
+impossible() {
+	has "$T/ours.log" "Invariant check failed. Unban is impossible." &&
+	    has "$T/theirs.log" "Invariant check failed. Unban is impossible."
+}
+wait_until 30 impossible
 both_rebanned() {	# both_rebanned IP: heal's Reban line in both logs
 	has "$T/ours.log" "[heal] Reban $1" && has "$T/theirs.log" "[heal] Reban $1"
 }
+# heal's 192.0.2.1 offends again over 3 s after its ban: the log lines have
+# whole seconds, so its new line must be stamped at least 4 s later (the
+# waits above took longer than that, unb's bantime alone is 6 s)
+wait_until 10 eval '[ "$(date +%s)" -ge $((heal1 + 4)) ]'
 offend_both heal 192.0.2.1	# > 3 s after its ban: the check, the repair, a reban
-wait_until 10 both_rebanned 192.0.2.1
+wait_until 20 both_rebanned 192.0.2.1
 check "heal: both ban 192.0.2.1 again after the repair (Reban)" [ $? = 0 ]
-sleep 0.5	# its ban command ran before the next address's
+# its ban command ran before the next address's
+wait_until 20 both_ran heal 'ban 192.0.2.1 0' 2
 offend_both heal 192.0.2.2	# banned before the repair: banned again
-wait_until 10 both_rebanned 192.0.2.2
+wait_until 20 both_rebanned 192.0.2.2
 check "heal: both ban 192.0.2.2 again when it offends (an older ban epoch)" [ $? = 0 ]
-sleep 1
+wait_until 20 both_ran heal 'ban 192.0.2.2 0' 2	# before the shutdown's unbans
 stop_daemon $OURS 30
 stop_daemon $THEIRS 60
 

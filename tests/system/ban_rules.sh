@@ -86,21 +86,37 @@ nbans() { bans "$T/$1.log" "$2" | wc -l; }
 both_n() {	# both_n JAIL N: N Ban lines of JAIL in both logs
 	[ "$(nbans ours "$1")" -ge "$2" ] && [ "$(nbans theirs "$1")" -ge "$2" ]
 }
+both_at_least() {	# both_at_least N FIXED-STRING: N lines of both logs hold it
+	at_least "$1" "$T/ours.log" "$2" && at_least "$1" "$T/theirs.log" "$2"
+}
+both_unbans() {	# both_unbans JAIL N: N Unban lines of JAIL in both logs
+	[ "$(unbans "$T/ours.log" "$1" | wc -l)" -ge "$2" ] &&
+	    [ "$(unbans "$T/theirs.log" "$1" | wc -l)" -ge "$2" ]
+}
+# after SECOND: the clock is past SECOND (a log line written now is stamped
+# later: the lines have whole seconds)
+after() { [ "$(date +%s)" -gt "$1" ]; }
 
 offend_both rt 192.0.2.1
 offend_both bip 192.0.2.2
 offend_both bip 192.0.2.2
 offend_both inc 192.0.2.3
+inc1=$(date +%s)	# the second of inc's first line, or later
 for i in 1 2 3; do offend_both obs 192.0.2.4; done
 wait_until 10 both_n rt 1
 wait_until 10 both_n inc 1
-sleep 1
+# inc's next failure: while it is banned (5 s), so at once, but stamped
+# after its first (one of the same second would not prolong the ban)
+wait_until 5 after "$inc1"
+offend_both inc 192.0.2.3	# banned now: prolonged
+# bip's two failures are counted before the manual ban
+wait_until 10 both_at_least 2 '[bip] Found 192.0.2.2 - '
 both set rt bantime 2
 both set bip banip 192.0.2.2
+bip1=$(date +%s)	# the second of the manual ban, or later
 both set bip unbanip 192.0.2.2
-sleep 1
+wait_until 5 after "$bip1"	# bip's next line is stamped after the manual ban
 offend_both bip 192.0.2.2
-offend_both inc 192.0.2.3	# banned now: prolonged
 wait_until 10 both_n bip 2
 wait_until 10 eval '[ "$(unbans "$T/ours.log" rt | wc -l)" -ge 1 ]'
 check "rt: after 'set rt bantime 2', 192.0.2.1 is unbanned at its new end" [ $? = 0 ]
@@ -117,12 +133,18 @@ b=$(unban_ms ours)
 d=$(( a > b ? a - b : b - a ))
 check "inc: prolonged by bantime, not the increased time: unbans $d ms apart" [ -n "$a" -a -n "$b" -a "$d" -le 2000 ]
 # obs: its ban (2 s) is over by now; one failure counts 2, the next bans
-wait_until 10 eval '[ "$(unbans "$T/ours.log" obs | wc -l)" -ge 1 ] && [ "$(unbans "$T/theirs.log" obs | wc -l)" -ge 1 ]'
-sleep 1
+wait_until 10 both_unbans obs 1
+# ... and both have run its unban command
+wait_until 10 eval 'has "$T/ours/obs.out" "unban 192.0.2.4" && has "$T/theirs/obs.out" "unban 192.0.2.4"'
 offend_both obs 192.0.2.4
-sleep 1
+# the observer has counted that failure 2 before the next one
+wait_until 10 both_at_least 1 '] Found 192.0.2.4, bad - '
 offend_both obs 192.0.2.4
 wait_until 10 both_n obs 2
+# the observer has seen the second failure too, and the second ban (4 s,
+# increased) has ended: nothing more to come in the jails compared below
+wait_until 10 both_at_least 2 '] Found 192.0.2.4, bad - '
+wait_until 20 both_unbans obs 2
 bad() {	# the observer's lines (logger, level, text), on one line
 	grep -F '] Found 192.0.2.4, bad - ' "$T/$1.log" |
 	    sed 's/^[0-9-]* [0-9:,]* //; s/\[[0-9]*\]//; s/ - [0-9-]* [0-9:]*,/ - TIME,/; s/  */ /g' |

@@ -14,7 +14,7 @@
 . "$(dirname "$0")/lib.sh" "$@"
 need_fail2ban
 setup burst
-BOUND=5
+BOUND=5	# seconds, on an idle machine (load_bound scales it)
 echo "1..8"
 
 mkconf "$T/conf"
@@ -108,12 +108,15 @@ t0=$(now_us)
 echo "$(syslog_now) host app[1]: failure from 192.0.2.9" >> "$T/ours/b.log"
 wait_until 120 test -s "$T/ours/b.out"
 took=$(( ($(now_us) - t0) / 1000 ))
-check "another jail bans while 5,000 bans of jail a run: in ${took} ms (bound ${BOUND} s)" \
-    [ "$took" -le $((BOUND * 1000)) ]
+a_then=$(count_lines "$T/ours/a.out")
+bound=$(load_bound $BOUND)
+check "another jail bans while 5,000 bans of jail a run ($a_then of them done then): in ${took} ms (bound $bound s)" \
+    eval '[ "$a_then" -lt 5000 ] && within $((took / 1000)) $bound'
 wait_until 300 eval '[ "$(count_lines "$T/ours/a.out")" -ge 5000 ]'
 read -r w answers fails cmd <<< "$(worst ours)"
-check "the socket answered within $w s (worst: $cmd; bound $BOUND s; $answers answers, $fails failed)" \
-    eval 'within "$w" $BOUND && [ "$fails" = 0 ] && [ "$answers" -gt 10 ]'
+bound=$(load_bound $BOUND)
+check "the socket answered within $w s (worst: $cmd; bound $bound s; $answers answers, $fails failed)" \
+    eval 'within "$w" $bound && [ "$fails" = 0 ] && [ "$answers" -gt 10 ]'
 check "jail a's 5,000 bans ran, each once" \
     [ "$(sort -u "$T/ours/a.out" | wc -l)" = 5000 -a "$(wc -l < "$T/ours/a.out")" = 5000 ]
 
@@ -132,12 +135,15 @@ t0=$(now_us)
 echo "$(syslog_now) host app[1]: failure from 192.0.2.10" >> "$T/big/b.log"
 wait_until 120 test -s "$T/big/b.out"
 took=$(( ($(now_us) - t0) / 1000 ))
-check "another jail bans while 100,000 failures wait in jail a: in ${took} ms (bound ${BOUND} s)" \
-    [ "$took" -le $((BOUND * 1000)) ]
+a_then=$(count_lines "$T/big/a.out")
+bound=$(load_bound $BOUND)
+check "another jail bans while 100,000 failures wait in jail a ($a_then banned then): in ${took} ms (bound $bound s)" \
+    eval '[ "$a_then" -lt 100000 ] && within $((took / 1000)) $bound'
 # a few thousand of a's bans (the rest would take minutes of shells)
 wait_until 300 eval '[ "$(count_lines "$T/big/a.out")" -ge 2000 ]'
 read -r w answers fails cmd <<< "$(worst big)"
-check "the socket answered within $w s (worst: $cmd; bound $BOUND s; $answers answers, $fails failed)" \
-    eval 'within "$w" $BOUND && [ "$fails" = 0 ] && [ "$answers" -gt 10 ]'
+bound=$(load_bound $BOUND)
+check "the socket answered within $w s (worst: $cmd; bound $bound s; $answers answers, $fails failed)" \
+    eval 'within "$w" $bound && [ "$fails" = 0 ] && [ "$answers" -gt 10 ]'
 # the daemon would now run the 98,000 other bans: killed by the cleanup
 finish

@@ -10,24 +10,14 @@
 #   B. Debian's fail2ban-client against f2b-lite's server
 #   C. f2b-lite's client against Debian's fail2ban-server
 # Outputs and exit codes must be identical to A (timestamps and PIDs aside).
-# Output is TAP.
-set -u
-F2B=${1:?usage: cross_client.sh F2B-LITE-BINARY SOURCE-DIR}
-F2B=$(realpath "$F2B")
-if ! command -v fail2ban-server >/dev/null; then
-	echo "1..0 # SKIP Debian's fail2ban is not installed"
-	exit 0
-fi
-T=$(mktemp -d /tmp/f2b-cross.XXXXXX)
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
+# The servers run in the background (-b): each is known by the PID its pid
+# file names once it answers, and stopped by that PID if still there at the
+# end.  Output is TAP.
+. "$(dirname "$0")/lib.sh" "$@"
+need_fail2ban
+setup cross_client
 
-mkconf() {	# mkconf DIR
+mkconf_cross() {	# mkconf_cross DIR
 	local c=$1/conf
 	mkdir -p "$c" "$1/run"
 	cp -rs /etc/fail2ban/. "$c/"
@@ -191,8 +181,12 @@ scenario() {	# scenario CLIENT DIR
 	    'get t banip' "set t addignoreregex 'a b'" 'set t addfailregex "open' quit |
 	    run -i
 	printf '%s\n' 'status t' | run -i get t findtime
+	local before
+	before=$(banset "$d")
 	run restart t
-	sleep 1	# fail2ban restores the bans in the background
+	# fail2ban restores the bans in the background: until the jail has
+	# them all again
+	wait_until 30 restored "$d" "$before"
 	run get t banip
 	run banned
 	run get t banned
@@ -207,68 +201,77 @@ start_py() {	# the real fail2ban-server
 	fail2ban-server -c "$1/conf" -s "$1/run/f2b.sock" -p "$1/run/f2b.pid" -x -b \
 	    --logtarget "$1/server.log" start > /dev/null 2>&1
 }
-start_ours() {
+start_ours_bg() {
 	"$F2B" server -c "$1/conf" -s "$1/run/f2b.sock" -p "$1/run/f2b.pid" -x -b \
 	    --logtarget "$1/server.log" start > /dev/null 2>&1
 }
-wait_up() {	# wait_up DIR
-	local i
-	for i in $(seq 100); do
-		fail2ban-client -s "$1/run/f2b.sock" ping > /dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
+up() { fail2ban-client -s "$1/run/f2b.sock" ping > /dev/null 2>&1; }	# up DIR
+# adopt DIR: the PID the server's pid file names (it forked away from us),
+# recorded to be stopped at exit; in $SPID (empty if there is none)
+adopt() {
+	SPID=
+	wait_until 10 test -s "$1/run/f2b.pid" || return 1
+	SPID=$(cat "$1/run/f2b.pid")
+	[ -n "$SPID" ] && spawned "$SPID"
 }
-wait_down() {
-	local i
-	for i in $(seq 100); do
-		[ -e "$1/run/f2b.pid" ] || return 0
-		sleep 0.1
-	done
-	return 1
-}
+ended() { gone "$2" && [ ! -e "$1/run/f2b.pid" ]; }	# ended DIR PID
+# banset DIR: the jail's banned addresses, sorted (f2b-lite's client as a
+# probe: its answer is not compared)
+banset() { "$F2B" client -s "$1/run/f2b.sock" get t banip 2> /dev/null | tr ' ' '\n' | sort; }
+restored() { [ "$(banset "$1")" = "$2" ]; }	# restored DIR BANSET
 
 echo "1..4"
 mkdir -p "$T/bin"
 ln -s "$F2B" "$T/bin/fail2ban-client"	# f2b-lite under its compat name
 for run in A B C; do
 	d=$T/$run
-	mkconf "$d"
+	mkconf_cross "$d"
 	case $run in
 	A) start_py "$d"; client=fail2ban-client ;;
-	B) start_ours "$d"; client=fail2ban-client ;;
+	B) start_ours_bg "$d"; client=fail2ban-client ;;
 	C) start_py "$d"; client=$T/bin/fail2ban-client ;;
 	esac
-	if ! wait_up "$d"; then
-		echo "# server for run $run did not come up"
-	fi
+	wait_until 60 up "$d" || note "server for run $run did not come up"
+	adopt "$d" || note "run $run: no pid file"
+	spid=$SPID
 	scenario "$client" "$d" > "$d/out.raw"
-	wait_down "$d"
+	# the scenario ends with `stop`: the server is gone, pid file and all
+	if [ -n "$spid" ]; then
+		if wait_until 30 ended "$d" "$spid"; then
+			forget "$spid"
+		else
+			note "run $run: the server is still there after stop: stopped by PID"
+			stop_detached "$spid"
+		fi
+	fi
+	# a server the scenario's `start` would have started (none: the first
+	# one is up and answers "Server already running")
+	p=$(cat "$d/run/f2b.pid" 2> /dev/null)
+	if [ -n "$p" ] && [ "$p" != "$spid" ] && ! gone "$p"; then
+		spawned "$p"
+		note "run $run: another server ($p) was started: stopped by PID"
+		stop_detached "$p"
+	fi
 	norm "$d" < "$d/out.raw" > "$d/out"
 done
-n=0
 for run in B C; do
-	n=$((n + 1))
 	label=$([ $run = B ] && echo "fail2ban-client against f2b-lite's server" ||
 	    echo "f2b-lite's client against fail2ban-server")
 	if diff <(sed 's/^\$ .*fail2ban-client /$ /' "$T/A/out") \
 	    <(sed 's/^\$ .*fail2ban-client /$ /' "$T/$run/out") > "$T/diff"; then
-		echo "ok $n - $label: identical output and exit codes ($(grep -c '^rc=' "$T/$run/out") commands)"
+		ok "$label: identical output and exit codes ($(grep -c '^rc=' "$T/$run/out") commands)"
 	else
-		echo "not ok $n - $label"
-		head -30 "$T/diff" | sed 's/^/# /'
+		nok "$label" "$(head -30 "$T/diff")"
 	fi
 done
-n=$((n + 1))
 if grep -q 'rc=0' "$T/A/out" && grep -q 'Sorry but the jail' "$T/A/out"; then
-	echo "ok $n - the reference run exercised answers and errors"
+	ok "the reference run exercised answers and errors"
 else
-	echo "not ok $n - the reference run looks broken"; sed 's/^/# /' "$T/A/out" | head -20
+	nok "the reference run looks broken" "$(head -20 "$T/A/out")"
 fi
-n=$((n + 1))
 if [ -s "$T/B/actions.out" ] && diff <(sort "$T/A/actions.out") <(sort "$T/B/actions.out") > /dev/null; then
-	echo "ok $n - the same action runs on both servers"
+	ok "the same action runs on both servers"
 else
-	echo "not ok $n - action runs differ"
-	diff "$T/A/actions.out" "$T/B/actions.out" | head | sed 's/^/# /'
+	nok "action runs differ" "$(diff "$T/A/actions.out" "$T/B/actions.out" | head)"
 fi
+finish

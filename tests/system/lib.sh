@@ -29,9 +29,16 @@ nok() {
 check() {
 	local name=$1
 	shift
-	if "$@"; then ok "$name"; else nok "$name"; fi
+	if "$@" > "${T:-/tmp}/check.out" 2>&1; then ok "$name"; else nok "$name" "$(tail -n 5 "${T:-/tmp}/check.out")"; fi
 }
 note() { echo "# $*"; }
+# load_bound SECONDS: a latency bound for a machine under load - SECONDS times
+# the load per CPU (1-minute average) when that is above 1.  The checks that
+# use it also check an order of events, which no load changes.
+load_bound() {
+	awk -v b="$1" -v n="$(nproc)" '{ f = $1 / n; if (f < 1) f = 1; printf "%.1f\n", b * f }' \
+	    /proc/loadavg
+}
 finish() { exit $((failed > 0)); }
 
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }
@@ -183,6 +190,27 @@ stop_daemon() {
 	fi
 	wait "$pid" 2> /dev/null
 	local rc=$?
+	forget "$pid"
+	return $rc
+}
+# gone PID: the process has ended - no such process, or a zombie (a server
+# started with -b forks away from this shell, and PID 1 need not reap it)
+gone() {
+	local st
+	st=$(sed -n 's/.*) \([A-Za-z]\) .*/\1/p' "/proc/$1/stat" 2> /dev/null)
+	[ -z "$st" ] || [ "$st" = Z ]
+}
+# stop_detached PID [SECONDS]: stop_daemon for a process that is not our
+# child (a server started with -b): SIGTERM, wait until it is gone, else
+# SIGKILL (status 124); forgotten
+stop_detached() {
+	local pid=$1 rc=0
+	kill -TERM "$pid" 2> /dev/null
+	if ! wait_until "${2:-10}" gone "$pid"; then
+		kill -KILL "$pid" 2> /dev/null
+		wait_until 5 gone "$pid"
+		rc=124
+	fi
 	forget "$pid"
 	return $rc
 }

@@ -25,7 +25,7 @@ need_netns
 need_fail2ban
 setup slow
 NS=f2bsys-$$-dns
-BOUND=2
+BOUND=2	# seconds, on an idle machine (load_bound scales it)
 echo "1..9"
 netns_add "$NS" || { nok "network namespace"; finish; }
 
@@ -139,14 +139,17 @@ pinger
 for i in $(seq 10); do both dns "nowhere-$i.example.org"; done
 both dns good.example
 took=$(b_ban_ms 198.51.100.1)
-check "another jail bans while 10 names time out in the resolver: in $took ms (bound $BOUND s)" \
-    [ "$took" -le $((BOUND * 1000)) ]
+answered=$(grep -c 'Unable to find a corresponding IP' "$T/ours.log")
+bound=$(load_bound $BOUND)
+check "another jail bans while 10 names time out in the resolver ($answered answered then): in $took ms (bound $bound s)" \
+    eval '[ "$answered" -lt 10 ] && within $((took / 1000)) $bound'
 check "the dns jail bans the resolvable host" wait_until 120 grep -qsx "ban 192.0.2.77" "$T/ours/dns.out"
 check "... after the 10 others were answered (its failures in order)" \
     [ "$(sed -n '/\[dns\] Ban 192.0.2.77/q;p' "$T/ours.log" | grep -c 'Unable to find a corresponding IP')" = 10 ]
 read -r w answers fails cmd <<< "$(worst)"
-check "the socket answered within $w s meanwhile (bound $BOUND s, $answers answers)" \
-    eval 'within "$w" $BOUND && [ "$fails" = 0 ]'
+bound=$(load_bound $BOUND)
+check "the socket answered within $w s meanwhile (bound $bound s, $answers answers)" \
+    eval 'within "$w" $bound && [ "$fails" = 0 ]'
 wait_until 300 grep -qsx "ban 192.0.2.77" "$T/theirs/dns.out"
 check "the same bans and names warned about as fail2ban-server's" \
     eval 'cmp -s "$T/ours/dns.out" "$T/theirs/dns.out" && cmp -s "$T/ours/b.out" "$T/theirs/b.out" &&
@@ -156,8 +159,10 @@ check "the same bans and names warned about as fail2ban-server's" \
 both ign 192.0.2.1
 both ign 203.0.113.2
 took=$(b_ban_ms 198.51.100.2)
-check "another jail bans while the ignorecommand runs 5 s, twice: in $took ms (bound $BOUND s)" \
-    [ "$took" -le $((BOUND * 1000)) ]
+ign_then=$(grep -c 'ban 203.0.113.2' "$T/ours/ign.out" 2> /dev/null)
+bound=$(load_bound $BOUND)
+check "another jail bans while the ignorecommand runs 5 s, twice (before its answer: ${ign_then:-0} bans): in $took ms (bound $bound s)" \
+    eval '[ "${ign_then:-0}" = 0 ] && within $((took / 1000)) $bound'
 wait_until 60 eval 'grep -qsx "ban 203.0.113.2" "$T/ours/ign.out" && grep -qsx "ban 203.0.113.2" "$T/theirs/ign.out"'
 ign_lines() { grep -o 'Ignore [^ ]* by command' "$1"; }
 check "the same bans and ignores as fail2ban-server's ($(ign_lines "$T/ours.log" | tr '\n' ';'))" \
@@ -193,6 +198,7 @@ print('echo of %d bytes: %.3f s, %s' % (len(big), time.monotonic() - t0,
 t.join()
 PY
 read -r w answers fails cmd <<< "$(worst)"
-check "a ping beside an endless stream and a 0.8 MiB request answered within $w s (bound $BOUND s; $(cat "$T/clients.out"))" \
-    eval 'within "$w" $BOUND && [ "$fails" = 0 ] && grep -q echoed "$T/clients.out"'
+bound=$(load_bound $BOUND)
+check "a ping beside an endless stream and a 0.8 MiB request answered within $w s (bound $bound s; $(cat "$T/clients.out"))" \
+    eval 'within "$w" $bound && [ "$fails" = 0 ] && grep -q echoed "$T/clients.out"'
 finish
