@@ -290,9 +290,11 @@ jail_count(struct jail *j, struct ticket *t)
 	char buf[ADDR_STRLEN], when[32];
 	long attempts;
 
-	clock_str(t->time, when, sizeof(when));
-	log_msg(LOG_LVL_INFO, LOG_FILTER, "[%s] Found %s - %s", j->name,
-	    addr_str(&t->id, buf, sizeof(buf)), when);
+	if (log_on(LOG_LVL_INFO)) {	/* one per failure: not built when the level drops it */
+		clock_str(t->time, when, sizeof(when));
+		log_msg(LOG_LVL_INFO, LOG_FILTER, "[%s] Found %s - %s", j->name,
+		    addr_str(&t->id, buf, sizeof(buf)), when);
+	}
 	j->found_total++;
 	attempts = failmgr_add(j->fm, &t->id, t->time, t->data, 1);
 	t->data = NULL;
