@@ -1,10 +1,20 @@
 /*
- * config: fail2ban's readers (configreader.py DefinitionInitConfigReader,
- * filterreader.py, actionreader.py, jailreader.py, jailsreader.py,
- * fail2banreader.py) producing the command stream.  The structure follows
- * the Python classes closely on purpose: the order in which fail2ban reads,
- * merges and substitutes options is what decides the result, so each step
- * here names the fail2ban function it reproduces.
+ * config: fail2ban's readers (filterreader.py, actionreader.py,
+ * jailreader.py, jailsreader.py, fail2banreader.py) producing the command
+ * stream.  The structure follows the Python classes closely on purpose:
+ * the order in which fail2ban reads, merges and substitutes options is what
+ * decides the result, so each step here names the fail2ban function it
+ * reproduces.
+ *
+ * What the readers share - typed options, the confsets read once per name,
+ * getOptions and the filter and action readers - is loader.c's; this file
+ * owns the option tables and what turns them into the command stream.
+ *
+ * Sections:
+ *   option tables        the jail's (from jailopts.h), action's, fail2ban.conf's
+ *   the command stream   FilterReader/ActionReader convert
+ *   jails                JailReader: options, filter, actions, log files, convert
+ *   fail2ban.conf        Fail2banReader, config_early, config_filter, config_stream
  */
 #include "config.h"
 
@@ -23,35 +33,17 @@
 #include "ini.h"
 #include "jailopts.h"
 #include "json.h"
+#include "loader.h"
 #include "log.h"
 #include "optspec.h"
-#include "optval.h"
 #include "pyval.h"
 #include "shlex.h"
 #include "strbuf.h"
-#include "tagsub.h"
-#include "timestr.h"
 #include "xmalloc.h"
 
 #define F2B_VERSION_STRING	"1.0.2"
 
-/* ---- typed options ------------------------------------------------------ */
-
-enum opt_type { OPT_STR, OPT_INT, OPT_BOOL, OPT_TIME };	/* TIME: a str, seconds to the server */
-
-/* One option of a reader's table: name, type and default (NULL = None). */
-struct optdef {
-	const char	*name;
-	enum opt_type	 type;
-	const char	*def;
-};
-
-/* An option value with the place it came from. */
-struct cfgopt {
-	struct pyval	*val;
-	const char	*file;
-	int		 line;
-};
+/* ---- option tables ------------------------------------------------------ */
 
 /*
  * The jail's options, from the one table of them (jailopts.h), in its
@@ -123,558 +115,6 @@ static const struct optdef thread_opts[] = {
 };
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
-
-static bool
-optdef_has(const struct optdef *defs, size_t n, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(defs[i].name, name) == 0)
-			return true;
-	return false;
-}
-
-static const struct optdef *
-optdef_find(const struct optdef *defs, size_t n, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(defs[i].name, name) == 0)
-			return &defs[i];
-	return NULL;
-}
-
-static struct cfgopt *
-cfgopt_new(struct pyval *v, const char *file, int line)
-{
-	struct cfgopt *o = xmalloc(sizeof(*o));
-
-	o->val = v;
-	o->file = file;
-	o->line = line;
-	return o;
-}
-
-static void
-cfgopt_free(void *p)
-{
-	struct cfgopt *o = p;
-
-	if (o) {
-		pyval_free(o->val);
-		free(o);
-	}
-}
-
-static void *
-cfgopt_copy(const void *p)
-{
-	const struct cfgopt *o = p;
-
-	return cfgopt_new(pyval_copy(o->val), o->file, o->line);
-}
-
-static struct dict *
-cfgopts_new(void)
-{
-	return dict_new(cfgopt_free);
-}
-
-/* Returns the option's text, or NULL when absent, None or not a str. */
-static const char *
-cfgopts_str(const struct dict *d, const char *name)
-{
-	struct cfgopt *o = dict_get(d, name, NULL);
-
-	return o && pyval_type(o->val) == PY_STR ? pyval_as_str(o->val) : NULL;
-}
-
-/* {**a, **b}: a new dict with a's items updated by b's. */
-static struct dict *
-cfgopts_merge(const struct dict *a, const struct dict *b)
-{
-	struct dict *m = dict_copy(a, cfgopt_copy);
-	const char *k;
-	void *v;
-	size_t pos = 0;
-
-	while (b && dict_next(b, &pos, &k, &v))
-		dict_set(m, k, cfgopt_copy(v));
-	return m;
-}
-
-/* ConfigParser vars: lower-cased names, str() of each value, None kept. */
-static struct dict *
-cfgopts_vars(const struct dict *opts)
-{
-	struct dict *vars = dict_new(free);
-	const char *k;
-	struct cfgopt *o;
-	size_t pos = 0;
-
-	while (opts && dict_next(opts, &pos, &k, (void **)&o)) {
-		struct strbuf sb = STRBUF_INIT;
-		char *lk = xstrdup(k), *p;
-
-		for (p = lk; *p; p++)
-			if (*p >= 'A' && *p <= 'Z')
-				*p = (char)(*p - 'A' + 'a');
-		if (pyval_type(o->val) == PY_NONE)
-			dict_set(vars, lk, NULL);
-		else {
-			pyval_to_text(o->val, &sb);
-			dict_set(vars, lk, strbuf_detach(&sb));
-		}
-		free(lk);
-	}
-	return vars;
-}
-
-static struct pyval *
-optdef_default(const struct optdef *def)
-{
-	if (def->def == NULL)
-		return pyval_none();
-	if (def->type == OPT_BOOL)
-		return pyval_bool(optval_bool(def->def));
-	return pyval_str(def->def);
-}
-
-/* ---- the loader --------------------------------------------------------- */
-
-/* A confset read once per logical name (fail2ban's share_config). */
-struct shared {
-	struct confset	*cs;
-	int		 nread;
-	bool		 done;
-};
-
-struct loader {
-	const struct config_request *req;
-	struct confset_cache	*cache;
-	struct dict		*shared;	/* name -> struct shared * */
-	struct diag		*diag;
-	bool			 fatal;		/* fail2ban would have raised */
-};
-
-static void
-shared_free(void *p)
-{
-	struct shared *s = p;
-
-	confset_free(s->cs);
-	free(s);
-}
-
-/* ConfigReader.read(name): the shared confset, read on first use. */
-static struct shared *
-loader_read(struct loader *L, const char *name)
-{
-	struct shared *s = dict_get(L->shared, name, NULL);
-
-	if (s == NULL) {
-		s = xcalloc(1, sizeof(*s));
-		s->cs = confset_new(L->req->basedir, L->cache);
-		dict_set(L->shared, name, s);
-	}
-	if (!s->done) {
-		s->nread = confset_read(s->cs, name, L->diag);
-		s->done = true;
-	}
-	/* fail2ban stops at a file it cannot parse (each jail that reads it) */
-	if (confset_nbroken(s->cs) > 0)
-		L->fatal = true;
-	return s;
-}
-
-/*
- * Converts a value read for a typed option; false if it does not convert.
- * *big: an int past 64 bits, saturated (the caller says where).
- */
-static bool
-loader_convert(enum opt_type type, const char *text, struct pyval **out, bool *big)
-{
-	long long i;
-	int rc;
-
-	*big = false;
-	switch (type) {
-	case OPT_INT:
-		if ((rc = optval_int(text, &i)) < 0)
-			return false;
-		*big = rc > 0;
-		*out = pyval_int(i);
-		return true;
-	case OPT_BOOL:
-		*out = pyval_bool(optval_bool(text));
-		return true;
-	default:
-		*out = pyval_str(text);
-		return true;
-	}
-}
-
-/*
- * ConfigReaderUnshared.getOptions: reads the table's options from section
- * sec into values, skipping those in popts (which are also the
- * interpolation vars).  Returns -1 when fail2ban would have raised.
- */
-/*
- * A time option the server evaluates (MyTime.str2seconds) when it is set:
- * said here, with its place, when it would saturate at TIMESTR_MAX or not
- * evaluate at all (fail2ban's -t says nothing of either; its server
- * refuses the second).  A warning: the configuration still loads.
- */
-static void
-check_time(struct loader *L, const char *name, const struct cfgopt *o)
-{
-	const char *v = pyval_as_str(o->val);
-	char *err = NULL;
-	double secs;
-	bool sat;
-
-	if (v == NULL || *v == '\0')
-		return;
-	if (timestr_seconds(v, &secs, &sat, &err) < 0) {
-		diag_warn(L->diag, o->file, o->line, "%s = %s: %s (the server will refuse it)",
-		    name, v, err);
-		free(err);
-	} else if (sat)
-		diag_warn(L->diag, o->file, o->line, "%s = %s: past the longest time f2b-lite "
-		    "keeps (10^15 seconds, about 31.7 million years), saturated to it", name, v);
-}
-
-/* An integer option past 64 bits: fail2ban keeps it whole, f2b-lite saturates. */
-static void
-int_saturated(struct loader *L, const char *file, int line, const char *name, long long v)
-{
-	diag_warn(L->diag, file, line, "%s: past the largest integer f2b-lite keeps, "
-	    "saturated to %lld", name, v);
-}
-
-static int
-loader_getoptions(struct loader *L, const struct confset *cs, const char *sec,
-    const struct optdef *defs, size_t ndefs, const struct dict *popts,
-    bool should_exist, bool convert, struct dict *values, const char *ctx)
-{
-	struct dict *vars = cfgopts_vars(popts);
-	size_t i;
-	int rc = 0;
-	bool big;
-
-	for (i = 0; i < ndefs; i++) {
-		const struct optdef *def = &defs[i];
-		struct confset_result res;
-		struct pyval *v;
-
-		if (dict_has(popts, def->name))
-			continue;
-		switch (confset_get(cs, sec, def->name, false, vars, &res, L->diag)) {
-		case CONFSET_OK:
-			if (res.text == NULL)
-				v = pyval_none();
-			else if (!convert)
-				v = pyval_str(res.text);
-			else if (!loader_convert(def->type, res.text, &v, &big)) {
-				struct strbuf sb = STRBUF_INIT;
-
-				pyval_repr_str(res.text, strlen(res.text), &sb);
-				diag_error(L->diag, res.file, res.line, "option '%s' in "
-				    "[%s]: %s is not %s", def->name, sec, sb.s,
-				    def->type == OPT_INT ? "an integer" : "valid");
-				strbuf_free(&sb);
-				v = optdef_default(def);
-			} else if (big)
-				int_saturated(L, res.file, res.line, def->name, pyval_as_int(v));
-			dict_set(values, def->name, cfgopt_new(v, res.file, res.line));
-			free(res.text);
-			break;
-		case CONFSET_NOSECTION:
-			if (should_exist) {
-				diag_error(L->diag, NULL, 0, "%s: no section [%s]", ctx, sec);
-				L->fatal = true;
-				rc = -1;
-				goto out;
-			}
-			/* no file at all was reported by the caller already */
-			if (confset_nfiles(cs) > 0)
-				diag_error(L->diag, NULL, 0, "%s: no [%s] section", ctx, sec);
-			dict_set(values, def->name, cfgopt_new(optdef_default(def), NULL, 0));
-			break;
-		case CONFSET_NOOPTION:
-			if (def->def != NULL) {
-				if (strcmp(def->name, "allowipv6") != 0)
-					diag_warn(L->diag, NULL, 0, "%s: '%s' not defined, "
-					    "using the default '%s'", ctx, def->name, def->def);
-				else	/* fail2ban's configreader says so on every read */
-					diag_warn(L->diag, NULL, 0, "'%s' not defined in "
-					    "'Definition'. Using default one: '%s'", def->name,
-					    def->def);
-				dict_set(values, def->name,
-				    cfgopt_new(optdef_default(def), NULL, 0));
-			}
-			break;
-		case CONFSET_ERROR:
-			L->fatal = true;
-			rc = -1;
-			goto out;
-		}
-	}
-out:
-	dict_free(vars);
-	return rc;
-}
-
-/* ---- filter and action readers (DefinitionInitConfigReader) ------------- */
-
-struct defreader {
-	struct loader		*L;
-	struct shared		*sh;
-	char			*file;		/* "filter.d/sshd", "action.d/x" */
-	char			*name;		/* action name (actname) */
-	char			*jail;
-	const struct optdef	*defs;
-	size_t			 ndefs;
-	struct dict		*initopts;	/* cfgopt */
-	struct dict		*popts;		/* cfgopt */
-	struct dict		*opts;		/* cfgopt, _opts */
-	struct dict		*defcache;	/* heap char * or NULL */
-	struct dict		*pvars;		/* vars of popts */
-	const char		*deffile;	/* where the jail named it */
-	int			 defline;
-};
-
-static void
-defreader_free(struct defreader *r)
-{
-	if (r == NULL)
-		return;
-	free(r->file);
-	free(r->name);
-	free(r->jail);
-	dict_free(r->initopts);
-	dict_free(r->popts);
-	dict_free(r->opts);
-	dict_free(r->defcache);
-	dict_free(r->pvars);
-	free(r);
-}
-
-static struct defreader *
-defreader_new(struct loader *L, const char *dir, const char *file,
-    const char *jail, struct dict *initopts, const struct optdef *defs,
-    size_t ndefs)
-{
-	struct defreader *r = xcalloc(1, sizeof(*r));
-
-	r->L = L;
-	/* os.path.join: an absolute name stands alone */
-	r->file = file[0] == '/' ? xstrdup(file) : xasprintf("%s/%s", dir, file);
-	r->jail = xstrdup(jail);
-	r->defs = defs;
-	r->ndefs = ndefs;
-	r->initopts = initopts;
-	r->popts = cfgopts_new();
-	r->opts = cfgopts_new();
-	r->defcache = dict_new(free);
-	return r;
-}
-
-static bool
-defreader_read(struct defreader *r)
-{
-	r->sh = loader_read(r->L, r->file);
-	return r->sh->nread > 0;
-}
-
-/* DefinitionInitConfigReader.getOptions */
-static int
-defreader_getoptions(struct defreader *r, const struct dict *jailopts, bool all)
-{
-	struct loader *L = r->L;
-	const struct confset *cs = r->sh->cs;
-	struct dict *popts;
-	const struct dict *init;
-	const char *k;
-	size_t pos;
-
-	popts = dict_len(r->initopts) ? cfgopts_merge(jailopts, r->initopts) :
-	    dict_copy(jailopts, cfgopt_copy);
-	dict_free(r->opts);
-	r->opts = cfgopts_new();
-	if (loader_getoptions(L, cs, "Definition", r->defs, r->ndefs, popts,
-	    false, false, r->opts, r->file) < 0) {
-		dict_free(popts);
-		return -1;
-	}
-	dict_free(r->popts);
-	r->popts = popts;
-	dict_free(r->pvars);
-	r->pvars = cfgopts_vars(popts);
-	dict_free(r->defcache);
-	r->defcache = dict_new(free);
-	if ((init = confset_section(cs, "Init")) != NULL) {
-		pos = 0;
-		while (dict_next(init, &pos, &k, NULL)) {
-			struct confset_result res;
-			char *kk;
-
-			if (strcmp(k, "__name__") == 0)
-				continue;
-			if (strncmp(k, "known/", 6) != 0 || !dict_has(r->initopts, k)) {
-				if (confset_get(cs, "Init", k, false, NULL, &res, L->diag) !=
-				    CONFSET_OK) {
-					L->fatal = true;
-					return -1;
-				}
-				if (strncmp(k, "known/", 6) != 0) {
-					kk = xasprintf("known/%s", k);
-					dict_set(r->initopts, kk, cfgopt_new(res.text ?
-					    pyval_str(res.text) : pyval_none(), res.file, res.line));
-					free(kk);
-				}
-				if (!dict_has(r->initopts, k))
-					dict_set(r->initopts, k, cfgopt_new(res.text ?
-					    pyval_str(res.text) : pyval_none(), res.file, res.line));
-				free(res.text);
-			}
-		}
-	}
-	/* all: every own option of [Definition] ([DEFAULT] ones are not merged) */
-	if (all && confset_has_section(cs, "Definition")) {
-		pos = 0;
-		while (dict_next(confset_section(cs, "Definition"), &pos, &k, NULL)) {
-			struct confset_result res;
-
-			if (strcmp(k, "__name__") == 0 || dict_has(r->opts, k))
-				continue;
-			if (confset_get(cs, "Definition", k, false, NULL, &res, L->diag) !=
-			    CONFSET_OK) {
-				L->fatal = true;
-				return -1;
-			}
-			dict_set(r->opts, k, cfgopt_new(res.text ? pyval_str(res.text) :
-			    pyval_none(), res.file, res.line));
-			free(res.text);
-		}
-	}
-	return 0;
-}
-
-/* DefinitionInitConfigReader.getCombOption, the lookup of unknown tags. */
-static char *
-defreader_comb_option(void *arg, const char *tag, char **err)
-{
-	struct defreader *r = arg;
-	struct confset_result res;
-	bool found;
-	char *v = dict_get(r->defcache, tag, &found);
-
-	*err = NULL;
-	if (found)
-		return v ? xstrdup(v) : NULL;
-	switch (confset_get_ex(r->sh->cs, "Definition", tag, r->pvars, &res,
-	    r->L->diag)) {
-	case CONFSET_OK:
-		v = res.text;
-		break;
-	case CONFSET_ERROR:
-		r->L->fatal = true;
-		*err = xasprintf("cannot substitute <%s>", tag);
-		return NULL;
-	default:
-		v = NULL;
-		break;
-	}
-	dict_set(r->defcache, tag, v);
-	return v ? xstrdup(v) : NULL;
-}
-
-/*
- * DefinitionInitConfigReader.getCombined: _opts updated by the [Init] and
- * jail-given options, tags substituted (ignoring `ignore` and every base name
- * of a conditional "name?family=..." option), then typed.  Returns NULL
- * when substitution fails.
- */
-static struct dict *
-defreader_combined(struct defreader *r, const char *const *ignore_names)
-{
-	struct dict *comb = cfgopts_merge(r->opts, r->initopts);
-	struct dict *tags = dict_new(free), *ignore = dict_new(NULL);
-	const char *k;
-	struct cfgopt *o;
-	char *err = NULL, *v;
-	size_t pos = 0;
-
-	if (dict_len(comb) == 0) {
-		dict_free(tags);
-		dict_free(ignore);
-		return comb;
-	}
-	for (; ignore_names && *ignore_names; ignore_names++)
-		dict_set(ignore, *ignore_names, NULL);
-	while (dict_next(comb, &pos, &k, (void **)&o)) {
-		const char *q;
-
-		for (q = k; (*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
-		    (*q >= '0' && *q <= '9') || *q == '_' || (unsigned char)*q >= 0x80; q++)
-			;
-		if (q > k && *q == '?' && q[1]) {
-			char *base = xstrndup(k, (size_t)(q - k));
-
-			dict_set(ignore, base, NULL);
-			free(base);
-		}
-		dict_set(tags, k, pyval_type(o->val) == PY_NONE ? NULL :
-		    xstrdup(pyval_as_str(o->val) ? pyval_as_str(o->val) : ""));
-	}
-	if (tagsub_resolve(tags, NULL, ignore, defreader_comb_option, r, &err) < 0) {
-		o = NULL;
-		pos = 0;
-		/* point at the option whose value could not be resolved */
-		if (strncmp(err, "properties", 10) == 0) {
-			const char *ft = strstr(err, "fail tag: ");
-			char *tag = ft ? xstrndup(ft + 10, strcspn(ft + 10, ",")) : NULL;
-
-			o = tag ? dict_get(comb, tag, NULL) : NULL;
-			free(tag);
-		}
-		diag_error(r->L->diag, o ? o->file : r->deffile, o ? o->line :
-		    r->defline, "%s: %s", r->file, err);
-		r->L->fatal = true;
-		free(err);
-		dict_free(tags);
-		dict_free(ignore);
-		dict_free(comb);
-		return NULL;
-	}
-	/* substituted text back, then convertOptions */
-	pos = 0;
-	while (dict_next(comb, &pos, &k, (void **)&o)) {
-		const struct optdef *def;
-		struct pyval *nv;
-		bool big;
-
-		if ((v = dict_get(tags, k, NULL)) == NULL)
-			continue;
-		def = optdef_find(r->defs, r->ndefs, k);
-		if (def == NULL || def->type == OPT_STR)
-			nv = pyval_str(v);
-		else if (!loader_convert(def->type, v, &nv, &big)) {
-			diag_error(r->L->diag, o->file, o->line, "%s: option '%s': '%s' "
-			    "is not an integer", r->file, k, v);
-			nv = optdef_default(def);
-		} else if (big)
-			int_saturated(r->L, o->file, o->line, k, pyval_as_int(nv));
-		pyval_free(o->val);
-		o->val = nv;
-	}
-	dict_free(tags);
-	dict_free(ignore);
-	return comb;
-}
 
 /* ---- the command stream ------------------------------------------------- */
 
@@ -778,7 +218,7 @@ fill_stream(struct loader *L, struct pyval *stream, const struct dict *opts,
 static void
 filter_convert(struct defreader *f, struct pyval *stream)
 {
-	struct dict *opts = defreader_combined(f, NULL);
+	struct dict *opts = loader_def_combined(f, NULL);
 
 	if (opts == NULL)
 		return;
@@ -792,7 +232,7 @@ action_convert(struct defreader *a, struct pyval *stream)
 {
 	static const char *const ignore[] = { "matches", "ipmatches",
 	    "ipjailmatches", "timeout", "bantime", NULL };
-	struct dict *opts = defreader_combined(a, ignore);
+	struct dict *opts = loader_def_combined(a, ignore);
 	struct pyval *multi, *c;
 	const char *k;
 	struct cfgopt *o;
@@ -804,7 +244,7 @@ action_convert(struct defreader *a, struct pyval *stream)
 	multi = pyval_list();
 	pos = 0;
 	while (dict_next(opts, &pos, &k, (void **)&o)) {
-		if (optdef_has(a->defs, a->ndefs, k) && strncmp(k, "known/", 6) != 0) {
+		if (loader_optdef_has(a->defs, a->ndefs, k) && strncmp(k, "known/", 6) != 0) {
 			c = pyval_list();
 			pyval_append(c, pyval_str(k));
 			pyval_append(c, pyval_copy(o->val));
@@ -813,7 +253,7 @@ action_convert(struct defreader *a, struct pyval *stream)
 	}
 	pos = 0;
 	while (dict_next(a->initopts, &pos, &k, (void **)&o)) {
-		if (!optdef_has(a->defs, a->ndefs, k) && strncmp(k, "known/", 6) != 0) {
+		if (!loader_optdef_has(a->defs, a->ndefs, k) && strncmp(k, "known/", 6) != 0) {
 			c = pyval_list();
 			pyval_append(c, pyval_str(k));
 			pyval_append(c, pyval_copy(o->val));
@@ -859,9 +299,9 @@ jailconf_free(struct jailconf *j)
 
 	free(j->name);
 	dict_free(j->opts);
-	defreader_free(j->filter);
+	loader_def_free(j->filter);
 	for (i = 0; i < j->nactions; i++)
-		defreader_free(j->actions[i]);
+		loader_def_free(j->actions[i]);
 	free(j->actions);
 	pyval_free(j->pyactions);
 	free(j->config_error);
@@ -963,15 +403,15 @@ jailconf_add_action(struct loader *L, struct jailconf *j, const char *act,
 		return 0;
 	}
 	/* ActionReader.__init__: name defaults to the jail, actname to the file */
-	init = cfgopts_new();
+	init = loader_cfgopts_new();
 	pos = 0;
 	while (dict_next(aopts, &pos, &k, (void **)&v))
-		dict_set(init, k, cfgopt_new(pyval_str(v), ao->file, ao->line));
-	if ((nm = cfgopts_str(init, "name")) == NULL) {
-		dict_set(init, "name", cfgopt_new(pyval_str(j->name), NULL, 0));
+		dict_set(init, k, loader_cfgopt_new(pyval_str(v), ao->file, ao->line));
+	if ((nm = loader_cfgopts_str(init, "name")) == NULL) {
+		dict_set(init, "name", loader_cfgopt_new(pyval_str(j->name), NULL, 0));
 		nm = j->name;
 	}
-	if ((actname = cfgopts_str(init, "actname")) == NULL) {
+	if ((actname = loader_cfgopts_str(init, "actname")) == NULL) {
 		char *an;
 		size_t jl = strlen(j->name);
 
@@ -981,26 +421,26 @@ jailconf_add_action(struct loader *L, struct jailconf *j, const char *act,
 			an = xasprintf("%s%s", aname, nm + jl);
 		else
 			an = xasprintf("%s-%s", aname, nm);
-		dict_set(init, "actname", cfgopt_new(pyval_str(an), NULL, 0));
+		dict_set(init, "actname", loader_cfgopt_new(pyval_str(an), NULL, 0));
 		free(an);
 	}
-	a = defreader_new(L, "action.d", aname, j->name, init, action_opts,
+	a = loader_def_new(L, "action.d", aname, j->name, init, action_opts,
 	    NELEM(action_opts));
-	a->name = xstrdup(cfgopts_str(init, "actname"));
+	a->name = xstrdup(loader_cfgopts_str(init, "actname"));
 	a->deffile = ao->file;
 	a->defline = ao->line;
 	dict_free(aopts);
-	if (!defreader_read(a)) {
+	if (!loader_def_read(a)) {
 		rs = repr_of(aname);
 		jailconf_def_error(L, j, ao->file, ao->line, "Unable to read action %s", rs);
 		free(rs);
 		free(aname);
-		defreader_free(a);
+		loader_def_free(a);
 		return -1;
 	}
 	free(aname);
-	if (defreader_getoptions(a, j->opts, false) < 0) {
-		defreader_free(a);
+	if (loader_def_getoptions(a, j->opts, false) < 0) {
+		loader_def_free(a);
 		return -1;
 	}
 	j->actions = xgrow(j->actions, &j->capactions, j->nactions + 1,
@@ -1033,15 +473,15 @@ jailconf_read_filter(struct loader *L, struct confset *jcs, struct jailconf *j,
 		free(err);
 		return -1;
 	}
-	init = cfgopts_new();
+	init = loader_cfgopts_new();
 	while (dict_next(fopts, &pos, &k, (void **)&v))
-		dict_set(init, k, cfgopt_new(pyval_str(v), fo->file, fo->line));
+		dict_set(init, k, loader_cfgopt_new(pyval_str(v), fo->file, fo->line));
 	dict_free(fopts);
-	j->filter = defreader_new(L, "filter.d", fname, j->name, init, filter_opts,
+	j->filter = loader_def_new(L, "filter.d", fname, j->name, init, filter_opts,
 	    NELEM(filter_opts));
 	j->filter->deffile = fo->file;
 	j->filter->defline = fo->line;
-	if (!defreader_read(j->filter)) {
+	if (!loader_def_read(j->filter)) {
 		rs = repr_of(fname);
 		jailconf_def_error(L, j, fo->file, fo->line, "Unable to read the filter %s", rs);
 		free(rs);
@@ -1051,15 +491,15 @@ jailconf_read_filter(struct loader *L, struct confset *jcs, struct jailconf *j,
 	free(fname);
 	/* applyAutoOptions: logtype from the backend unless the filter sets it */
 	def = confset_section(j->filter->sh->cs, "Definition");
-	if ((cfgopts_str(init, "logtype") == NULL || !cfgopts_str(init, "logtype")[0]) &&
+	if ((loader_cfgopts_str(init, "logtype") == NULL || !loader_cfgopts_str(init, "logtype")[0]) &&
 	    (def == NULL || !dict_has(def, "logtype"))) {
-		be = cfgopts_str(j->opts, "backend");
-		dict_set(init, "logtype", cfgopt_new(pyval_str(be &&
+		be = loader_cfgopts_str(j->opts, "backend");
+		dict_set(init, "logtype", loader_cfgopt_new(pyval_str(be &&
 		    strncmp(be, "systemd", 7) == 0 ? "journal" : "file"), NULL, 0));
 	}
-	if (defreader_getoptions(j->filter, j->opts, true) < 0)
+	if (loader_def_getoptions(j->filter, j->opts, true) < 0)
 		return -1;
-	if ((comb = defreader_combined(j->filter, NULL)) == NULL)
+	if ((comb = loader_def_combined(j->filter, NULL)) == NULL)
 		return -1;
 	vals = dict_new(ini_value_free);
 	pos = 0;
@@ -1083,12 +523,12 @@ static bool
 jailconf_has_files(struct loader *L, struct confset *jcs, struct jailconf *j, const char *ctx)
 {
 	static const struct optdef lp_opt[] = { { "logpath", OPT_STR, NULL } };
-	struct dict *vals = cfgopts_new();
+	struct dict *vals = loader_cfgopts_new();
 	const char *line;
 	bool found = false;
 
 	if (loader_getoptions(L, jcs, j->name, lp_opt, 1, NULL, false, false, vals, ctx) < 0 ||
-	    (line = cfgopts_str(vals, "logpath")) == NULL) {
+	    (line = loader_cfgopts_str(vals, "logpath")) == NULL) {
 		dict_free(vals);
 		return true;	/* nothing to decide on: the usual path reports it */
 	}
@@ -1127,17 +567,17 @@ jailconf_getoptions_as(struct loader *L, struct confset *jcs, struct jailconf *j
 	confset_set_default(jcs, "fail2ban_version", F2B_VERSION_STRING);
 	confset_set_default(jcs, "fail2ban_confpath", L->req->basedir);
 	ctx = xasprintf("jail '%s'", j->name);
-	j->opts = cfgopts_new();
+	j->opts = loader_cfgopts_new();
 	rc = loader_getoptions(L, jcs, j->name, jail_opts1st, NELEM(jail_opts1st),
 	    NULL, true, true, j->opts, ctx);
 	if (rc < 0 || !jailconf_enabled(j))
 		goto out;
 
-	if (may_journal && strcmp(cfgopts_str(j->opts, "backend") ?
-	    cfgopts_str(j->opts, "backend") : "auto", "auto") == 0 &&
+	if (may_journal && strcmp(loader_cfgopts_str(j->opts, "backend") ?
+	    loader_cfgopts_str(j->opts, "backend") : "auto", "auto") == 0 &&
 	    !jailconf_has_files(L, jcs, j, ctx)) {
 		j->to_journal = true;
-		dict_set(j->opts, "backend", cfgopt_new(pyval_str("systemd"), NULL, 0));
+		dict_set(j->opts, "backend", loader_cfgopt_new(pyval_str("systemd"), NULL, 0));
 	}
 	fo = dict_get(j->opts, "filter", NULL);
 	if (pyval_as_str(fo->val) && pyval_as_str(fo->val)[0]) {
@@ -1149,17 +589,17 @@ jailconf_getoptions_as(struct loader *L, struct confset *jcs, struct jailconf *j
 
 	/* read again: %(known/...)s now sees the filter's options */
 	dict_free(j->opts);
-	j->opts = cfgopts_new();
+	j->opts = loader_cfgopts_new();
 	rc = loader_getoptions(L, jcs, j->name, jail_opts, NELEM(jail_opts), NULL,
 	    false, true, j->opts, ctx);
 	if (rc < 0)
 		goto out;
 	if (j->to_journal)
-		dict_set(j->opts, "backend", cfgopt_new(pyval_str("systemd"), NULL, 0));
-	if (j->filter && (rc = defreader_getoptions(j->filter, j->opts, false)) < 0)
+		dict_set(j->opts, "backend", loader_cfgopt_new(pyval_str("systemd"), NULL, 0));
+	if (j->filter && (rc = loader_def_getoptions(j->filter, j->opts, false)) < 0)
 		goto out;
 	if (j->to_journal) {
-		struct dict *fopts = j->filter ? defreader_combined(j->filter, NULL) : NULL;
+		struct dict *fopts = j->filter ? loader_def_combined(j->filter, NULL) : NULL;
 		struct cfgopt *jm = fopts ? dict_get(fopts, "journalmatch", NULL) : NULL;
 		struct cfgopt *lp = dict_get(j->opts, "logpath", NULL);
 
@@ -1210,7 +650,7 @@ jailconf_getoptions(struct loader *L, struct confset *jcs, struct jailconf *j)
 	if (rc == 1) {
 		dict_free(j->opts);
 		j->opts = NULL;
-		defreader_free(j->filter);
+		loader_def_free(j->filter);
 		j->filter = NULL;
 		j->to_journal = false;
 		rc = jailconf_getoptions_as(L, jcs, j, false);
@@ -1314,7 +754,7 @@ jailconf_convert(struct loader *L, struct jailconf *j, struct pyval *stream)
 	pos = 0;
 	while (dict_next(j->opts, &pos, &k, (void **)&o)) {
 		if (strcmp(k, "logpath") == 0) {
-			const char *be = cfgopts_str(j->opts, "backend");
+			const char *be = loader_cfgopts_str(j->opts, "backend");
 			const char *line = pyval_as_str(o->val);
 			size_t found = 0;
 
@@ -1395,12 +835,12 @@ jailconf_convert(struct loader *L, struct jailconf *j, struct pyval *stream)
 			optspec_free_items(w, nw);
 			pyval_append(js, c);
 		} else if (strcmp(k, "action") != 0 && strcmp(k, "filter") != 0 &&
-		    strcmp(k, "enabled") != 0 && !optdef_has(filter_opts,
+		    strcmp(k, "enabled") != 0 && !loader_optdef_has(filter_opts,
 		    NELEM(filter_opts), k)) {
-			const struct optdef *def = optdef_find(jail_opts, NELEM(jail_opts), k);
+			const struct optdef *def = loader_optdef_find(jail_opts, NELEM(jail_opts), k);
 
 			if (def != NULL && def->type == OPT_TIME)
-				check_time(L, k, o);
+				loader_check_time(L, k, o);
 			c = cmd_new("set", j->name, k, NULL);
 			pyval_append(c, pyval_copy(o->val));
 			pyval_append(js, c);
@@ -1431,9 +871,9 @@ int
 config_early(const char *basedir, struct dict *opts, struct diag *d)
 {
 	struct config_request req = { .basedir = basedir };
-	struct loader L = { .req = &req, .diag = d };
+	struct loader L = { .req = &req, .basedir = req.basedir, .diag = d };
 	struct dict *values;
-	struct shared *sh;
+	struct loader_shared *sh;
 	const char *k;
 	struct cfgopt *o;
 	size_t pos = 0;
@@ -1441,9 +881,9 @@ config_early(const char *basedir, struct dict *opts, struct diag *d)
 
 	if (stat(basedir, &st) < 0)
 		return -1;
-	values = cfgopts_new();
+	values = loader_cfgopts_new();
 	L.cache = confset_cache_new();
-	L.shared = dict_new(shared_free);
+	L.shared = dict_new(loader_shared_free);
 	sh = loader_read(&L, "fail2ban");
 	loader_getoptions(&L, sh->cs, "Definition", main_early_opts,
 	    NELEM(main_early_opts), NULL, false, true, values, "fail2ban.conf");
@@ -1466,8 +906,8 @@ main_convert(struct loader *L, struct pyval *stream)
 	    "logtarget", "allowipv6", "dbfile", "dbmaxmatches", "dbpurgeage" };
 	/* what the command line may override */
 	static const char *const passed[] = { "loglevel", "logtarget", "syslogsocket" };
-	struct shared *sh = loader_read(L, "fail2ban");
-	struct dict *values = cfgopts_new();
+	struct loader_shared *sh = loader_read(L, "fail2ban");
+	struct dict *values = loader_cfgopts_new();
 	char *v;
 	size_t i;
 
@@ -1479,9 +919,9 @@ main_convert(struct loader *L, struct pyval *stream)
 		goto out;
 	for (i = 0; L->req->mainopts && i < NELEM(passed); i++)
 		if ((v = dict_get(L->req->mainopts, passed[i], NULL)) != NULL)
-			dict_set(values, passed[i], cfgopt_new(pyval_str(v), NULL, 0));
+			dict_set(values, passed[i], loader_cfgopt_new(pyval_str(v), NULL, 0));
 	{
-		const char *ll = cfgopts_str(values, "loglevel");
+		const char *ll = loader_cfgopts_str(values, "loglevel");
 
 		if (ll && log_level_parse(ll) < 0) {
 			struct cfgopt *o = dict_get(values, "loglevel", NULL);
@@ -1491,7 +931,7 @@ main_convert(struct loader *L, struct pyval *stream)
 		}
 	}
 	if (confset_has_section(sh->cs, "Thread")) {
-		struct dict *th = cfgopts_new();
+		struct dict *th = loader_cfgopts_new();
 
 		loader_getoptions(L, sh->cs, "Thread", thread_opts,
 		    NELEM(thread_opts), NULL, false, true, th, "fail2ban.conf");
@@ -1515,7 +955,7 @@ main_convert(struct loader *L, struct pyval *stream)
 		if (o == NULL)
 			continue;
 		if (strcmp(order[i], "dbpurgeage") == 0)
-			check_time(L, order[i], o);
+			loader_check_time(L, order[i], o);
 		c = cmd_new("set", order[i], NULL);
 		pyval_append(c, pyval_copy(o->val));
 		pyval_append(stream, c);
@@ -1529,9 +969,9 @@ config_filter(const char *basedir, const char *name, const struct dict *args,
     const char *backend, struct diag *d, int *why)
 {
 	struct config_request req = { .basedir = basedir ? basedir : "/etc/fail2ban" };
-	struct loader L = { .req = &req, .diag = d };
+	struct loader L = { .req = &req, .basedir = req.basedir, .diag = d };
 	struct pyval *stream = NULL;
-	struct dict *init = cfgopts_new(), *none = cfgopts_new();
+	struct dict *init = loader_cfgopts_new(), *none = loader_cfgopts_new();
 	struct defreader *r;
 	const struct dict *def;
 	const char *k;
@@ -1548,13 +988,13 @@ config_filter(const char *basedir, const char *name, const struct dict *args,
 		return NULL;
 	}
 	while (args && dict_next(args, &pos, &k, (void **)&v))
-		dict_set(init, k, cfgopt_new(pyval_str(v), NULL, 0));
+		dict_set(init, k, loader_cfgopt_new(pyval_str(v), NULL, 0));
 	L.cache = confset_cache_new();
-	L.shared = dict_new(shared_free);
-	r = defreader_new(&L, "filter.d", name, "fail2ban-regex-jail", init, filter_opts,
+	L.shared = dict_new(loader_shared_free);
+	r = loader_def_new(&L, "filter.d", name, "fail2ban-regex-jail", init, filter_opts,
 	    NELEM(filter_opts));
 	if (basedir != NULL) {
-		if (!defreader_read(r))
+		if (!loader_def_read(r))
 			goto out;
 	} else {
 		r->sh = xcalloc(1, sizeof(*r->sh));
@@ -1570,11 +1010,11 @@ config_filter(const char *basedir, const char *name, const struct dict *args,
 	*why = 2;
 	/* applyAutoOptions (not applied without a backend, as in fail2ban's tests) */
 	def = confset_section(r->sh->cs, "Definition");
-	if (backend != NULL && (cfgopts_str(init, "logtype") == NULL || !cfgopts_str(init, "logtype")[0]) &&
+	if (backend != NULL && (loader_cfgopts_str(init, "logtype") == NULL || !loader_cfgopts_str(init, "logtype")[0]) &&
 	    (def == NULL || !dict_has(def, "logtype")))
-		dict_set(init, "logtype", cfgopt_new(pyval_str(
+		dict_set(init, "logtype", loader_cfgopt_new(pyval_str(
 		    strncmp(backend, "systemd", 7) == 0 ? "journal" : "file"), NULL, 0));
-	if (defreader_getoptions(r, none, false) < 0)
+	if (loader_def_getoptions(r, none, false) < 0)
 		goto out;
 	stream = pyval_list();
 	filter_convert(r, stream);
@@ -1583,7 +1023,7 @@ config_filter(const char *basedir, const char *name, const struct dict *args,
 		stream = NULL;
 	}
 out:
-	defreader_free(r);
+	loader_def_free(r);
 	dict_free(none);
 	dict_free(L.shared);
 	confset_cache_free(L.cache);
@@ -1593,12 +1033,12 @@ out:
 struct pyval *
 config_stream(const struct config_request *req, struct diag *d, bool *ok)
 {
-	struct loader L = { .req = req, .diag = d };
+	struct loader L = { .req = req, .basedir = req->basedir, .diag = d };
 	struct pyval *stream = pyval_list();
 	struct jailconf **jails = NULL;
 	size_t njails = 0, cap = 0, i, pos = 0, mark, attributed = 0;
 	bool fatal;
-	struct shared *jsh;
+	struct loader_shared *jsh;
 	const char *sec;
 	int status = 0;
 	struct stat st;
@@ -1611,7 +1051,7 @@ config_stream(const struct config_request *req, struct diag *d, bool *ok)
 		return NULL;
 	}
 	L.cache = confset_cache_new();
-	L.shared = dict_new(shared_free);
+	L.shared = dict_new(loader_shared_free);
 	main_convert(&L, stream);
 	jsh = loader_read(&L, "jail");
 	if (jsh->nread == 0)
