@@ -14,6 +14,8 @@
 #    inet set hmailblock - the ban fails, counted, explained once; the shipped
 #    action.d/fu_hmail.conf bans it in hmailblock6, made at the first IPv6
 #    ban, and B's connection is dropped.
+#  - a prefix-banning jail whose action adds to a hash:ip set (the stock
+#    iptables-ipset): said at start, with the fix.
 #  - the options unset: the same failures give fail2ban-server's bans.
 # TAP.
 . "$(dirname "$0")/lib.sh" "$@"
@@ -28,7 +30,7 @@ A=f2bsys-$$-6a
 B=f2bsys-$$-6b
 P=2001:db8:$N
 IPA=$P:a::1
-echo "1..31"
+echo "1..32"
 
 # ---- the network ------------------------------------------------------------
 netns_add $A && netns_add $B &&
@@ -120,6 +122,10 @@ logpath = $T/ign.log
 maxretry = 3
 ignoreip = $P:d::5
 action =
+[v6hip]
+enabled = true
+logpath = $T/hip.log
+action = iptables-ipset
 [seedold]
 enabled = true
 logpath = $T/seedold.log
@@ -133,7 +139,7 @@ maxretry = 1
 ipv6prefix = 128
 action = fu_hmail[blockchain6=INPUT]
 EOF
-for f in ipset nft ign seedold seednew; do : > "$T/$f.log"; done
+for f in ipset nft ign hip seedold seednew; do : > "$T/$f.log"; done
 ip netns exec $A ipset create hmailblock hash:net &&
 ip netns exec $A iptables -A INPUT -m set --match-set hmailblock src -j DROP
 # the syslog socket the daemon sees as /dev/log (the actions' logger lines)
@@ -150,8 +156,10 @@ while True:
 spawned $!
 wait_until 5 test -S "$T/dev/log"
 DEVDIR="$T/dev" start_ours f2b "$T/conf" $A
-wait_until 10 started "$T/f2b.log" v6ipset v6nft v6ign seedold seednew
-check "f2b-lite started the five jails inside $A" [ $? = 0 ]
+wait_until 10 started "$T/f2b.log" v6ipset v6nft v6ign v6hip seedold seednew
+check "f2b-lite started the six jails inside $A" [ $? = 0 ]
+check "a hash:ip set behind ipv6prefix is said at start, with the fix" has "$T/f2b.log" \
+    "[v6hip] iptables-ipset: set f2b-v6hip6 is hash:ip, which holds single addresses, but ipv6prefix = 64 bans networks (2001:db8::/64): make it hash:net (ipset create f2b-v6hip6 hash:net family inet6)"
 cl() { "$F2B" client -s "$T/f2b.sock" "$@"; }
 
 fail() {	# fail LOG ADDRESS...: one failure line per address
