@@ -8,6 +8,7 @@
 #   tests:  Debian's fail2ban (the reference the differential tests compare
 #           against), clang with its runtime (libFuzzer, sanitizers),
 #           pcre2-utils (pcre2grep, benchmarks), iproute2, iptables, ipset,
+#           nftables (nft in a test's own network namespace),
 #           mandoc (man page lint, install suite); systemd-container,
 #           rsyslog and logrotate (the install suite's systemd_boot test boots
 #           systemd in a container and runs the seed's rsyslog pipeline there)
@@ -21,7 +22,7 @@ set -eu
 build_pkgs="gcc libc6-dev meson ninja-build pkg-config libpcre2-dev libsqlite3-dev
 	libipset-dev libsystemd-dev"
 test_pkgs="fail2ban python3 python3-pyinotify python3-systemd clang libclang-rt-14-dev pcre2-utils iproute2 iptables
-	ipset sqlite3 procps systemd-journal-remote mandoc systemd-container rsyslog logrotate"
+	ipset nftables sqlite3 procps systemd-journal-remote mandoc systemd-container rsyslog logrotate"
 
 missing=()
 for p in $build_pkgs $test_pkgs; do

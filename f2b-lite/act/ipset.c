@@ -1,6 +1,7 @@
 /* ipset: native ipset commands via libipset. */
 #include "ipset.h"
 
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 
 #include <libipset/data.h>
 #include <libipset/ipset.h>
+#include <libipset/nfproto.h>
 #include <libipset/parse.h>
 #include <libipset/session.h>
 #include <libipset/types.h>
@@ -181,6 +183,172 @@ ipset_run(int argc, char **argv, struct strbuf *msg)
 	rc = ipset_parse_argv(handle, argc, argv);
 	cur_msg = NULL;
 	return rc == 0 && !cur_failed ? 0 : 1;
+}
+
+/* ---- what a set can hold ----------------------------------------------------- */
+
+/*
+ * The first max words of argv after "ipset" that are not options (a
+ * one-letter upper-case option is a command: -A, -D...); their count.
+ */
+static int
+positional(int argc, char **argv, const char *w[], int max)
+{
+	int i, n = 0;
+
+	for (i = 1; i < argc && n < max; i++) {
+		const char *a = argv[i];
+
+		if (a[0] == '-' && a[1] != '\0' && !(a[1] >= 'A' && a[1] <= 'Z' && a[2] == '\0')) {
+			if (strcmp(a, "-o") == 0 || strcmp(a, "-output") == 0 ||
+			    strcmp(a, "-f") == 0 || strcmp(a, "-file") == 0)
+				i++;	/* its value */
+			continue;
+		}
+		w[n++] = a;
+	}
+	return n;
+}
+
+static bool
+is_cmd(const char *w, const char *const names[])
+{
+	size_t i;
+
+	for (i = 0; names[i]; i++)
+		if (strcmp(w, names[i]) == 0)
+			return true;
+	return false;
+}
+
+static const char *const adt_cmds[] = { "add", "del", "test", "-A", "-D", "-T", NULL };
+static const char *const create_cmds[] = { "create", "n", "-N", NULL };
+
+/*
+ * The kernel's type and family (NFPROTO_IPV4, NFPROTO_IPV6) of set name;
+ * NULL when it has no such set.
+ */
+static const struct ipset_type *
+kernel_type(const char *name, uint8_t *family)
+{
+	struct strbuf none = STRBUF_INIT;
+	struct ipset_session *s;
+	const struct ipset_type *type = NULL;
+
+	if (!ensure_handle(&none)) {
+		strbuf_free(&none);
+		return NULL;
+	}
+	strbuf_free(&none);
+	s = ipset_session(handle);
+	fresh(s);
+	/* no cur_msg: "set does not exist" is an answer here, not a message */
+	if (ipset_parse_setname(s, IPSET_SETNAME, name) == 0)
+		type = ipset_type_get(s, IPSET_CMD_TEST);
+	*family = type ? ipset_data_family(ipset_session_data(s)) : NFPROTO_UNSPEC;
+	ipset_session_report_reset(s);
+	ipset_data_reset(ipset_session_data(s));
+	return type;
+}
+
+char *
+ipset_family_mismatch(int argc, char **argv, char **key)
+{
+	const char *w[3], *type_name;
+	const struct ipset_type *type;
+	unsigned char bin[16];
+	char ip[INET6_ADDRSTRLEN];
+	uint8_t setfam;
+	bool ip6;
+	size_t n;
+
+	*key = NULL;
+	if (positional(argc, argv, w, 3) < 3 || !is_cmd(w[0], adt_cmds))
+		return NULL;
+	/* the element's address: before a /len, a range or ",port" */
+	if ((n = strcspn(w[2], ",/-")) >= sizeof(ip))
+		return NULL;
+	memcpy(ip, w[2], n);
+	ip[n] = '\0';
+	if (inet_pton(AF_INET, ip, bin) == 1)
+		ip6 = false;
+	else if (inet_pton(AF_INET6, ip, bin) == 1)
+		ip6 = true;
+	else
+		return NULL;
+	if ((type = kernel_type(w[1], &setfam)) == NULL ||
+	    (setfam != NFPROTO_IPV4 && setfam != NFPROTO_IPV6) ||
+	    (setfam == NFPROTO_IPV6) == ip6)
+		return NULL;
+	type_name = type->name;
+	*key = xasprintf("%s %s", w[1], ip6 ? "inet6" : "inet");
+	if (ip6)
+		return xasprintf("set %s (%s, family inet) cannot hold the IPv6 address %s: "
+		    "\"ipset %s %s %s\" failed. For IPv6 bans make a second set (ipset create "
+		    "%s6 %s family inet6 -exist, and its ip6tables rule) and give the action "
+		    "its name under [Init?family=inet6], as f2b-lite's action.d/fu_hmail.conf "
+		    "does", w[1], type_name, w[2], w[0], w[1], w[2], w[1], type_name);
+	return xasprintf("set %s (%s, family inet6) cannot hold the IPv4 address %s: "
+	    "\"ipset %s %s %s\" failed. For IPv4 bans make a second set (ipset create "
+	    "%s4 %s family inet -exist, and its iptables rule) and give the action its "
+	    "name under [Init], this set's under [Init?family=inet6]", w[1], type_name, w[2],
+	    w[0], w[1], w[2], w[1], type_name);
+}
+
+char *
+ipset_set_type(const char *name, const char *script)
+{
+	const struct ipset_type *type;
+	char *copy, *line, *save = NULL, *found = NULL;
+	uint8_t fam;
+
+	if ((type = kernel_type(name, &fam)) != NULL)
+		return xstrdup(type->name);
+	copy = xstrdup(script ? script : "");
+	for (line = strtok_r(copy, "\n", &save); line && !found;
+	    line = strtok_r(NULL, "\n", &save)) {
+		const char *w[3];
+		char **argv;
+		int argc;
+
+		if (!ipset_native(line, &argv, &argc))
+			continue;
+		if (positional(argc, argv, w, 3) == 3 && is_cmd(w[0], create_cmds) &&
+		    strcmp(w[1], name) == 0)
+			found = xstrdup(w[2]);
+		strv_free(argv);
+	}
+	free(copy);
+	return found;
+}
+
+bool
+ipset_type_takes_net(const char *type)
+{
+	/* hash:net, hash:net,port, hash:net,iface...; list:set holds what its sets hold */
+	return strncmp(type, "hash:net", 8) == 0 || strncmp(type, "list:", 5) == 0;
+}
+
+char *
+ipset_add_target(const char *script, const char *marker)
+{
+	char *copy = xstrdup(script ? script : ""), *line, *save = NULL, *found = NULL;
+
+	for (line = strtok_r(copy, "\n", &save); line && !found;
+	    line = strtok_r(NULL, "\n", &save)) {
+		const char *w[3];
+		char **argv;
+		int argc;
+
+		if (!ipset_native(line, &argv, &argc))
+			continue;
+		if (positional(argc, argv, w, 3) == 3 && (strcmp(w[0], "add") == 0 ||
+		    strcmp(w[0], "-A") == 0) && strncmp(w[2], marker, strlen(marker)) == 0)
+			found = xstrdup(w[1]);
+		strv_free(argv);
+	}
+	free(copy);
+	return found;
 }
 
 /* ---- batches ----------------------------------------------------------------- */

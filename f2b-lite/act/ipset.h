@@ -21,6 +21,29 @@ bool	 ipset_native(const char *line, char ***argv, int *argc);
 /* Runs it; returns ipset's exit status, its messages in msg. */
 int	 ipset_run(int argc, char **argv, struct strbuf *msg);
 /*
+ * Why a failed add, del or test failed, when it is that its address is of
+ * the other family than its set (an IPv6 ban into the seed's inet hash:net
+ * set: libipset's "resolving to IPv4 address failed"): a sentence naming
+ * the set and the fix (heap), and in *key (heap) what the sentence is
+ * about - the set and its family - so it can be said once.  NULL for any
+ * other failure.  Asks the kernel for the set's header.
+ */
+char	*ipset_family_mismatch(int argc, char **argv, char **key);
+/*
+ * The type of set name ("hash:ip", "hash:net"...): the kernel's when the
+ * set exists, else the one a `create name TYPE` line in script would give
+ * it (an action's actionstart); NULL when neither says (heap).
+ */
+char	*ipset_set_type(const char *name, const char *script);
+/* Whether a set of this type can hold a network (hash:net...), not only addresses. */
+bool	 ipset_type_takes_net(const char *type);
+/*
+ * The set an add line of script adds <ip> to, given the text it has in
+ * place of <ip>: the first plain `ipset add SET marker` line's SET (heap),
+ * or NULL.
+ */
+char	*ipset_add_target(const char *script, const char *marker);
+/*
  * Runs n commands in order as ipset_run() would, each one's status in
  * status[i] and its messages appended to msg[i], but sends runs of add or
  * del to one set together, as `ipset restore` does: one netlink message

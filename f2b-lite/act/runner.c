@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "action.h"
+#include "dict.h"
 #include "ipset.h"
 #include "logger.h"
 #include "loop.h"
@@ -82,11 +83,13 @@ struct native {
 	bool	(*split)(const char *, char ***, int *);
 	int	(*run)(int, char **, struct strbuf *);
 	bool	  batch;
+	/* a failure that cannot be left to the last line's status: why (heap), or NULL */
+	char	*(*for_good)(int, char **, char **key);
 };
 
 static const struct native natives[] = {
-	{ ipset_native, ipset_run, true },
-	{ logger_native, logger_run, false },
+	{ ipset_native, ipset_run, true, ipset_family_mismatch },
+	{ logger_native, logger_run, false, NULL },
 };
 #define NNATIVES	(sizeof(natives) / sizeof(natives[0]))
 
@@ -114,6 +117,7 @@ struct job {
 	int		   outfd;
 	bool		   exited, killed;
 	int		   status;
+	int		   failed;	/* an in-process line's status that stands */
 	unsigned	   attempts;	/* starts that failed (no descriptor, no process) */
 	struct strbuf	   out;
 	struct loop_timer *timer;
@@ -137,6 +141,8 @@ struct runner {
 	struct loop_timer *retry;
 	double		   backoff;
 	runner_retry_fn	  *retry_fn;
+	runner_note_fn	  *note_fn;
+	struct dict	  *noted;	/* what note_fn was told about */
 };
 
 /* ---- splitting a script ------------------------------------------------ */
@@ -282,16 +288,42 @@ finish(struct job *j, int status)
 	step(r);
 }
 
+/*
+ * A failed in-process line that cannot have worked: its status stands for
+ * the script's, and what to fix is said once.
+ */
+static void
+failed_for_good(struct job *j, int st)
+{
+	struct seg *s = &j->segs[j->cur];
+	struct runner *r = j->r;
+	char *key, *why;
+
+	if (s->how == NULL || s->how->for_good == NULL ||
+	    (why = s->how->for_good(s->argc, s->argv, &key)) == NULL)
+		return;
+	if (j->failed == 0)
+		j->failed = st;
+	if (r->note_fn && !dict_has(r->noted, key)) {
+		dict_set(r->noted, key, NULL);
+		r->note_fn(j->arg, why);
+	}
+	free(key);
+	free(why);
+}
+
 /* The current piece ended with st: the next one, or the job is done. */
 static void
 piece_done(struct job *j, int st)
 {
+	if (st != 0 && st != RUNNER_TIMEOUT)
+		failed_for_good(j, st);
 	if (j->cur + 1 < j->nsegs && st != RUNNER_TIMEOUT) {
 		j->cur++;
 		run_piece(j);	/* the last piece's status is the script's, as with sh */
 		return;
 	}
-	finish(j, st);
+	finish(j, st == 0 && j->failed ? j->failed : st);
 }
 
 /* Takes what the command wrote so far; at the end, stops listening. */
@@ -656,12 +688,19 @@ runner_on_retry(struct runner *r, runner_retry_fn *fn)
 	r->retry_fn = fn;
 }
 
+void
+runner_on_note(struct runner *r, runner_note_fn *fn)
+{
+	r->note_fn = fn;
+}
+
 struct runner *
 runner_new(struct loop *l)
 {
 	struct runner *r = xcalloc(1, sizeof(*r));
 
 	r->loop = l;
+	r->noted = dict_new(NULL);
 	return r;
 }
 
@@ -677,6 +716,7 @@ runner_free(struct runner *r)
 	loop_timer_cancel(r->loop, r->flush);
 	loop_timer_cancel(r->loop, r->retry);
 	free(r->pending);
+	dict_free(r->noted);
 	while (r->head) {
 		struct job *j = r->head;
 

@@ -17,8 +17,12 @@
  * reserve (runner_reserve) that nothing else can use up.  Lines that are plain ipset invocations run in-process (see
  * ipset.h) when the script is a simple list of commands; those reached in
  * one loop turn run together at its end, adds and dels to one set in one
- * netlink message.  It never logs: results go to the done callback (a
- * command that could not start, to runner_on_retry's).  No leaf: it runs
+ * netlink message.  An in-process line that cannot have worked - an
+ * ipset add of an address of the other family than its set's - fails its
+ * script even when a later line succeeds (the shell's status is its last
+ * line's and would hide it).  It never logs: results go to the done
+ * callback (a command that could not start, to runner_on_retry's; what a
+ * failed line needs fixed, to runner_on_note's).  No leaf: it runs
  * what action made (struct action_cmd), the lines ipset and logger take
  * in-process, and its processes and timeouts on the loop.
  */
@@ -37,8 +41,9 @@ struct runner;
 #define RUNNER_TIMEOUT	(-1)	/* killed after the timeout */
 
 /*
- * status: the exit status (of the last command), 128+N when killed by
- * signal N, or RUNNER_TIMEOUT.  output: stdout and stderr.
+ * status: the exit status (of the last command, or of an in-process line
+ * that cannot have worked), 128+N when killed by signal N, or
+ * RUNNER_TIMEOUT.  output: stdout and stderr.
  */
 typedef void runner_done_fn(void *arg, int status, const char *output);
 /*
@@ -47,10 +52,18 @@ typedef void runner_done_fn(void *arg, int status, const char *output);
  * in delay seconds, nothing of the runner starting meanwhile.
  */
 typedef void runner_retry_fn(void *arg, int err, unsigned attempt, double delay);
+/*
+ * An in-process line failed in a way the admin must fix (an address of the
+ * other family than its ipset set): msg says what and how, once per runner
+ * for what it is about (the set and family); arg is the command's.
+ */
+typedef void runner_note_fn(void *arg, const char *msg);
 
 struct runner	*runner_new(struct loop *);
 /* Tells fn about each command that could not start (none: said nowhere). */
 void		 runner_on_retry(struct runner *, runner_retry_fn *fn);
+/* Tells fn what an in-process line's failure needs fixed (none: said nowhere). */
+void		 runner_on_note(struct runner *, runner_note_fn *fn);
 /* Frees the runner; commands still running are killed. */
 void		 runner_free(struct runner *);
 /*

@@ -303,6 +303,30 @@ addr_in_net(const struct addr *a, const struct addr *net)
 }
 
 bool
+addr_prefix(struct addr *out, const struct addr *a, int plen4, int plen6)
+{
+	int plen, bits;
+
+	addr_copy(out, a);
+	if (!addr_valid(a))
+		return false;
+	bits = a->family == ADDR_IPV4 ? ADDR_PREFIX4_FULL : ADDR_PREFIX6_FULL;
+	plen = a->family == ADDR_IPV4 ? plen4 : plen6;
+	if (plen < 1 || plen >= bits || plen >= a->plen)
+		return false;
+	addr_mask(out->a, bits, plen);
+	out->plen = plen;
+	return true;
+}
+
+bool
+addr_net_holds(const struct addr *net, const struct addr *inner)
+{
+	return addr_valid(net) && addr_valid(inner) && inner->plen >= net->plen &&
+	    addr_in_net(inner, net);
+}
+
+bool
 addr_search(const char *text, size_t *start, size_t *len)
 {
 	static struct rx *rx;

@@ -60,6 +60,20 @@ const char *addr_family_str(const struct addr *);
 bool	 addr_equal(const struct addr *, const struct addr *);
 /* Whether a lies in the network net (both valid addresses of a family). */
 bool	 addr_in_net(const struct addr *a, const struct addr *net);
+
+/* The prefix lengths of prefix bans: each family's full length bans one address. */
+#define ADDR_PREFIX4_FULL	32
+#define ADDR_PREFIX6_FULL	128
+/*
+ * The network of plen4 (IPv4) or plen6 (IPv6) bits that holds a, into *out
+ * (cleared first; addr_clear() it): a valid address is masked to its
+ * family's length, unless it is a network that length would widen; raw
+ * ids and invalid text are copied.  Lengths outside 1..32 and 1..128 keep
+ * a as it is.  Returns whether *out differs from a.
+ */
+bool	 addr_prefix(struct addr *out, const struct addr *a, int plen4, int plen6);
+/* Whether the network net holds all of inner (an address or a network). */
+bool	 addr_net_holds(const struct addr *net, const struct addr *inner);
 /*
  * IPAddr.searchIP: if text is exactly an IPv4 or (bracketed) IPv6 address,
  * sets *start and *len to it and returns true.

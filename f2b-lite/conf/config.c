@@ -56,14 +56,17 @@
 #define JO_1ST_FIRST	JO_KEEP
 #define JO_1ST_JAIL	JO_SKIP
 #define JO_1ST_FILTER	JO_SKIP
+#define JO_1ST_OWN	JO_SKIP
 #define JO_1ST_CMD	JO_SKIP
 #define JO_ALL_FIRST	JO_KEEP
 #define JO_ALL_JAIL	JO_KEEP
 #define JO_ALL_FILTER	JO_KEEP
+#define JO_ALL_OWN	JO_KEEP
 #define JO_ALL_CMD	JO_SKIP
 #define JO_FLT_FIRST	JO_SKIP
 #define JO_FLT_JAIL	JO_SKIP
 #define JO_FLT_FILTER	JO_KEEP
+#define JO_FLT_OWN	JO_SKIP
 #define JO_FLT_CMD	JO_SKIP
 #define JO_1ST(name, load, type, def, set, get)	JO_1ST_##load(name, type, def)
 #define JO_ALL(name, load, type, def, set, get)	JO_ALL_##load(name, type, def)
@@ -115,6 +118,19 @@ static const struct optdef thread_opts[] = {
 };
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* ipv4prefix, ipv6prefix: a prefix length of the family (the server refuses others). */
+static void
+check_prefix(struct loader *L, const char *name, const struct cfgopt *o)
+{
+	long long max = name[3] == '4' ? 32 : 128;
+
+	if (pyval_type(o->val) == PY_INT && (pyval_as_int(o->val) < 1 ||
+	    pyval_as_int(o->val) > max))
+		diag_error(L->diag, o->file, o->line, "%s = %lld: a prefix length from 1 to %lld",
+		    name, pyval_as_int(o->val), max);
+}
+
 
 /* ---- the command stream ------------------------------------------------- */
 
@@ -841,6 +857,8 @@ jailconf_convert(struct loader *L, struct jailconf *j, struct pyval *stream)
 
 			if (def != NULL && def->type == OPT_TIME)
 				loader_check_time(L, k, o);
+			else if (!strcmp(k, "ipv4prefix") || !strcmp(k, "ipv6prefix"))
+				check_prefix(L, k, o);
 			c = cmd_new("set", j->name, k, NULL);
 			pyval_append(c, pyval_copy(o->val));
 			pyval_append(js, c);

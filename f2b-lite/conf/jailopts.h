@@ -21,6 +21,8 @@
  *            JAIL    JailReader._configOpts
  *            FILTER  FilterReader._configOpts (the filter's file, or the
  *                    jail's section over it)
+ *            OWN     f2b-lite's own, read with JailReader._configOpts (no
+ *                    command when the files lack it)
  *            CMD     a command only, never read from the files
  *   type     its value in the files: STR, INT (Python's int()), BOOL
  *            (_as_bool), TIME (a str the server reads as seconds: the
@@ -56,6 +58,9 @@
 	X("logencoding",	JAIL,	STR,	NULL,		set_logencoding,	get_logencoding) \
 	X("logpath",		JAIL,	STR,	NULL,		NULL,			get_logpath) \
 	X("action",		JAIL,	STR,	"",		set_action,		get_action) \
+	/* f2b-lite's own, read with JailReader's: prefix bans (f2b-lite-extras(7)) */ \
+	X("ipv4prefix",		OWN,	INT,	NULL,		set_prefix,		get_prefix) \
+	X("ipv6prefix",		OWN,	INT,	NULL,		set_prefix,		get_prefix) \
 	/* FilterReader._configOpts */ \
 	X("usedns",		FILTER,	STR,	NULL,		set_usedns,		get_usedns) \
 	X("prefregex",		FILTER,	STR,	NULL,		set_prefregex,		get_prefregex) \

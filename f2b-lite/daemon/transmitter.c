@@ -576,8 +576,8 @@ static const struct arity set_args[] = {
 	{ "maxlines", 1 }, { "bantime", 1 }, { "attempt", 0 }, { "bantime.", 1 },
 	{ "banip", 0 }, { "unbanip", 1 }, { "addaction", 1 }, { "delaction", 1 },
 	{ "action", 2 },	/* multi-set JAIL action ACT [[PROP, VALUE]...] */
-	/* f2b-lite's own: globs followed as they appear, lines fed by tests */
-	{ "addlogglob", 1 }, { "addlogline", 1 },
+	/* f2b-lite's own: globs followed as they appear, lines fed by tests, prefix bans */
+	{ "addlogglob", 1 }, { "addlogline", 1 }, { "ipv4prefix", 1 }, { "ipv6prefix", 1 },
 	{ NULL, 0 }
 };
 
@@ -589,6 +589,8 @@ static const struct arity get_args[] = {
 	{ "maxretry", 0 }, { "maxlines", 0 }, { "bantime", 0 }, { "banip", 0 },
 	{ "bantime.", 0 }, { "actions", 0 }, { "action", 2 }, { "actionproperties", 1 },
 	{ "actionmethods", 1 },
+	/* f2b-lite's own: prefix bans */
+	{ "ipv4prefix", 0 }, { "ipv6prefix", 0 },
 	{ NULL, 0 }
 };
 

@@ -25,6 +25,7 @@
 #include "clock.h"
 #include "dns.h"
 #include "failmgr.h"
+#include "ipset.h"
 #include "log.h"
 #include "pyval.h"
 #include "runner.h"
@@ -218,6 +219,75 @@ jail_on_op_retry(void *arg, int err, unsigned attempt, double delay)
 	    "trying again in %g s (attempt %u)", j->name, action_name(j->acts[c->act].a),
 	    stage_op(c), c->t ? " " : "", c->t ? addr_str(&c->t->id, ipbuf, sizeof(ipbuf)) : "",
 	    err, strerror(err), delay, attempt);
+}
+
+void
+jail_on_op_note(void *arg, const char *msg)
+{
+	struct opctx *c = arg;
+
+	log_msg(LOG_LVL_ERROR, LOG_ACTIONS, "[%s] %s: %s", c->j->name,
+	    action_name(c->j->acts[c->act].a), msg);
+}
+
+/*
+ * Prefix bans need sets that hold networks: an action whose ban adds <ip>
+ * to a set of single addresses (hash:ip, as the kernel has it or as the
+ * action's actionstart makes it) is said at start, once, with the fix.
+ */
+void
+jail_check_prefix_sets(struct jail *j)
+{
+	static const char *const sample[2] = { "192.0.2.0", "2001:db8::" };
+	size_t i;
+	int f;
+
+	for (f = 0; f < 2; f++) {
+		int plen = f == 0 ? j->prefix4 : j->prefix6;
+		const char *opt = f == 0 ? "ipv4prefix" : "ipv6prefix";
+		const char *fam = f == 0 ? "inet4" : "inet6";
+		struct addr net;
+		struct ticket *t;
+		char *text;
+
+		if (plen >= (f == 0 ? ADDR_PREFIX4_FULL : ADDR_PREFIX6_FULL))
+			continue;
+		text = xasprintf("%s/%d", sample[f], plen);
+		addr_parse(&net, text, ADDR_CIDR_UNSPEC);
+		t = ticket_new(&net, clock_now(), NULL);
+		addr_clear(&net);
+		for (i = 0; i < j->nacts; i++) {
+			struct info in = { j, t, fam }, none = { j, NULL, fam };
+			struct action_cmd ban, start;
+			char *set = NULL, *type = NULL, *e = NULL;
+			bool has_start;
+
+			if (j->acts[i].deleted || !action_command(j->acts[i].a, "actionban", fam,
+			    jail_info_value, &in, &ban, &e)) {
+				free(e);
+				continue;
+			}
+			if ((set = ipset_add_target(ban.script, text)) != NULL) {
+				has_start = action_command(j->acts[i].a, "actionstart", fam,
+				    jail_info_value, &none, &start, &e);
+				free(e);
+				type = ipset_set_type(set, has_start ? start.script : NULL);
+				if (has_start)
+					action_cmd_free(&start);
+			}
+			if (type && !ipset_type_takes_net(type))
+				log_msg(LOG_LVL_WARNING, LOG_ACTIONS, "[%s] %s: set %s is %s, which "
+				    "holds single addresses, but %s = %d bans networks (%s): make "
+				    "it hash:net (ipset create %s hash:net%s), or leave %s unset in "
+				    "this jail", j->name, action_name(j->acts[i].a), set, type, opt,
+				    plen, text, set, f == 0 ? "" : " family inet6", opt);
+			free(set);
+			free(type);
+			action_cmd_free(&ban);
+		}
+		ticket_free(t);
+		free(text);
+	}
 }
 
 static bool

@@ -13,6 +13,7 @@
 #include "jail.h"
 #include "jail_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -79,6 +80,72 @@ is_self(const struct addr *a)
 		if (addr_equal(a, &self[i]))
 			return true;
 	return false;
+}
+
+/*
+ * What a ban of the network net would hit that ignoreip or ignoreself keeps
+ * out: the first such address or network as text (into buf), or NULL.
+ * Names of ignoreip count with the addresses already looked up for them.
+ */
+static const char *
+prefix_ignored(struct jail *j, const struct addr *net, char *buf, size_t len)
+{
+	const struct addr *ips;
+	size_t i, k, n;
+
+	if (j->ignoreself) {
+		is_self(net);	/* the host's addresses, known from here on */
+		for (k = 0; k < nself; k++)
+			if (addr_net_holds(net, &self[k]))
+				return addr_str(&self[k], buf, len);
+	}
+	for (i = 0; i < j->nign; i++) {
+		if (j->ign[i].name == NULL) {
+			if (addr_net_holds(net, &j->ign[i].net))
+				return addr_str(&j->ign[i].net, buf, len);
+			continue;
+		}
+		if (!dns_cached(j->ign[i].name))
+			continue;
+		n = dns_to_ips(j->ign[i].name, &ips, NULL);
+		for (k = 0; k < n; k++)
+			if (addr_net_holds(net, &ips[k])) {
+				char ab[ADDR_STRLEN];
+
+				snprintf(buf, len, "%s (%s)", j->ign[i].name,
+				    addr_str(&ips[k], ab, sizeof(ab)));
+				return buf;
+			}
+	}
+	return NULL;
+}
+
+/*
+ * ipv4prefix / ipv6prefix: t is counted and banned as the network of the
+ * jail's prefix length holding its address - unless that network holds an
+ * address ignoreip (or ignoreself) keeps out: ignoreip wins, the address is
+ * counted alone, and the log says which.
+ */
+void
+jail_prefix_id(struct jail *j, struct ticket *t)
+{
+	struct addr net;
+	char nb[ADDR_STRLEN], ib[ADDR_STRLEN + 256], ab[ADDR_STRLEN];
+	const char *ign;
+
+	if (!addr_prefix(&net, &t->id, j->prefix4, j->prefix6)) {
+		addr_clear(&net);
+		return;
+	}
+	if ((ign = prefix_ignored(j, &net, ib, sizeof(ib))) != NULL) {
+		log_msg(LOG_LVL_INFO, LOG_FILTER, "[%s] Ignore prefix %s by ip %s: %s "
+		    "counted alone", j->name, addr_str(&net, nb, sizeof(nb)), ign,
+		    addr_str(&t->id, ab, sizeof(ab)));
+		addr_clear(&net);
+		return;
+	}
+	addr_clear(&t->id);
+	t->id = net;
 }
 
 /* IPAddr.isInNet with a DNS name: one of its addresses (dnsToIp, cached) */

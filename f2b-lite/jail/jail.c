@@ -62,8 +62,11 @@ jail_new(const struct jail_env *env, const char *name, const char *backend)
 	j->fc.ign = pyval_list();
 	j->fm = failmgr_new();
 	j->bl = banlist_new();
+	j->prefix4 = ADDR_PREFIX4_FULL;
+	j->prefix6 = ADDR_PREFIX6_FULL;
 	j->runner = runner_new(env->loop);
 	runner_on_retry(j->runner, jail_on_op_retry);
+	runner_on_note(j->runner, jail_on_op_note);
 	filter_set_defer_dns(j->filter, true);
 	jail_queue_init(j);
 	j->ignoreself = true;
@@ -258,7 +261,7 @@ jail_is_banned(struct jail *j, const char *ip)
 
 	if (addr_parse(&a, ip, ADDR_CIDR_UNSPEC) < 0)
 		return false;
-	r = banlist_get(j->bl, &a) != NULL;
+	r = banlist_covering(j->bl, &a, j->prefix4, j->prefix6) != NULL;
 	addr_clear(&a);
 	return r;
 }
@@ -296,6 +299,7 @@ jail_count(struct jail *j, struct ticket *t)
 		    addr_str(&t->id, buf, sizeof(buf)), when);
 	}
 	j->found_total++;
+	jail_prefix_id(j, t);
 	attempts = failmgr_add(j->fm, &t->id, t->time, t->data, 1);
 	t->data = NULL;
 	/* the observer sees the database as it was before this ban */
@@ -733,6 +737,7 @@ jail_start(struct jail *j, char **err)
 	if (j->started)
 		return 0;
 	j->started = true;
+	jail_check_prefix_sets(j);
 	for (i = 0; i < j->nacts; i++) {
 		const char *fams[2];
 		size_t nf;
@@ -976,6 +981,16 @@ jail_unban_text(struct jail *j, const char *ip)
 	/* the database forgets it either way, banned now or not (its ban count too) */
 	if (j->env.db)
 		db_del_ban(j->env.db, j->name, ip);
+	/* prefix bans: an address of a banned network lifts the network's ban */
+	if ((t = banlist_covering(j->bl, &a, j->prefix4, j->prefix6)) != NULL &&
+	    !addr_equal(&t->id, &a)) {
+		char nb[ADDR_STRLEN];
+
+		addr_clear(&a);
+		addr_copy(&a, &t->id);
+		if (j->env.db)
+			db_del_ban(j->env.db, j->name, addr_str(&a, nb, sizeof(nb)));
+	}
 	t = banlist_remove(j->bl, &a);
 	addr_clear(&a);
 	if (t == NULL)

@@ -83,6 +83,7 @@ struct jail {
 	double		 next_glob;
 	struct ignorenet *ign;
 	size_t		 nign;
+	int		 prefix4, prefix6;	/* ipv4prefix, ipv6prefix: what is counted and banned */
 	bool		 ignoreself;
 	char		*ignorecommand;
 	char		*ignorecache;
@@ -195,6 +196,15 @@ bool	 jail_submit(struct jail *, size_t act, const char *op, int fam,
 	    const struct ticket *t, int stage, bool next);
 /* runner_on_retry of the jail's runner: a command that could not start. */
 void	 jail_on_op_retry(void *arg, int err, unsigned attempt, double delay);
+/* An in-process line failed in a way the admin must fix: said (runner_on_note). */
+void	 jail_on_op_note(void *arg, const char *msg);
+/* Prefix bans: a hash:ip set behind an action of a jail with a prefix length, said. */
+void	 jail_check_prefix_sets(struct jail *);
+/*
+ * Prefix bans: t's id becomes the network of the jail's prefix length
+ * holding it, unless ignoreip or ignoreself keep an address of it out.
+ */
+void	 jail_prefix_id(struct jail *, struct ticket *t);
 /* actionstart of action i for fam, unless started (or queued) already. */
 void	 jail_start_family(struct jail *, size_t i, int fam);
 /* t banned / unbanned through every action. */

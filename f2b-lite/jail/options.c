@@ -325,6 +325,22 @@ set_failcount(struct jail *j, const char *opt, const char *v, const struct pyval
 	return pyval_int(n);
 }
 
+/* ipv4prefix, ipv6prefix: the prefix length failures are counted and banned by */
+static struct pyval *
+set_prefix(struct jail *j, const char *opt, const char *v, const struct pyval *args,
+    char **err)
+{
+	int max = opt[3] == '4' ? ADDR_PREFIX4_FULL : ADDR_PREFIX6_FULL;
+	long long n;
+
+	if (optval_int(v, &n) < 0 || n < 1 || n > max) {
+		*err = xasprintf("%s: a prefix length from 1 to %d, not '%s'", opt, max, v);
+		return NULL;
+	}
+	*(opt[3] == '4' ? &j->prefix4 : &j->prefix6) = (int)n;
+	return pyval_int(n);
+}
+
 static struct pyval *
 set_findtime(struct jail *j, const char *opt, const char *v, const struct pyval *args,
     char **err)
@@ -838,6 +854,12 @@ static struct pyval *
 get_maxretry(struct jail *j, const char *opt, const struct pyval *args, char **err)
 {
 	return pyval_int(failmgr_maxretry(j->fm));
+}
+
+static struct pyval *
+get_prefix(struct jail *j, const char *opt, const struct pyval *args, char **err)
+{
+	return pyval_int(opt[3] == '4' ? j->prefix4 : j->prefix6);
 }
 
 static struct pyval *

@@ -182,6 +182,20 @@ banlist_get(const struct banlist *b, const struct addr *id)
 }
 
 struct ticket *
+banlist_covering(const struct banlist *b, const struct addr *id, int plen4, int plen6)
+{
+	struct ticket *t = banlist_get(b, id);
+	struct addr net;
+
+	if (t != NULL)
+		return t;
+	if (addr_prefix(&net, id, plen4, plen6))
+		t = banlist_get(b, &net);
+	addr_clear(&net);
+	return t;
+}
+
+struct ticket *
 banlist_remove(struct banlist *b, const struct addr *id)
 {
 	char buf[ADDR_STRLEN];

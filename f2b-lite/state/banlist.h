@@ -32,6 +32,12 @@ long long	 banlist_bantime(const struct banlist *);
 enum ban_result	 banlist_add(struct banlist *, struct ticket *, double now,
 		    struct ticket **old);
 struct ticket	*banlist_get(const struct banlist *, const struct addr *);
+/*
+ * The ban of id, else of the network of plen4 (IPv4) or plen6 (IPv6) bits
+ * that holds it (a jail banning prefixes: see addr_prefix), or NULL.
+ */
+struct ticket	*banlist_covering(const struct banlist *, const struct addr *id, int plen4,
+		    int plen6);
 /* Removes the ban of id; returns its ticket (the caller frees it) or NULL. */
 struct ticket	*banlist_remove(struct banlist *, const struct addr *);
 /* Removes and returns one ban that is over at now (earliest first), or NULL. */

@@ -90,6 +90,65 @@ main(void)
 	addr_clear(&a);
 	addr_clear(&net);
 
+	/* prefix bans: the network of a prefix length */
+	{
+		static const struct {
+			const char *text;
+			int p4, p6;
+			const char *want;
+			bool changed;
+		} pc[] = {
+			{ "2001:db8:1:2:3:4:5:6", 32, 64, "2001:db8:1:2::/64", true },
+			{ "2001:db8:1:2:3:4:5:6", 32, 48, "2001:db8:1::/48", true },
+			{ "2001:db8:1:2:3:4:5:6", 32, 57, "2001:db8:1::/57", true },
+			{ "2001:db8:1:2:8fff:4:5:6", 32, 65, "2001:db8:1:2:8000::/65", true },
+			{ "2001:db8:1:2:3:4:5:6", 32, 128, "2001:db8:1:2:3:4:5:6", false },
+			{ "2001:db8:1:2:3:4:5:6", 32, 0, "2001:db8:1:2:3:4:5:6", false },
+			{ "2001:db8:1:2:3:4:5:6", 32, 129, "2001:db8:1:2:3:4:5:6", false },
+			{ "192.0.2.77", 24, 64, "192.0.2.0/24", true },
+			{ "192.0.2.77", 32, 64, "192.0.2.77", false },
+			{ "192.0.2.77", 31, 64, "192.0.2.76/31", true },
+			{ "::ffff:192.0.2.77", 24, 64, "192.0.2.0/24", true },
+			{ "2001:db8::/32", 32, 64, "2001:db8::/32", false },
+			{ "2001:db8::/80", 32, 64, "2001:db8::/64", true },
+			{ "user@example.com", 24, 64, "user@example.com", false },
+			{ "999.1.1.1", 24, 64, "999.1.1.1", false },
+		};
+
+		for (i = 0; i < sizeof(pc) / sizeof(pc[0]); i++) {
+			bool ch;
+
+			addr_parse(&a, pc[i].text, ADDR_CIDR_UNSPEC);
+			memset(&net, 0x5a, sizeof(net));
+			ch = addr_prefix(&net, &a, pc[i].p4, pc[i].p6);
+			is_str(addr_str(&net, buf, sizeof(buf)), pc[i].want,
+			    "prefix of %s at /%d, /%d", pc[i].text, pc[i].p4, pc[i].p6);
+			ok(ch == pc[i].changed && net.family == a.family,
+			    "%s: changed %d, same family", pc[i].text, pc[i].changed);
+			ok(!pc[i].changed || addr_net_holds(&net, &a),
+			    "%s: the network holds the address", pc[i].text);
+			addr_clear(&net);
+			addr_clear(&a);
+		}
+	}
+	addr_parse(&net, "2001:db8:1:2::/64", ADDR_CIDR_UNSPEC);
+	addr_parse(&a, "2001:db8:1:2::9", ADDR_CIDR_UNSPEC);
+	ok(addr_net_holds(&net, &a), "a /64 holds an address of it");
+	addr_clear(&a);
+	addr_parse(&a, "2001:db8:1:2:8000::/65", ADDR_CIDR_UNSPEC);
+	ok(addr_net_holds(&net, &a), "a /64 holds a /65 of it");
+	addr_clear(&a);
+	addr_parse(&a, "2001:db8:1::/48", ADDR_CIDR_UNSPEC);
+	ok(!addr_net_holds(&net, &a), "a /64 does not hold the /48 around it");
+	addr_clear(&a);
+	addr_parse(&a, "2001:db8:1:3::1", ADDR_CIDR_UNSPEC);
+	ok(!addr_net_holds(&net, &a), "nor an address of the next /64");
+	addr_clear(&a);
+	addr_parse(&a, "host.example", ADDR_CIDR_RAW);
+	ok(!addr_net_holds(&net, &a), "nor a raw id");
+	addr_clear(&a);
+	addr_clear(&net);
+
 	/* equality, reverse names, searchIP */
 	addr_parse(&a, "2001:DB8::1", ADDR_CIDR_UNSPEC);
 	addr_parse(&net, "[2001:db8:0::1]", ADDR_CIDR_UNSPEC);

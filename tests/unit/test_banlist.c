@@ -1,5 +1,6 @@
 /* Unit tests for banlist: BanManager's ends of bans, "already banned" and
- * its prolonging rule, permanent bans, expiry order. */
+ * its prolonging rule, permanent bans, expiry order; prefix bans covering
+ * their addresses. */
 #include "addr.h"
 #include "banlist.h"
 #include "tap.h"
@@ -65,6 +66,27 @@ main(void)
 	ok(t != NULL && banlist_size(b) == 0, "manual unban removes it");
 	ticket_free(t);
 	ticket_free(x);
+
+	/* prefix bans: a network's ban covers its addresses, found by the jail's lengths */
+	t = tk("2001:db8:1:2::/64", 3000);
+	is_int(banlist_add(b, t, 3000, &old), BAN_NEW, "a /64 banned");
+	x = tk("2001:db8:1:2:aa::7", 3000);
+	ok(banlist_get(b, &x->id) == NULL, "get: an address of it is not its key");
+	ok(banlist_covering(b, &x->id, 32, 64) == t, "covering at /64: the /64's ban");
+	ok(banlist_covering(b, &x->id, 32, 128) == NULL,
+	    "covering without a prefix length: only the address itself");
+	ok(banlist_covering(b, &x->id, 32, 48) == NULL, "covering at /48: not the /64");
+	ok(banlist_covering(b, &t->id, 32, 64) == t, "the network itself is covered");
+	ticket_free(x);
+	x = tk("2001:db8:1:3::1", 3000);
+	ok(banlist_covering(b, &x->id, 32, 64) == NULL, "the next /64 is not");
+	ticket_free(x);
+	x = tk("192.0.2.99", 3000);
+	is_int(banlist_add(b, x, 3000, &old), BAN_NEW, "an IPv4 address banned");
+	ok(banlist_covering(b, &x->id, 24, 64) == x, "covering finds it itself first");
+	t = tk("192.0.2.98", 3000);
+	ok(banlist_covering(b, &t->id, 24, 64) == NULL, "its neighbour: no /24 is banned");
+	ticket_free(t);
 	banlist_free(b);
 	return tap_done();
 }

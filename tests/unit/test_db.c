@@ -71,6 +71,31 @@ main(void)
 	ok(db_get_ban(d, "192.0.2.3", "sshd", false, &c, &tob, &bt) && c == 2 && tob == 100 &&
 	    bt == 600, "ban history of one address");
 	ok(!db_get_ban(d, "203.0.113.1", "sshd", false, &c, &tob, &bt), "no history");
+
+	/* a prefix ban (ipv6prefix) is stored as its network's text and comes back as it */
+	db_add_jail(d, "hmail");
+	t = tk("2001:db8:1:2::/64", 1000, 600, 1);
+	db_add_ban(d, "hmail", t, 600);
+	ticket_free(t);
+	db_commit(d, &err);
+	ok(db_get_ban(d, "2001:db8:1:2::/64", "hmail", false, &c, &tob, &bt) && c == 1,
+	    "a /64's ban history under its CIDR text");
+	n = db_current_bans(d, "hmail", 1300, 600, 600, 10, 600, &v);
+	is_int(n, 1, "the /64's ban is current");
+	if (n == 1) {
+		char buf[ADDR_STRLEN];
+
+		is_str(addr_str(&v[0]->id, buf, sizeof(buf)), "2001:db8:1:2::/64",
+		    "restored as the network");
+		ok(v[0]->id.family == ADDR_IPV6 && v[0]->id.plen == 64, "an IPv6 /64");
+	}
+	while (n-- > 0)
+		ticket_free(v[n]);
+	free(v);
+	db_del_ban(d, "hmail", "2001:db8:1:2::/64");
+	db_commit(d, &err);
+	ok(!db_get_ban(d, "2001:db8:1:2::/64", "hmail", false, &c, &tob, &bt),
+	    "delBan of the network");
 	db_set_purgeage(d, 3600);
 	db_purge(d, 100000);
 	db_commit(d, &err);

@@ -2,7 +2,9 @@
  * Unit tests for ipset: which action lines run in-process; and, as root in
  * a network namespace of the test's own, that a batch (ipset_run_many, and
  * the runner's per-turn batches) gives each command the status, message and
- * effect it has when run alone, in fewer netlink messages.
+ * effect it has when run alone, in fewer netlink messages; an address of the
+ * other family than its set's fails its script and is explained once; what
+ * a set can hold (prefix bans).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -251,6 +253,108 @@ stale_cache(void)
 	is_int(run_line("ipset destroy remade"), 0, "cache: destroyed");
 }
 
+/* the runner: an IPv6 add into an inet set fails its script, and is explained once */
+static int fam_status[4], fam_done, fam_notes;
+static char fam_note[1024];
+
+static void
+on_fam_done(void *arg, int status, const char *out)
+{
+	(void)out;
+	fam_status[(long)arg] = status;
+	fam_done++;
+}
+
+static void
+on_fam_note(void *arg, const char *msg)
+{
+	(void)arg;
+	fam_notes++;
+	snprintf(fam_note, sizeof(fam_note), "%s", msg);
+}
+
+static void
+family_mismatch(void)
+{
+	static const char *const scripts[4] = {
+		"ipset add hb 2001:db8::1\nipset add hb 192.0.2.1",
+		"ipset add hb 2001:db8::2\nipset add hb 192.0.2.2",
+		"ipset add hb 192.0.2.5\nipset add hb 192.0.2.6",	/* already added: the shell's rule */
+		"ipset add hb6 2001:db8::/64\nipset add hb6 2001:db8:1::/64",
+	};
+	struct loop *l = loop_new();
+	struct runner *r = runner_new(l);
+	char **argv, *key, *why, *t;
+	int argc;
+	long i;
+
+	is_int(run_line("ipset create hb hash:net"), 0, "family: the seed's set, inet");
+	is_int(run_line("ipset create hb6 hash:net family inet6"), 0, "family: an inet6 set");
+	is_int(run_line("ipset add hb 192.0.2.5"), 0, "family: an address added before");
+	ipset_native("ipset add hb 2001:db8::1/64", &argv, &argc);
+	why = ipset_family_mismatch(argc, argv, &key);
+	ok(why && strstr(why, "set hb (hash:net, family inet) cannot hold the IPv6 address "
+	    "2001:db8::1/64") && strstr(why, "ipset create hb6 hash:net family inet6") &&
+	    strstr(why, "[Init?family=inet6]"), "family: the set, its family and the fix: %s",
+	    why ? why : "(none)");
+	is_str(key, "hb inet6", "family: said once per set and family");
+	free(why);
+	free(key);
+	strv_free(argv);
+	ipset_native("ipset -exist del hb6 192.0.2.1", &argv, &argc);
+	why = ipset_family_mismatch(argc, argv, &key);
+	ok(why && strstr(why, "family inet6) cannot hold the IPv4 address 192.0.2.1"),
+	    "family: an IPv4 address into an inet6 set");
+	free(why);
+	free(key);
+	strv_free(argv);
+	ipset_native("ipset add nosuch 2001:db8::1", &argv, &argc);
+	ok(ipset_family_mismatch(argc, argv, &key) == NULL && key == NULL,
+	    "family: no such set is another failure");
+	strv_free(argv);
+	ipset_native("ipset add hb 192.0.2.300", &argv, &argc);
+	ok(ipset_family_mismatch(argc, argv, &key) == NULL, "family: not an address either");
+	strv_free(argv);
+
+	runner_on_note(r, on_fam_note);
+	for (i = 0; i < 4; i++) {
+		struct action_cmd c = { xstrdup(scripts[i]), NULL, 0 };
+
+		runner_submit(r, &c, 5, scripts[i] + 12, on_fam_done, (void *)i);
+	}
+	while (runner_busy(r)) {
+		loop_timer_add(l, 0.05, stop_loop, l);
+		loop_run(l);
+	}
+	is_int(fam_done, 4, "family: the four scripts ran");
+	ok(fam_status[0] == 1 && fam_status[1] == 1,
+	    "family: an IPv6 add into the inet set fails its script, whose last line worked");
+	is_int(fam_status[2], 0, "family: another failure hidden by the last line stays hidden "
+	    "(the shell's rule)");
+	is_int(fam_status[3], 0, "family: networks into the inet6 hash:net set");
+	is_int(fam_notes, 1, "family: explained once");
+	ok(strstr(fam_note, "set hb ") != NULL, "family: the note names the set");
+	runner_free(r);
+	loop_free(l);
+
+	t = ipset_set_type("hb6", NULL);
+	is_str(t, "hash:net", "type: the kernel's");
+	free(t);
+	t = ipset_set_type("f2b-sshd", "ipset -exist create f2b-sshd hash:ip timeout 600 family inet6\n"
+	    "iptables -I INPUT -m set --match-set f2b-sshd src -j DROP");
+	is_str(t, "hash:ip", "type: a set not made yet, as actionstart makes it");
+	free(t);
+	ok(ipset_set_type("none", "ipset create other hash:ip") == NULL, "type: unknown");
+	ok(ipset_type_takes_net("hash:net") && ipset_type_takes_net("hash:net,port") &&
+	    !ipset_type_takes_net("hash:ip") && !ipset_type_takes_net("hash:ip,port") &&
+	    !ipset_type_takes_net("bitmap:ip"), "type: which hold networks");
+	t = ipset_add_target("ipset -exist add f2b-x @IP@ timeout 600\nlogger x", "@IP@");
+	is_str(t, "f2b-x", "add target: the set an add line puts <ip> into");
+	free(t);
+	ok(ipset_add_target("ipset del f2b-x @IP@\nipset add f2b-y 10.0.0.1", "@IP@") == NULL,
+	    "add target: none");
+}
+
 static void
 batches(void)
 {
@@ -275,6 +379,7 @@ batches(void)
 	compare();
 	runner_batch();
 	stale_cache();
+	family_mismatch();
 }
 
 int
