@@ -28,7 +28,7 @@ need_fail2ban
 need_netns
 command -v iptables > /dev/null || skip_all "no iptables"
 setup lifecycle
-echo "1..40"
+echo "1..44"
 
 mkconf "$T/conf"
 failure_filter "$T/conf/filter.d/tf.conf"
@@ -173,7 +173,9 @@ compare_logs restart
 
 # ---- reload in place, restart on another backend, stop waiting for the actions ----
 # rec: each command it runs, as a line of $T/WHO/act.out; slow: its actionstop
-# takes a while and then says so in $T/WHO/stop.out
+# says "stopping" in $T/WHO/stop.out, then waits for the gate $T/WHO/go (the
+# test opens it once it has seen that nothing answered meanwhile; 30 s at
+# most), then says "stopped"
 jails() {	# jails WHO NAME [a-backend] [b=0]
 	local D=$T/$1 c=$T/$1/$2
 	mkconf_for $1 $2
@@ -187,7 +189,7 @@ EOF
 	put "$c/action.d/slow.conf" <<EOF
 [Definition]
 actionstart = echo "start <j>" >> $D/act.out
-actionstop = echo "stopping <j>" >> $D/stop.out; sleep 1.5; echo "stopped <j>" >> $D/stop.out
+actionstop = echo "stopping <j>" >> $D/stop.out; i=0; while [ ! -e $D/go ] && [ \$i -lt 600 ]; do sleep 0.05; i=\$((i + 1)); done; echo "stopped <j>" >> $D/stop.out
 EOF
 	{
 		printf '[DEFAULT]\nfilter = tf\nbantime = 1h\nfindtime = 10m\n'
@@ -200,6 +202,15 @@ EOF
 		printf '[q]\nenabled = true\nlogpath = %s/s.log\naction =\n' "$D"
 	} | put "$c/jail.local"
 	touch "$D/a.log" "$D/b.log" "$D/s.log"
+}
+# held WHO PID TEXT: once slow's actionstop said TEXT (its gate closed), the
+# client or server PID has not ended: it waits for the actionstop; then the gate opens
+held() {
+	wait_until 30 has "$T/$1/stop.out" "$3"
+	! gone "$2"	# (a child that ended is a zombie until waited for)
+	local rc=$?
+	touch "$T/$1/go"
+	return $rc
 }
 for who in ours theirs; do
 	rm -f "$T/$who/act.out" "$T/$who/stop.out"
@@ -246,25 +257,41 @@ check "restart of a jail without actions: OK, as fail2ban" \
     eval '[ "$(tail -2 "$T/q.ours")" = "$(printf "OK\nrc=0")" ] && [ "$(tail -2 "$T/q.theirs")" = "$(tail -2 "$T/q.ours")" ] &&
      fc ours status | grep -q "Jail list:.*q"'
 for who in ours theirs; do
-	fc $who -c "$T/$who/c4" reload > /dev/null
-	check "$who: reload without jail b: b stopped when the reload answers" \
-	    [ "$(count_in "$T/$who/stop.out" "stopped b")" = 1 ]
+	rm -f "$T/$who/go"
+	fc $who -c "$T/$who/c4" reload > /dev/null &
+	rpid=$!
+	held $who $rpid "stopping b"
+	waiting=$?
+	wait $rpid
+	check "$who: reload without jail b: b stopped when the reload answers (it waited: $waiting)" \
+	    [ "$(count_in "$T/$who/stop.out" "stopped b")" = 1 -a $waiting = 0 ]
 done
 for who in ours theirs; do
+	rm -f "$T/$who/go"
 	fc $who stop s1 > "$T/stop.$who" &
 	spid=$!
 	# a request meanwhile waits for it, as behind fail2ban's one command thread
 	wait_until 10 has "$T/$who/stop.out" "stopping s1"
-	fc $who status > "$T/status.$who"
+	fc $who status > "$T/status.$who" &
+	stpid=$!
+	held $who $spid "stopping s1"
+	waiting=$?
+	wait $stpid
 	nst=$(count_in "$T/$who/stop.out" "stopped s1")
 	wait $spid
-	check "$who: stop s1 answers once its slow actionstop ran" \
-	    [ "$(count_in "$T/$who/stop.out" "stopped s1")" = 1 ]
+	check "$who: stop s1 answers once its slow actionstop ran (it waited: $waiting)" \
+	    [ "$(count_in "$T/$who/stop.out" "stopped s1")" = 1 -a $waiting = 0 ]
 	check "$who: a status meanwhile is answered after it, without s1" \
 	    eval '[ "$nst" = 1 ] && grep -q "Jail list:.a, q, s2$" "$T/status.$who"'
 done
 for who in ours theirs; do
-	fc $who stop > /dev/null
+	rm -f "$T/$who/go"
+	fc $who stop > /dev/null &
+	spid=$!
+	held $who $spid "stopping s2"
+	waiting=$?
+	wait $spid
+	check "$who: stop waited for the actionstop ($waiting)" [ $waiting = 0 ]
 	check "$who: stop answers once the last actionstop ran and 'Exiting Fail2ban' is logged" \
 	    eval '[ "$(count_in "$T/$who/stop.out" "stopped s2")" = 1 ] && has "$T/$who.log" "Exiting Fail2ban"'
 done
@@ -272,7 +299,7 @@ stop_daemon $OURS 30
 stop_daemon $THEIRS 60
 compare_logs "reload and stop"
 # SIGTERM: alive until the actionstops ran
-for who in ours theirs; do rm -f "$T/$who/stop.out"; done
+for who in ours theirs; do rm -f "$T/$who/stop.out" "$T/$who/go"; done
 start_both c4
 wait_until 10 started "$T/ours.log" a s1 s2 q
 wait_until 30 started "$T/theirs.log" a s1 s2 q
@@ -280,6 +307,8 @@ for who in ours theirs; do
 	pid=$OURS
 	[ $who = theirs ] && pid=$THEIRS
 	kill -TERM $pid
+	held $who $pid "stopping s"
+	check "$who: SIGTERM: the process waits for the actionstops" [ $? = 0 ]
 	wait_until 30 eval "! kill -0 $pid 2> /dev/null"
 	nst=$(count_in "$T/$who/stop.out" "stopped s")
 	wait $pid 2> /dev/null
