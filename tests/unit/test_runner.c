@@ -94,16 +94,25 @@ shell_rules(const char *dir)
 
 /* runner_barrier: done once everything before it is, before what follows. */
 static void
-barrier(void)
+barrier(const char *dir)
 {
 	struct runner *r = runner_new(L);
-	struct action_cmd c = { xstrdup("sleep 0.3; echo slow"), NULL, 0 };
+	char gate[512];
+	struct action_cmd c;
+	FILE *fp;
 
+	/* the first command ends once the gate opens: nothing after the barrier may start before */
+	snprintf(gate, sizeof(gate), "%s/gate", dir);
+	c = (struct action_cmd){ xasprintf("while [ ! -e %s ]; do sleep 0.01; done; echo slow", gate),
+	    NULL, 0 };
 	strbuf_reset(&log_);
 	runner_submit(r, &c, 5, "192.0.2.1", done, (void *)"ban");
 	runner_barrier(r, done, (void *)"barrier");
 	is_str(strbuf_str(&log_), "", "a barrier is not done while a command before it runs");
 	cmd(r, "echo after", NULL, 5, "next");
+	is_int(runner_started(r), 1, "a command after the barrier waits for it");
+	if ((fp = fopen(gate, "w")) != NULL)
+		fclose(fp);
 	wait_idle(r);
 	is_str(strbuf_str(&log_), "ban:0:slow\n;barrier:0:;next:0:after\n;",
 	    "a barrier ends after the commands before it, before those after it");
@@ -250,7 +259,7 @@ main(void)
 	is_int(runner_started(r), 5, "five commands started");
 	runner_free(r);
 	shell_rules(dir);
-	barrier();
+	barrier(dir);
 	no_descriptors();
 	child_hygiene();
 	snprintf(script, sizeof(script), "rm -rf %s", dir);
