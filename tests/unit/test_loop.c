@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "loop.h"
@@ -48,6 +49,7 @@ static void
 on_chain(void *arg, pid_t pid, int status)
 {
 	pid_t next;
+	siginfo_t si;
 
 	(void)arg;
 	(void)pid;
@@ -59,7 +61,8 @@ on_chain(void *arg, pid_t pid, int status)
 	}
 	if ((next = fork()) == 0)
 		_exit(0);
-	usleep(20000);		/* it has exited before it is registered */
+	/* it has exited (not reaped: WNOWAIT) before it is registered */
+	waitid(P_PID, (id_t)next, &si, WEXITED | WNOWAIT);
 	loop_child(L, next, on_chain, NULL);
 }
 
