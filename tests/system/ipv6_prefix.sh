@@ -44,32 +44,11 @@ done &&
 ip -n $B -6 route add $P:a::/64 dev v6b$$
 check "namespaces $A and $B, B holding 21 addresses in each of four /64s" [ $? = 0 ]
 
-ip netns exec $A "$PY" -c '
-import socket
-s = socket.socket(socket.AF_INET6)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("::", 2525))
-s.listen(64)
-while True:
-    c, a = s.accept()
-    c.sendall(b"220 hello\r\n")
-    c.close()
-' &
+ip netns exec $A "$PY" "$SRC/tests/tools/greet.py" serve "::" 2525 &
 spawned $!
 # probe SRC [TIMEOUT]: B connects from SRC to A:2525; 0 ok, 3 timed out
 probe() {
-	ip netns exec $B "$PY" -c '
-import socket, sys
-try:
-    c = socket.socket(socket.AF_INET6)
-    c.settimeout(float(sys.argv[3]))
-    c.bind((sys.argv[2], 0))
-    c.connect((sys.argv[1], 2525))
-    sys.exit(0 if c.recv(64).startswith(b"220") else 2)
-except socket.timeout:
-    sys.exit(3)
-except OSError:
-    sys.exit(4)' $IPA "$1" "${2:-1}"
+	ip netns exec $B "$PY" "$SRC/tests/tools/greet.py" probe $IPA 2525 "${2:-1}" "$1"
 }
 wait_until 5 probe $P:b::21 0.5
 check "B connects to A:2525 from $P:b::21 before any ban" [ $? = 0 ]

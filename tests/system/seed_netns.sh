@@ -32,29 +32,11 @@ ip netns exec $A ipset create hmailblock hash:net &&
 ip netns exec $A iptables -A INPUT -m set --match-set hmailblock src -j DROP
 check "namespaces $A and $B with veth, set hmailblock and the DROP rule" [ $? = 0 ]
 
-ip netns exec $A "$PY" -c '
-import socket
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("0.0.0.0", 2525))
-s.listen(16)
-while True:
-    c, a = s.accept()
-    c.sendall(b"220 hello\r\n")
-    c.close()
-' &
+ip netns exec $A "$PY" "$SRC/tests/tools/greet.py" serve 0.0.0.0 2525 &
 spawned $!
 # probe: B connects to A:2525 and reads the greeting; 0 ok, 3 timed out
 probe() {
-	ip netns exec $B "$PY" -c '
-import socket, sys
-try:
-    c = socket.create_connection((sys.argv[1], 2525), timeout=float(sys.argv[2]))
-    sys.exit(0 if c.recv(64).startswith(b"220") else 2)
-except socket.timeout:
-    sys.exit(3)
-except OSError:
-    sys.exit(4)' $IPA "${1:-1}"
+	ip netns exec $B "$PY" "$SRC/tests/tools/greet.py" probe $IPA 2525 "${1:-1}"
 }
 in_set() { ip netns exec $A ipset -q test hmailblock "$1"; }
 not_in_set() { ! in_set "$1"; }
