@@ -19,13 +19,7 @@ echo "1..8"
 
 mkconf "$T/conf"
 failure_filter "$T/conf/filter.d/burst.conf"
-put "$T/conf/action.d/burst.conf" <<'EOF'
-[Definition]
-actionban = echo ban <ip> >> <out>
-actionunban =
-[Init]
-out = /dev/null
-EOF
+ban_action "$T/conf/action.d/burst.conf"
 for who in ours theirs big; do
 	D=$T/$who
 	mkdir -p "$D"
@@ -70,6 +64,28 @@ worst() {
 	wait_until 150 test -s "$T/$1.ping"
 	cat "$T/$1.ping"
 }
+# b_banned WHO IP TOTAL: IP's failure appended to WHO's jail b, then b's ban
+# checked to come while jail a has banned fewer than TOTAL (its burst still
+# running), within the bound
+b_banned() {
+	local t0 took a_then bound total=$3
+	t0=$(now_us)
+	echo "$(syslog_now) host app[1]: failure from $2" >> "$T/$1/b.log"
+	wait_until 120 test -s "$T/$1/b.out"
+	took=$(( ($(now_us) - t0) / 1000 ))
+	a_then=$(count_lines "$T/$1/a.out")
+	bound=$(load_bound $BOUND)
+	check "another jail bans while $3 failures of jail a wait or run ($a_then banned then): in ${took} ms (bound $bound s)" \
+	    eval '[ "$a_then" -lt $total ] && within $((took / 1000)) $bound'
+}
+# answered WHO: WHO's pinger stopped; its worst answer within the bound, none failed
+answered() {
+	local w answers fails cmd bound
+	read -r w answers fails cmd <<< "$(worst $1)"
+	bound=$(load_bound $BOUND)
+	check "the socket answered within $w s (worst: $cmd; bound $bound s; $answers answers, $fails failed)" \
+	    eval 'within "$w" $bound && [ "$fails" = 0 ] && [ "$answers" -gt 10 ]'
+}
 within() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 <= b + 0) }'; }
 count_lines() { [ -f "$1" ] && wc -l < "$1" || echo 0; }
 lines_read() {
@@ -104,19 +120,9 @@ stop_daemon $THEIRS 60
 lines 5000 0 > "$T/burst5k"
 pinger ours
 cat "$T/burst5k" >> "$T/ours/a.log"
-t0=$(now_us)
-echo "$(syslog_now) host app[1]: failure from 192.0.2.9" >> "$T/ours/b.log"
-wait_until 120 test -s "$T/ours/b.out"
-took=$(( ($(now_us) - t0) / 1000 ))
-a_then=$(count_lines "$T/ours/a.out")
-bound=$(load_bound $BOUND)
-check "another jail bans while 5,000 bans of jail a run ($a_then of them done then): in ${took} ms (bound $bound s)" \
-    eval '[ "$a_then" -lt 5000 ] && within $((took / 1000)) $bound'
+b_banned ours 192.0.2.9 5000
 wait_until 300 eval '[ "$(count_lines "$T/ours/a.out")" -ge 5000 ]'
-read -r w answers fails cmd <<< "$(worst ours)"
-bound=$(load_bound $BOUND)
-check "the socket answered within $w s (worst: $cmd; bound $bound s; $answers answers, $fails failed)" \
-    eval 'within "$w" $bound && [ "$fails" = 0 ] && [ "$answers" -gt 10 ]'
+answered ours
 check "jail a's 5,000 bans ran, each once" \
     [ "$(sort -u "$T/ours/a.out" | wc -l)" = 5000 -a "$(wc -l < "$T/ours/a.out")" = 5000 ]
 
@@ -131,19 +137,9 @@ for k in $(seq 0 99); do
 	wait_until 120 eval '[ "$(lines_read big a)" -ge $(((k + 1) * 1000)) ]'
 done
 note "100,000 appended and read in $(( ($(now_us) - t0) / 1000 )) ms"
-t0=$(now_us)
-echo "$(syslog_now) host app[1]: failure from 192.0.2.10" >> "$T/big/b.log"
-wait_until 120 test -s "$T/big/b.out"
-took=$(( ($(now_us) - t0) / 1000 ))
-a_then=$(count_lines "$T/big/a.out")
-bound=$(load_bound $BOUND)
-check "another jail bans while 100,000 failures wait in jail a ($a_then banned then): in ${took} ms (bound $bound s)" \
-    eval '[ "$a_then" -lt 100000 ] && within $((took / 1000)) $bound'
+b_banned big 192.0.2.10 100000
 # a few thousand of a's bans (the rest would take minutes of shells)
 wait_until 300 eval '[ "$(count_lines "$T/big/a.out")" -ge 2000 ]'
-read -r w answers fails cmd <<< "$(worst big)"
-bound=$(load_bound $BOUND)
-check "the socket answered within $w s (worst: $cmd; bound $bound s; $answers answers, $fails failed)" \
-    eval 'within "$w" $bound && [ "$fails" = 0 ] && [ "$answers" -gt 10 ]'
+answered big
 # the daemon would now run the 98,000 other bans: killed by the cleanup
 finish

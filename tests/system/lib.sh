@@ -233,6 +233,16 @@ before = common.conf
 failregex = ^%(__prefix_line)sfailure from <HOST>$
 EOF
 }
+# ban_action FILE: an action writing "ban IP" to its out=FILE (default /dev/null)
+ban_action() {
+	put "$1" <<'EOF'
+[Definition]
+actionban = echo ban <ip> >> <out>
+actionunban =
+[Init]
+out = /dev/null
+EOF
+}
 # offend_both JAIL IP: one failure line in $T/ours/JAIL.log and $T/theirs/JAIL.log,
 # the same line for both daemons of a differential test
 offend_both() {

@@ -60,13 +60,7 @@ in_ns() {
 
 mkconf "$T/conf"
 failure_filter "$T/conf/filter.d/slow.conf"
-put "$T/conf/action.d/slow.conf" <<'EOF'
-[Definition]
-actionban = echo ban <ip> >> <out>
-actionunban =
-[Init]
-out = /dev/null
-EOF
+ban_action "$T/conf/action.d/slow.conf"
 for who in ours theirs; do
 	D=$T/$who
 	mkdir -p "$D"
