@@ -21,6 +21,7 @@
 #include "pyval.h"
 #include "strbuf.h"
 #include "tap.h"
+#include "usock.h"
 #include "xmalloc.h"
 
 #define END	"<F2B_END_COMMAND>"
@@ -47,16 +48,14 @@ one_turn(void)
 	loop_run(L);
 }
 
+/* A client that does not block (usock_connect's, made non-blocking). */
 static int
 client(const struct sockaddr_un *sa)
 {
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = usock_connect(sa);
 
-	if (fd >= 0 && connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0) {
-		close(fd);
-		return -1;
-	}
-	fcntl(fd, F_SETFL, O_NONBLOCK);
+	if (fd >= 0)
+		fcntl(fd, F_SETFL, O_NONBLOCK);
 	return fd;
 }
 
@@ -118,13 +117,7 @@ main(void)
 	size_t at;
 
 	L = loop_new();
-	if (mkdtemp(dir) == NULL)
-		return 1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/s", dir);
-	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 16) < 0)
+	if ((lfd = usock_listen(dir, &sa)) < 0)
 		return 1;
 	ctl = control_new(L, lfd, on_request, NULL, NULL);
 

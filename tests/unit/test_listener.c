@@ -20,6 +20,7 @@
 #include "loop.h"
 #include "strbuf.h"
 #include "tap.h"
+#include "usock.h"
 #include "xmalloc.h"
 
 static struct loop *L;
@@ -96,17 +97,6 @@ occurs(const char *hay, const char *needle)
 	return n;
 }
 
-static int
-client(const struct sockaddr_un *sa)
-{
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd >= 0 && connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
 
 /* Whether the server closed fd (EOF within secs). */
 static bool
@@ -137,19 +127,13 @@ main(void)
 	struct rlimit old, low;
 
 	L = loop_new();
-	if (mkdtemp(dir) == NULL)
-		return 1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/s", dir);
-	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 16) < 0)
+	if ((lfd = usock_listen(dir, &sa)) < 0)
 		return 1;
 
 	/* the limit */
 	ls = listener_new(L, lfd, 2, 30, &ops, NULL);
 	for (i = 0; i < 3; i++)
-		c[i] = client(&sa);
+		c[i] = usock_connect(&sa);
 	run_until(&opened, 3, 0.3);
 	is_int(listener_count(ls), 2, "two connections open, the most allowed");
 	is_int(opened, 2, "... the third waits in the backlog");
@@ -167,12 +151,12 @@ main(void)
 	opened = closed = 0;
 	touch = false;
 	ls = listener_new(L, lfd, 4, 0.3, &ops, NULL);
-	c[0] = client(&sa);
+	c[0] = usock_connect(&sa);
 	ok(closed_by_server(c[0], 3), "a connection is closed at its deadline");
 	is_int(closed, 1, "... its state freed");
 	close(c[0]);
 	touch = true;
-	c[1] = client(&sa);
+	c[1] = usock_connect(&sa);
 	for (i = 0; i < 8; i++) {
 		if (send(c[1], "x", 1, MSG_NOSIGNAL) != 1)
 			break;
@@ -188,7 +172,7 @@ main(void)
 	opened = closed = 0;
 	refuse = true;
 	ls = listener_new(L, lfd, 4, 30, &ops, NULL);
-	c[0] = client(&sa);
+	c[0] = usock_connect(&sa);
 	ok(closed_by_server(c[0], 3), "a refused connection is closed at once");
 	is_int(listener_count(ls), 0, "... and not counted");
 	close(c[0]);
@@ -201,8 +185,8 @@ main(void)
 	low = old;
 	low.rlim_cur = 64;
 	setrlimit(RLIMIT_NOFILE, &low);
-	c[0] = client(&sa);
-	c[1] = client(&sa);
+	c[0] = usock_connect(&sa);
+	c[1] = usock_connect(&sa);
 	while (nfds < 300 && (fds[nfds] = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0)
 		nfds++;
 	opened = 0;
