@@ -578,7 +578,8 @@ jail_flush_bans(struct jail *j, const bool *which, bool log)
 			if ((ja->state[k] & 2) && (ja->state[k] & 1))
 				jail_submit(j, i, "actionflush", (int)k, NULL, 0, false);
 	}
-	for (n = 0; (t = banlist_at(j->bl, n)) != NULL; n++) {
+	n = 0;
+	while ((t = banlist_next(j->bl, &n)) != NULL) {
 		char buf[ADDR_STRLEN];
 
 		if (log)

@@ -271,8 +271,10 @@ jail_unban_all(struct jail *j)
 {
 	struct ticket *t;
 	long n = 0;
+	size_t pos = 0;
 
-	while ((t = banlist_at(j->bl, 0)) != NULL) {
+	while ((t = banlist_next(j->bl, &pos)) != NULL) {	/* the first of those left */
+		pos = 0;
 		t = banlist_remove(j->bl, &t->id);
 		unban(j, t);
 		n++;
@@ -1075,7 +1077,8 @@ jail_status(struct jail *j, const char *flavor)
 	pyval_append(a, pair("Total banned", pyval_int((long long)banlist_total(j->bl))));
 	if (flavor == NULL || strcmp(flavor, "short") != 0) {
 		l = pyval_list();
-		for (i = 0; (t = banlist_at(j->bl, i)) != NULL; i++)
+		i = 0;
+		while ((t = banlist_next(j->bl, &i)) != NULL)
 			pyval_append(l, pyval_str(addr_str(&t->id, buf, sizeof(buf))));
 		pyval_append(a, pair("Banned IP list", l));
 	}

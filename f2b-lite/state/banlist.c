@@ -247,15 +247,3 @@ banlist_next(const struct banlist *b, size_t *pos)
 
 	return dict_next(b->bans, pos, NULL, &t) ? t : NULL;
 }
-
-struct ticket *
-banlist_at(const struct banlist *b, size_t i)
-{
-	size_t pos = 0, k = 0;
-	void *t;
-
-	while (dict_next(b->bans, &pos, NULL, &t))
-		if (k++ == i)
-			return t;
-	return NULL;
-}

@@ -46,9 +46,7 @@ struct ticket	*banlist_pop_expired(struct banlist *, double now);
 double		 banlist_next_end(struct banlist *);
 size_t		 banlist_size(const struct banlist *);
 unsigned long	 banlist_total(const struct banlist *);
-/* The banned tickets in ban order: i from 0 while the result is not NULL. */
-struct ticket	*banlist_at(const struct banlist *, size_t i);
-/* The same in one pass: *pos from 0, NULL at the end (no change meanwhile). */
+/* The banned tickets in ban order: *pos from 0, NULL at the end (no change meanwhile). */
 struct ticket	*banlist_next(const struct banlist *, size_t *pos);
 
 #endif
