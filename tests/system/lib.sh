@@ -35,11 +35,9 @@ note() { echo "# $*"; }
 # load_bound SECONDS: a latency bound for a machine under load - SECONDS times
 # the load per CPU (1-minute average) when that is above 1.  The checks that
 # use it also check an order of events, which no load changes.
-# Under the sanitizers (tests/run sets ASAN_OPTIONS for build-san) the
-# bound is 10 times as long: ASan+UBSan make the daemon's work that much slower.
 load_bound() {
-	awk -v b="$1" -v n="$(nproc)" -v san="${ASAN_OPTIONS:+10}" \
-	    '{ f = $1 / n; if (f < 1) f = 1; if (san) f *= san; printf "%.1f\n", b * f }' /proc/loadavg
+	awk -v b="$1" -v n="$(nproc)" \
+	    '{ f = $1 / n; if (f < 1) f = 1; printf "%.1f\n", b * f }' /proc/loadavg
 }
 finish() { exit $((failed > 0)); }
 
