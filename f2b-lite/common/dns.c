@@ -231,11 +231,10 @@ static struct {
 	struct owner	*turn;		/* the last one a worker took from */
 	struct lookup	*done;		/* for the loop */
 	unsigned	 threads, idle;
-	int		 efd;		/* written when something is done */
-	struct loop	*loop;
+	int		 efd;		/* written when something is done; -1: not started */
 	struct dict	*inflight;	/* name -> lookup (loop thread) */
 } R = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, NULL, 0, 0, -1,
-	NULL, NULL };
+	NULL };
 
 /* The next lookup a worker may take (R.mu held): owners in turn, within OWNER_BUSY. */
 static struct lookup *
@@ -358,7 +357,7 @@ resolve_here(void)
 static bool
 start(struct loop *l)
 {
-	if (R.loop != NULL)
+	if (R.efd >= 0)
 		return true;
 	if ((R.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
 		return false;
@@ -367,7 +366,6 @@ start(struct loop *l)
 		R.efd = -1;
 		return false;
 	}
-	R.loop = l;
 	R.inflight = dict_new(NULL);
 	return true;
 }

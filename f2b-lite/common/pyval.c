@@ -599,21 +599,15 @@ pyval_move_items(struct pyval *dst, struct pyval *src)
 }
 
 void
-pyval_extend(struct pyval *dst, const struct pyval *src)
+pyval_extend_take(struct pyval *dst, struct pyval *src)
 {
 	size_t i;
 
-	for (i = 0; src && i < pyval_len(src); i++)
-		pyval_append(dst, pyval_copy(pyval_at(src, i)));
-}
-
-void
-pyval_extend_take(struct pyval *dst, struct pyval *src)
-{
 	if (src != NULL && pyval_type(src) == PY_LIST)
 		pyval_move_items(dst, src);
 	else
-		pyval_extend(dst, src);
+		for (i = 0; src && i < pyval_len(src); i++)
+			pyval_append(dst, pyval_copy(pyval_at(src, i)));
 }
 
 struct pyval *

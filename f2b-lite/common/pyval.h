@@ -65,9 +65,10 @@ void		 pyval_append(struct pyval *, struct pyval *);
 void		 pyval_insert(struct pyval *, size_t, struct pyval *);
 /* Moves the items of container src to the end of list dst; src is emptied. */
 void		 pyval_move_items(struct pyval *dst, struct pyval *src);
-/* list dst.extend(src): copies of src's items (src NULL: nothing). */
-void		 pyval_extend(struct pyval *dst, const struct pyval *src);
-/* pyval_extend() from a list about to be dropped: its items move. */
+/*
+ * list dst.extend(src) where src is about to be dropped (NULL: nothing): a
+ * list's items move, another container's are copied.
+ */
 void		 pyval_extend_take(struct pyval *dst, struct pyval *src);
 void		 pyval_dict_set(struct pyval *, struct pyval *key, struct pyval *val);
 /* Adds a pair whose key the dict does not hold yet (no check is made). */

@@ -40,6 +40,7 @@ struct child {
 	pid_t		 pid;
 	loop_child_fn	*fn;
 	void		*arg;
+	int		 status;	/* once reaped: its wait status, -1: unknown */
 };
 
 struct loop {
@@ -377,7 +378,6 @@ static void
 reap_children(struct loop *l)
 {
 	struct child *gone = NULL;
-	int *status = NULL;
 	size_t ngone = 0, i = 0;
 
 	while (i < l->nkids) {
@@ -386,9 +386,8 @@ reap_children(struct loop *l)
 
 		if (r == l->kids[i].pid || (r < 0 && errno == ECHILD)) {
 			gone = xrealloc(gone, (ngone + 1) * sizeof(*gone));
-			status = xrealloc(status, (ngone + 1) * sizeof(*status));
 			gone[ngone] = l->kids[i];
-			status[ngone++] = r < 0 ? -1 : st;
+			gone[ngone++].status = r < 0 ? -1 : st;
 			l->kids[i] = l->kids[--l->nkids];
 			continue;
 		}
@@ -398,11 +397,10 @@ reap_children(struct loop *l)
 	l->ngone = ngone;
 	for (i = 0; i < ngone; i++)
 		if (gone[i].fn)
-			gone[i].fn(gone[i].arg, gone[i].pid, status[i]);
+			gone[i].fn(gone[i].arg, gone[i].pid, gone[i].status);
 	l->gone = NULL;
 	l->ngone = 0;
 	free(gone);
-	free(status);
 }
 
 /* ---- running ------------------------------------------------------------ */

@@ -21,14 +21,15 @@
 #include "strbuf.h"
 #include "xmalloc.h"
 
-/* A failure dict's value as fail2ban tests "is not None". */
+/* v as fail2ban tests "is not None". */
 static const struct pyval *
-dvalue(const struct pyval *fail, const char *k)
+not_none(const struct pyval *v)
 {
-	const struct pyval *v = pyval_dict_get(fail, k);
-
 	return v != NULL && pyval_type(v) != PY_NONE ? v : NULL;
 }
+
+/* A failure dict's value (k a string literal) as fail2ban tests "is not None". */
+#define dvalue(fail, k)	not_none(pyval_dget((fail), k))
 
 /* Python's name of a value's type in its TypeErrors. */
 static const char *
@@ -102,13 +103,14 @@ failid_get(const struct failid_opts *o, int ri, struct pyval *fail, bool has_mlf
 {
 	long long defcidr = (!strcmp(o->usedns, "raw") || o->rawhost) ? ADDR_CIDR_RAW :
 	    ADDR_CIDR_UNSPEC, cidr = defcidr;
-	const struct pyval *ip = NULL, *fid = dvalue(fail, "fid");
+	const struct pyval *ip4 = dvalue(fail, "ip4"), *fid = dvalue(fail, "fid");
+	const struct pyval *ip = ip4 ? ip4 : dvalue(fail, "ip6");
 	bool raw = defcidr == ADDR_CIDR_RAW;
 
 	memset(res, 0, sizeof(*res));
-	if ((ip = dvalue(fail, "ip4")) != NULL || (ip = dvalue(fail, "ip6")) != NULL) {
-		if (cidr_of(dvalue(fail, "cidr"), ip == dvalue(fail, "ip4") ?
-		    ADDR_FAM_IPV4 : ADDR_FAM_IPV6, &cidr, err) < 0)
+	if (ip != NULL) {
+		if (cidr_of(dvalue(fail, "cidr"), ip == ip4 ? ADDR_FAM_IPV4 : ADDR_FAM_IPV6,
+		    &cidr, err) < 0)
 			return FAILID_ERROR;
 		raw = true;
 	} else if ((ip = dvalue(fail, "dns")) == NULL) {
