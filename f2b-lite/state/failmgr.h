@@ -4,7 +4,8 @@
  * failure past the window rescales the attempt count by the rate seen so
  * far (FailTicket.adjustTime), the last maxmatches lines are kept, and an
  * id whose attempts reach maxretry leaves the table as a ticket to ban.
- * Leaf module.
+ * Each id is kept compact (its data packed, see failmgr.c): a ticket is
+ * made only when it leaves.  Leaf module.
  */
 #ifndef F2B_FAILMGR_H
 #define F2B_FAILMGR_H
@@ -24,6 +25,15 @@ void		 failmgr_set_findtime(struct failmgr *, double);
 double		 failmgr_findtime(const struct failmgr *);
 void		 failmgr_set_maxmatches(struct failmgr *, long);
 long		 failmgr_maxmatches(const struct failmgr *);
+/*
+ * The most matched lines anything can read of a ticket leaving the table
+ * (the actions' <matches>, the database's dbmaxmatches); -1 (the
+ * default): all.  The table keeps no more than that of each id's lines,
+ * counted from the last - maxmatches still decides which lines a ticket
+ * has, this only drops lines that nothing would read.
+ */
+void		 failmgr_set_keepmatches(struct failmgr *, long);
+long		 failmgr_keepmatches(const struct failmgr *);
 
 /*
  * addFailure: a failure of id at time with data (taken over: the groups and

@@ -1,8 +1,12 @@
 /* Unit tests for failmgr: fail2ban's FailManager counting (values checked
  * against fail2ban 1.0.2's FailManager/FailTicket). */
+#include <malloc.h>
+#include <stdio.h>
+
 #include "addr.h"
 #include "failmgr.h"
 #include "pyval.h"
+#include "strbuf.h"
 #include "tap.h"
 #include "ticket.h"
 
@@ -18,6 +22,241 @@ data(const char *line)
 	pyval_dict_set(d, pyval_str("matches"), m);
 	pyval_dict_set(d, pyval_str("user"), pyval_str(line));
 	return d;
+}
+
+
+/* A value of every type the data may hold, the id's text among its strings. */
+static struct pyval *
+every_type(const char *idtext)
+{
+	struct pyval *d = pyval_dict(), *l = pyval_list(), *t = pyval_tuple(), *in = pyval_dict();
+	struct pyval *set = pyval_set();
+
+	pyval_append(l, pyval_none());
+	pyval_append(l, pyval_bool(false));
+	pyval_append(l, pyval_bool(true));
+	pyval_append(l, pyval_int(0));
+	pyval_append(l, pyval_int(-1));
+	pyval_append(l, pyval_int(9223372036854775807LL));
+	pyval_append(l, pyval_int(-9223372036854775807LL - 1));
+	pyval_append(l, pyval_float(-0.0));
+	pyval_append(l, pyval_float(1e300));
+	pyval_append(l, pyval_strn("", 0));
+	pyval_append(l, pyval_strn("nul\0inside", 10));
+	pyval_append(l, pyval_bytes("\xff\x00b", 3));
+	pyval_append(l, pyval_str("\xc3\xa9t\xc3\xa9"));
+	pyval_append(set, pyval_str("in a set"));
+	pyval_append(l, set);
+	pyval_append(t, pyval_str("Dec  8 00:49:20"));
+	pyval_append(t, pyval_str(" mail line"));
+	pyval_append(t, pyval_tuple());
+	pyval_dict_set(in, pyval_str("user"), pyval_str(idtext));
+	pyval_dict_set(in, pyval_int(7), pyval_list());
+	pyval_dict_set(d, pyval_str("zeta"), pyval_str("first key, not sorted"));
+	pyval_dict_set(d, pyval_str("ip"), pyval_str(idtext));
+	pyval_dict_set(d, pyval_str("ipx"), pyval_str(idtext));
+	pyval_dict_set(d, pyval_str("matches"), pyval_list());
+	pyval_append(pyval_dict_get(d, "matches"), t);
+	pyval_dict_set(d, pyval_str("values"), l);
+	pyval_dict_set(d, pyval_str("nested"), in);
+	return d;
+}
+
+/* The data as the seed's hMailServer filter gives it for one line. */
+static struct pyval *
+hmail(const char *ip)
+{
+	struct pyval *d = pyval_dict(), *m = pyval_list(), *t = pyval_tuple();
+	char rest[256];
+
+	snprintf(rest, sizeof(rest), " mail \"SMTPD\"#0111200#0119999#011\"2005-08-10 "
+	    "18:10:00.100\"#011\"%s\"#011\"SENT: 503 Bad sequence of commands\"", ip);
+	pyval_append(t, pyval_str(""));
+	pyval_append(t, pyval_str("Dec  8 00:49:20"));
+	pyval_append(t, pyval_str(rest));
+	pyval_append(m, t);
+	pyval_dict_set(d, pyval_str("ip"), pyval_str(ip));
+	pyval_dict_set(d, pyval_str("matches"), m);
+	return d;
+}
+
+/* One failure of text's id with data, out at once: the ticket (maxretry 1). */
+static struct ticket *
+through(struct failmgr *fm, const char *text, long long cidr, struct pyval *data)
+{
+	struct addr a;
+	struct ticket *t;
+
+	addr_parse(&a, text, cidr);
+	failmgr_add(fm, &a, 100, data, 1);
+	t = failmgr_toban(fm, &a);
+	addr_clear(&a);
+	return t;
+}
+
+static void
+round_trips(void)
+{
+	static const struct { const char *text; long long cidr; } ids[] = {
+		{ "192.0.2.1", ADDR_CIDR_UNSPEC }, { "2001:db8::7", ADDR_CIDR_UNSPEC },
+		{ "10.0.0.0/8", ADDR_CIDR_UNSPEC }, { "999.1.1.1", ADDR_CIDR_UNSPEC },
+		{ "some-user", ADDR_CIDR_RAW }, { "192.0.2.1", ADDR_CIDR_RAW },
+		{ "10.1.2.3", 32 }, { "::ffff:192.0.2.3", ADDR_CIDR_UNSPEC },
+	};
+	struct failmgr *fm = failmgr_new();
+	size_t i;
+
+	failmgr_set_maxretry(fm, 1);
+	for (i = 0; i < sizeof(ids) / sizeof(*ids); i++) {
+		struct addr a;
+		char buf[ADDR_STRLEN];
+		struct pyval *want;
+		struct ticket *t;
+
+		addr_parse(&a, ids[i].text, ids[i].cidr);
+		want = every_type(addr_str(&a, buf, sizeof(buf)));
+		t = through(fm, ids[i].text, ids[i].cidr, pyval_copy(want));
+		ok(t && pyval_equal(t->data, want) && addr_equal(&t->id, &a) &&
+		    t->id.family == a.family && t->id.plen == a.plen,
+		    "round trip: the data of %s comes out equal, same types and order", ids[i].text);
+		if (t) {
+			struct strbuf x = STRBUF_INIT, y = STRBUF_INIT;
+
+			pyval_repr(t->data, &x);
+			pyval_repr(want, &y);
+			is_str(strbuf_str(&x), strbuf_str(&y), "... and the same repr()");
+			strbuf_free(&x);
+			strbuf_free(&y);
+		}
+		ticket_free(t);
+		pyval_free(want);
+		addr_clear(&a);
+	}
+	failmgr_free(fm);
+}
+
+/* Ids whose texts are equal are one id, as fail2ban's failList keys them. */
+static void
+one_key_per_text(void)
+{
+	struct failmgr *fm = failmgr_new();
+	struct addr raw, ip, mapped;
+	struct ticket *t;
+	char buf[ADDR_STRLEN];
+
+	addr_parse(&raw, "192.0.2.9", ADDR_CIDR_RAW);
+	addr_parse(&ip, "192.0.2.9", ADDR_CIDR_UNSPEC);
+	addr_parse(&mapped, "::ffff:192.0.2.9", ADDR_CIDR_UNSPEC);
+	failmgr_add(fm, &raw, 10, data("raw"), 1);
+	failmgr_add(fm, &ip, 11, data("ip"), 1);
+	is_int(failmgr_add(fm, &mapped, 12, data("mapped"), 1), 3,
+	    "a raw id, an address and a mapped IPv6 showing as 192.0.2.9 count as one");
+	is_int(failmgr_size(fm), 1, "... one entry");
+	t = failmgr_toban(fm, &ip);
+	ok(t && t->id.family == ADDR_RAW && strcmp(addr_str(&t->id, buf, sizeof(buf)),
+	    "192.0.2.9") == 0, "... whose id is the first failure's (a raw id here)");
+	ticket_free(t);
+	addr_clear(&raw);
+	addr_clear(&ip);
+	addr_clear(&mapped);
+	failmgr_free(fm);
+}
+
+static size_t
+nmatches(const struct ticket *t)
+{
+	struct pyval *m = t ? pyval_dict_get(t->data, "matches") : NULL;
+
+	return m ? pyval_len(m) : (size_t)-1;
+}
+
+/* keepmatches: lines nothing can read are not kept; maxmatches still rules the rest. */
+static void
+keep_matches(void)
+{
+	struct failmgr *fm = failmgr_new();
+	struct addr a;
+	struct ticket *t;
+	int i;
+
+	addr_parse(&a, "192.0.2.77", ADDR_CIDR_UNSPEC);
+	failmgr_set_maxretry(fm, 4);
+	failmgr_set_maxmatches(fm, 3);
+	is_int(failmgr_keepmatches(fm), -1, "keepmatches: all by default");
+	for (i = 0; i < 4; i++)
+		failmgr_add(fm, &a, 100 + i, data(i % 2 ? "odd" : "even"), 1);
+	t = failmgr_toban(fm, &a);
+	is_int(nmatches(t), 3, "keepmatches -1: maxmatches (3) lines of 4");
+	ticket_free(t);
+
+	failmgr_set_keepmatches(fm, 1);
+	for (i = 0; i < 4; i++)
+		failmgr_add(fm, &a, 200 + i, data(i == 3 ? "last" : "earlier"), 1);
+	t = failmgr_toban(fm, &a);
+	ok(nmatches(t) == 1 && strcmp(pyval_as_str(pyval_at(pyval_at(pyval_dict_get(t->data,
+	    "matches"), 0), 2)), "last") == 0, "keepmatches 1: only the last line is kept");
+	ok(t && t->failures == 4 && t->retry == 4 && strcmp(pyval_as_str(pyval_dict_get(t->data,
+	    "user")), "earlier") == 0, "... the counts and the groups are kept whole");
+	ticket_free(t);
+
+	failmgr_set_keepmatches(fm, 0);
+	for (i = 0; i < 4; i++)
+		failmgr_add(fm, &a, 300 + i, data("x"), 1);
+	t = failmgr_toban(fm, &a);
+	ok(nmatches(t) == 0, "keepmatches 0 (nothing reads them): no line kept, "
+	    "\"matches\" stays where it was, empty");
+	ok(t && pyval_len(t->data) == 2 && pyval_type(pyval_dict_key(t->data, 0)) == PY_STR &&
+	    strcmp(pyval_as_str(pyval_dict_key(t->data, 0)), "matches") == 0,
+	    "... in its place in the dict");
+	ticket_free(t);
+	addr_clear(&a);
+	failmgr_free(fm);
+}
+
+/*
+ * What a tracked address costs the heap: 100,000 addresses failing once
+ * each with the seed's hMailServer line - every byte malloc holds for the
+ * table and the records, over the number of addresses.  The daemon's
+ * budget is 250 bytes of RSS per address (bench/memory.sh).
+ */
+#define PER_ADDRESS_BUDGET	250
+
+static void
+memory_budget(void)
+{
+#if defined(__SANITIZE_ADDRESS__) || defined(__has_feature)
+#if defined(__SANITIZE_ADDRESS__) || __has_feature(address_sanitizer)
+#define NO_MALLINFO
+#endif
+#endif
+#ifdef NO_MALLINFO
+	ok(1, "# SKIP the sanitizers' allocator: mallinfo2() does not count it");
+#else
+	struct failmgr *fm = failmgr_new();
+	size_t before, after, i, n = 100000;
+	char ip[32];
+
+	failmgr_set_maxretry(fm, 3);
+	failmgr_set_findtime(fm, 86400);
+	pyval_pool_trim();
+	before = mallinfo2().uordblks;
+	for (i = 0; i < n; i++) {
+		struct addr a;
+
+		snprintf(ip, sizeof(ip), "10.%zu.%zu.%zu", i / 65025 % 250, i / 255 % 255,
+		    i % 255 + 1);
+		addr_parse(&a, ip, ADDR_CIDR_UNSPEC);
+		failmgr_add(fm, &a, 1000, hmail(ip), 1);
+		addr_clear(&a);
+	}
+	pyval_pool_trim();
+	after = mallinfo2().uordblks;
+	is_int(failmgr_size(fm), n, "100,000 addresses tracked");
+	ok((after - before) / n <= PER_ADDRESS_BUDGET,
+	    "an address failing once costs %zu bytes of heap (budget %d)",
+	    (after - before) / n, PER_ADDRESS_BUDGET);
+	failmgr_free(fm);
+#endif
 }
 
 int
@@ -104,5 +343,9 @@ main(void)
 	    "a count rescaled past a long saturates (no overflow)");
 	addr_clear(&a);
 	failmgr_free(fm);
+	round_trips();
+	one_key_per_text();
+	keep_matches();
+	memory_budget();
 	return tap_done();
 }
