@@ -327,9 +327,13 @@ ignore_answer(struct jail *j, struct ticket *t, int status, const char *output)
  *    blocking): the address's later failures wait behind it, other
  *    addresses go on.
  *
- * And at most JAIL_TURN_WORK failures go on per loop turn, the rest in the
- * next turns: a burst of 100,000 failures does not hold the socket or the
- * other jails for seconds.
+ * And at most JAIL_TURN_WORK failures go on per loop turn beyond those
+ * queued in that turn, the rest in the next turns: a burst of 100,000
+ * failures does not hold the socket or the other jails for seconds, and
+ * the queue does not grow with the lines read - one turn reads at most
+ * TAIL_TURN_BYTES of a log, so what a turn counts stays bounded, and
+ * failures waiting in the queue (each with its data unpacked, about 1 KB)
+ * do not pile up past what the fail table keeps of them.
  */
 #define JAIL_TURN_WORK	256
 
@@ -418,8 +422,9 @@ budget(struct jail *j, bool take)
 	if (turn != j->in.turn) {
 		j->in.turn = turn;
 		j->in.used = 0;
+		j->in.fed = 0;
 	}
-	if (j->in.used >= JAIL_TURN_WORK)
+	if (j->in.used >= JAIL_TURN_WORK + j->in.fed)
 		return false;
 	if (take)
 		j->in.used++;
@@ -760,6 +765,8 @@ jail_enqueue(struct jail *j, struct ticket *t, const char *host, double time, st
 	else
 		j->in.head = p;
 	j->in.tail = p;
+	budget(j, false);	/* this turn's count, then one more failure it may count */
+	j->in.fed++;
 	drain(j);
 }
 

@@ -143,6 +143,7 @@ struct jail {
 		struct loop_timer *timer;	/* the next turn's share */
 		unsigned long	 turn;		/* the loop turn `used` counts in */
 		unsigned	 used;
+		unsigned	 fed;		/* failures queued in that turn */
 		bool		 draining;
 	} in;
 };
