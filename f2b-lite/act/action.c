@@ -22,6 +22,7 @@ struct action {
 	char		*name;
 	struct dict	*props;		/* name -> heap char * */
 	struct dict	*resolved;	/* conditional -> struct dict * (props resolved) */
+	unsigned long	 changes;	/* action_set() calls */
 };
 
 static void
@@ -67,6 +68,25 @@ action_set(struct action *a, const char *key, const char *value)
 		dict_del(a->props, key);
 	dict_free(a->resolved);		/* the static pass depends on every property */
 	a->resolved = dict_new(free_dict);
+	a->changes++;
+}
+
+unsigned long
+action_changes(const struct action *a)
+{
+	return a->changes;
+}
+
+bool
+action_mentions(const struct action *a, const char *word)
+{
+	size_t pos = 0;
+	void *v;
+
+	while (dict_next(a->props, &pos, NULL, &v))
+		if (v != NULL && strcasestr(v, word) != NULL)
+			return true;
+	return false;
 }
 
 const char *

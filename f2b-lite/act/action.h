@@ -39,6 +39,10 @@ const char	*action_name(const struct action *);
 /* Sets a property (value copied; NULL deletes). */
 void		 action_set(struct action *, const char *key, const char *value);
 const char	*action_get(const struct action *, const char *key);
+/* How many times its properties were set: what was read of them is stale when it moves. */
+unsigned long	 action_changes(const struct action *);
+/* Whether some property's value holds word (in any case). */
+bool		 action_mentions(const struct action *, const char *word);
 /* The property names in order (for `get <jail> action <act> ...`). */
 size_t		 action_nprops(const struct action *);
 const char	*action_prop_name(const struct action *, size_t);

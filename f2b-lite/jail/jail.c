@@ -287,6 +287,39 @@ jail_unban_all(struct jail *j)
 
 /* ---- lines in ------------------------------------------------------------------- */
 
+/*
+ * The most matched lines anything can read of a ticket: all of them when
+ * an action's property mentions "matches" (<matches>, <ipmatches>,
+ * <ipjailmatches>, <F-matches>, or a tag of its own built on them),
+ * otherwise the database's dbmaxmatches (none without a database).  The
+ * fail table keeps no more of each address's lines.  Worked out again
+ * when the actions, their properties or the database's setting change;
+ * lines an address dropped before such a change stay dropped.
+ */
+void
+jail_keep_matches(struct jail *j)
+{
+	unsigned long changes = 0;
+	long dbmax = j->env.db ? db_maxmatches(j->env.db) : 0, keep;
+	size_t i;
+
+	for (i = 0; i < j->nacts; i++)
+		changes += action_changes(j->acts[i].a);
+	if (j->keepm.known && j->keepm.changes == changes && j->keepm.nacts == j->nacts &&
+	    j->keepm.db == j->env.db && j->keepm.dbmax == dbmax)
+		return;
+	keep = dbmax > 0 ? dbmax : 0;
+	for (i = 0; i < j->nacts; i++)
+		if (action_mentions(j->acts[i].a, "matches"))
+			keep = -1;
+	failmgr_set_keepmatches(j->fm, keep);
+	j->keepm.known = true;
+	j->keepm.changes = changes;
+	j->keepm.nacts = j->nacts;
+	j->keepm.db = j->env.db;
+	j->keepm.dbmax = dbmax;
+}
+
 /* A failure that is not ignored: counted, and banned at maxretry (takes t). */
 void
 jail_count(struct jail *j, struct ticket *t)
@@ -302,6 +335,7 @@ jail_count(struct jail *j, struct ticket *t)
 	}
 	j->found_total++;
 	jail_prefix_id(j, t);
+	jail_keep_matches(j);
 	attempts = failmgr_add(j->fm, &t->id, t->time, t->data, 1);
 	t->data = NULL;
 	/* the observer sees the database as it was before this ban */

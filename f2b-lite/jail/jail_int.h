@@ -134,6 +134,13 @@ struct jail {
 	char		*nofd_first;
 	long long	 nofd_limit;
 	struct loop_timer *nofd_timer;	/* says so once for a batch */
+	struct {			/* what jail_keep_matches() last looked at */
+		bool		 known;
+		unsigned long	 changes;	/* the actions' action_changes(), summed */
+		size_t		 nacts;
+		struct db	*db;
+		long		 dbmax;
+	} keepm;
 	struct {			/* failures on their way in (see "failures in order") */
 		struct pend	*head, *tail;	/* the queue */
 		struct dict	*held;		/* address -> struct held: its ignorecommand runs */
@@ -185,6 +192,8 @@ void	 jail_ban(struct jail *, struct ticket *t);
 void	 jail_schedule_unban(struct jail *);
 /* A failure that is not ignored: counted, and banned at maxretry (takes t). */
 void	 jail_count(struct jail *, struct ticket *t);
+/* Tells the fail table how many matched lines the actions and the database can read. */
+void	 jail_keep_matches(struct jail *);
 /* Starts following a log file of the jail. */
 void	 jail_follow(struct jail *, struct jlog *);
 

@@ -751,6 +751,7 @@ set_attempt(struct jail *j, const char *opt, const char *v, const struct pyval *
 	clock_str(tk->time, when, sizeof(when));
 	log_msg(LOG_LVL_INFO, LOG_FILTER, "[%s] Attempt %s - %s", j->name,
 	    addr_str(&tk->id, buf, sizeof(buf)), when);
+	jail_keep_matches(j);
 	attempts = failmgr_add(j->fm, &tk->id, tk->time, tk->data, cnt);
 	tk->data = NULL;
 	j->found_total++;
