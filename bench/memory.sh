@@ -1,11 +1,13 @@
 #!/bin/bash
 # Memory per tracked address: N distinct addresses (300,000 by default)
-# failing once each on the seed's fu_hmail jail (its filter and action as
-# shipped, maxretry 3, findtime 1d: none is banned, each stays in the fail
-# table with its matched line), fail2ban-server 1.0.2 and f2b-lite one
-# after the other in one run, each inside a network namespace this script
-# creates (the seed's set "hmailblock" lives there; the host's firewall is
-# never touched), with an in-memory database as the system tests use.
+# failing once each on the seed's fu_hmail jail (its filter as shipped,
+# maxretry 3, findtime 1d: none is banned, each stays in the fail table
+# with its matched line) with the stock actions (jail.conf's banaction,
+# iptables-multiport: its chain is made in the namespace), fail2ban-server
+# 1.0.2 and f2b-lite one after the other in one run, each inside a network
+# namespace this script creates (the host's firewall is never touched),
+# with an in-memory database as the system tests use (dbmaxmatches 10: the
+# matched line is kept for it).
 #
 # For each server: VmRSS once its jail has started (before) and once every
 # failure is counted ("Total failed" of `status fu_hmail` reaches N: polled,
@@ -37,21 +39,17 @@ SRCDIR=$(readlink -f "$(dirname "$0")/..")
     { echo "fail2ban-server is not installed (-F: f2b-lite alone)" >&2; exit 1; }
 [ "$N" -ge 1 ] && [ "$N" -le 16000000 ] || { echo "-n: 1 to 16000000" >&2; exit 2; }
 setup memory
+[ -n "${KEEP:-}" ] && echo "kept: $T" >&2
 NS=f2bmem-$$
 netns_add $NS || exit 1
-ip netns exec $NS ipset create hmailblock hash:net maxelem 65536
-mkdir "$T/bin"
-ln -s /bin/true "$T/bin/logger"	# fail2ban's action runs logger(1): no syslog here
-export PATH="$T/bin:$PATH"
 say() { echo "  $*" >&2; }
 
-# the seed's jail on $T/hmail.log, counting only
+# the seed's jail and filter on $T/hmail.log with the stock actions, counting only
 mkconf "$T/conf"
 put "$T/conf/jail.local" <<EOT
 [fu_hmail]
 enabled = true
 filter = fu_hmail
-banaction = fu_hmail
 logpath = $T/hmail.log
 maxretry = 3
 findtime = 1d
