@@ -1,0 +1,56 @@
+#!/bin/bash
+# Memory per tracked address (issue 14.3): 50,000 distinct addresses failing
+# once each on the seed's fu_hmail filter (maxretry 3, findtime 1d, the
+# stock actions: none is banned), appended to the log at once.  Once
+# `status` counts every failure, the server's RSS may have grown by at most
+# 250 bytes an address, its matched line included (bench/memory.sh measures
+# 300,000 beside fail2ban).  A build with AddressSanitizer has an allocator
+# of its own: only the counting is checked there.  TAP.
+. "$(dirname "$0")/lib.sh" "$@"
+need_netns
+setup membudget
+echo "1..3"
+N=50000
+BUDGET=250
+NS=f2bmb-$$
+netns_add $NS || exit 1
+
+mkconf "$T/conf"
+put "$T/conf/jail.local" <<EOF
+[fu_hmail]
+enabled = true
+filter = fu_hmail
+logpath = $T/hmail.log
+maxretry = 3
+findtime = 1d
+EOF
+: > "$T/hmail.log"
+awk -v n="$N" -v d="$(syslog_now)" 'BEGIN {
+	for (i = 0; i < n; i++)
+		printf "%s mail \"SMTPD\"#0111200#0119999#011\"2005-08-10 18:10:00.100\"#011\"10.%d.%d.%d\"#011\"SENT: 503 Bad sequence of commands\"\n",
+		    d, int(i / 65025) % 250, int(i / 255) % 255, i % 255 + 1 }' > "$T/lines"
+rss() { awk '/^VmRSS:/ { print $2 * 1024 }' "/proc/$1/status"; }
+total_failed() {
+	"$F2B" client -s "$T/ours.sock" status fu_hmail 2> /dev/null |
+	    sed -n 's/.*Total failed:[[:space:]]*//p'
+}
+all_counted() { [ "$(total_failed)" = "$N" ]; }
+
+start_ours ours "$T/conf" $NS
+pid=$DPID
+wait_until 30 started "$T/ours.log" fu_hmail && wait_until 10 total_failed > /dev/null
+before=$(rss $pid)
+cat "$T/lines" >> "$T/hmail.log"
+check "every one of the $N failures is counted" wait_until "$(load_bound 60)" all_counted
+after=$(rss $pid)
+per=$(( (after - before) / N ))
+note "RSS $before -> $after bytes: $per bytes per tracked address"
+check "$N addresses are tracked, none banned" eval \
+    '"$F2B" client -s "$T/ours.sock" status fu_hmail | grep -q "Currently failed:[[:space:]]*$N\$"'
+if nm -D "$F2B" 2> /dev/null | grep -q __asan_init || ldd "$F2B" | grep -q libasan; then
+	ok "# SKIP the sanitizers' allocator ($per bytes per address)"
+else
+	check "an address costs at most $BUDGET bytes of RSS ($per)" [ "$per" -le $BUDGET ]
+fi
+stop_daemon $pid 20
+finish
