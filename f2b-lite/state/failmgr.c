@@ -420,6 +420,77 @@ adjust_time(const struct failmgr *fm, struct ticket *t, double time)
 	t->time = time;
 }
 
+/*
+ * A new failure of the id in slot i without unpacking its data: the counts
+ * as adjust_time() and inc() make them, the lines (list m's items, NULL:
+ * none) spliced onto its packed "matches" - the last maxmatches of them
+ * (none with maxmatches 0), no more than keepmatches: what
+ * truncate_matches() and keep_matches() leave of the unpacked list.  An id
+ * whose data holds no "matches" list takes the long way (false).  A repeat
+ * offender costs its record's bytes copied, not its lines unpacked.
+ */
+static bool
+splice(struct failmgr *fm, size_t i, const struct addr *id, double time,
+    const struct pyval *m, long count, const long *bancount, long *retry)
+{
+	const struct frec *r = fm->slot[i];
+	const unsigned char *p, *c, *d, *tag, *items, *lend, *end;
+	size_t n, nm = m && fm->maxmatches > 0 ? pyval_len(m) : 0, limit, keep, k;
+	struct ticket t = { .time = r->time, .firsttime = r->firsttime };
+	struct strbuf sb = STRBUF_INIT;
+	char buf[ADDR_STRLEN];
+	struct frec *nr;
+	struct addr rid;
+
+	rec_id(r, &rid, &c);
+	addr_clear(&rid);
+	p = c;
+	t.retry = zz_get(&p);
+	t.failures = zz_get(&p);
+	t.bancount = zz_get(&p);
+	d = p;
+	if (!packval_find_matches(d, &tag, &items, &n, &lend))
+		return false;
+	end = d;
+	packval_skip(&end);
+	adjust_time(fm, &t, time);
+	t.retry = add_sat(t.retry, count);
+	t.failures += 1;
+	if (bancount)
+		t.bancount = *bancount;
+	limit = fm->maxmatches <= 0 ? 0 : (size_t)fm->maxmatches;
+	if (fm->keepmatches >= 0 && (size_t)fm->keepmatches < limit)
+		limit = (size_t)fm->keepmatches;
+	keep = n + nm <= limit ? n + nm : limit;	/* lines in the new list */
+	strbuf_add(&sb, (const char *)r->b, (size_t)(c - r->b));
+	zz_put(&sb, t.retry);
+	zz_put(&sb, t.failures);
+	zz_put(&sb, t.bancount);
+	strbuf_add(&sb, (const char *)d, (size_t)(tag - d));
+	strbuf_addc(&sb, *tag);
+	packval_uput(&sb, keep);
+	/* the old lines that stay, then the new ones that do */
+	for (k = 0, p = items; k < n; k++) {
+		const unsigned char *q = p;
+
+		packval_skip(&p);
+		if (n - k + (nm < keep ? nm : keep) <= keep)
+			strbuf_add(&sb, (const char *)q, (size_t)(p - q));
+	}
+	for (k = nm > keep ? nm - keep : 0; k < nm; k++)
+		packval_put(&sb, pyval_at(m, k), addr_str(id, buf, sizeof(buf)));
+	strbuf_add(&sb, (const char *)lend, (size_t)(end - lend));
+	nr = xmalloc(sizeof(*nr) + sb.len);
+	nr->time = t.time;
+	nr->firsttime = t.firsttime;
+	memcpy(nr->b, sb.s, sb.len);
+	strbuf_free(&sb);
+	free(fm->slot[i]);
+	fm->slot[i] = nr;
+	*retry = t.retry;
+	return true;
+}
+
 /* Puts t back into slot i (decoded from the record there), returns its retry. */
 static long
 restore(struct failmgr *fm, size_t i, struct ticket *t)
@@ -444,6 +515,12 @@ failmgr_add(struct failmgr *fm, const struct addr *id, double time, struct pyval
 	if (i != SIZE_MAX) {
 		struct pyval *m = pyval_dict_pop(data, "matches");
 
+		if ((m == NULL || pyval_type(m) == PY_LIST) &&
+		    splice(fm, i, id, time, m, count, NULL, &retry)) {
+			pyval_free(m);
+			pyval_free(data);
+			return retry;
+		}
 		t = rec_load(fm->slot[i]);
 		adjust_time(fm, t, time);
 		/* inc(): the new ticket's data other than its lines is dropped */
@@ -484,9 +561,12 @@ failmgr_add_observed(struct failmgr *fm, const struct addr *id, double time, lon
 {
 	size_t i = lookup(fm, id);
 	struct ticket *t;
+	long retry;
 
 	if (i == SIZE_MAX)
 		return -1;	/* banned meanwhile: nothing to add to */
+	if (splice(fm, i, id, time, NULL, count, &bancount, &retry))
+		return retry;
 	t = rec_load(fm->slot[i]);
 	adjust_time(fm, t, time);
 	t->retry = add_sat(t->retry, count);

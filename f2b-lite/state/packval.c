@@ -128,6 +128,64 @@ packval_put(struct strbuf *out, const struct pyval *v, const char *idtext)
 			packval_put(out, pyval_at(v, i), idtext);
 }
 
+void
+packval_skip(const unsigned char **p)
+{
+	unsigned t = *(*p)++;
+	size_t n, i;
+
+	switch (t) {
+	case K_INT:
+		packval_uget(p);
+		return;
+	case K_FLOAT:
+		*p += sizeof(double);
+		return;
+	case K_STR:
+	case K_BYTES:
+		n = (size_t)packval_uget(p);
+		*p += n;
+		return;
+	case K_LIST:
+	case K_TUPLE:
+	case K_SET:
+	case K_DICT:
+		n = (size_t)packval_uget(p) * (t == K_DICT ? 2 : 1);
+		for (i = 0; i < n; i++)
+			packval_skip(p);
+		return;
+	default:
+		return;		/* the one-byte values */
+	}
+}
+
+bool
+packval_find_matches(const unsigned char *p, const unsigned char **tag,
+    const unsigned char **items, size_t *n, const unsigned char **end)
+{
+	size_t pairs, i;
+
+	if (*p++ != K_DICT)
+		return false;
+	pairs = (size_t)packval_uget(&p);
+	for (i = 0; i < pairs; i++) {
+		bool hit = *p == K_KEY;		/* keys[0], "matches", is always this tag */
+
+		packval_skip(&p);
+		if (hit && *p == K_LIST) {
+			*tag = p++;
+			*n = (size_t)packval_uget(&p);
+			*items = p;
+			for (i = 0; i < *n; i++)
+				packval_skip(&p);
+			*end = p;
+			return true;
+		}
+		packval_skip(&p);
+	}
+	return false;
+}
+
 struct pyval *
 packval_get(const unsigned char **p, const char *idtext)
 {

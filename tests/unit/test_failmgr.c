@@ -265,6 +265,99 @@ memory_budget(void)
 	failmgr_free(fm);
 }
 
+/* data() with two lines, a and b */
+static struct pyval *
+data2(const char *a, const char *b)
+{
+	struct pyval *d = data(a), *t = pyval_tuple();
+
+	pyval_append(t, pyval_str(""));
+	pyval_append(t, pyval_str(""));
+	pyval_append(t, pyval_str(b));
+	pyval_append(pyval_dict_get(d, "matches"), t);
+	return d;
+}
+
+/* The ticket's lines (their last items) joined by ',', "-" without "matches". */
+static const char *
+lines_of(const struct ticket *t, char *buf, size_t len)
+{
+	struct pyval *m = t ? pyval_dict_get(t->data, "matches") : NULL;
+	size_t i, o = 0;
+
+	if (m == NULL)
+		return "-";
+	buf[0] = '\0';
+	for (i = 0; i < pyval_len(m) && o < len; i++) {
+		struct pyval *tu = pyval_at(m, i);
+
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? "," : "",
+		    pyval_as_str(pyval_at(tu, pyval_len(tu) - 1)));
+	}
+	return buf;
+}
+
+/* Repeat offenders: lines spliced onto the packed ones as the unpacked list would be cut. */
+static void
+repeat_lines(void)
+{
+	struct failmgr *fm = failmgr_new();
+	struct addr a;
+	struct ticket *t;
+	struct pyval *d;
+	char buf[256];
+
+	addr_parse(&a, "192.0.2.88", ADDR_CIDR_UNSPEC);
+	failmgr_set_maxretry(fm, 3);
+	failmgr_set_maxmatches(fm, 3);
+	failmgr_add(fm, &a, 100, data2("a1", "a2"), 1);
+	failmgr_add(fm, &a, 101, data2("b1", "b2"), 1);
+	failmgr_add(fm, &a, 102, data2("c1", "c2"), 1);
+	t = failmgr_toban(fm, &a);
+	is_str(lines_of(t, buf, sizeof(buf)), "b2,c1,c2", "two lines a failure: the last 3 of 6");
+	ok(t && t->failures == 3 && t->retry == 3 && t->time == 102, "... counted as before");
+	ticket_free(t);
+
+	/* a first failure without "matches" (unpacked the long way), then lines */
+	d = data("x");
+	pyval_free(pyval_dict_pop(d, "matches"));
+	failmgr_add(fm, &a, 200, d, 1);
+	failmgr_add(fm, &a, 201, data("y"), 1);
+	is_int(failmgr_add_observed(fm, &a, 202, 1, 4), 3, "add_observed counts on a spliced record");
+	t = failmgr_toban(fm, &a);
+	is_str(lines_of(t, buf, sizeof(buf)), "y", "a first failure without lines, then one");
+	ok(t && t->bancount == 4 && t->failures == 3, "... the ban count add_observed set");
+	ticket_free(t);
+
+	/* maxmatches 0 after lines were kept: the list empties, new lines are not added */
+	failmgr_add(fm, &a, 300, data("p"), 1);
+	failmgr_set_maxmatches(fm, 0);
+	failmgr_add(fm, &a, 301, data("q"), 1);
+	failmgr_add(fm, &a, 302, data("r"), 1);
+	t = failmgr_toban(fm, &a);
+	is_str(lines_of(t, buf, sizeof(buf)), "", "maxmatches 0: \"matches\" emptied");
+	ticket_free(t);
+
+	/* keepmatches under maxmatches, more new lines than it */
+	failmgr_set_maxmatches(fm, 5);
+	failmgr_set_keepmatches(fm, 1);
+	failmgr_add(fm, &a, 400, data("s"), 1);
+	failmgr_add(fm, &a, 401, data2("t1", "t2"), 1);
+	failmgr_add(fm, &a, 402, data("u"), 1);
+	t = failmgr_toban(fm, &a);
+	is_str(lines_of(t, buf, sizeof(buf)), "u", "keepmatches 1: the last line");
+	ticket_free(t);
+	failmgr_set_keepmatches(fm, 2);
+	failmgr_add(fm, &a, 500, data("v"), 1);
+	failmgr_add(fm, &a, 501, data2("w1", "w2"), 1);
+	failmgr_add(fm, &a, 502, data2("x1", "x2"), 1);
+	t = failmgr_toban(fm, &a);
+	is_str(lines_of(t, buf, sizeof(buf)), "x1,x2", "keepmatches 2 of two new lines");
+	ticket_free(t);
+	addr_clear(&a);
+	failmgr_free(fm);
+}
+
 int
 main(void)
 {
@@ -352,6 +445,7 @@ main(void)
 	round_trips();
 	one_key_per_text();
 	keep_matches();
+	repeat_lines();
 	memory_budget();
 	return tap_done();
 }
