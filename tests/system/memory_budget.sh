@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh" "$@"
 need_netns
 setup membudget
-echo "1..3"
+echo "1..4"
 N=50000
 BUDGET=250
 NS=f2bmb-$$
@@ -52,5 +52,5 @@ if nm -D "$F2B" 2> /dev/null | grep -q __asan_init || ldd "$F2B" | grep -q libas
 else
 	check "an address costs at most $BUDGET bytes of RSS ($per)" [ "$per" -le $BUDGET ]
 fi
-stop_daemon $pid 20
+check "f2b-lite stopped cleanly (a sanitizer's report fails it)" stop_daemon $pid 20
 finish
