@@ -58,16 +58,8 @@ findtime = 1d
 bantime = 1d
 EOT
 # N offences, each from an address of its own (10.0.0.1 up), dated now
-awk -v n="$N" -v d="$(syslog_now)" 'BEGIN {
-	for (i = 0; i < n; i++)
-		printf "%s mail \"SMTPD\"#0111200#0119999#011\"2005-08-10 18:10:00.100\"#011\"10.%d.%d.%d\"#011\"SENT: 503 Bad sequence of commands\"\n",
-		    d, int(i / 65025) % 250, int(i / 255) % 255, i % 255 + 1 }' > "$T/lines"
-
-rss() { awk '/^VmRSS:/ { print $2 * 1024 }' "/proc/$1/status"; }
-failed_total() {
-	"$F2B" client -s "$T/$1.sock" status fu_hmail 2> /dev/null |
-	    sed -n 's/.*Total failed:[[:space:]]*//p'
-}
+hmail_offences $N > "$T/lines"
+failed_total() { total_failed "$T/$1.sock" fu_hmail; }
 counted() {	# counted WHO: every line counted; paced so that the polls cost fail2ban little
 	local c
 	c=$(failed_total "$1")
@@ -84,9 +76,8 @@ one() {
 	if [ "$who" = fail2ban ]; then start_theirs $who "$T/conf" $NS; else start_ours $who "$T/conf" $NS; fi
 	pid=$DPID
 	wait_until 60 started "$T/$who.log" fu_hmail || { say "$who: the jail did not start"; return 1; }
-	wait_until 30 test -S "$T/$who.sock" || return 1
-	wait_until 30 failed_total $who > /dev/null
-	before=$(rss $pid)
+	wait_until 30 eval '[ -n "$(failed_total '$who')" ]' || return 1
+	before=$(rss_bytes $pid)
 	t0=$(now_us)
 	cat "$T/lines" >> "$T/hmail.log"
 	# fail2ban takes about 0.3 ms a line: 2 minutes plus 2 ms a line at most
@@ -95,7 +86,7 @@ one() {
 		return 1
 	fi
 	t1=$(now_us)
-	after=$(rss $pid)
+	after=$(rss_bytes $pid)
 	say "$who: $(failed_total $who) failures counted in $(( (t1 - t0) / 1000 )) ms"
 	stop_daemon $pid 120
 	eval "R_$who=\"$before $after $(( t1 - t0 ))\""

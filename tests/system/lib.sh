@@ -251,3 +251,19 @@ offend_both() {
 }
 bans() { sed -n "s/.*NOTICE  \[$2\] Ban \([^ ]*\).*/\1/p" "$1"; }
 unbans() { sed -n "s/.*NOTICE  \[$2\] Unban \([^ ]*\).*/\1/p" "$1"; }
+
+# ---- many addresses ---------------------------------------------------------
+
+# hmail_offences N: N lines of the seed's hMailServer log dated now, each a
+# failure ("SENT: 503") from an address of its own (10.0.0.1, 10.0.0.2...)
+hmail_offences() {
+	awk -v n="$1" -v d="$(syslog_now)" 'BEGIN {
+		for (i = 0; i < n; i++)
+			printf "%s mail \"SMTPD\"#0111200#0119999#011\"2005-08-10 18:10:00.100\"#011\"10.%d.%d.%d\"#011\"SENT: 503 Bad sequence of commands\"\n",
+			    d, int(i / 65025) % 250, int(i / 255) % 255, i % 255 + 1 }'
+}
+rss_bytes() { awk '/^VmRSS:/ { print $2 * 1024 }' "/proc/$1/status"; }	# rss_bytes PID
+# total_failed SOCKET JAIL: "Total failed" of `status JAIL` (empty if no answer)
+total_failed() {
+	"$F2B" client -s "$1" status "$2" 2> /dev/null | sed -n 's/.*Total failed:[[:space:]]*//p'
+}

@@ -25,24 +25,17 @@ maxretry = 3
 findtime = 1d
 EOF
 : > "$T/hmail.log"
-awk -v n="$N" -v d="$(syslog_now)" 'BEGIN {
-	for (i = 0; i < n; i++)
-		printf "%s mail \"SMTPD\"#0111200#0119999#011\"2005-08-10 18:10:00.100\"#011\"10.%d.%d.%d\"#011\"SENT: 503 Bad sequence of commands\"\n",
-		    d, int(i / 65025) % 250, int(i / 255) % 255, i % 255 + 1 }' > "$T/lines"
-rss() { awk '/^VmRSS:/ { print $2 * 1024 }' "/proc/$1/status"; }
-total_failed() {
-	"$F2B" client -s "$T/ours.sock" status fu_hmail 2> /dev/null |
-	    sed -n 's/.*Total failed:[[:space:]]*//p'
-}
-all_counted() { [ "$(total_failed)" = "$N" ]; }
+hmail_offences $N > "$T/lines"
+answers() { [ -n "$(total_failed "$T/ours.sock" fu_hmail)" ]; }
+all_counted() { [ "$(total_failed "$T/ours.sock" fu_hmail)" = "$N" ]; }
 
 start_ours ours "$T/conf" $NS
 pid=$DPID
-wait_until 30 started "$T/ours.log" fu_hmail && wait_until 10 total_failed > /dev/null
-before=$(rss $pid)
+wait_until 30 started "$T/ours.log" fu_hmail && wait_until 10 answers
+before=$(rss_bytes $pid)
 cat "$T/lines" >> "$T/hmail.log"
 check "every one of the $N failures is counted" wait_until "$(load_bound 60)" all_counted
-after=$(rss $pid)
+after=$(rss_bytes $pid)
 per=$(( (after - before) / N ))
 note "RSS $before -> $after bytes: $per bytes per tracked address"
 check "$N addresses are tracked, none banned" eval \
