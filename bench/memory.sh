@@ -47,16 +47,7 @@ netns_add $NS || exit 1
 say() { echo "  $*" >&2; }
 
 # the seed's jail and filter on $T/hmail.log with the stock actions, counting only
-mkconf "$T/conf"
-put "$T/conf/jail.local" <<EOT
-[fu_hmail]
-enabled = true
-filter = fu_hmail
-logpath = $T/hmail.log
-maxretry = 3
-findtime = 1d
-bantime = 1d
-EOT
+counting_conf "$T/conf"
 # N offences, each from an address of its own (10.0.0.1 up), dated now
 hmail_offences $N > "$T/lines"
 failed_total() { total_failed "$T/$1.sock" fu_hmail; }

@@ -262,6 +262,14 @@ hmail_offences() {
 			printf "%s mail \"SMTPD\"#0111200#0119999#011\"2005-08-10 18:10:00.100\"#011\"10.%d.%d.%d\"#011\"SENT: 503 Bad sequence of commands\"\n",
 			    d, int(i / 65025) % 250, int(i / 255) % 255, i % 255 + 1 }'
 }
+# counting_conf DIR: mkconf DIR with the seed's fu_hmail jail and filter on
+# $T/hmail.log (made empty), the stock actions, maxretry 3, findtime 1d
+counting_conf() {
+	mkconf "$1"
+	printf '[fu_hmail]\nenabled = true\nfilter = fu_hmail\nlogpath = %s\nmaxretry = 3\nfindtime = 1d\n' \
+	    "$T/hmail.log" | put "$1/jail.local"
+	: > "$T/hmail.log"
+}
 rss_bytes() { awk '/^VmRSS:/ { print $2 * 1024 }' "/proc/$1/status"; }	# rss_bytes PID
 # total_failed SOCKET JAIL: "Total failed" of `status JAIL` (empty if no answer)
 total_failed() {

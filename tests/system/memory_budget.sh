@@ -15,16 +15,7 @@ BUDGET=250
 NS=f2bmb-$$
 netns_add $NS || exit 1
 
-mkconf "$T/conf"
-put "$T/conf/jail.local" <<EOF
-[fu_hmail]
-enabled = true
-filter = fu_hmail
-logpath = $T/hmail.log
-maxretry = 3
-findtime = 1d
-EOF
-: > "$T/hmail.log"
+counting_conf "$T/conf"
 hmail_offences $N > "$T/lines"
 answers() { [ -n "$(total_failed "$T/ours.sock" fu_hmail)" ]; }
 all_counted() { [ "$(total_failed "$T/ours.sock" fu_hmail)" = "$N" ]; }
