@@ -221,7 +221,6 @@ rec_load(const struct frec *r)
 	char buf[ADDR_STRLEN];
 	struct ticket *t;
 	struct addr id;
-
 	long retry, failures, bancount;
 
 	rec_id(r, &id, &p);
