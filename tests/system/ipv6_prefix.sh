@@ -30,7 +30,7 @@ A=f2bsys-$$-6a
 B=f2bsys-$$-6b
 P=2001:db8:$N
 IPA=$P:a::1
-echo "1..32"
+echo "1..33"
 
 # ---- the network ------------------------------------------------------------
 netns_add $A && netns_add $B &&
@@ -228,13 +228,22 @@ maxretry = 2
 findtime = 10m
 bantime = 1h
 action =
+[seedact]
+enabled = true
+filter = v6fail
+logpath = $T/$who/seedact.log
+action = fu_hmail
 EOF
 	: > "$T/$who/plain.log"
+	: > "$T/$who/seedact.log"
 done
 start_theirs theirs "$T/theirs/conf"
 start_ours ours "$T/ours/conf"
 wait_until 10 started "$T/ours.log" v6plain && wait_until 30 started "$T/theirs.log" v6plain
 check "both servers started v6plain (no prefix options)" [ $? = 0 ]
+# the shipped action loads in fail2ban-server too (no ban here: its lines never run on this host)
+wait_until 10 started "$T/ours.log" seedact && wait_until 30 started "$T/theirs.log" seedact
+check "both servers start a jail with the shipped fu_hmail action" [ $? = 0 ]
 addrs="$(for k in $(seq 1 20); do echo $P:b::$k; done) $P:b::3 $P:b::9 $P:c::1 $P:c::1"
 stamp=$(syslog_now)
 for a in $addrs; do printf '%s host app[1]: failure from %s\n' "$stamp" "$a"; done > "$T/plain"
