@@ -422,15 +422,23 @@ adt_build(struct ipset_session *s, const struct adt *a, uint32_t lineno)
 	const struct ipset_type *type;
 
 	if (ipset_parse_setname(s, IPSET_SETNAME, a->set) < 0 ||
-	    (type = ipset_type_get(s, a->cmd)) == NULL ||
-	    ipset_parse_elem(s, type->last_elem_optional, a->elem) < 0 ||
+	    (type = ipset_type_get(s, a->cmd)) == NULL)
+		goto bad;
+	/*
+	 * the set's type and family kept for the rest of this batch: without,
+	 * libipset asks the kernel for the set's header before each element
+	 * (ensure_handle forgets them at the next run)
+	 */
+	ipset_cache_add(a->set, type, ipset_data_family(ipset_session_data(s)));
+	if (ipset_parse_elem(s, type->last_elem_optional, a->elem) < 0 ||
 	    (a->timeout && ipset_parse_timeout(s, IPSET_OPT_TIMEOUT, a->timeout) < 0) ||
-	    ipset_cmd(s, a->cmd, lineno) < 0) {
-		ipset_session_report_reset(s);
-		ipset_data_reset(ipset_session_data(s));
-		return false;
-	}
+	    ipset_cmd(s, a->cmd, lineno) < 0)
+		goto bad;
 	return true;
+bad:
+	ipset_session_report_reset(s);
+	ipset_data_reset(ipset_session_data(s));
+	return false;
 }
 
 /*

@@ -82,14 +82,15 @@ static unsigned long child_nofile;	/* runner_child_nofile */
 struct native {
 	bool	(*split)(const char *, char ***, int *);
 	int	(*run)(int, char **, struct strbuf *);
-	bool	  batch;
+	/* runs many in order, as run() would each (NULL: one by one) */
+	size_t	(*run_many)(size_t, char **const[], const int[], int[], struct strbuf *const[]);
 	/* a failure that cannot be left to the last line's status: why (heap), or NULL */
 	char	*(*for_good)(int, char **, char **key);
 };
 
 static const struct native natives[] = {
-	{ ipset_native, ipset_run, true, ipset_family_mismatch },
-	{ logger_native, logger_run, false, NULL },
+	{ ipset_native, ipset_run, ipset_run_many, ipset_family_mismatch },
+	{ logger_native, logger_run, NULL, NULL },
 };
 #define NNATIVES	(sizeof(natives) / sizeof(natives[0]))
 
@@ -137,6 +138,7 @@ struct runner {
 	size_t		  npending, cpending;
 	struct loop_timer *flush;
 	bool		 *flush_alive;
+	bool		  flushing;	/* in flush_pending: what comes waits for its next round */
 	/* a command could not start: nothing starts until the retry */
 	struct loop_timer *retry;
 	double		   backoff;
@@ -553,39 +555,67 @@ spawn(struct job *j, const char *text)
 	loop_child(j->r->loop, j->pid, on_exit_child, j);
 }
 
-/* The batched pieces reached this turn, run together. */
+/*
+ * The in-process pieces reached this turn, run together: ipset's adds and
+ * dels through ipset_run_many (one netlink message for many), the others
+ * one by one.  A job's next in-process piece (the seed's logger line after
+ * its ipset line) runs in the same flush, in a next round; the descriptor
+ * reserve is drawn on once for it all.
+ */
 static void
 flush_pending(void *arg)
 {
 	struct runner *r = arg;
-	struct job **jobs = r->pending;
-	size_t n = r->npending, i;
-	char ***argv = xcalloc(n, sizeof(*argv));
-	int *argc = xcalloc(n, sizeof(*argc)), *status = xcalloc(n, sizeof(*status));
-	struct strbuf **msg = xcalloc(n, sizeof(*msg));
 	bool alive = true;
 
 	r->flush = NULL;
-	r->pending = NULL;
-	r->npending = r->cpending = 0;
-	for (i = 0; i < n; i++) {
-		argv[i] = jobs[i]->segs[jobs[i]->cur].argv;
-		argc[i] = jobs[i]->segs[jobs[i]->cur].argc;
-		msg[i] = &jobs[i]->out;
-	}
-	reserve_take(2);	/* the netlink socket */
-	r->batches += ipset_run_many(n, argv, argc, status, msg);
-	reserve_fill();
+	r->flushing = true;
 	r->flush_alive = &alive;
-	for (i = 0; i < n && alive; i++)
-		piece_done(jobs[i], status[i]);
-	if (alive)
+	reserve_take(2);	/* the netlink and syslog sockets */
+	while (alive && r->npending > 0) {
+		struct job **jobs = r->pending;
+		size_t n = r->npending, i, nb = 0;
+		char ***argv = xcalloc(n, sizeof(*argv));
+		int *argc = xcalloc(n, sizeof(*argc)), *status = xcalloc(n, sizeof(*status));
+		int *bstatus = xcalloc(n, sizeof(*bstatus));
+		struct strbuf **msg = xcalloc(n, sizeof(*msg));
+
+		const struct native *many = NULL;	/* the one that batches: ipset */
+
+		r->pending = NULL;
+		r->npending = r->cpending = 0;
+		for (i = 0; i < n; i++) {
+			struct seg *sg = &jobs[i]->segs[jobs[i]->cur];
+
+			if (sg->how->run_many == NULL || (many && sg->how != many))
+				continue;
+			many = sg->how;
+			argv[nb] = sg->argv;
+			argc[nb] = sg->argc;
+			msg[nb++] = &jobs[i]->out;
+		}
+		if (nb > 0)
+			r->batches += many->run_many(nb, argv, argc, bstatus, msg);
+		for (i = 0, nb = 0; i < n; i++) {
+			struct seg *sg = &jobs[i]->segs[jobs[i]->cur];
+
+			status[i] = sg->how == many ? bstatus[nb++] :
+			    sg->how->run(sg->argc, sg->argv, &jobs[i]->out);
+		}
+		for (i = 0; i < n && alive; i++)
+			piece_done(jobs[i], status[i]);
+		free(argv);
+		free(argc);
+		free(status);
+		free(bstatus);
+		free(msg);
+		free(jobs);
+	}
+	if (alive) {
 		r->flush_alive = NULL;
-	free(argv);
-	free(argc);
-	free(status);
-	free(msg);
-	free(jobs);
+		r->flushing = false;
+	}
+	reserve_fill();
 }
 
 static void
@@ -594,23 +624,14 @@ run_piece(struct job *j)
 	struct seg *s = &j->segs[j->cur];
 	struct runner *r = j->r;
 
-	if (s->how != NULL && s->how->batch) {
+	if (s->how != NULL) {
 		if (r->npending == r->cpending) {
 			r->cpending = r->cpending ? 2 * r->cpending : 16;
 			r->pending = xrealloc(r->pending, r->cpending * sizeof(*r->pending));
 		}
 		r->pending[r->npending++] = j;
-		if (r->flush == NULL)
+		if (r->flush == NULL && !r->flushing)
 			r->flush = loop_timer_add(r->loop, 0, flush_pending, r);
-		return;
-	}
-	if (s->how != NULL) {
-		int st;
-
-		reserve_take(2);	/* its socket */
-		st = s->how->run(s->argc, s->argv, &j->out);
-		reserve_fill();
-		piece_done(j, st);
 		return;
 	}
 	spawn(j, s->text);
