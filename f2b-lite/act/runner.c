@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,6 +130,13 @@ struct runner {
 	struct loop	*loop;
 	struct job	*head, *tail;	/* queued and running, in order */
 	unsigned	 nrunning;
+	/*
+	 * what may_start() and step() need without walking the queue (a burst
+	 * queues thousands): jobs not started, barriers queued, and per key
+	 * the number of its jobs queued or running
+	 */
+	unsigned	 nwaiting, nbarriers;
+	struct dict	*keys;
 	unsigned long	 started, batches;
 	bool		*alive;		/* cleared by runner_free during a callback */
 	bool		 stepping;
@@ -237,9 +245,27 @@ split(struct job *j)
 	add_seg(j, NULL, NULL, 0, xstrdup(j->cmd.script));
 }
 
+/* key's count of jobs in the queue, changed by delta (+1, -1) */
+static void
+key_count(struct runner *r, const char *key, int delta)
+{
+	uintptr_t n = (uintptr_t)dict_get(r->keys, key, NULL) + (uintptr_t)(intptr_t)delta;
+
+	if (n == 0)
+		dict_del(r->keys, key);
+	else
+		dict_set(r->keys, key, (void *)n);
+}
+
 static void
 job_unlink(struct runner *r, struct job *j)
 {
+	if (!j->running)
+		r->nwaiting--;
+	if (j->key == NULL)
+		r->nbarriers--;
+	else
+		key_count(r, j->key, -1);
 	if (j->prev)
 		j->prev->next = j->next;
 	else
@@ -464,6 +490,7 @@ spawn_failed(struct job *j, int err)
 	j->attempts++;
 	j->running = false;
 	r->nrunning--;
+	r->nwaiting++;
 	if (r->retry == NULL)
 		r->retry = loop_timer_add(r->loop, delay, resume, r);
 	if (r->retry_fn)
@@ -645,6 +672,10 @@ may_start(const struct runner *r, const struct job *j)
 
 	if (r->nrunning - r->npending >= RUNNER_PARALLEL)
 		return false;	/* those waiting for a batch take no slot */
+	if (j->key == NULL)
+		return r->head == j;
+	if (r->nbarriers == 0 && (uintptr_t)dict_get(r->keys, j->key, NULL) == 1)
+		return true;	/* the only one of its key, no barrier: the usual case */
 	for (o = r->head; o != j; o = o->next) {
 		if (o->key == NULL || j->key == NULL)
 			return false;	/* a barrier waits for all before it, and all wait for it */
@@ -664,31 +695,45 @@ barrier_done(void *arg)
 	finish(j, 0);
 }
 
+/* Starts j (may_start() said yes); false when it could not start (a retry waits). */
+static bool
+start_job(struct runner *r, struct job *j)
+{
+	j->running = true;
+	r->nwaiting--;
+	r->nrunning++;
+	if (j->cmd.script == NULL) {	/* runner_barrier() */
+		j->timer = loop_timer_add(r->loop, 0, barrier_done, j);
+		return true;
+	}
+	if (j->segs == NULL)
+		split(j);
+	run_piece(j);	/* may finish at once (in-process), or fail to start */
+	if (r->retry)
+		return false;	/* it could not start: all wait for its retry */
+	r->started++;
+	return true;
+}
+
 static void
 step(struct runner *r)
 {
 	struct job *j, *next;
 
-	if (r->stepping || r->held || r->retry)
-		return;		/* the outer call goes on; or later */
+	if (r->stepping || r->held || r->retry || r->nwaiting == 0)
+		return;		/* the outer call goes on; or later; or nothing waits */
 	r->stepping = true;
 again:
 	for (j = r->head; j != NULL && r->nrunning - r->npending < RUNNER_PARALLEL; j = next) {
 		next = j->next;
 		if (j->running || !may_start(r, j))
 			continue;
-		j->running = true;
-		r->nrunning++;
-		if (j->cmd.script == NULL) {	/* runner_barrier() */
-			j->timer = loop_timer_add(r->loop, 0, barrier_done, j);
+		if (j->cmd.script == NULL) {
+			start_job(r, j);
 			continue;
 		}
-		if (j->segs == NULL)
-			split(j);
-		run_piece(j);	/* may finish at once (in-process), or fail to start */
-		if (r->retry)
-			break;	/* it could not start: all wait for its retry */
-		r->started++;
+		if (!start_job(r, j))
+			break;
 		goto again;	/* the list may have changed */
 	}
 	r->stepping = false;
@@ -722,6 +767,7 @@ runner_new(struct loop *l)
 
 	r->loop = l;
 	r->noted = dict_new(NULL);
+	r->keys = dict_new(NULL);
 	return r;
 }
 
@@ -754,6 +800,7 @@ runner_free(struct runner *r)
 		job_unlink(r, j);
 		job_free(j);
 	}
+	dict_free(r->keys);
 	free(r);
 }
 
@@ -788,6 +835,20 @@ job_insert(struct runner *r, struct job *j, struct job *before)
 		before->prev = j;
 	else
 		r->tail = j;
+	if (j->key == NULL)
+		r->nbarriers++;
+	else
+		key_count(r, j->key, +1);
+	/*
+	 * the usual case, a job at the end while nothing else waits: only it
+	 * can start, so it alone is looked at (step() walks the queue, which
+	 * a burst fills with thousands of running jobs)
+	 */
+	if (++r->nwaiting == 1 && before == NULL && !r->stepping && !r->held && !r->retry) {
+		if (may_start(r, j))
+			start_job(r, j);
+		return;
+	}
 	step(r);
 }
 
