@@ -87,11 +87,13 @@ struct native {
 	size_t	(*run_many)(size_t, char **const[], const int[], int[], struct strbuf *const[]);
 	/* a failure that cannot be left to the last line's status: why (heap), or NULL */
 	char	*(*for_good)(int, char **, char **key);
+	/* a failure said seldom, not per command: why (heap), or NULL (msg: its output) */
+	char	*(*noted)(int, char **, const char *msg, char **key);
 };
 
 static const struct native natives[] = {
-	{ ipset_native, ipset_run, ipset_run_many, ipset_family_mismatch },
-	{ logger_native, logger_run, NULL, NULL },
+	{ ipset_native, ipset_run, ipset_run_many, ipset_family_mismatch, ipset_full },
+	{ logger_native, logger_run, NULL, NULL, NULL },
 };
 #define NNATIVES	(sizeof(natives) / sizeof(natives[0]))
 
@@ -120,6 +122,7 @@ struct job {
 	bool		   exited, killed;
 	int		   status;
 	int		   failed;	/* an in-process line's status that stands */
+	size_t		   piece_out;	/* where the current piece's output starts in out */
 	unsigned	   attempts;	/* starts that failed (no descriptor, no process) */
 	struct strbuf	   out;
 	struct loop_timer *timer;
@@ -318,34 +321,48 @@ finish(struct job *j, int status)
 
 /*
  * A failed in-process line that cannot have worked: its status stands for
- * the script's, and what to fix is said once.
+ * the script's, and what to fix is said once (for a full set: told at each
+ * refused address, the status RUNNER_NOTED, and true - its own status no
+ * longer counts).
  */
-static void
+static bool
 failed_for_good(struct job *j, int st)
 {
 	struct seg *s = &j->segs[j->cur];
 	struct runner *r = j->r;
 	char *key, *why;
+	bool noted = false;
 
-	if (s->how == NULL || s->how->for_good == NULL ||
-	    (why = s->how->for_good(s->argc, s->argv, &key)) == NULL)
-		return;
-	if (j->failed == 0)
-		j->failed = st;
-	if (r->note_fn && !dict_has(r->noted, key)) {
-		dict_set(r->noted, key, NULL);
-		r->note_fn(j->arg, why);
-	}
+	if (s->how == NULL)
+		return false;
+	if (s->how->for_good && (why = s->how->for_good(s->argc, s->argv, &key)) != NULL) {
+		if (j->failed == 0)
+			j->failed = st;
+		if (r->note_fn && !dict_has(r->noted, key)) {
+			dict_set(r->noted, key, NULL);
+			r->note_fn(j->arg, key, why, true);
+		}
+	} else if (s->how->noted && (why = s->how->noted(s->argc, s->argv,
+	    strbuf_str(&j->out) + j->piece_out, &key)) != NULL) {
+		if (j->failed == 0)
+			j->failed = RUNNER_NOTED;
+		j->out.s[j->out.len = j->piece_out] = '\0';	/* said by note_fn instead */
+		if (r->note_fn)
+			r->note_fn(j->arg, key, why, false);
+		noted = true;
+	} else
+		return false;
 	free(key);
 	free(why);
+	return noted;
 }
 
 /* The current piece ended with st: the next one, or the job is done. */
 static void
 piece_done(struct job *j, int st)
 {
-	if (st != 0 && st != RUNNER_TIMEOUT)
-		failed_for_good(j, st);
+	if (st != 0 && st != RUNNER_TIMEOUT && failed_for_good(j, st))
+		st = 0;		/* j->failed stands for it */
 	if (j->cur + 1 < j->nsegs && st != RUNNER_TIMEOUT) {
 		j->cur++;
 		run_piece(j);	/* the last piece's status is the script's, as with sh */
@@ -652,6 +669,7 @@ run_piece(struct job *j)
 	struct runner *r = j->r;
 
 	if (s->how != NULL) {
+		j->piece_out = j->out.len;
 		if (r->npending == r->cpending) {
 			r->cpending = r->cpending ? 2 * r->cpending : 16;
 			r->pending = xrealloc(r->pending, r->cpending * sizeof(*r->pending));
