@@ -89,11 +89,7 @@ start() {
 	fi
 	cmd+=(-c "$conf" -s "$T/sock" -p "$T/pid" -f -x --logtarget "$T/$who.log" --loglevel INFO start)
 	if [ -n "${DEVDIR:-}" ]; then
-		cmd=(unshare -m --propagation private sh -c '
-			for n in null zero full random urandom; do
-				: > "$0/$n" && mount --bind "/dev/$n" "$0/$n" || exit 126
-			done
-			mount --bind "$0" /dev && exec "$@"' "$DEVDIR" "${cmd[@]}")
+		cmd=("$SRC/tests/tools/devdir.sh" "$DEVDIR" "${cmd[@]}")
 	fi
 	"${cmd[@]}" > "$T/$who.out" 2>&1 &
 	DPID=$!

@@ -140,11 +140,7 @@ start_ours() {
 	# DEVDIR=DIR: the daemon sees DIR as /dev (DIR/log a test syslog socket;
 	# the device nodes it needs bound in), in a mount namespace of its own
 	if [ -n "${DEVDIR:-}" ]; then
-		cmd=(unshare -m --propagation private sh -c '
-			for n in null zero full random urandom; do
-				: > "$0/$n" && mount --bind "/dev/$n" "$0/$n" || exit 126
-			done
-			mount --bind "$0" /dev && exec "$@"' "$DEVDIR" "${cmd[@]}")
+		cmd=("$SRC/tests/tools/devdir.sh" "$DEVDIR" "${cmd[@]}")
 	fi
 	launch "$name" "$ns" "${cmd[@]}"
 }
