@@ -133,7 +133,7 @@ floor() {
 }
 
 # ---- configurations ---------------------------------------------------------------
- the seed's jail, as shipped, on $T/hmail.log
+# the seed's jail, as shipped, on $T/hmail.log
 mkconf "$T/seed"
 printf '[fu_hmail]\nlogpath = %s/hmail.log\nbantime = 1h\n' "$T" > "$T/seed/jail.local"
 # ingest: failures are counted, never banned; a sentinel jail on the same log
@@ -174,7 +174,7 @@ offence() {
 }
 
 # ---- one daemon -------------------------------------------------------------------------
- rss_anon PID: "RSS anonymous" in MiB - all resident pages (ps's RSS: the
+# rss_anon PID: "RSS anonymous" in MiB - all resident pages (ps's RSS: the
 # shared libraries' mapped pages too) and the process's own (RssAnon)
 rss_anon() {
 	awk '/^VmRSS:/ { r = $2 } /^RssAnon:/ { a = $2 }
