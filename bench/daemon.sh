@@ -34,31 +34,15 @@ set -u
 F2B=$(readlink -f "${1:-$(dirname "$0")/../build/f2b-lite/f2b-lite}")
 SRC=$(readlink -f "$(dirname "$0")/..")
 
-if [ -z "${F2B_BENCH_INNER:-}" ]; then
-	[ "$(id -u)" = 0 ] || { echo "bench/daemon.sh: needs root (network namespaces)" >&2; exit 1; }
-	command -v fail2ban-server > /dev/null || { echo "fail2ban-server is not installed" >&2; exit 1; }
-	T=$(mktemp -d /tmp/f2b-bench-daemon.XXXXXX)
-	chmod 755 "$T"
-	NS=f2bbench-$$
-	ip netns add $NS || exit 1
-	trap 'ip netns del $NS 2> /dev/null; rm -rf "$T"' EXIT
-	trap 'exit 130' INT TERM
-	ip netns exec $NS env F2B_BENCH_INNER="$T" bash "$0" "$F2B"
-	exit
-fi
+. "$SRC/bench/lib.sh"
+bench_netns "$0" "$F2B"
 
 # ---- inside the namespace ----------------------------------------------------------
-export LC_ALL=C
-T=$F2B_BENCH_INNER
-PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill -KILL $p 2> /dev/null; done' EXIT
-ip link set lo up
 ipset create hmailblock hash:net maxelem 65536
 iptables -A INPUT -m set --match-set hmailblock src -j DROP
 mkdir "$T/bin"
 ln -s /bin/true "$T/bin/logger"
 export PATH="$T/bin:$PATH"
-now_us() { echo "${EPOCHREALTIME/./}"; }
 # pinger_start: a process that polls $T/sock for a ping answer every 0.2 ms
 # (fail2ban's protocol), started and warm before the server so that its own
 # start-up is not counted; it prints the microseconds from the time written
@@ -87,119 +71,8 @@ print(-1)' "$T/t0" "$T/sock" "$SRC/tests/tools" > "$T/pinger.out" &
 	until [ -e "$T/t0.ready" ]; do sleep 0.01; done
 	rm -f "$T/t0.ready"
 }
-syslog_now() { date +'%b %e %H:%M:%S'; }
-note() { echo "  $*" >&2; }
 
-# the poller: compiled here when libipset's headers are there, else ipset(8)
-# in a loop (about 1 ms resolution instead of 0.05 ms)
-POLL=$T/ipset_poll
-if ! cc -O2 -o "$POLL" -x c - -lipset 2> /dev/null <<'EOF'
-#include <fcntl.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
-#include <libipset/ipset.h>
-#include <libipset/session.h>
-/* ipset_poll test|count SET IP|N T0|- [LOG TEXTFILE]: microseconds from T0
- * (or from appending TEXTFILE to LOG) until IP is in SET / SET has N entries */
-static long entries = -1;
-static long long now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
-}
-static int q_err(struct ipset *i, void *p, int status, const char *msg, ...)
-{
-	(void)i; (void)p; (void)msg;
-	return status;
-}
-static int q_std(struct ipset *i, void *p)
-{
-	struct ipset_session *s = ipset_session(i);
-	int e = ipset_session_report_type(s) > IPSET_WARNING;
-	(void)p;
-	ipset_session_report_reset(s);
-	return e ? -1 : 0;
-}
-static int q_out(struct ipset_session *s, void *p, const char *fmt, ...)
-{
-	char buf[4096];
-	const char *n;
-	va_list ap;
-	(void)s; (void)p;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if ((n = strstr(buf, "Number of entries: ")) != NULL)
-		entries = atol(n + 19);
-	return 0;
-}
-int main(int argc, char **argv)
-{
-	struct ipset *h;
-	long long t0, limit;
-	int count;
-	if (argc != 5 && argc != 7)
-		return 2;
-	count = strcmp(argv[1], "count") == 0;
-	ipset_load_types();
-	if ((h = ipset_init()) == NULL)
-		return 2;
-	ipset_custom_printf(h, q_err, q_std, q_out, NULL);
-	if (argc == 7) {
-		int in = open(argv[6], O_RDONLY), out = open(argv[5], O_WRONLY | O_APPEND);
-		struct stat st;
-		char *buf;
-		if (in < 0 || out < 0 || fstat(in, &st) < 0 || (buf = malloc(st.st_size + 1)) == NULL ||
-		    read(in, buf, st.st_size) != st.st_size)
-			return 2;
-		t0 = now_us();
-		if (write(out, buf, st.st_size) != st.st_size)
-			return 2;
-		close(out);
-	} else
-		t0 = strcmp(argv[4], "-") == 0 ? now_us() : atoll(argv[4]);
-	limit = t0 + 300000000LL;
-	for (;;) {
-		char *a[] = { "ipset", count ? "list" : "test", argv[2], count ? "-t" : argv[3], NULL };
-		if (count) {
-			entries = -1;
-			if (ipset_parse_argv(h, 4, a) == 0 && entries >= atol(argv[3]))
-				break;
-		} else if (ipset_parse_argv(h, 4, a) == 0)
-			break;
-		if (now_us() > limit) {
-			puts("-1");
-			return 1;
-		}
-		usleep(50);
-	}
-	printf("%lld\n", now_us() - t0);
-	return 0;
-}
-EOF
-then
-	note "no libipset headers: polling with ipset(8), ~1 ms resolution"
-	cat > "$POLL" <<'EOF'
-#!/bin/bash
-# ipset_poll test|count SET IP|N T0|- [LOG TEXTFILE]
-t0=$4
-[ "$t0" = - ] && t0=${EPOCHREALTIME/./}
-if [ $# = 6 ]; then t0=${EPOCHREALTIME/./}; cat "$6" >> "$5"; fi
-while :; do
-	if [ "$1" = test ]; then ipset -q test "$2" "$3" && break
-	else [ "$(ipset list -t "$2" | sed -n 's/^Number of entries: //p')" -ge "$3" ] && break; fi
-	[ $(( ${EPOCHREALTIME/./} - t0 )) -gt 300000000 ] && { echo -1; exit 1; }
-done
-echo $(( ${EPOCHREALTIME/./} - t0 ))
-EOF
-	chmod +x "$POLL"
-fi
+bench_poller
 
 # the floor under the RSS figures: a program that does nothing but what the
 # daemon cannot do without - one regex compiled with PCRE2's JIT and matched,
@@ -260,14 +133,6 @@ floor() {
 }
 
 # ---- configurations ---------------------------------------------------------------
-mkconf() {	# mkconf DIR: stock config (linked), the seed's files, no database
-	local c=$1
-	mkdir -p "$c"
-	cp -rs /etc/fail2ban/. "$c/"
-	rm -f "$c/jail.d/defaults-debian.conf"
-	for f in filter.d action.d jail.d; do cp "$SRC/$f/fu_hmail.conf" "$c/$f/"; done
-	printf '[Definition]\ndbfile = :memory:\n' > "$c/fail2ban.local"
-}
 # the seed's jail, as shipped, on $T/hmail.log
 mkconf "$T/seed"
 printf '[fu_hmail]\nlogpath = %s/hmail.log\nbantime = 1h\n' "$T" > "$T/seed/jail.local"
@@ -309,39 +174,6 @@ offence() {
 }
 
 # ---- one daemon -------------------------------------------------------------------------
-start() {	# start WHO CONF: the daemon in the foreground; PID in $DPID
-	local who=$1 conf=$2
-	if [ "$who" = fail2ban ]; then
-		fail2ban-server -c "$conf" -s "$T/sock" -p "$T/pid" -f -x --logtarget "$T/$who.log" \
-		    --loglevel INFO start > "$T/$who.out" 2>&1 &
-	else
-		"$F2B" server -c "$conf" -s "$T/sock" -p "$T/pid" -f -x --logtarget "$T/$who.log" \
-		    --loglevel INFO start > "$T/$who.out" 2>&1 &
-	fi
-	DPID=$!
-	PIDS+=($DPID)
-}
-stop() {	# stop PID [SECONDS]: SIGTERM; microseconds until it is gone in $STOP_US
-	local pid=$1 limit=${2:-120} t0
-	t0=$(now_us)
-	kill -TERM "$pid" 2> /dev/null
-	while kill -0 "$pid" 2> /dev/null; do
-		[ $(( $(now_us) - t0 )) -gt $((limit * 1000000)) ] && { kill -KILL "$pid"; break; }
-		sleep 0.002
-	done
-	wait "$pid" 2> /dev/null
-	STOP_US=$(( $(now_us) - t0 ))
-}
-jails_started() {
-	local c
-	c=$(grep -c "Jail '.*' started" "$T/$1.log" 2> /dev/null)
-	[ "${c:-0}" -ge "$2" ]
-}
-wait_for() {	# wait_for SECONDS COMMAND...
-	local end=$(( $(now_us) + $1 * 1000000 ))
-	shift
-	until "$@"; do [ "$(now_us)" -gt $end ] && return 1; sleep 0.01; done
-}
 # rss_anon PID: "RSS anonymous" in MiB - all resident pages (ps's RSS: the
 # shared libraries' mapped pages too) and the process's own (RssAnon)
 rss_anon() {

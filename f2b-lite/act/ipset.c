@@ -76,6 +76,7 @@ ipset_native(const char *line, char ***argvp, int *argcp)
 
 static struct ipset *handle;
 static struct strbuf *cur_msg;
+static struct strbuf *cur_out;	/* what a list command prints, when asked for */
 static bool cur_failed;	/* libipset 7.17 can return 0 after reporting an error */
 
 /* Appends a message of ipset's as a line of its own, without trailing newlines. */
@@ -126,12 +127,21 @@ standard_error(struct ipset *ipset, void *p)
 	return is_error ? -1 : 0;
 }
 
-static int
+static int __attribute__((format(printf, 3, 4)))
 quiet_out(struct ipset_session *s, void *p, const char *fmt, ...)
 {
+	va_list ap;
+
 	(void)s;
 	(void)p;
-	(void)fmt;
+	if (cur_out) {
+		char buf[1024];
+
+		va_start(ap, fmt);
+		vsnprintf(buf, sizeof(buf), fmt, ap);
+		va_end(ap);
+		strbuf_adds(cur_out, buf);
+	}
 	return 0;
 }
 
@@ -295,6 +305,74 @@ ipset_family_mismatch(int argc, char **argv, char **key)
 	    w[0], w[1], w[2], w[1], type_name);
 }
 
+/* libipset's words for a full hash set (IPSET_ERR_HASH_FULL) */
+#define HASH_FULL	"Hash is full, cannot add more elements"
+
+/* The value after word in text ("maxelem 65536"), or NULL (heap). */
+static char *
+header_value(const char *text, const char *word)
+{
+	const char *p = text;
+	size_t n = strlen(word);
+
+	while ((p = strstr(p, word)) != NULL) {
+		if ((p == text || p[-1] == ' ' || p[-1] == '\n') && p[n] == ' ')
+			return xstrndup(p + n + 1, strcspn(p + n + 1, " \n"));
+		p += n;
+	}
+	return NULL;
+}
+
+/*
+ * ipset_full's last answer, for the other adds to that set refused in the
+ * same run: the kernel is asked once per set per run, not per address
+ * (forgotten when ipset_run_many starts again: the set may be remade)
+ */
+static char *full_set, *full_why;
+
+char *
+ipset_full(int argc, char **argv, const char *msg, char **key)
+{
+	struct strbuf out = STRBUF_INIT, none = STRBUF_INIT;
+	const char *w[3];
+	char *type, *maxelem, *family, *why;
+	char *list[] = { (char *)"ipset", (char *)"list", (char *)"-t", NULL, NULL };
+	unsigned long long max, bigger = 1048576;
+
+	*key = NULL;
+	if (msg == NULL || strstr(msg, HASH_FULL) == NULL ||
+	    positional(argc, argv, w, 3) < 3 || !is_cmd(w[0], adt_cmds))
+		return NULL;
+	*key = xasprintf("%s full", w[1]);
+	if (full_set && strcmp(full_set, w[1]) == 0)
+		return xstrdup(full_why);
+	list[3] = (char *)w[1];
+	cur_out = &out;
+	ipset_run(4, list, &none);
+	cur_out = NULL;
+	strbuf_free(&none);
+	type = header_value(strbuf_str(&out), "Type:");
+	maxelem = header_value(strbuf_str(&out), "maxelem");
+	family = header_value(strbuf_str(&out), "family");
+	strbuf_free(&out);
+	max = maxelem ? strtoull(maxelem, NULL, 10) : 65536;
+	while (bigger < 16 * max)
+		bigger *= 2;
+	why = xasprintf("ipset %s is full (maxelem %llu)\nrecreate it with a larger maxelem, "
+	    "e.g. ipset create %s.new %s%s maxelem %llu, ipset swap %s.new %s, ipset destroy "
+	    "%s.new, then restart the jail (its bans are added again)", w[1], max, w[1],
+	    type ? type : "hash:net", family && strcmp(family, "inet6") == 0 ?
+	    " family inet6" : "", bigger, w[1], w[1], w[1]);
+	free(type);
+	free(maxelem);
+	free(family);
+	free(full_set);
+	free(full_why);
+	full_set = xstrdup(w[1]);
+	full_why = xstrdup(why);
+	return why;
+}
+
 char *
 ipset_set_type(const char *name, const char *script)
 {
@@ -422,15 +500,23 @@ adt_build(struct ipset_session *s, const struct adt *a, uint32_t lineno)
 	const struct ipset_type *type;
 
 	if (ipset_parse_setname(s, IPSET_SETNAME, a->set) < 0 ||
-	    (type = ipset_type_get(s, a->cmd)) == NULL ||
-	    ipset_parse_elem(s, type->last_elem_optional, a->elem) < 0 ||
+	    (type = ipset_type_get(s, a->cmd)) == NULL)
+		goto bad;
+	/*
+	 * the set's type and family kept for the rest of this batch: without,
+	 * libipset asks the kernel for the set's header before each element
+	 * (ensure_handle forgets them at the next run)
+	 */
+	ipset_cache_add(a->set, type, ipset_data_family(ipset_session_data(s)));
+	if (ipset_parse_elem(s, type->last_elem_optional, a->elem) < 0 ||
 	    (a->timeout && ipset_parse_timeout(s, IPSET_OPT_TIMEOUT, a->timeout) < 0) ||
-	    ipset_cmd(s, a->cmd, lineno) < 0) {
-		ipset_session_report_reset(s);
-		ipset_data_reset(ipset_session_data(s));
-		return false;
-	}
+	    ipset_cmd(s, a->cmd, lineno) < 0)
+		goto bad;
 	return true;
+bad:
+	ipset_session_report_reset(s);
+	ipset_data_reset(ipset_session_data(s));
+	return false;
 }
 
 /*
@@ -479,7 +565,11 @@ ipset_run_many(size_t n, char **const argv[], const int argc[], int status[],
 {
 	struct ipset_session *s;
 	size_t i = 0, nmsg = 0;
+	char *full = NULL;	/* the set the kernel said is full */
 
+	free(full_set);
+	free(full_why);
+	full_set = full_why = NULL;
 	if (n == 0)
 		return 0;
 	if (!ensure_handle(msg[0])) {
@@ -493,8 +583,26 @@ ipset_run_many(size_t n, char **const argv[], const int argc[], int status[],
 		size_t k = i, size = 0, j, done;
 		size_t len[IPSET_BATCH];
 		bool quiet[IPSET_BATCH];
+		bool parsed = adt_parse(argc[i], argv[i], &first);
 
-		if (adt_parse(argc[i], argv[i], &first)) {
+		/*
+		 * a set the kernel said is full takes no more adds in this run
+		 * (a del to it may make room): each would cost a netlink message
+		 * of its own, to be refused - a botnet's burst into a full set
+		 * took one round trip and one new batch per address
+		 */
+		if (parsed && full && strcmp(first.set, full) == 0) {
+			if (first.cmd == IPSET_CMD_ADD) {
+				status[i] = 1;
+				if (!first.quiet)
+					add_line(msg[i], HASH_FULL);
+				i++;
+				continue;
+			}
+			free(full);
+			full = NULL;
+		}
+		if (parsed) {
 			fresh(s);
 			if (first.exist)
 				ipset_envopt_set(s, IPSET_ENV_EXIST);
@@ -517,11 +625,17 @@ ipset_run_many(size_t n, char **const argv[], const int argc[], int status[],
 		}
 		nmsg++;
 		done = send_batch(s, i, k, status, msg);
+		if (first.cmd == IPSET_CMD_ADD && status[done - 1] != 0 &&
+		    strstr(strbuf_str(msg[done - 1]), HASH_FULL) != NULL) {
+			free(full);
+			full = xstrdup(first.set);
+		}
 		for (j = i; j < k; j++)		/* -q: no message, as with ipset */
 			if (quiet[j - i] && msg[j]->len > len[j - i])
 				msg[j]->s[msg[j]->len = len[j - i]] = '\0';
 		i = done;
 	}
+	free(full);
 	fresh(s);
 	return nmsg;
 }

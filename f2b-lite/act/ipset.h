@@ -30,6 +30,14 @@ int	 ipset_run(int argc, char **argv, struct strbuf *msg);
  */
 char	*ipset_family_mismatch(int argc, char **argv, char **key);
 /*
+ * Why a failed add failed, when its message (msg) is the kernel's "Hash is
+ * full": a sentence naming the set and its maxelem, then after a newline
+ * the fix (a larger maxelem), as heap text; in *key (heap) what it is
+ * about (the set), so that it is said once a minute and not per address.
+ * Asks the kernel for the set's header.  NULL for any other failure.
+ */
+char	*ipset_full(int argc, char **argv, const char *msg, char **key);
+/*
  * The type of set name ("hash:ip", "hash:net"...): the kernel's when the
  * set exists, else the one a `create name TYPE` line in script would give
  * it (an action's actionstart); NULL when neither says (heap).
@@ -47,8 +55,10 @@ char	*ipset_add_target(const char *script, const char *marker);
  * Runs n commands in order as ipset_run() would, each one's status in
  * status[i] and its messages appended to msg[i], but sends runs of add or
  * del to one set together, as `ipset restore` does: one netlink message
- * for up to IPSET_BATCH of them instead of one each.  Returns the number
- * of netlink messages these runs took.
+ * for up to IPSET_BATCH of them instead of one each.  Once the kernel says
+ * a set is full, the later adds to it in this call fail as the kernel would
+ * answer them, without asking it (until a del to that set).  Returns the
+ * number of netlink messages these runs took.
  */
 #define IPSET_BATCH	64
 size_t	 ipset_run_many(size_t n, char **const argv[], const int argc[], int status[],

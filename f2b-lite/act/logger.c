@@ -228,6 +228,26 @@ connect_log(const char *path, bool *stream)
 	return -1;
 }
 
+/*
+ * The socket of the last line, kept connected: a burst of bans sends one
+ * datagram each instead of a socket, a connect and a close each (a
+ * syslog daemon that restarted is reconnected to at the next send, as
+ * logger(1) retries once).  Close-on-exec.
+ */
+static struct {
+	int	 fd;
+	bool	 stream;
+	char	*path;
+} conn = { -1, false, NULL };
+
+static void
+conn_close(void)
+{
+	if (conn.fd >= 0)
+		close(conn.fd);
+	conn.fd = -1;
+}
+
 int
 logger_run(int argc, char **argv, struct strbuf *msg)
 {
@@ -238,18 +258,23 @@ logger_run(int argc, char **argv, struct strbuf *msg)
 	struct msghdr mh;
 	struct tm tm;
 	time_t now = time(NULL);
-	bool stream = false;
-	int fd, i;
+	int i;
 
 	if (argc != A_COUNT || strlen(argv[A_TAG]) > MAX_TAG)
 		return 1;	/* not from logger_native */
-	if ((fd = connect_log(argv[A_SOCKET], &stream)) < 0) {
-		if (systemd_booted()) {
-			strbuf_addf(msg, "logger: socket %s: %s\n", argv[A_SOCKET],
-			    strerror(errno));
-			return 1;
+	if (conn.fd >= 0 && strcmp(conn.path, argv[A_SOCKET]) != 0)
+		conn_close();
+	if (conn.fd < 0) {
+		if ((conn.fd = connect_log(argv[A_SOCKET], &conn.stream)) < 0) {
+			if (systemd_booted()) {
+				strbuf_addf(msg, "logger: socket %s: %s\n", argv[A_SOCKET],
+				    strerror(errno));
+				return 1;
+			}
+			return 0;	/* logger: silent, status 0 */
 		}
-		return 0;	/* logger: silent, status 0 */
+		free(conn.path);
+		conn.path = xstrdup(argv[A_SOCKET]);
 	}
 	localtime_r(&now, &tm);
 	snprintf(hdr, sizeof(hdr), "<%s>%s %2d %02d:%02d:%02d %s: ", argv[A_PRI],
@@ -262,18 +287,18 @@ logger_run(int argc, char **argv, struct strbuf *msg)
 	iov[2].iov_len = 1;
 	memset(&mh, 0, sizeof(mh));
 	mh.msg_iov = iov;
-	mh.msg_iovlen = stream ? 3 : 2;	/* a stream needs the line's end */
+	mh.msg_iovlen = conn.stream ? 3 : 2;	/* a stream needs the line's end */
 	for (i = 0; i < 2; i++) {
-		if (sendmsg(fd, &mh, MSG_NOSIGNAL) >= 0)
+		if (sendmsg(conn.fd, &mh, MSG_NOSIGNAL) >= 0)
 			break;
-		close(fd);	/* as logger: reconnect once */
-		if ((fd = connect_log(argv[A_SOCKET], &stream)) < 0)
+		conn_close();	/* as logger: reconnect once */
+		if ((conn.fd = connect_log(argv[A_SOCKET], &conn.stream)) < 0)
 			break;
-		mh.msg_iovlen = stream ? 3 : 2;
+		mh.msg_iovlen = conn.stream ? 3 : 2;
 	}
-	if (i == 2 || fd < 0)
+	if (i == 2 || conn.fd < 0) {
 		strbuf_addf(msg, "logger: send message failed: %s\n", strerror(errno));
-	if (fd >= 0)
-		close(fd);
+		conn_close();
+	}
 	return 0;
 }

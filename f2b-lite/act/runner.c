@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,14 +83,17 @@ static unsigned long child_nofile;	/* runner_child_nofile */
 struct native {
 	bool	(*split)(const char *, char ***, int *);
 	int	(*run)(int, char **, struct strbuf *);
-	bool	  batch;
+	/* runs many in order, as run() would each (NULL: one by one) */
+	size_t	(*run_many)(size_t, char **const[], const int[], int[], struct strbuf *const[]);
 	/* a failure that cannot be left to the last line's status: why (heap), or NULL */
 	char	*(*for_good)(int, char **, char **key);
+	/* a failure said seldom, not per command: why (heap), or NULL (msg: its output) */
+	char	*(*noted)(int, char **, const char *msg, char **key);
 };
 
 static const struct native natives[] = {
-	{ ipset_native, ipset_run, true, ipset_family_mismatch },
-	{ logger_native, logger_run, false, NULL },
+	{ ipset_native, ipset_run, ipset_run_many, ipset_family_mismatch, ipset_full },
+	{ logger_native, logger_run, NULL, NULL, NULL },
 };
 #define NNATIVES	(sizeof(natives) / sizeof(natives[0]))
 
@@ -118,6 +122,7 @@ struct job {
 	bool		   exited, killed;
 	int		   status;
 	int		   failed;	/* an in-process line's status that stands */
+	size_t		   piece_out;	/* where the current piece's output starts in out */
 	unsigned	   attempts;	/* starts that failed (no descriptor, no process) */
 	struct strbuf	   out;
 	struct loop_timer *timer;
@@ -128,6 +133,13 @@ struct runner {
 	struct loop	*loop;
 	struct job	*head, *tail;	/* queued and running, in order */
 	unsigned	 nrunning;
+	/*
+	 * what may_start() and step() need without walking the queue (a burst
+	 * queues thousands): jobs not started, barriers queued, and per key
+	 * the number of its jobs queued or running
+	 */
+	unsigned	 nwaiting, nbarriers;
+	struct dict	*keys;
 	unsigned long	 started, batches;
 	bool		*alive;		/* cleared by runner_free during a callback */
 	bool		 stepping;
@@ -137,6 +149,7 @@ struct runner {
 	size_t		  npending, cpending;
 	struct loop_timer *flush;
 	bool		 *flush_alive;
+	bool		  flushing;	/* in flush_pending: what comes waits for its next round */
 	/* a command could not start: nothing starts until the retry */
 	struct loop_timer *retry;
 	double		   backoff;
@@ -235,9 +248,27 @@ split(struct job *j)
 	add_seg(j, NULL, NULL, 0, xstrdup(j->cmd.script));
 }
 
+/* key's count of jobs in the queue, changed by delta (+1, -1) */
+static void
+key_count(struct runner *r, const char *key, int delta)
+{
+	uintptr_t n = (uintptr_t)dict_get(r->keys, key, NULL) + (uintptr_t)(intptr_t)delta;
+
+	if (n == 0)
+		dict_del(r->keys, key);
+	else
+		dict_set(r->keys, key, (void *)n);
+}
+
 static void
 job_unlink(struct runner *r, struct job *j)
 {
+	if (!j->running)
+		r->nwaiting--;
+	if (j->key == NULL)
+		r->nbarriers--;
+	else
+		key_count(r, j->key, -1);
 	if (j->prev)
 		j->prev->next = j->next;
 	else
@@ -290,34 +321,48 @@ finish(struct job *j, int status)
 
 /*
  * A failed in-process line that cannot have worked: its status stands for
- * the script's, and what to fix is said once.
+ * the script's, and what to fix is said once (for a full set: told at each
+ * refused address, the status RUNNER_NOTED, and true - its own status no
+ * longer counts).
  */
-static void
+static bool
 failed_for_good(struct job *j, int st)
 {
 	struct seg *s = &j->segs[j->cur];
 	struct runner *r = j->r;
 	char *key, *why;
+	bool noted = false;
 
-	if (s->how == NULL || s->how->for_good == NULL ||
-	    (why = s->how->for_good(s->argc, s->argv, &key)) == NULL)
-		return;
-	if (j->failed == 0)
-		j->failed = st;
-	if (r->note_fn && !dict_has(r->noted, key)) {
-		dict_set(r->noted, key, NULL);
-		r->note_fn(j->arg, why);
-	}
+	if (s->how == NULL)
+		return false;
+	if (s->how->for_good && (why = s->how->for_good(s->argc, s->argv, &key)) != NULL) {
+		if (j->failed == 0)
+			j->failed = st;
+		if (r->note_fn && !dict_has(r->noted, key)) {
+			dict_set(r->noted, key, NULL);
+			r->note_fn(j->arg, key, why, true);
+		}
+	} else if (s->how->noted && (why = s->how->noted(s->argc, s->argv,
+	    strbuf_str(&j->out) + j->piece_out, &key)) != NULL) {
+		if (j->failed == 0)
+			j->failed = RUNNER_NOTED;
+		j->out.s[j->out.len = j->piece_out] = '\0';	/* said by note_fn instead */
+		if (r->note_fn)
+			r->note_fn(j->arg, key, why, false);
+		noted = true;
+	} else
+		return false;
 	free(key);
 	free(why);
+	return noted;
 }
 
 /* The current piece ended with st: the next one, or the job is done. */
 static void
 piece_done(struct job *j, int st)
 {
-	if (st != 0 && st != RUNNER_TIMEOUT)
-		failed_for_good(j, st);
+	if (st != 0 && st != RUNNER_TIMEOUT && failed_for_good(j, st))
+		st = 0;		/* j->failed stands for it */
 	if (j->cur + 1 < j->nsegs && st != RUNNER_TIMEOUT) {
 		j->cur++;
 		run_piece(j);	/* the last piece's status is the script's, as with sh */
@@ -462,6 +507,7 @@ spawn_failed(struct job *j, int err)
 	j->attempts++;
 	j->running = false;
 	r->nrunning--;
+	r->nwaiting++;
 	if (r->retry == NULL)
 		r->retry = loop_timer_add(r->loop, delay, resume, r);
 	if (r->retry_fn)
@@ -553,39 +599,67 @@ spawn(struct job *j, const char *text)
 	loop_child(j->r->loop, j->pid, on_exit_child, j);
 }
 
-/* The batched pieces reached this turn, run together. */
+/*
+ * The in-process pieces reached this turn, run together: ipset's adds and
+ * dels through ipset_run_many (one netlink message for many), the others
+ * one by one.  A job's next in-process piece (the seed's logger line after
+ * its ipset line) runs in the same flush, in a next round; the descriptor
+ * reserve is drawn on once for it all.
+ */
 static void
 flush_pending(void *arg)
 {
 	struct runner *r = arg;
-	struct job **jobs = r->pending;
-	size_t n = r->npending, i;
-	char ***argv = xcalloc(n, sizeof(*argv));
-	int *argc = xcalloc(n, sizeof(*argc)), *status = xcalloc(n, sizeof(*status));
-	struct strbuf **msg = xcalloc(n, sizeof(*msg));
 	bool alive = true;
 
 	r->flush = NULL;
-	r->pending = NULL;
-	r->npending = r->cpending = 0;
-	for (i = 0; i < n; i++) {
-		argv[i] = jobs[i]->segs[jobs[i]->cur].argv;
-		argc[i] = jobs[i]->segs[jobs[i]->cur].argc;
-		msg[i] = &jobs[i]->out;
-	}
-	reserve_take(2);	/* the netlink socket */
-	r->batches += ipset_run_many(n, argv, argc, status, msg);
-	reserve_fill();
+	r->flushing = true;
 	r->flush_alive = &alive;
-	for (i = 0; i < n && alive; i++)
-		piece_done(jobs[i], status[i]);
-	if (alive)
+	reserve_take(2);	/* the netlink and syslog sockets */
+	while (alive && r->npending > 0) {
+		struct job **jobs = r->pending;
+		size_t n = r->npending, i, nb = 0;
+		char ***argv = xcalloc(n, sizeof(*argv));
+		int *argc = xcalloc(n, sizeof(*argc)), *status = xcalloc(n, sizeof(*status));
+		int *bstatus = xcalloc(n, sizeof(*bstatus));
+		struct strbuf **msg = xcalloc(n, sizeof(*msg));
+
+		const struct native *many = NULL;	/* the one that batches: ipset */
+
+		r->pending = NULL;
+		r->npending = r->cpending = 0;
+		for (i = 0; i < n; i++) {
+			struct seg *sg = &jobs[i]->segs[jobs[i]->cur];
+
+			if (sg->how->run_many == NULL || (many && sg->how != many))
+				continue;
+			many = sg->how;
+			argv[nb] = sg->argv;
+			argc[nb] = sg->argc;
+			msg[nb++] = &jobs[i]->out;
+		}
+		if (nb > 0)
+			r->batches += many->run_many(nb, argv, argc, bstatus, msg);
+		for (i = 0, nb = 0; i < n; i++) {
+			struct seg *sg = &jobs[i]->segs[jobs[i]->cur];
+
+			status[i] = sg->how == many ? bstatus[nb++] :
+			    sg->how->run(sg->argc, sg->argv, &jobs[i]->out);
+		}
+		for (i = 0; i < n && alive; i++)
+			piece_done(jobs[i], status[i]);
+		free(argv);
+		free(argc);
+		free(status);
+		free(bstatus);
+		free(msg);
+		free(jobs);
+	}
+	if (alive) {
 		r->flush_alive = NULL;
-	free(argv);
-	free(argc);
-	free(status);
-	free(msg);
-	free(jobs);
+		r->flushing = false;
+	}
+	reserve_fill();
 }
 
 static void
@@ -594,23 +668,15 @@ run_piece(struct job *j)
 	struct seg *s = &j->segs[j->cur];
 	struct runner *r = j->r;
 
-	if (s->how != NULL && s->how->batch) {
+	if (s->how != NULL) {
+		j->piece_out = j->out.len;
 		if (r->npending == r->cpending) {
 			r->cpending = r->cpending ? 2 * r->cpending : 16;
 			r->pending = xrealloc(r->pending, r->cpending * sizeof(*r->pending));
 		}
 		r->pending[r->npending++] = j;
-		if (r->flush == NULL)
+		if (r->flush == NULL && !r->flushing)
 			r->flush = loop_timer_add(r->loop, 0, flush_pending, r);
-		return;
-	}
-	if (s->how != NULL) {
-		int st;
-
-		reserve_take(2);	/* its socket */
-		st = s->how->run(s->argc, s->argv, &j->out);
-		reserve_fill();
-		piece_done(j, st);
 		return;
 	}
 	spawn(j, s->text);
@@ -624,6 +690,10 @@ may_start(const struct runner *r, const struct job *j)
 
 	if (r->nrunning - r->npending >= RUNNER_PARALLEL)
 		return false;	/* those waiting for a batch take no slot */
+	if (j->key == NULL)
+		return r->head == j;
+	if (r->nbarriers == 0 && (uintptr_t)dict_get(r->keys, j->key, NULL) == 1)
+		return true;	/* the only one of its key, no barrier: the usual case */
 	for (o = r->head; o != j; o = o->next) {
 		if (o->key == NULL || j->key == NULL)
 			return false;	/* a barrier waits for all before it, and all wait for it */
@@ -643,31 +713,45 @@ barrier_done(void *arg)
 	finish(j, 0);
 }
 
+/* Starts j (may_start() said yes); false when it could not start (a retry waits). */
+static bool
+start_job(struct runner *r, struct job *j)
+{
+	j->running = true;
+	r->nwaiting--;
+	r->nrunning++;
+	if (j->cmd.script == NULL) {	/* runner_barrier() */
+		j->timer = loop_timer_add(r->loop, 0, barrier_done, j);
+		return true;
+	}
+	if (j->segs == NULL)
+		split(j);
+	run_piece(j);	/* may finish at once (in-process), or fail to start */
+	if (r->retry)
+		return false;	/* it could not start: all wait for its retry */
+	r->started++;
+	return true;
+}
+
 static void
 step(struct runner *r)
 {
 	struct job *j, *next;
 
-	if (r->stepping || r->held || r->retry)
-		return;		/* the outer call goes on; or later */
+	if (r->stepping || r->held || r->retry || r->nwaiting == 0)
+		return;		/* the outer call goes on; or later; or nothing waits */
 	r->stepping = true;
 again:
 	for (j = r->head; j != NULL && r->nrunning - r->npending < RUNNER_PARALLEL; j = next) {
 		next = j->next;
 		if (j->running || !may_start(r, j))
 			continue;
-		j->running = true;
-		r->nrunning++;
-		if (j->cmd.script == NULL) {	/* runner_barrier() */
-			j->timer = loop_timer_add(r->loop, 0, barrier_done, j);
+		if (j->cmd.script == NULL) {
+			start_job(r, j);
 			continue;
 		}
-		if (j->segs == NULL)
-			split(j);
-		run_piece(j);	/* may finish at once (in-process), or fail to start */
-		if (r->retry)
-			break;	/* it could not start: all wait for its retry */
-		r->started++;
+		if (!start_job(r, j))
+			break;
 		goto again;	/* the list may have changed */
 	}
 	r->stepping = false;
@@ -701,6 +785,7 @@ runner_new(struct loop *l)
 
 	r->loop = l;
 	r->noted = dict_new(NULL);
+	r->keys = dict_new(NULL);
 	return r;
 }
 
@@ -733,6 +818,7 @@ runner_free(struct runner *r)
 		job_unlink(r, j);
 		job_free(j);
 	}
+	dict_free(r->keys);
 	free(r);
 }
 
@@ -767,6 +853,20 @@ job_insert(struct runner *r, struct job *j, struct job *before)
 		before->prev = j;
 	else
 		r->tail = j;
+	if (j->key == NULL)
+		r->nbarriers++;
+	else
+		key_count(r, j->key, +1);
+	/*
+	 * the usual case, a job at the end while nothing else waits: only it
+	 * can start, so it alone is looked at (step() walks the queue, which
+	 * a burst fills with thousands of running jobs)
+	 */
+	if (++r->nwaiting == 1 && before == NULL && !r->stepping && !r->held && !r->retry) {
+		if (may_start(r, j))
+			start_job(r, j);
+		return;
+	}
 	step(r);
 }
 

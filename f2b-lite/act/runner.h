@@ -39,6 +39,7 @@ struct runner;
 
 #define RUNNER_PARALLEL	16	/* commands running at once, per runner */
 #define RUNNER_TIMEOUT	(-1)	/* killed after the timeout */
+#define RUNNER_NOTED	(-2)	/* failed as runner_on_note said: nothing to say per command */
 
 /*
  * status: the exit status (of the last command, or of an in-process line
@@ -53,11 +54,15 @@ typedef void runner_done_fn(void *arg, int status, const char *output);
  */
 typedef void runner_retry_fn(void *arg, int err, unsigned attempt, double delay);
 /*
- * An in-process line failed in a way the admin must fix (an address of the
- * other family than its ipset set): msg says what and how, once per runner
- * for what it is about (the set and family); arg is the command's.
+ * An in-process line failed in a way the admin must fix: msg says what and
+ * how, key what it is about; arg is the command's.  once: an address of
+ * the other family than its ipset set, told once per runner for key (the
+ * set and family).  Otherwise a full set, told at each address it refused
+ * (msg: the sentence, a newline, the fix): the command's status is
+ * RUNNER_NOTED and its output left out, for the callee to say it as
+ * seldom as it likes, with a count.
  */
-typedef void runner_note_fn(void *arg, const char *msg);
+typedef void runner_note_fn(void *arg, const char *key, const char *msg, bool once);
 
 struct runner	*runner_new(struct loop *);
 /* Tells fn about each command that could not start (none: said nowhere). */

@@ -23,10 +23,12 @@
 #include "addr.h"
 #include "banlist.h"
 #include "clock.h"
+#include "dict.h"
 #include "dns.h"
 #include "failmgr.h"
 #include "ipset.h"
 #include "log.h"
+#include "loop.h"
 #include "pyval.h"
 #include "runner.h"
 #include "strbuf.h"
@@ -221,13 +223,79 @@ jail_on_op_retry(void *arg, int err, unsigned attempt, double delay)
 	    err, strerror(err), delay, attempt);
 }
 
+/*
+ * A set that is full refuses every ban after the first: said once a minute
+ * per set, with how many it refused and the fix - the first time at the
+ * end of the loop turn it began in (a burst's refusals in one line), then
+ * each minute while refusals come.  The bans stay in the ban list and the
+ * database, as fail2ban keeps a ban whose action failed.
+ */
+struct full_set {
+	struct jail	  *j;
+	char		  *key;
+	char		  *action;
+	char		  *msg;		/* the sentence, a newline, the fix */
+	unsigned long	   count;	/* refused since it was last said */
+	struct loop_timer *timer;
+};
+
+static void
+full_set_free(void *v)
+{
+	struct full_set *f = v;
+
+	loop_timer_cancel(f->j->env.loop, f->timer);
+	free(f->key);
+	free(f->action);
+	free(f->msg);
+	free(f);
+}
+
+static void
+full_set_say(void *arg)
+{
+	struct full_set *f = arg;
+	struct jail *j = f->j;
+	const char *nl = strchr(f->msg, '\n');
+
+	f->timer = NULL;
+	if (f->count == 0) {	/* a minute without refusals: said again at the next */
+		dict_del(j->full_sets, f->key);
+		return;
+	}
+	log_msg(LOG_LVL_ERROR, LOG_ACTIONS, "[%s] %s: %.*s: %lu ban%s not added this minute; %s",
+	    j->name, f->action, nl ? (int)(nl - f->msg) : (int)strlen(f->msg), f->msg,
+	    f->count, f->count == 1 ? "" : "s", nl ? nl + 1 : "");
+	f->count = 0;
+	f->timer = loop_timer_add(j->env.loop, 60, full_set_say, f);
+}
+
 void
-jail_on_op_note(void *arg, const char *msg)
+jail_on_op_note(void *arg, const char *key, const char *msg, bool once)
 {
 	struct opctx *c = arg;
+	struct jail *j = c->j;
+	struct full_set *f;
 
-	log_msg(LOG_LVL_ERROR, LOG_ACTIONS, "[%s] %s: %s", c->j->name,
-	    action_name(c->j->acts[c->act].a), msg);
+	if (once) {
+		log_msg(LOG_LVL_ERROR, LOG_ACTIONS, "[%s] %s: %s", j->name,
+		    action_name(j->acts[c->act].a), msg);
+		return;
+	}
+	if (j->full_sets == NULL)
+		j->full_sets = dict_new(full_set_free);
+	if ((f = dict_get(j->full_sets, key, NULL)) == NULL) {
+		f = xcalloc(1, sizeof(*f));
+		f->j = j;
+		f->key = xstrdup(key);
+		dict_set(j->full_sets, key, f);
+		f->timer = loop_timer_add(j->env.loop, 0, full_set_say, f);
+	}
+	free(f->action);
+	f->action = xstrdup(action_name(j->acts[c->act].a));
+	free(f->msg);
+	f->msg = xstrdup(msg);
+	f->count++;
 }
 
 /*
@@ -415,6 +483,11 @@ op_done(void *arg, int status, const char *output)
 	bool ban_op = strcmp(c->op, "actionban") == 0 || strcmp(c->op, "actionreban") == 0;
 	char ipbuf[ADDR_STRLEN];
 
+	if (status == RUNNER_NOTED) {	/* a full set: said once a minute (jail_on_op_note) */
+		j->action_errors++;
+		opctx_free(c);
+		return;
+	}
 	if (status == 0) {
 		if (output && *output)
 			log_msg(LOG_LVL_DEBUG, LOG_UTILS, "[%s] %s %s -- stdout: '%s'", j->name,

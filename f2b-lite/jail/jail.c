@@ -103,6 +103,7 @@ jail_free(struct jail *j)
 	dict_free(j->in.held);
 	dict_free(j->in.names);
 	runner_free(j->runner);
+	dict_free(j->full_sets);
 	for (i = 0; i < j->nacts; i++)
 		action_free(j->acts[i].a);
 	free(j->acts);

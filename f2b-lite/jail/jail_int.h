@@ -123,6 +123,7 @@ struct jail {
 	struct strbuf	 recoded;
 	bool		 warned_encoding;
 	unsigned long	 action_errors;	/* commands that failed for good */
+	struct dict	*full_sets;	/* set -> its refused bans counted this minute (actions.c) */
 	/*
 	 * fail2ban's ban epoch: a failed invariant check raises it, and a
 	 * banned address that offends again is banned again by the actions
@@ -206,8 +207,11 @@ bool	 jail_submit(struct jail *, size_t act, const char *op, int fam,
 	    const struct ticket *t, int stage, bool next);
 /* runner_on_retry of the jail's runner: a command that could not start. */
 void	 jail_on_op_retry(void *arg, int err, unsigned attempt, double delay);
-/* An in-process line failed in a way the admin must fix: said (runner_on_note). */
-void	 jail_on_op_note(void *arg, const char *msg);
+/*
+ * An in-process line failed in a way the admin must fix: said
+ * (runner_on_note) - a full set once a minute with the count it refused.
+ */
+void	 jail_on_op_note(void *arg, const char *key, const char *msg, bool once);
 /* Prefix bans: a hash:ip set behind an action of a jail with a prefix length, said. */
 void	 jail_check_prefix_sets(struct jail *);
 /*

@@ -122,18 +122,7 @@ for f in ipset nft ign hip seedold seednew; do : > "$T/$f.log"; done
 ip netns exec $A ipset create hmailblock hash:net &&
 ip netns exec $A iptables -A INPUT -m set --match-set hmailblock src -j DROP
 # the syslog socket the daemon sees as /dev/log (the actions' logger lines)
-mkdir "$T/dev"
-"$PY" -c '
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-while True:
-    d = s.recv(65536)
-    with open(sys.argv[2], "ab") as f:
-        f.write(d + b"\n")
-' "$T/dev/log" "$T/logger.out" &
-spawned $!
-wait_until 5 test -S "$T/dev/log"
+devlog_sink "$T/dev" "$T/logger.out"
 DEVDIR="$T/dev" start_ours f2b "$T/conf" $A
 wait_until 10 started "$T/f2b.log" v6ipset v6nft v6ign v6hip seedold seednew
 check "f2b-lite started the six jails inside $A" [ $? = 0 ]

@@ -140,11 +140,7 @@ start_ours() {
 	# DEVDIR=DIR: the daemon sees DIR as /dev (DIR/log a test syslog socket;
 	# the device nodes it needs bound in), in a mount namespace of its own
 	if [ -n "${DEVDIR:-}" ]; then
-		cmd=(unshare -m --propagation private sh -c '
-			for n in null zero full random urandom; do
-				: > "$0/$n" && mount --bind "/dev/$n" "$0/$n" || exit 126
-			done
-			mount --bind "$0" /dev && exec "$@"' "$DEVDIR" "${cmd[@]}")
+		cmd=("$SRC/tests/tools/devdir.sh" "$DEVDIR" "${cmd[@]}")
 	fi
 	launch "$name" "$ns" "${cmd[@]}"
 }
@@ -153,6 +149,23 @@ start_theirs() {
 	local name=$1 conf=$2 ns=${3:-}
 	launch "$name" "$ns" fail2ban-server -c "$conf" -s "$T/$name.sock" -p "$T/$name.pid" -f -x \
 	    --logtarget "$T/$name.log" --loglevel "${LOGLEVEL:-INFO}" start
+}
+# devlog_sink DIR OUT: DIR/log a syslog datagram socket (for DEVDIR=DIR) whose
+# datagrams are appended to OUT, one a line; returns once it listens
+devlog_sink() {
+	mkdir -p "$1"
+	"${PY:-python3}" -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+open(sys.argv[2], "w").close()
+while True:
+    d = s.recv(65536)
+    with open(sys.argv[2], "ab") as f:
+        f.write(d + b"\n")
+' "$1/log" "$2" &
+	spawned $!
+	wait_until 5 test -S "$1/log"
 }
 # launch NAME NETNS COMMAND...: COMMAND in the background (in NETNS unless
 # empty), stdout+stderr in $T/NAME.out; its PID in $DPID

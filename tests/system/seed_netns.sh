@@ -54,19 +54,7 @@ maxretry = 1
 bantime = $BANTIME
 EOF
 # the syslog socket the daemon sees as /dev/log: one line per datagram
-mkdir "$T/dev"
-"$PY" -c '
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-open(sys.argv[2], "w").close()
-while True:
-    d = s.recv(65536)
-    with open(sys.argv[2], "ab") as f:
-        f.write(d + b"\n")
-' "$T/dev/log" "$T/logger.out" &
-spawned $!
-wait_until 5 test -S "$T/dev/log"
+devlog_sink "$T/dev" "$T/logger.out"
 : > "$T/hmail.log"
 DEVDIR="$T/dev" start_ours f2b "$T/conf" $A
 PID=$DPID

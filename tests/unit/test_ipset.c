@@ -266,9 +266,11 @@ on_fam_done(void *arg, int status, const char *out)
 }
 
 static void
-on_fam_note(void *arg, const char *msg)
+on_fam_note(void *arg, const char *key, const char *msg, bool once)
 {
 	(void)arg;
+	(void)key;
+	(void)once;
 	fam_notes++;
 	snprintf(fam_note, sizeof(fam_note), "%s", msg);
 }
@@ -355,6 +357,113 @@ family_mismatch(void)
 	    "add target: none");
 }
 
+/*
+ * A full set (maxelem 4): the adds past it fail - the first in its batch as
+ * the kernel says, the later ones without asking it - and the runner gives
+ * each refused script RUNNER_NOTED, its message left out, and tells the
+ * note function each time with the set and the fix; a del makes room.
+ */
+#define NFULL	12
+static int full_status[NFULL], full_done, full_notes, full_once;
+static char full_key[64], full_msg[1024], full_out[NFULL][256];
+
+static void
+on_full_done(void *arg, int status, const char *output)
+{
+	long i = (long)arg;
+
+	full_status[i] = status;
+	snprintf(full_out[i], sizeof(full_out[i]), "%s", output);
+	full_done++;
+}
+
+static void
+on_full_note(void *arg, const char *key, const char *msg, bool once)
+{
+	(void)arg;
+	full_notes++;
+	full_once += once;
+	snprintf(full_key, sizeof(full_key), "%s", key);
+	snprintf(full_msg, sizeof(full_msg), "%s", msg);
+}
+
+static void
+full_set(void)
+{
+	const char *cmds[] = { "ipset add hf 192.0.2.1", "ipset add hf 192.0.2.2",
+	    "ipset add hf 192.0.2.3", "ipset add hf 192.0.2.4", "ipset add hf 192.0.2.5",
+	    "ipset add hf 192.0.2.6", "ipset del hf 192.0.2.1", "ipset add hf 192.0.2.7",
+	    "ipset add hf 192.0.2.8" };
+	const size_t n = sizeof(cmds) / sizeof(cmds[0]);
+	char **argv[sizeof(cmds) / sizeof(cmds[0])];
+	int argc[sizeof(cmds) / sizeof(cmds[0])], status[sizeof(cmds) / sizeof(cmds[0])];
+	struct strbuf m[sizeof(cmds) / sizeof(cmds[0])], *mp[sizeof(cmds) / sizeof(cmds[0])];
+	struct loop *l = loop_new();
+	struct runner *r = runner_new(l);
+	char *key = NULL, *why;
+	size_t i, nmsg;
+	long k;
+
+	is_int(run_line("ipset create hf hash:ip maxelem 4"), 0, "full: a set of 4");
+	for (i = 0; i < n; i++) {
+		ipset_native(cmds[i], &argv[i], &argc[i]);
+		m[i] = (struct strbuf)STRBUF_INIT;
+		mp[i] = &m[i];
+	}
+	nmsg = ipset_run_many(n, argv, argc, status, mp);
+	ok(status[0] == 0 && status[1] == 0 && status[2] == 0 && status[3] == 0,
+	    "full: the first four added");
+	ok(status[4] == 1 && status[5] == 1 && strstr(strbuf_str(&m[4]), "Hash is full") &&
+	    strstr(strbuf_str(&m[5]), "Hash is full"), "full: the next two refused as the kernel "
+	    "refuses them: %s / %s", strbuf_str(&m[4]), strbuf_str(&m[5]));
+	ok(status[6] == 0 && status[7] == 0 && status[8] == 1,
+	    "full: a del makes room for one more, the kernel is asked again");
+	ok(nmsg <= 5, "full: the refused add after the first is not sent (%zu messages)", nmsg);
+	why = ipset_full(argc[5], argv[5], strbuf_str(&m[5]), &key);
+	ok(why && strstr(why, "ipset hf is full (maxelem 4)\n") &&
+	    strstr(why, "ipset create hf.new hash:ip maxelem 1048576"),
+	    "full: the set, its maxelem and the fix, after a newline");
+	is_str(key, "hf full", "full: about the set");
+	free(why);
+	free(key);
+	ok(ipset_full(argc[0], argv[0], "ipset v7.17: Element cannot be added to the set: "
+	    "it's already added", &key) == NULL, "full: another failure is not");
+	for (i = 0; i < n; i++) {
+		strv_free(argv[i]);
+		strbuf_free(&m[i]);
+	}
+	is_int(run_line("ipset flush hf"), 0, "full: emptied");
+
+	runner_on_note(r, on_full_note);
+	for (k = 0; k < NFULL; k++) {
+		char *text = xasprintf("ipset add hf 198.51.100.%ld\nipset -exist create hx hash:ip",
+		    k + 1);
+		struct action_cmd c = { text, NULL, 0 };
+
+		runner_submit(r, &c, 5, text + 13, on_full_done, (void *)k);
+	}
+	while (runner_busy(r)) {
+		loop_timer_add(l, 0.05, stop_loop, l);
+		loop_run(l);
+	}
+	is_int(full_done, NFULL, "full: every script ran");
+	for (k = 0; k < 4 && full_status[k] == 0; k++)
+		;
+	is_int(k, 4, "full: four added through the runner");
+	for (; k < NFULL && full_status[k] == RUNNER_NOTED && full_out[k][0] == '\0'; k++)
+		;
+	is_int(k, NFULL, "full: the others RUNNER_NOTED (their last line worked), "
+	    "no message of their own");
+	ok(full_notes == NFULL - 4 && full_once == 0, "full: told at each refusal (%d), "
+	    "for the callee to count", full_notes);
+	is_str(full_key, "hf full", "full: the note's key");
+	ok(strstr(full_msg, "ipset hf is full (maxelem 4)\n") != NULL, "full: the note says it");
+	runner_free(r);
+	loop_free(l);
+	is_int(run_line("ipset destroy hf"), 0, "full: destroyed");
+	run_line("ipset destroy hx");
+}
+
 static void
 batches(void)
 {
@@ -380,6 +489,7 @@ batches(void)
 	runner_batch();
 	stale_cache();
 	family_mismatch();
+	full_set();
 }
 
 int
