@@ -34,6 +34,7 @@
 #include "failregex.h"
 #include "log.h"
 #include "mlfid.h"
+#include "prefilter.h"
 #include "pyval.h"
 #include "rx.h"
 #include "strptime.h"
@@ -108,6 +109,8 @@ struct filter {
 	double			 next_warn_simtime, next_warn_ignored, next_warn_notime;
 	struct filter_linestat	*stat;
 	char			*lineerr;	/* the line's exception (see push_ids) */
+	struct prefilter	*pfx;		/* filter_set_prefilter(): built when first needed */
+	bool			 pfx_on, pfx_stats;
 	double			 real;		/* clock_real() for this line */
 	bool			 real_read;	/* ... when read: one per line */
 };
@@ -198,6 +201,7 @@ filter_free(struct filter *f)
 	rx_free(f->prefilter);
 	free(f->startmask);
 	literals_free(f);
+	prefilter_free(f->pfx);
 	free(f->bytefreq);
 	free(f->pref_spans);
 	free(f->lineerr);
@@ -235,6 +239,7 @@ filter_set_maxlines(struct filter *f, long n, char **err)
 		return -1;
 	}
 	f->maxlines = n;
+	untune(f);
 	return 0;
 }
 
@@ -743,6 +748,8 @@ untune(struct filter *f)
 	f->bytefreq = NULL;
 	f->nsampled = f->bsampled = 0;
 	f->tuned = false;
+	prefilter_free(f->pfx);	/* and the prefilter is built again */
+	f->pfx = NULL;
 }
 
 /* The failregexes' texts, each distinct one once (see struct filter). */
@@ -1205,6 +1212,23 @@ out:
 	pyval_free(pregroups);
 }
 
+void
+filter_set_prefilter(struct filter *f, bool on, bool stats)
+{
+	f->pfx_on = on;
+	f->pfx_stats = stats;
+	untune(f);
+}
+
+const struct prefilter *
+filter_prefilter(struct filter *f)
+{
+	if (f->pfx_on && f->pfx == NULL)
+		f->pfx = prefilter_of_filter(f->fail, f->nfail, f->ign, f->nign + 2 < f->nfail ?
+		    f->nign : 0, f->pfx_stats ? f->pref : NULL, f->maxlines);
+	return f->pfx_on ? f->pfx : NULL;
+}
+
 /* The end of processLine: the findtime checks, then findFailure. */
 static void
 process_tuple(struct filter *f, const struct tline *tl, bool has_date,
@@ -1234,6 +1258,10 @@ process_tuple(struct filter *f, const struct tline *tl, bool has_date,
 			    "fail2ban was not running.", "");
 			return;
 		}
+	}
+	if (filter_prefilter(f) && prefilter_skips(f->pfx, tl->s, tl->len, tl->ds, tl->de)) {
+		f->pref_matched = false;	/* findFailure would have found nothing */
+		return;
 	}
 	n0 = *n;
 	find_failure(f, tl, has_date, &date, nodate, out, n, cap);

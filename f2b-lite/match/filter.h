@@ -116,6 +116,20 @@ void	 filter_process_dated(struct filter *, const char *datetext,
 	    struct filter_linestat *);
 void	 filter_failures_free(struct filter_failure *, size_t n);
 
+/*
+ * The Vectorscan prefilter (prefilter.h, prefilter_of_filter()), off until
+ * turned on: a line whose text (the date cut out) holds none of the texts
+ * the failregexes need goes no further than the date and findtime checks -
+ * the same results, only the searches saved.  stats: the prefregex's texts
+ * make a line a candidate too, for filter_linestat.pref_matched and
+ * filter_pref_groups() (fail2ban-regex's report); without, a skipped line
+ * reports no prefregex match.
+ */
+struct prefilter;
+void	 filter_set_prefilter(struct filter *, bool on, bool stats);
+/* The filter's prefilter (built now if need be), NULL when it is off. */
+const struct prefilter *filter_prefilter(struct filter *);
+
 /* Introspection for fail2ban-regex. */
 size_t		 filter_nfailregex(const struct filter *);
 const char	*filter_failregex(const struct filter *, size_t);

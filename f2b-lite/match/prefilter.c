@@ -11,6 +11,7 @@
  */
 #include "prefilter.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,7 +19,9 @@
 #include <hs.h>
 #endif
 
+#include "failregex.h"
 #include "rx.h"
+#include "strbuf.h"
 #include "xmalloc.h"
 
 struct pgroup {
@@ -49,6 +52,7 @@ struct prefilter {
 	bool		 built;
 	char		*err;		/* the build failed: all candidates */
 	unsigned	 gen;
+	struct strbuf	 line;		/* prefilter_skips()'s text */
 	size_t		 filtered;	/* groups told apart (not always, with rules) */
 #ifdef HAVE_LIBHS
 	hs_database_t	*db;
@@ -87,6 +91,7 @@ prefilter_free(struct prefilter *pf)
 	free(pf->rule);
 	free(pf->text);
 	free(pf->err);
+	strbuf_free(&pf->line);
 #ifdef HAVE_LIBHS
 	hs_free_scratch(pf->scratch);
 	hs_free_database(pf->db);
@@ -296,4 +301,50 @@ prefilter_scan(struct prefilter *pf, const char *text, size_t len, uint64_t *bit
 	(void)text;
 	(void)len;
 #endif
+}
+
+/* ---- a filter's prefilter ------------------------------------------------ */
+
+struct prefilter *
+prefilter_of_filter(struct failregex *const *fail, size_t nfail,
+    struct failregex *const *ign, size_t nign, const struct failregex *pref, long maxlines)
+{
+	struct prefilter *pf = prefilter_new();
+	char label[48], *err = NULL;
+	size_t i;
+
+	prefilter_group(pf);
+	if (maxlines > 1)
+		prefilter_set_always(pf, 0, "maxlines > 1 (a match may span the buffered lines)");
+	if (nfail == 0)
+		prefilter_set_always(pf, 0, "no failregex");
+	for (i = 0; i < nfail; i++) {
+		snprintf(label, sizeof(label), "failregex %zu", i);
+		prefilter_add_regex(pf, 0, failregex_pattern(fail[i]), label);
+	}
+	for (i = 0; i < nign; i++) {
+		snprintf(label, sizeof(label), "ignoreregex %zu", i);
+		prefilter_add_regex(pf, 0, failregex_pattern(ign[i]), label);
+	}
+	if (pref != NULL)
+		prefilter_add_regex(pf, 0, failregex_pattern(pref), "prefregex");
+	prefilter_build(pf, &err);
+	free(err);
+	return pf;
+}
+
+bool
+prefilter_skips(struct prefilter *pf, const char *s, size_t len, size_t ds, size_t de)
+{
+	uint64_t bits[1] = { 0 };
+
+	if (pf->ngroups == 0 || prefilter_why(pf, 0) != NULL)
+		return false;
+	/* "\n".join of the one line, as filter.c's join_lines() makes it */
+	strbuf_reset(&pf->line);
+	strbuf_add(&pf->line, s, ds);
+	strbuf_add(&pf->line, s + de, len - de);
+	strbuf_addc(&pf->line, '\n');
+	prefilter_scan(pf, pf->line.s, pf->line.len, bits);
+	return !prefilter_bit(bits, 0);
 }

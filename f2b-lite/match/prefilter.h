@@ -64,6 +64,26 @@ size_t	 prefilter_ntexts(const struct prefilter *);
 void	 prefilter_scan(struct prefilter *, const char *text, size_t len,
 	    uint64_t *bits);
 
+/*
+ * A filter's prefilter (filter.c): group 0 holds what makes findFailure do
+ * more than look at a line - the failregexes, the ignoreregexes it tries
+ * first on every line (nign of them: pass 0 when it does not), and the
+ * prefregex when pref is given (its matches are counted on every line).
+ * A buffer of several lines (maxlines > 1) is always searched: a match may
+ * take its texts from the lines before.
+ */
+struct failregex;
+struct prefilter *prefilter_of_filter(struct failregex *const *fail, size_t nfail,
+	    struct failregex *const *ign, size_t nign, const struct failregex *pref,
+	    long maxlines);
+/*
+ * Whether group 0 may be skipped for the line s[0..len) whose date is at
+ * [ds, de): the text the regexes see (the date cut out, a newline added)
+ * holds none of its texts.
+ */
+bool	 prefilter_skips(struct prefilter *, const char *s, size_t len, size_t ds,
+	    size_t de);
+
 static inline bool
 prefilter_bit(const uint64_t *bits, int g)
 {
