@@ -20,7 +20,6 @@
 #endif
 
 #include "failregex.h"
-#include "rx.h"
 #include "strbuf.h"
 #include "xmalloc.h"
 
@@ -124,38 +123,441 @@ prefilter_why(const struct prefilter *pf, int g)
 	return pf->err;
 }
 
+/* ---- the texts a regex needs -------------------------------------------- */
+
+/*
+ * What a piece of a pattern needs, as alternatives (a disjunction) of sets
+ * of texts (conjunctions): a subject it matches holds every text of one
+ * set.  One empty set: it needs nothing.  Leaving a text out of a set, or
+ * a piece out of a sequence, only ever weakens the condition, so whatever
+ * the analysis cannot follow it leaves out; it never adds a text a match
+ * could lack.  At most MAXALT alternatives: more weaken to "nothing".
+ */
+#define MAXALT	16
+
+struct conj {
+	char	**t;
+	size_t	 n;
+};
+
+struct dnf {
+	struct conj	*c;
+	size_t		 n;
+};
+
+static void
+conj_add(struct conj *c, const char *s, size_t len)
+{
+	c->t = xrealloc(c->t, (c->n + 1) * sizeof(*c->t));
+	c->t[c->n++] = xstrndup(s, len);
+}
+
+static void
+conj_copy(struct conj *dst, const struct conj *src)
+{
+	size_t i;
+
+	for (i = 0; i < src->n; i++)
+		conj_add(dst, src->t[i], strlen(src->t[i]));
+}
+
+static void
+dnf_free(struct dnf *d)
+{
+	size_t i, k;
+
+	for (i = 0; i < d->n; i++) {
+		for (k = 0; k < d->c[i].n; k++)
+			free(d->c[i].t[k]);	/* NULL: taken */
+		free(d->c[i].t);
+	}
+	free(d->c);
+	d->c = NULL;
+	d->n = 0;
+}
+
+/* "Needs nothing": one empty set. */
+static struct dnf
+dnf_true(void)
+{
+	struct dnf d = { xcalloc(1, sizeof(struct conj)), 1 };
+
+	return d;
+}
+
+static bool
+dnf_is_true(const struct dnf *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		if (d->c[i].n == 0)
+			return true;
+	return false;
+}
+
+/* *a = *a followed by b (every pairing of their sets); b is consumed. */
+static void
+dnf_then(struct dnf *a, struct dnf *b)
+{
+	struct dnf r;
+	size_t i, k;
+
+	if (dnf_is_true(b) && b->n == 1) {
+		dnf_free(b);
+		return;
+	}
+	if (a->n * b->n > MAXALT) {	/* too many: b is left out */
+		dnf_free(b);
+		return;
+	}
+	r.n = a->n * b->n;
+	r.c = xcalloc(r.n, sizeof(*r.c));
+	for (i = 0; i < a->n; i++)
+		for (k = 0; k < b->n; k++) {
+			conj_copy(&r.c[i * b->n + k], &a->c[i]);
+			conj_copy(&r.c[i * b->n + k], &b->c[k]);
+		}
+	dnf_free(a);
+	dnf_free(b);
+	*a = r;
+}
+
+/* *a = *a or b; b is consumed. */
+static void
+dnf_or(struct dnf *a, struct dnf *b)
+{
+	if (dnf_is_true(a) || dnf_is_true(b) || a->n + b->n > MAXALT) {
+		dnf_free(a);
+		dnf_free(b);
+		*a = dnf_true();
+		return;
+	}
+	a->c = xrealloc(a->c, (a->n + b->n) * sizeof(*a->c));
+	memcpy(a->c + a->n, b->c, b->n * sizeof(*b->c));
+	a->n += b->n;
+	free(b->c);
+}
+
+/* A run of literal text: needed by every alternative (when long enough). */
+static void
+flush_run(struct dnf *d, struct strbuf *run)
+{
+	size_t i;
+
+	if (run->len >= PREFILTER_MIN)
+		for (i = 0; i < d->n; i++)
+			conj_add(&d->c[i], run->s, run->len);
+	strbuf_reset(run);
+}
+
+/* Past a class at p ('['), as PCRE2 reads it ([:name:] inside included). */
+static const char *
+skip_class(const char *p)
+{
+	p++;
+	if (*p == '^')
+		p++;
+	if (*p == ']')
+		p++;
+	for (; *p; p++) {
+		if (*p == '\\' && p[1]) {
+			p++;
+			continue;
+		}
+		if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+			char term[3] = { p[1], ']', '\0' };
+			const char *e = strstr(p + 2, term);
+
+			if (e != NULL) {
+				p = e + 1;
+				continue;
+			}
+		}
+		if (*p == ']')
+			return p + 1;
+	}
+	return p;
+}
+
+/* Past a group at p ('('), classes and escapes inside skipped. */
+static const char *
+skip_group(const char *p)
+{
+	int depth = 0;
+
+	for (; *p; p++) {
+		if (*p == '\\' && p[1])
+			p++;
+		else if (*p == '[')
+			p = skip_class(p) - 1;
+		else if (*p == '(')
+			depth++;
+		else if (*p == ')' && --depth == 0)
+			return p + 1;
+	}
+	return p;
+}
+
+/*
+ * A quantifier at p: its length (0: none) and whether it allows zero
+ * repetitions.  Python reads a "{" that is no quantifier as a literal.
+ */
+static size_t
+quantifier(const char *p, bool *optional)
+{
+	const char *q = p;
+	size_t lo;
+
+	*optional = false;
+	if (*p == '?' || *p == '*') {
+		*optional = true;
+		q++;
+	} else if (*p == '+')
+		q++;
+	else if (*p == '{') {
+		lo = strspn(p + 1, "0123456789");
+		q = p + 1 + lo;
+		if (*q == ',')
+			q += 1 + strspn(q + 1, "0123456789");
+		if (*q != '}' || q == p + 1)
+			return 0;
+		q++;
+		*optional = lo == 0 || strspn(p + 1, "0") == lo;
+	} else
+		return 0;
+	if (*q == '?' || *q == '+')	/* lazy, possessive */
+		q++;
+	return (size_t)(q - p);
+}
+
+/* The length of an escape at p that is no literal character. */
+static size_t
+escape_len(const char *p)
+{
+	char e = p[1];
+	size_t n = 2, max = 0;
+	const char *hex = "0123456789abcdefABCDEF";
+
+	if (e == 'x')
+		max = 2;
+	else if (e == 'u')
+		max = 4;
+	else if (e == 'U')
+		max = 8;
+	else if (e >= '0' && e <= '9') {
+		hex = e == '0' ? "01234567" : "0123456789";
+		max = 2;
+	} else if ((e == 'N' || e == 'g' || e == 'k' || e == 'p' || e == 'P') &&
+	    (p[2] == '{' || p[2] == '<')) {
+		const char *c = strchr(p + 2, p[2] == '{' ? '}' : '>');
+
+		return c ? (size_t)(c + 1 - p) : strlen(p);
+	}
+	while (max-- > 0 && p[n] && strchr(hex, p[n]))
+		n++;
+	return n;
+}
+
+static struct dnf parse_alt(const char **pp, int depth);
+
+/* One branch: a sequence of pieces, up to "|", ")" or the end. */
+static struct dnf
+parse_seq(const char **pp, int depth)
+{
+	struct dnf d = dnf_true();
+	struct strbuf run = STRBUF_INIT;
+	const char *p = *pp;
+
+	while (*p && *p != '|' && *p != ')') {
+		const char *unit = NULL;	/* a literal character */
+		size_t ulen = 0, q;
+		struct dnf sub;
+		bool opt, group = false;
+
+		if (*p == '\\' && p[1]) {
+			char e = p[1];
+
+			if (e == 't' || e == 'n' || e == 'r' || e == 'f' || e == 'v') {
+				static const char map[] = "t\tn\nr\rf\fv\v";
+
+				unit = strchr(map, e) + 1;
+				ulen = 1;
+				p += 2;
+			} else if ((unsigned char)e >= 0xc0) {
+				/* an escaped non-ASCII character: itself */
+				unit = p + 1;
+				ulen = 1;
+				while ((p[1 + ulen] & 0xc0) == 0x80)
+					ulen++;
+				p += 1 + ulen;
+			} else if ((unsigned char)e < 0x80 && !((e >= 'a' && e <= 'z') ||
+			    (e >= 'A' && e <= 'Z') || (e >= '0' && e <= '9'))) {
+				unit = p + 1;
+				ulen = 1;
+				p += 2;
+			} else
+				p += escape_len(p);
+		} else if (*p == '[') {
+			p = skip_class(p);
+		} else if (*p == '(') {
+			const char *g = p + 1, *end = skip_group(p);
+
+			if (*g == '?') {
+				g++;
+				if (*g == ':' || *g == '>' || *g == '|')
+					group = true, g++;
+				else if ((*g == 'P' && g[1] == '<') || (*g == '<' && g[1] != '=' &&
+				    g[1] != '!') || *g == '\'') {
+					const char *c = strchr(g + 1, *g == '\'' ? '\'' : '>');
+
+					group = c != NULL && c < end;
+					g = c ? c + 1 : g;
+				} else if (strspn(g, "aimsuxL-") > 0 && g[strspn(g, "aimsuxL-")] == ':') {
+					g += strspn(g, "aimsuxL-") + 1;
+					group = true;
+				}
+				/* else: lookaround, conditional, comment, flags, references */
+			} else
+				group = true;
+			if (group && depth < 32) {
+				flush_run(&d, &run);
+				*pp = g;
+				sub = parse_alt(pp, depth + 1);
+				if (**pp != ')') {	/* unbalanced: give up on it */
+					dnf_free(&sub);
+					sub = dnf_true();
+				}
+			} else
+				sub = dnf_true();
+			p = end;
+			q = quantifier(p, &opt);
+			p += q;
+			if (opt) {
+				dnf_free(&sub);
+				sub = dnf_true();
+			}
+			flush_run(&d, &run);
+			dnf_then(&d, &sub);
+			continue;
+		} else if (*p == '.' || *p == '^' || *p == '$' || *p == '*' || *p == '+' ||
+		    *p == '?' || (*p == '{' && quantifier(p, &opt) > 0)) {
+			p += *p == '{' ? quantifier(p, &opt) : 1;
+		} else {
+			/* a character: a UTF-8 sequence is one */
+			unit = p;
+			ulen = 1;
+			if ((unsigned char)*p >= 0xc0)
+				while ((p[ulen] & 0xc0) == 0x80)
+					ulen++;
+			p += ulen;
+		}
+		if (unit == NULL) {
+			flush_run(&d, &run);
+			continue;
+		}
+		q = quantifier(p, &opt);
+		if (q > 0) {
+			p += q;
+			if (!opt)
+				strbuf_add(&run, unit, ulen);
+			flush_run(&d, &run);
+		} else
+			strbuf_add(&run, unit, ulen);
+	}
+	flush_run(&d, &run);
+	strbuf_free(&run);
+	*pp = p;
+	return d;
+}
+
+/* Alternatives: branches separated by "|", up to ")" or the end. */
+static struct dnf
+parse_alt(const char **pp, int depth)
+{
+	struct dnf d = parse_seq(pp, depth);
+
+	while (**pp == '|') {
+		struct dnf b;
+
+		(*pp)++;
+		b = parse_seq(pp, depth);
+		dnf_or(&d, &b);
+	}
+	return d;
+}
+
+/*
+ * What a Python-dialect pattern needs.  Flags that change what a literal
+ * means (caseless, verbose) anywhere: nothing is known.
+ */
+static struct dnf
+needs(const char *python)
+{
+	const char *p = python;
+	struct dnf d;
+
+	if (strstr(python, "(?i") || strstr(python, "(?x") || strstr(python, "(?L") ||
+	    strstr(python, "\\Q"))
+		return dnf_true();
+	for (p = python; (p = strstr(p, "(?")) != NULL; p += 2) {
+		size_t k = strspn(p + 2, "aimsuxL-");
+
+		if (k > 0 && (p[2 + k] == ')' || p[2 + k] == ':') &&
+		    (memchr(p + 2, 'i', k) || memchr(p + 2, 'x', k)))
+			return dnf_true();
+	}
+	p = python;
+	d = parse_alt(&p, 0);
+	if (*p != '\0') {	/* a stray ")": not understood */
+		dnf_free(&d);
+		return dnf_true();
+	}
+	return d;
+}
+
 bool
 prefilter_add_regex(struct prefilter *pf, int g, const char *python, const char *label)
 {
-	size_t n, i;
-	char **lit = rx_required_literals(python, PREFILTER_MIN, &n);
-	struct prule *r;
+	struct dnf d = needs(python);
+	size_t i, k;
 
-	if (n == 0) {
+	if (dnf_is_true(&d)) {
 		char *why = xasprintf("%s has no text every match contains", label);
 
 		prefilter_set_always(pf, g, why);
 		free(why);
-		free(lit);
+		dnf_free(&d);
 		return false;
 	}
-	pf->rule = xgrow(pf->rule, &pf->caprules, pf->nrules + 1, sizeof(*pf->rule));
-	r = &pf->rule[pf->nrules];
-	r->group = g;
-	r->need = (unsigned)n;
-	r->seen = r->gen = 0;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < d.n; i++) {
+		struct prule *r;
 		struct ptext *t;
+		size_t best = 0;
 
+		/*
+		 * The longest text of the set alone: short ones (" from ",
+		 * "HTTP") are in most lines and would only cost the scan a
+		 * report each; one text that is rarely there rules as well.
+		 */
+		for (k = 1; k < d.c[i].n; k++)
+			if (strlen(d.c[i].t[k]) > strlen(d.c[i].t[best]))
+				best = k;
+		pf->rule = xgrow(pf->rule, &pf->caprules, pf->nrules + 1, sizeof(*pf->rule));
+		r = &pf->rule[pf->nrules];
+		r->group = g;
+		r->need = 1;
+		r->seen = r->gen = 0;
 		pf->text = xgrow(pf->text, &pf->captexts, pf->ntexts + 1, sizeof(*pf->text));
 		t = &pf->text[pf->ntexts++];
-		t->s = lit[i];
-		t->len = strlen(lit[i]);
+		t->s = d.c[i].t[best];
+		t->len = strlen(t->s);
 		t->rule = (unsigned)pf->nrules;
+		d.c[i].t[best] = NULL;
+		pf->nrules++;
+		pf->group[g].nrules++;
 	}
-	free(lit);
-	pf->nrules++;
-	pf->group[g].nrules++;
+	dnf_free(&d);
 	return true;
 }
 
