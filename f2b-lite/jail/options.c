@@ -1281,6 +1281,7 @@ jail_rebuild_filter(struct jail *j, char **err)
 	size_t i;
 	int rc = 0;
 
+	filter_set_prefilter(f, true, false);
 	filter_set_check_findtime(f, true);
 	filter_set_in_operation(f, true);
 	filter_set_defer_dns(f, true);
