@@ -58,7 +58,7 @@ iptables -A INPUT -m set --match-set hmailblock src -j DROP
 mkdir "$T/bin"
 ln -s /bin/true "$T/bin/logger"
 export PATH="$T/bin:$PATH"
-now_us() { echo "${EPOCHREALTIME/./}"; }
+. "$SRC/bench/lib.sh"
 # pinger_start: a process that polls $T/sock for a ping answer every 0.2 ms
 # (fail2ban's protocol), started and warm before the server so that its own
 # start-up is not counted; it prints the microseconds from the time written
@@ -87,8 +87,6 @@ print(-1)' "$T/t0" "$T/sock" "$SRC/tests/tools" > "$T/pinger.out" &
 	until [ -e "$T/t0.ready" ]; do sleep 0.01; done
 	rm -f "$T/t0.ready"
 }
-syslog_now() { date +'%b %e %H:%M:%S'; }
-note() { echo "  $*" >&2; }
 
 # the poller: compiled here when libipset's headers are there, else ipset(8)
 # in a loop (about 1 ms resolution instead of 0.05 ms)
@@ -260,14 +258,6 @@ floor() {
 }
 
 # ---- configurations ---------------------------------------------------------------
-mkconf() {	# mkconf DIR: stock config (linked), the seed's files, no database
-	local c=$1
-	mkdir -p "$c"
-	cp -rs /etc/fail2ban/. "$c/"
-	rm -f "$c/jail.d/defaults-debian.conf"
-	for f in filter.d action.d jail.d; do cp "$SRC/$f/fu_hmail.conf" "$c/$f/"; done
-	printf '[Definition]\ndbfile = :memory:\n' > "$c/fail2ban.local"
-}
 # the seed's jail, as shipped, on $T/hmail.log
 mkconf "$T/seed"
 printf '[fu_hmail]\nlogpath = %s/hmail.log\nbantime = 1h\n' "$T" > "$T/seed/jail.local"
@@ -289,7 +279,7 @@ EOF
 # every stock jail, each on an empty log of its own
 mkconf "$T/all"
 mkdir "$T/logs"
-jails=$(sed -n 's/^\[\([^]]*\)\]$/\1/p' /etc/fail2ban/jail.conf | grep -v '^INCLUDES$\|^DEFAULT$')
+jails=$(stock_jails)
 njails=0
 {
 	printf '[fu_hmail]\nlogpath = %s/logs/fu_hmail.log\n' "$T"
@@ -309,39 +299,6 @@ offence() {
 }
 
 # ---- one daemon -------------------------------------------------------------------------
-start() {	# start WHO CONF: the daemon in the foreground; PID in $DPID
-	local who=$1 conf=$2
-	if [ "$who" = fail2ban ]; then
-		fail2ban-server -c "$conf" -s "$T/sock" -p "$T/pid" -f -x --logtarget "$T/$who.log" \
-		    --loglevel INFO start > "$T/$who.out" 2>&1 &
-	else
-		"$F2B" server -c "$conf" -s "$T/sock" -p "$T/pid" -f -x --logtarget "$T/$who.log" \
-		    --loglevel INFO start > "$T/$who.out" 2>&1 &
-	fi
-	DPID=$!
-	PIDS+=($DPID)
-}
-stop() {	# stop PID [SECONDS]: SIGTERM; microseconds until it is gone in $STOP_US
-	local pid=$1 limit=${2:-120} t0
-	t0=$(now_us)
-	kill -TERM "$pid" 2> /dev/null
-	while kill -0 "$pid" 2> /dev/null; do
-		[ $(( $(now_us) - t0 )) -gt $((limit * 1000000)) ] && { kill -KILL "$pid"; break; }
-		sleep 0.002
-	done
-	wait "$pid" 2> /dev/null
-	STOP_US=$(( $(now_us) - t0 ))
-}
-jails_started() {
-	local c
-	c=$(grep -c "Jail '.*' started" "$T/$1.log" 2> /dev/null)
-	[ "${c:-0}" -ge "$2" ]
-}
-wait_for() {	# wait_for SECONDS COMMAND...
-	local end=$(( $(now_us) + $1 * 1000000 ))
-	shift
-	until "$@"; do [ "$(now_us)" -gt $end ] && return 1; sleep 0.01; done
-}
 # rss_anon PID: "RSS anonymous" in MiB - all resident pages (ps's RSS: the
 # shared libraries' mapped pages too) and the process's own (RssAnon)
 rss_anon() {
