@@ -4,8 +4,7 @@
 # apt-get runs only when something is missing.
 #
 #   build:  gcc, meson, ninja, pkg-config and the -dev packages of pcre2,
-#           sqlite3, libipset and libsystemd; libvectorscan-dev (the
-#           prefilter, optional: without it the build leaves it out)
+#           sqlite3, libipset and libsystemd
 #   tests:  Debian's fail2ban (the reference the differential tests compare
 #           against), clang with its runtime (libFuzzer, sanitizers),
 #           pcre2-utils (pcre2grep, benchmarks), iproute2, iptables, ipset,
@@ -21,7 +20,7 @@
 # service we installed is disabled afterwards.
 set -eu
 build_pkgs="gcc libc6-dev meson ninja-build pkg-config libpcre2-dev libsqlite3-dev
-	libipset-dev libsystemd-dev libvectorscan-dev"
+	libipset-dev libsystemd-dev"
 test_pkgs="fail2ban python3 python3-pyinotify python3-systemd clang libclang-rt-14-dev pcre2-utils iproute2 iptables
 	ipset nftables sqlite3 procps systemd-journal-remote mandoc systemd-container rsyslog logrotate"
 

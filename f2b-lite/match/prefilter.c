@@ -1,23 +1,19 @@
 /*
  * prefilter: groups of regexes reduced to the texts their matches need,
- * one Vectorscan literal database over all of them (see prefilter.h).
+ * one Aho-Corasick automaton over all of them (see prefilter.h).
  *
- * Each (rule, text) pair is one pattern of the database, compiled with
- * HS_FLAG_SINGLEMATCH: a scan reports it at most once, so a rule holds
- * when as many of its patterns were reported as it has texts.  Counts are
- * kept per rule with the scan's generation number, so a scan costs nothing
- * for the rules it does not touch.  The scan stops as soon as every group
- * that can be told apart is known to be a candidate.
+ * Each rule has one text; the automaton (built at the first scan) has a
+ * state per prefix of the texts, a full transition table over byte
+ * classes (the bytes the texts use, each its class, every other byte one
+ * class), and per state the groups whose texts end there, those of its
+ * failure links merged in.  A scan is one table step per byte; it stops as
+ * soon as every group that can be told apart is known to be a candidate.
  */
 #include "prefilter.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#ifdef HAVE_LIBHS
-#include <hs.h>
-#endif
 
 #include "failregex.h"
 #include "strbuf.h"
@@ -30,9 +26,7 @@ struct pgroup {
 
 struct prule {
 	int		 group;
-	unsigned	 need;		/* texts that must all be seen */
-	unsigned	 seen;		/* ... seen in the scan of generation gen */
-	unsigned	 gen;
+	unsigned	 need;		/* texts that must all be seen (1) */
 };
 
 struct ptext {
@@ -50,23 +44,22 @@ struct prefilter {
 	size_t		 ntexts, captexts;
 	bool		 built;
 	char		*err;		/* the build failed: all candidates */
-	unsigned	 gen;
 	struct strbuf	 line;		/* prefilter_skips()'s text */
 	size_t		 filtered;	/* groups told apart (not always, with rules) */
-#ifdef HAVE_LIBHS
-	hs_database_t	*db;
-	hs_scratch_t	*scratch;
-#endif
+	uint64_t	*always;	/* the groups that are candidates whatever the text */
+	/* the automaton, made at the first scan (most filters' own never scan) */
+	bool		 made;
+	uint8_t		 cls[256];	/* byte -> class */
+	size_t		 ncls, nstates;
+	uint32_t	*delta;		/* delta[state * ncls + class] */
+	uint32_t	*ostart;	/* state s: groups ogroup[ostart[s]..ostart[s + 1]) */
+	uint32_t	*ogroup;
 };
 
 bool
 prefilter_available(void)
 {
-#ifdef HAVE_LIBHS
 	return true;
-#else
-	return false;
-#endif
 }
 
 struct prefilter *
@@ -90,11 +83,11 @@ prefilter_free(struct prefilter *pf)
 	free(pf->rule);
 	free(pf->text);
 	free(pf->err);
+	free(pf->always);
 	strbuf_free(&pf->line);
-#ifdef HAVE_LIBHS
-	hs_free_scratch(pf->scratch);
-	hs_free_database(pf->db);
-#endif
+	free(pf->delta);
+	free(pf->ostart);
+	free(pf->ogroup);
 	free(pf);
 }
 
@@ -547,7 +540,6 @@ prefilter_add_regex(struct prefilter *pf, int g, const char *python, const char 
 		r = &pf->rule[pf->nrules];
 		r->group = g;
 		r->need = 1;
-		r->seen = r->gen = 0;
 		pf->text = xgrow(pf->text, &pf->captexts, pf->ntexts + 1, sizeof(*pf->text));
 		t = &pf->text[pf->ntexts++];
 		t->s = d.c[i].t[best];
@@ -561,13 +553,6 @@ prefilter_add_regex(struct prefilter *pf, int g, const char *python, const char 
 	return true;
 }
 
-static void
-build_failed(struct prefilter *pf, char *msg, char **err)
-{
-	pf->err = msg;
-	*err = xstrdup(msg);
-}
-
 int
 prefilter_build(struct prefilter *pf, char **err)
 {
@@ -575,51 +560,116 @@ prefilter_build(struct prefilter *pf, char **err)
 
 	*err = NULL;
 	pf->built = true;
+	free(pf->always);
+	pf->always = xcalloc((pf->ngroups + 63) / 64 + 1, sizeof(*pf->always));
 	for (i = 0; i < pf->ngroups; i++)
 		if (pf->group[i].why == NULL && pf->group[i].nrules > 0)
 			pf->filtered++;
-#ifdef HAVE_LIBHS
-	if (pf->ntexts > 0) {
-		const char **exprs = xcalloc(pf->ntexts, sizeof(*exprs));
-		unsigned *flags = xcalloc(pf->ntexts, sizeof(*flags));
-		unsigned *ids = xcalloc(pf->ntexts, sizeof(*ids));
-		size_t *lens = xcalloc(pf->ntexts, sizeof(*lens));
-		hs_compile_error_t *ce = NULL;
-		hs_error_t rc;
+		else if (pf->group[i].why != NULL)
+			pf->always[i / 64] |= (uint64_t)1 << (i % 64);
+	return 0;
+}
 
-		for (i = 0; i < pf->ntexts; i++) {
-			exprs[i] = pf->text[i].s;
-			lens[i] = pf->text[i].len;
-			flags[i] = HS_FLAG_SINGLEMATCH;
-			ids[i] = (unsigned)i;
+/* A state's groups while the automaton is made. */
+struct glist {
+	uint32_t	*g;
+	size_t		 n, cap;
+};
+
+static void
+glist_add(struct glist *l, uint32_t g)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->g[i] == g)
+			return;
+	l->g = xgrow(l->g, &l->cap, l->n + 1, sizeof(*l->g));
+	l->g[l->n++] = g;
+}
+
+#define NONE	UINT32_MAX
+
+/* The automaton: the trie of the texts, then failure links breadth first. */
+static void
+make(struct prefilter *pf)
+{
+	size_t i, k, max = 1, n = 1, head = 0, tail = 0, nout = 0;
+	uint32_t *fail, *queue;
+	struct glist *out;
+	bool used[256] = { false };
+
+	pf->made = true;
+	for (i = 0; i < pf->ntexts; i++) {
+		max += pf->text[i].len;
+		for (k = 0; k < pf->text[i].len; k++)
+			used[(unsigned char)pf->text[i].s[k]] = true;
+	}
+	pf->ncls = 1;		/* class 0: every byte no text has */
+	for (i = 0; i < 256; i++)
+		pf->cls[i] = used[i] ? (uint8_t)pf->ncls++ : 0;
+	pf->delta = xcalloc(max * pf->ncls, sizeof(*pf->delta));
+	memset(pf->delta, 0xff, max * pf->ncls * sizeof(*pf->delta));
+	out = xcalloc(max, sizeof(*out));
+	for (i = 0; i < pf->ntexts; i++) {
+		const struct ptext *t = &pf->text[i];
+		uint32_t s = 0;
+
+		if (pf->group[pf->rule[t->rule].group].why != NULL)
+			continue;	/* a candidate anyway */
+		for (k = 0; k < t->len; k++) {
+			uint32_t *d = &pf->delta[s * pf->ncls + pf->cls[(unsigned char)t->s[k]]];
+
+			if (*d == NONE)
+				*d = (uint32_t)n++;
+			s = *d;
 		}
-		rc = hs_compile_lit_multi(exprs, flags, ids, lens, (unsigned)pf->ntexts,
-		    HS_MODE_BLOCK, NULL, &pf->db, &ce);
-		free(exprs);
-		free(flags);
-		free(ids);
-		free(lens);
-		if (rc != HS_SUCCESS) {
-			build_failed(pf, xasprintf("Vectorscan cannot compile the texts: %s",
-			    ce ? ce->message : "unknown error"), err);
-			hs_free_compile_error(ce);
-			pf->db = NULL;
-			return -1;
-		}
-		if (hs_alloc_scratch(pf->db, &pf->scratch) != HS_SUCCESS) {
-			build_failed(pf, xstrdup("Vectorscan cannot allocate its scratch space"),
-			    err);
-			hs_free_database(pf->db);
-			pf->db = NULL;
-			return -1;
+		glist_add(&out[s], (uint32_t)pf->rule[t->rule].group);
+	}
+	pf->nstates = n;
+	fail = xcalloc(n, sizeof(*fail));
+	queue = xcalloc(n, sizeof(*queue));
+	for (k = 0; k < pf->ncls; k++) {
+		uint32_t *d = &pf->delta[k];
+
+		if (*d == NONE)
+			*d = 0;
+		else {
+			fail[*d] = 0;
+			queue[tail++] = *d;
 		}
 	}
-	return 0;
-#else
-	build_failed(pf, xstrdup("f2b-lite was built without Vectorscan "
-	    "(libvectorscan-dev)"), err);
-	return -1;
-#endif
+	while (head < tail) {
+		uint32_t s = queue[head++];
+
+		for (k = 0; k < pf->ncls; k++) {
+			uint32_t *d = &pf->delta[s * pf->ncls + k], u = *d;
+
+			if (u == NONE) {
+				*d = pf->delta[fail[s] * pf->ncls + k];
+				continue;
+			}
+			fail[u] = pf->delta[fail[s] * pf->ncls + k];
+			for (i = 0; i < out[fail[u]].n; i++)	/* final: it is shallower */
+				glist_add(&out[u], out[fail[u]].g[i]);
+			queue[tail++] = u;
+		}
+	}
+	pf->delta = xrealloc(pf->delta, n * pf->ncls * sizeof(*pf->delta));
+	pf->ostart = xcalloc(n + 1, sizeof(*pf->ostart));
+	for (i = 0; i < n; i++)
+		nout += out[i].n;
+	pf->ogroup = xcalloc(nout + 1, sizeof(*pf->ogroup));
+	for (i = 0, nout = 0; i < n; i++) {
+		pf->ostart[i] = (uint32_t)nout;
+		for (k = 0; k < out[i].n; k++)
+			pf->ogroup[nout++] = out[i].g[k];
+		free(out[i].g);
+	}
+	pf->ostart[n] = (uint32_t)nout;
+	free(out);
+	free(fail);
+	free(queue);
 }
 
 size_t
@@ -638,98 +688,79 @@ prefilter_ntexts(const struct prefilter *pf)
 static void
 set_always(const struct prefilter *pf, uint64_t *bits)
 {
-	size_t g;
+	size_t w, nw = (pf->ngroups + 63) / 64;
 
-	for (g = 0; g < pf->ngroups; g++)
-		if (pf->err != NULL || pf->group[g].why != NULL || !pf->built)
-			bits[g / 64] |= (uint64_t)1 << (g % 64);
-}
-
-#ifdef HAVE_LIBHS
-struct scan {
-	struct prefilter	*pf;
-	uint64_t		*bits;
-	size_t			 left;		/* groups not yet known to be candidates */
-};
-
-static int
-on_match(unsigned id, unsigned long long from, unsigned long long to,
-    unsigned flags, void *arg)
-{
-	struct scan *s = arg;
-	struct prule *r = &s->pf->rule[s->pf->text[id].rule];
-	unsigned g = (unsigned)r->group;
-	uint64_t bit = (uint64_t)1 << (g % 64);
-
-	(void)from;
-	(void)to;
-	(void)flags;
-	if (r->gen != s->pf->gen) {
-		r->gen = s->pf->gen;
-		r->seen = 0;
+	if (pf->err != NULL || !pf->built) {
+		for (w = 0; w < pf->ngroups; w++)
+			bits[w / 64] |= (uint64_t)1 << (w % 64);
+		return;
 	}
-	if (++r->seen < r->need || (s->bits[g / 64] & bit))
-		return 0;
-	s->bits[g / 64] |= bit;
-	return --s->left == 0;	/* nonzero: every group is known, stop */
+	for (w = 0; w < nw; w++)
+		bits[w] |= pf->always[w];
 }
-#endif
 
 void
 prefilter_scan(struct prefilter *pf, const char *text, size_t len, uint64_t *bits)
 {
+	const unsigned char *p = (const unsigned char *)text, *end = p + len;
+	size_t left = pf->filtered;
+	uint32_t st = 0;
+
 	set_always(pf, bits);
-#ifdef HAVE_LIBHS
-	if (pf->db != NULL && pf->filtered > 0) {
-		struct scan s = { pf, bits, pf->filtered };
-		hs_error_t rc;
+	if (!pf->built || pf->err != NULL || left == 0)
+		return;
+	if (!pf->made)
+		make(pf);
+	for (; p < end; p++) {
+		uint32_t i;
 
-		if (++pf->gen == 0) {	/* wrapped: no rule may look seen */
-			size_t i;
+		st = pf->delta[st * pf->ncls + pf->cls[*p]];
+		for (i = pf->ostart[st]; i < pf->ostart[st + 1]; i++) {
+			uint32_t g = pf->ogroup[i];
+			uint64_t bit = (uint64_t)1 << (g % 64);
 
-			for (i = 0; i < pf->nrules; i++)
-				pf->rule[i].gen = 0;
-			pf->gen = 1;
-		}
-		rc = len > UINT32_MAX ? HS_INVALID : hs_scan(pf->db, text, (unsigned)len, 0,
-		    pf->scratch, on_match, &s);
-
-		if (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED) {
-			/* cannot happen for our lines; if it did, run everything */
-			memset(bits, 0xff, (pf->ngroups + 63) / 64 * sizeof(*bits));
+			if (bits[g / 64] & bit)
+				continue;
+			bits[g / 64] |= bit;
+			if (--left == 0)
+				return;	/* every group is known */
 		}
 	}
-#else
-	(void)text;
-	(void)len;
-#endif
 }
 
 /* ---- a filter's prefilter ------------------------------------------------ */
+
+void
+prefilter_add_filter(struct prefilter *pf, int g, struct failregex *const *fail, size_t nfail,
+    struct failregex *const *ign, size_t nign, const struct failregex *pref, long maxlines)
+{
+	char label[48];
+	size_t i;
+
+	if (maxlines > 1)
+		prefilter_set_always(pf, g, "maxlines > 1 (a match may span the buffered lines)");
+	if (nfail == 0)
+		prefilter_set_always(pf, g, "no failregex");
+	for (i = 0; i < nfail; i++) {
+		snprintf(label, sizeof(label), "failregex %zu", i);
+		prefilter_add_regex(pf, g, failregex_pattern(fail[i]), label);
+	}
+	for (i = 0; i < nign; i++) {
+		snprintf(label, sizeof(label), "ignoreregex %zu", i);
+		prefilter_add_regex(pf, g, failregex_pattern(ign[i]), label);
+	}
+	if (pref != NULL)
+		prefilter_add_regex(pf, g, failregex_pattern(pref), "prefregex");
+}
 
 struct prefilter *
 prefilter_of_filter(struct failregex *const *fail, size_t nfail,
     struct failregex *const *ign, size_t nign, const struct failregex *pref, long maxlines)
 {
 	struct prefilter *pf = prefilter_new();
-	char label[48], *err = NULL;
-	size_t i;
+	char *err = NULL;
 
-	prefilter_group(pf);
-	if (maxlines > 1)
-		prefilter_set_always(pf, 0, "maxlines > 1 (a match may span the buffered lines)");
-	if (nfail == 0)
-		prefilter_set_always(pf, 0, "no failregex");
-	for (i = 0; i < nfail; i++) {
-		snprintf(label, sizeof(label), "failregex %zu", i);
-		prefilter_add_regex(pf, 0, failregex_pattern(fail[i]), label);
-	}
-	for (i = 0; i < nign; i++) {
-		snprintf(label, sizeof(label), "ignoreregex %zu", i);
-		prefilter_add_regex(pf, 0, failregex_pattern(ign[i]), label);
-	}
-	if (pref != NULL)
-		prefilter_add_regex(pf, 0, failregex_pattern(pref), "prefregex");
+	prefilter_add_filter(pf, prefilter_group(pf), fail, nfail, ign, nign, pref, maxlines);
 	prefilter_build(pf, &err);
 	free(err);
 	return pf;

@@ -10,12 +10,13 @@
  * "does not" wrongly.  A regex without such a text makes its group a
  * candidate for every text (prefilter_why() says which regex, and why).
  *
- * The texts of all rules are compiled into one Vectorscan database
- * (Debian's libvectorscan-dev, Hyperscan's portable fork) with its literal
- * API: a few milliseconds to build even for every stock filter, one pass
- * over a text however many groups there are.  Built without Vectorscan,
- * prefilter_build() fails with a reason and every group is a candidate for
- * every text: callers then run everything, as without a prefilter.
+ * The texts of all rules make one Aho-Corasick automaton (prefilter.c),
+ * built at the first scan: one pass over a text however many groups there
+ * are.  Not Vectorscan (Debian 12's libvectorscan 5.4.9, tried first): on
+ * this project's AVX-512 build machine it missed literals that were in
+ * the text, depending on the text's address (e.g. "query" in a line
+ * scanned with "bad zone transfer" in the same database, at 7 of 64
+ * alignments), and a prefilter that misses a text loses failures.
  *
  * Leaf module: errors and reasons come back as strings.
  */
@@ -28,7 +29,7 @@
 
 struct prefilter;
 
-/* Whether this build can prefilter at all (it was built with Vectorscan). */
+/* Whether this build can prefilter at all (always: kept for the tools). */
 bool	 prefilter_available(void);
 
 struct prefilter	*prefilter_new(void);
@@ -73,6 +74,10 @@ void	 prefilter_scan(struct prefilter *, const char *text, size_t len,
  * take its texts from the lines before.
  */
 struct failregex;
+/* The same rules as group g of another prefilter (one shared by filters). */
+void	 prefilter_add_filter(struct prefilter *, int g, struct failregex *const *fail,
+	    size_t nfail, struct failregex *const *ign, size_t nign,
+	    const struct failregex *pref, long maxlines);
 struct prefilter *prefilter_of_filter(struct failregex *const *fail, size_t nfail,
 	    struct failregex *const *ign, size_t nign, const struct failregex *pref,
 	    long maxlines);
