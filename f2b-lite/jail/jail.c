@@ -769,8 +769,9 @@ jail_start(struct jail *j, char **err)
 	jail_names_ready(j, NULL);	/* the ignore checks' names looked up before a failure needs them */
 	j->svc_timer = loop_timer_add(j->env.loop, 0.5, on_service, j);
 	if (prefilter_why(filter_prefilter(j->filter), 0) == NULL)
-		log_msg(LOG_LVL_INFO, LOG_FILTER, "[%s] Prefilter on: %zu texts", j->name,
-		    prefilter_ntexts(filter_prefilter(j->filter)));
+		log_msg(LOG_LVL_INFO, LOG_FILTER, "[%s] Prefilter on: %zu texts (one scan of "
+		    "each line shared by the filters, used once %d have texts)", j->name,
+		    prefilter_ntexts(filter_prefilter(j->filter)), PREFILTER_SHARE_MIN);
 	else
 		log_msg(LOG_LVL_INFO, LOG_FILTER, "[%s] Prefilter off: %s", j->name,
 		    prefilter_why(filter_prefilter(j->filter), 0));

@@ -129,6 +129,16 @@ struct prefilter;
 void	 filter_set_prefilter(struct filter *, bool on, bool stats);
 /* The filter's prefilter (built now if need be), NULL when it is off. */
 const struct prefilter *filter_prefilter(struct filter *);
+/*
+ * The filters whose prefilter is on share one scan of each line (filter.c's
+ * "shared"), used when at least PREFILTER_SHARE_MIN of them have texts to
+ * look for (F2B_LITE_PREFILTER=force: from one on): the lines scanned so
+ * far; whether the scan is used, with how many filters have texts of all
+ * that share it.
+ */
+#define PREFILTER_SHARE_MIN	4
+unsigned long	 filter_prefilter_scans(void);
+bool		 filter_prefilter_shared(size_t *nfiltered, size_t *nfilters);
 
 /* Introspection for fail2ban-regex. */
 size_t		 filter_nfailregex(const struct filter *);

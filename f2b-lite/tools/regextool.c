@@ -111,8 +111,9 @@ usage(FILE *f, const char *argv0)
 	    "  --corpus=PATH         (f2b-lite) replay sample logs annotated with\n"
 	    "                        '# failJSON:' lines; --tap prints TAP\n"
 	    "  --no-prefilter        (f2b-lite) search every line with the regexes, not\n"
-	    "                        only those the Vectorscan prefilter lets through\n"
-	    "                        (the same results; F2B_LITE_PREFILTER=off too)\n"
+	    "                        only those the prefilter lets through (the same\n"
+	    "                        results; F2B_LITE_PREFILTER=off too; =force uses\n"
+	    "                        it even for one filter)\n"
 	    "\n"
 	    "Report bugs to https://github.com/fail2ban/fail2ban/issues\n", argv0);
 }
@@ -847,14 +848,19 @@ prefilter_line(struct tool *t)
 {
 	const struct prefilter *pf;
 	const char *why;
+	size_t k, n;
 
 	filter_set_prefilter(t->flt, !t->o.no_prefilter, t->o.out == NULL);
 	pf = filter_prefilter(t->flt);
 	why = pf == NULL ? "turned off" : prefilter_why(pf, 0);
-	if (why == NULL)
-		TOOL_OUT(t, "Use        prefilter : on, %zu texts", prefilter_ntexts(pf));
-	else
+	if (why != NULL)
 		TOOL_OUT(t, "Use        prefilter : off, %s", why);
+	else if (!filter_prefilter_shared(&k, &n))
+		TOOL_OUT(t, "Use        prefilter : off, %zu texts but one filter: its own search "
+		    "for them costs less than a scan (F2B_LITE_PREFILTER=force uses it)",
+		    prefilter_ntexts(pf));
+	else
+		TOOL_OUT(t, "Use        prefilter : on, %zu texts", prefilter_ntexts(pf));
 }
 
 static double
