@@ -32,6 +32,7 @@
 #include "dict.h"
 #include "failid.h"
 #include "failregex.h"
+#include "linescan.h"
 #include "log.h"
 #include "mlfid.h"
 #include "prefilter.h"
@@ -109,11 +110,7 @@ struct filter {
 	double			 next_warn_simtime, next_warn_ignored, next_warn_notime;
 	struct filter_linestat	*stat;
 	char			*lineerr;	/* the line's exception (see push_ids) */
-	struct prefilter	*pfx;		/* filter_set_prefilter(): built when first needed */
-	bool			 pfx_on, pfx_stats;
-	size_t			 pgroup;	/* its group in the shared scan (shared.member) */
-	bool			 ln_same;	/* the regexes see the caller's line as it is
-						 * (valid UTF-8, not cut): the memo's line */
+	struct linescan_member	 lsm;		/* the prefilter (filter_set_prefilter()) */
 	double			 real;		/* clock_real() for this line */
 	bool			 real_read;	/* ... when read: one per line */
 };
@@ -158,7 +155,7 @@ fail_free(void *p)
 	pyval_free(p);
 }
 
-static void shared_leave(struct filter *);
+static linescan_rules_fn add_rules;
 
 struct filter *
 filter_new(void)
@@ -173,6 +170,7 @@ filter_new(void)
 	f->checkfindtime = true;
 	f->inoperation = true;
 	f->mlfid = cache_new(MLFID_MAX, MLFID_TTL, fail_free);
+	f->lsm = (struct linescan_member){ .rules = add_rules, .arg = f };
 	return f;
 }
 
@@ -206,8 +204,7 @@ filter_free(struct filter *f)
 	rx_free(f->prefilter);
 	free(f->startmask);
 	literals_free(f);
-	shared_leave(f);
-	prefilter_free(f->pfx);
+	linescan_set(&f->lsm, false, false);
 	free(f->bytefreq);
 	free(f->pref_spans);
 	free(f->lineerr);
@@ -746,8 +743,6 @@ sample(struct filter *f, const char *buf, size_t len)
 	f->bytefreq = NULL;
 }
 
-static void shared_changed(void);
-
 /* New regexes are tuned after the next lines. */
 static void
 untune(struct filter *f)
@@ -756,10 +751,7 @@ untune(struct filter *f)
 	f->bytefreq = NULL;
 	f->nsampled = f->bsampled = 0;
 	f->tuned = false;
-	prefilter_free(f->pfx);	/* and the prefilter is built again */
-	f->pfx = NULL;
-	if (f->pfx_on)
-		shared_changed();	/* its group's rules too */
+	linescan_changed(&f->lsm);	/* and the prefilter is made again */
 }
 
 /* The failregexes' texts, each distinct one once (see struct filter). */
@@ -1222,233 +1214,25 @@ out:
 	pyval_free(pregroups);
 }
 
-/*
- * The scan shared by every filter (issue 14): one prefilter (one automaton)
- * with a group per filter whose prefilter is on, and the last line it scanned.
- * The jails that read one log each get every line in turn, so the first
- * one's scan answers the others: a line is scanned once however many
- * filters read it, and the answer is a function of the line's bytes alone
- * (the line is compared, not its address), so filters on other logs, or a
- * line seen twice, can only ever share a correct answer.  Built again when
- * a filter joins, leaves or changes its regexes; process-wide, as the date
- * templates' memo (datedet.c) is, since the daemon and the tools run one
- * thread of filters.
- */
-static struct {
-	struct filter	**member;	/* member[g]: the filter of group g */
-	size_t		 n, cap;
-	struct prefilter *pf;		/* NULL: built before the next scan */
-	uint64_t	*bits;		/* the last line's candidates */
-	struct strbuf	 line;		/* the last line seen, its "\n" added */
-	bool		 utf8, ascii;	/* ... utf8_valid()'s answer on it */
-	bool		 valid;		/* ... scanned: bits are its answer */
-	bool		 on;		/* enough filters share it (shared_make()) */
-	size_t		 nfiltered, said;
-	unsigned long	 scans;		/* introspection: lines scanned */
-} shared;
-
+/* The prefilter's rules; ignoreregexes and prefregex for fail2ban-regex's counts (stats). */
 static void
-shared_changed(void)
+add_rules(void *arg, struct prefilter *pf, int g, bool stats)
 {
-	prefilter_free(shared.pf);
-	shared.pf = NULL;
-	shared.valid = false;
+	struct filter *f = arg;
+
+	prefilter_add_filter(pf, g, f->fail, f->nfail, f->ign, stats && f->nign + 2 < f->nfail ?
+	    f->nign : 0, stats ? f->pref : NULL, f->maxlines);
 }
 
-static void
-add_rules(struct filter *f, struct prefilter *pf, int g)
+struct linescan_member *
+filter_linescan(struct filter *f)
 {
-	/* the ignoreregexes fail2ban tries on every line (fewer than failregexes - 2)
-	 * and the prefregex count only in fail2ban-regex's report (stats) */
-	prefilter_add_filter(pf, g, f->fail, f->nfail, f->ign,
-	    f->pfx_stats && f->nign + 2 < f->nfail ? f->nign : 0,
-	    f->pfx_stats ? f->pref : NULL, f->maxlines);
-}
-
-static void
-shared_join(struct filter *f)
-{
-	size_t i;
-
-	for (i = 0; i < shared.n; i++)
-		if (shared.member[i] == f)
-			return;
-	shared.member = xgrow(shared.member, &shared.cap, shared.n + 1, sizeof(*shared.member));
-	f->pgroup = shared.n;
-	shared.member[shared.n++] = f;
-	shared_changed();
-}
-
-static void
-shared_leave(struct filter *f)
-{
-	size_t i;
-
-	for (i = 0; i < shared.n; i++)
-		if (shared.member[i] == f)
-			break;
-	if (i == shared.n)
-		return;
-	memmove(&shared.member[i], &shared.member[i + 1], (shared.n - i - 1) *
-	    sizeof(*shared.member));
-	shared.n--;
-	for (; i < shared.n; i++)
-		shared.member[i]->pgroup = i;
-	shared_changed();
-	if (shared.n == 0) {
-		free(shared.member);
-		free(shared.bits);
-		strbuf_free(&shared.line);
-		memset(&shared, 0, sizeof(shared));
-	}
-}
-
-/*
- * The shared prefilter, made again after a change.  The scan is used only
- * when at least PREFILTER_SHARE_MIN filters take its answer (or
- * F2B_LITE_PREFILTER=force): a filter already looks for its regexes'
- * required texts itself (memmem, see find_failure()), which for one or two
- * filters costs less than a pass of the automaton over the line (measured
- * on bench/'s sshd, hMailServer and nginx logs: 15-60% more time with the
- * scan for one filter); for many filters one pass replaces all their
- * searches.  Said at INFO when it changes.
- */
-static void
-shared_make(void)
-{
-	char *err = NULL;
-	size_t g, k = 0;
-	const char *force = getenv("F2B_LITE_PREFILTER");
-	bool on;
-
-	shared.pf = prefilter_new();
-	for (g = 0; g < shared.n; g++)
-		add_rules(shared.member[g], shared.pf, prefilter_group(shared.pf));
-	prefilter_build(shared.pf, &err);	/* failed: every group a candidate */
-	free(err);
-	free(shared.bits);
-	shared.bits = xcalloc((shared.n + 63) / 64 + 1, sizeof(*shared.bits));
-	shared.valid = false;
-	for (g = 0; g < shared.n; g++)
-		k += prefilter_why(shared.pf, (int)g) == NULL;
-	shared.nfiltered = k;
-	on = k >= PREFILTER_SHARE_MIN || (force && strcmp(force, "force") == 0 && k > 0);
-	if (on != shared.on || k != shared.said) {
-		if (on)
-			log_msg(LOG_LVL_INFO, LOG_FILTER, "Prefilter: one scan of each line for "
-			    "%zu of %zu filters (%zu texts)", k, shared.n, prefilter_ntexts(shared.pf));
-		else if (shared.n > 0)
-			log_msg(LOG_LVL_INFO, LOG_FILTER, "Prefilter: not used, %zu of %zu filters "
-			    "have texts to look for: a scan pays from %d on", k, shared.n,
-			    PREFILTER_SHARE_MIN);
-	}
-	shared.on = on;
-	shared.said = k;
-}
-
-/*
- * The line line[0..len) is valid UTF-8 (all ASCII: *ascii), answered once
- * per line for every filter that reads it (the shared memo holds the last
- * line: one memcmp instead of a validation per filter).
- */
-static bool
-line_utf8(const char *line, size_t len, bool *ascii)
-{
-	if (shared.n == 0)
-		return utf8_valid(line, len, ascii);
-	if (shared.line.len != len + 1 || memcmp(shared.line.s, line, len) != 0) {
-		strbuf_reset(&shared.line);
-		strbuf_add(&shared.line, line, len);
-		strbuf_addc(&shared.line, '\n');
-		shared.utf8 = utf8_valid(line, len, &shared.ascii);
-		shared.valid = false;
-	}
-	*ascii = shared.ascii;
-	return shared.utf8;
-}
-
-/*
- * Whether the line being processed (line_utf8() has put it in the memo)
- * holds a text f's regexes need: one scan per line.
- */
-static bool
-shared_candidate(struct filter *f)
-{
-	if (!shared.valid) {
-		memset(shared.bits, 0, ((shared.n + 63) / 64 + 1) * sizeof(*shared.bits));
-		prefilter_scan(shared.pf, shared.line.s, shared.line.len, shared.bits);
-		shared.valid = true;
-		shared.scans++;
-	}
-	return prefilter_bit(shared.bits, (int)f->pgroup);
-}
-
-unsigned long
-filter_prefilter_scans(void)
-{
-	return shared.scans;
-}
-
-bool
-filter_prefilter_shared(size_t *nfiltered, size_t *nfilters)
-{
-	if (shared.pf == NULL && shared.n > 0)
-		shared_make();
-	*nfiltered = shared.nfiltered;
-	*nfilters = shared.n;
-	return shared.on;
-}
-
-/*
- * Whether findFailure may be skipped for tl: its regexes' text (the date cut
- * out, "\n" added) holds none of the texts they need.  When that text is
- * the caller's line or a part of it that ends where the line does (the date
- * at its start, or none), the shared scan of the line answers: a text in
- * the part is in the line.  Otherwise (a date cut from the middle, a line
- * recoded or cut) the filter scans the text itself.
- */
-static bool
-prefilter_says_skip(struct filter *f, const struct tline *tl)
-{
-	if (shared.pf == NULL)
-		shared_make();
-	if (!shared.on || prefilter_why(f->pfx, 0) != NULL)
-		return false;	/* not worth a scan, or a candidate whatever the text */
-	if (f->ln_same && (tl->ds == 0 || tl->ds >= tl->de))
-		return !shared_candidate(f);
-	return prefilter_skips(f->pfx, tl->s, tl->len, tl->ds, tl->de);
-}
-
-void
-filter_set_prefilter(struct filter *f, bool on, bool stats)
-{
-	untune(f);
-	f->pfx_on = on;
-	f->pfx_stats = stats;
-	if (on)
-		shared_join(f);
-	else
-		shared_leave(f);
-	shared_changed();
-}
-
-const struct prefilter *
-filter_prefilter(struct filter *f)
-{
-	char *err = NULL;
-
-	if (f->pfx_on && f->pfx == NULL) {
-		f->pfx = prefilter_new();
-		add_rules(f, f->pfx, prefilter_group(f->pfx));
-		prefilter_build(f->pfx, &err);	/* failed: a candidate for every text */
-		free(err);
-	}
-	return f->pfx_on ? f->pfx : NULL;
+	return &f->lsm;
 }
 
 /* The end of processLine: the findtime checks, then findFailure. */
 static void
-process_tuple(struct filter *f, const struct tline *tl, bool has_date,
+process_tuple(struct filter *f, const struct tline *tl, bool has_date, bool same,
     const struct datedet_time *d, bool nodate, double now,
     struct filter_failure **out, size_t *n, size_t *cap)
 {
@@ -1476,7 +1260,7 @@ process_tuple(struct filter *f, const struct tline *tl, bool has_date,
 			return;
 		}
 	}
-	if (filter_prefilter(f) && prefilter_says_skip(f, tl)) {
+	if (linescan_skips(&f->lsm, same, tl->s, tl->len, tl->ds, tl->de)) {
 		f->pref_matched = false;	/* findFailure would have found nothing */
 		return;
 	}
@@ -1527,16 +1311,15 @@ filter_process_line(struct filter *f, const char *line, size_t len,
 	struct datedet_time date = { 0, false };
 	bool has_date = false, nodate = false, ascii = false;
 	const char *text;
-	size_t tlen, len0;
+	size_t tlen;
 	double now = clock_now();
 
 	f->stat = st;
 	f->real_read = false;
 	if (st)
 		memset(st, 0, sizeof(*st));
-	len0 = len;
 	len = cut_line(line, len, st);
-	if (line_utf8(line, len, &ascii)) {
+	if (linescan_utf8(line, len, &ascii)) {
 		/* the common case: match the caller's line in place */
 		text = line;
 		tlen = len;
@@ -1552,7 +1335,6 @@ filter_process_line(struct filter *f, const char *line, size_t len,
 	tl.s = (char *)text;
 	tl.len = tlen;
 	tl.ascii = ascii;
-	f->ln_same = text == line && len == len0;
 
 	if (f->dd) {
 		struct datedet_match m;
@@ -1602,7 +1384,7 @@ filter_process_line(struct filter *f, const char *line, size_t len,
 			has_date = true;
 		}
 	}
-	process_tuple(f, &tl, has_date, &date, nodate, now, out, n, cap);
+	process_tuple(f, &tl, has_date, text == line, &date, nodate, now, out, n, cap);
 }
 
 void
@@ -1625,12 +1407,11 @@ filter_process_dated(struct filter *f, const char *datetext, const char *line,
 	tl.ascii = false;
 	tl.ds = 0;
 	tl.de = strlen(datetext);
-	f->ln_same = false;	/* the text is not the caller's line: no shared scan */
 	strbuf_reset(&f->lasttime);
 	strbuf_adds(&f->lasttime, datetext);
 	f->lastdate = *date;
 	f->has_lastdate = true;
-	process_tuple(f, &tl, true, date, false, clock_now(), out, n, cap);
+	process_tuple(f, &tl, true, false, date, false, clock_now(), out, n, cap);
 }
 
 /* ---- introspection ------------------------------------------------------ */

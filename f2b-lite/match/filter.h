@@ -117,28 +117,14 @@ void	 filter_process_dated(struct filter *, const char *datetext,
 void	 filter_failures_free(struct filter_failure *, size_t n);
 
 /*
- * The Vectorscan prefilter (prefilter.h, prefilter_of_filter()), off until
- * turned on: a line whose text (the date cut out) holds none of the texts
- * the failregexes need goes no further than the date and findtime checks -
- * the same results, only the searches saved.  stats: the prefregex's texts
- * make a line a candidate too, for filter_linestat.pref_matched and
- * filter_pref_groups() (fail2ban-regex's report); without, a skipped line
- * reports no prefregex match.
+ * The filter's prefilter (linescan.h: linescan_set() turns it on, off by
+ * default; one scan of each line shared by the filters that read it): a
+ * line whose text (the date cut out) holds none of the texts the
+ * failregexes need goes no further than the date and findtime checks - the
+ * same results, only the searches saved.
  */
-struct prefilter;
-void	 filter_set_prefilter(struct filter *, bool on, bool stats);
-/* The filter's prefilter (built now if need be), NULL when it is off. */
-const struct prefilter *filter_prefilter(struct filter *);
-/*
- * The filters whose prefilter is on share one scan of each line (filter.c's
- * "shared"), used when at least PREFILTER_SHARE_MIN of them have texts to
- * look for (F2B_LITE_PREFILTER=force: from one on): the lines scanned so
- * far; whether the scan is used, with how many filters have texts of all
- * that share it.
- */
-#define PREFILTER_SHARE_MIN	4
-unsigned long	 filter_prefilter_scans(void);
-bool		 filter_prefilter_shared(size_t *nfiltered, size_t *nfilters);
+struct linescan_member;
+struct linescan_member *filter_linescan(struct filter *);
 
 /* Introspection for fail2ban-regex. */
 size_t		 filter_nfailregex(const struct filter *);

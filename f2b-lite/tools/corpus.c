@@ -14,6 +14,7 @@
 #include "diag.h"
 #include "dict.h"
 #include "filter.h"
+#include "linescan.h"
 #include "json.h"
 #include "pyval.h"
 #include "strbuf.h"
@@ -144,7 +145,7 @@ read_filter(struct run *r, const char *name, const struct pyval *opts)
 	filter_set_raw(t->flt, true);
 	filter_set_check_all(t->flt, true);
 	filter_set_check_findtime(t->flt, false);
-	filter_set_prefilter(t->flt, r->prefilter, true);
+	linescan_set(filter_linescan(t->flt), r->prefilter, true);
 	stream = config_filter(r->basedir, name, args, NULL, d, &why);
 	if (stream == NULL || apply_stream(t->flt, stream, &err) < 0) {
 		check(r, false, "%s: filter cannot be read: %s", t->name,

@@ -18,7 +18,7 @@
  * them) with filters from basedir/filter.d.  Prints TAP when tap is set,
  * failures and an "N passed, M failed" line otherwise.  Returns 0 when
  * every check passed.  prefilter: the filters use the Vectorscan prefilter
- * (filter_set_prefilter()).
+ * (linescan_set()).
  */
 int	 corpus_run(const char *path, const char *basedir, bool tap, bool prefilter);
 

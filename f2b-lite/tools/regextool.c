@@ -37,6 +37,7 @@
 #include "log.h"
 #include "optspec.h"
 #include "journal.h"
+#include "linescan.h"
 #include "optspec.h"
 #include "optval.h"
 #include "prefilter.h"
@@ -850,12 +851,12 @@ prefilter_line(struct tool *t)
 	const char *why;
 	size_t k, n;
 
-	filter_set_prefilter(t->flt, !t->o.no_prefilter, t->o.out == NULL);
-	pf = filter_prefilter(t->flt);
+	linescan_set(filter_linescan(t->flt), !t->o.no_prefilter, t->o.out == NULL);
+	pf = linescan_own(filter_linescan(t->flt));
 	why = pf == NULL ? "turned off" : prefilter_why(pf, 0);
 	if (why != NULL)
 		TOOL_OUT(t, "Use        prefilter : off, %s", why);
-	else if (!filter_prefilter_shared(&k, &n))
+	else if (!linescan_shared(&k, &n))
 		TOOL_OUT(t, "Use        prefilter : off, %zu texts but one filter: its own search "
 		    "for them costs less than a scan (F2B_LITE_PREFILTER=force uses it)",
 		    prefilter_ntexts(pf));
