@@ -154,7 +154,7 @@ EOF
 # every stock jail, each on an empty log of its own
 mkconf "$T/all"
 mkdir "$T/logs"
-jails=$(sed -n 's/^\[\([^]]*\)\]$/\1/p' /etc/fail2ban/jail.conf | grep -v '^INCLUDES$\|^DEFAULT$')
+jails=$(stock_jails)
 njails=0
 {
 	printf '[fu_hmail]\nlogpath = %s/logs/fu_hmail.log\n' "$T"

@@ -4,7 +4,10 @@ syslog-forwarded hMailServer log (tabs as #011) and an nginx access log.
 About a quarter of the lines are failures from a few thousand addresses;
 the rest are the ordinary traffic around them.  Deterministic (fixed seed).
 
-    gen_logs.py DIR [N]
+    gen_logs.py DIR [N [LOG...]]
+
+LOG: sshd, hmail, nginx-access (default: all three); the others are still
+generated (the same random sequence, so the same lines) but not written.
 """
 import os
 import random
@@ -13,7 +16,14 @@ import sys
 out = sys.argv[1]
 n = int(sys.argv[2]) if len(sys.argv) > 2 else 1000000
 rnd = random.Random(2026)
+want = sys.argv[3:] or ['sshd', 'hmail', 'nginx-access']
 os.makedirs(out, exist_ok=True)
+
+
+def log(name):
+    return open(os.path.join(out, name + '.log') if name in want else os.devnull, 'w')
+
+
 MON = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov']
 
 
@@ -32,7 +42,7 @@ def stamp(i):
 ips = [ip() for _ in range(3000)]
 users = ['root', 'admin', 'test', 'oracle', 'ubuntu', 'guest', 'user1', 'pi']
 
-with open(os.path.join(out, 'sshd.log'), 'w') as f:
+with log('sshd') as f:
     for i in range(n):
         a, pid, r = rnd.choice(ips), rnd.randint(1000, 99999), rnd.random()
         t = stamp(i)
@@ -55,7 +65,7 @@ with open(os.path.join(out, 'sshd.log'), 'w') as f:
             f.write('%s bench CRON[%d]: pam_unix(cron:session): session closed for user root\n'
                     % (t, pid))
 
-with open(os.path.join(out, 'hmail.log'), 'w') as f:
+with log('hmail') as f:
     for i in range(n):
         a, tid, r = rnd.choice(ips), rnd.randint(1000, 9999), rnd.random()
         t = stamp(i)
@@ -78,7 +88,7 @@ with open(os.path.join(out, 'hmail.log'), 'w') as f:
         else:
             f.write(pre + '"SENT: 250 OK"\n')
 
-with open(os.path.join(out, 'nginx-access.log'), 'w') as f:
+with log('nginx-access') as f:
     paths = ['/', '/index.html', '/img/logo.png', '/css/site.css', '/api/v1/items?page=%d']
     bots = ['/wp-login.php', '/phpmyadmin/index.php', '/.env', '/admin/config.php',
             '/cgi-bin/test.cgi', '/xmlrpc.php']

@@ -76,6 +76,9 @@ mkconf() {
 	printf '[Definition]\ndbfile = :memory:\n' > "$c/fail2ban.local"
 }
 
+# the stock jails' names (jail.conf's sections)
+stock_jails() { sed -n 's/^\[\([^]]*\)\]$/\1/p' /etc/fail2ban/jail.conf | grep -v '^INCLUDES$\|^DEFAULT$'; }
+
 # start WHO CONF: fail2ban-server (WHO fail2ban) or f2b-lite in the
 # foreground, socket $T/sock, log $T/WHO.log; PID in $DPID.  With DEVDIR set,
 # f2b-lite runs in a mount namespace of its own whose /dev is DEVDIR (its

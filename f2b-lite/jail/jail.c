@@ -32,7 +32,9 @@
 #include "failmgr.h"
 #include "filter.h"
 #include "journal.h"
+#include "linescan.h"
 #include "log.h"
+#include "prefilter.h"
 #include "loop.h"
 #include "optspec.h"
 #include "optval.h"
@@ -55,6 +57,7 @@ jail_new(const struct jail_env *env, const char *name, const char *backend)
 	j->name = xstrdup(name);
 	j->backend = xstrdup(backend ? backend : "auto");
 	j->filter = filter_new();
+	linescan_set(filter_linescan(j->filter), true, false);
 	filter_set_check_findtime(j->filter, true);
 	filter_set_in_operation(j->filter, false);
 	j->fc.maxlines = 1;
@@ -801,6 +804,13 @@ jail_start(struct jail *j, char **err)
 			jail_follow(j, &j->logs[i]);
 	jail_names_ready(j, NULL);	/* the ignore checks' names looked up before a failure needs them */
 	j->svc_timer = loop_timer_add(j->env.loop, 0.5, on_service, j);
+	if (prefilter_why(linescan_own(filter_linescan(j->filter)), 0) == NULL)
+		log_msg(LOG_LVL_INFO, LOG_FILTER, "[%s] Prefilter on: %zu texts (one scan of "
+		    "each line shared by the filters, used once %d have texts)", j->name,
+		    prefilter_ntexts(linescan_own(filter_linescan(j->filter))), LINESCAN_MIN);
+	else
+		log_msg(LOG_LVL_INFO, LOG_FILTER, "[%s] Prefilter off: %s", j->name,
+		    prefilter_why(linescan_own(filter_linescan(j->filter)), 0));
 	log_msg(LOG_LVL_INFO, LOG_JAIL, "Jail '%s' started", j->name);
 	return 0;
 }

@@ -30,6 +30,7 @@
 #include "dict.h"
 #include "failmgr.h"
 #include "filter.h"
+#include "linescan.h"
 #include "jailopts.h"
 #include "journal.h"
 #include "log.h"
@@ -1282,6 +1283,7 @@ jail_rebuild_filter(struct jail *j, char **err)
 	size_t i;
 	int rc = 0;
 
+	linescan_set(filter_linescan(f), true, false);
 	filter_set_check_findtime(f, true);
 	filter_set_in_operation(f, true);
 	filter_set_defer_dns(f, true);

@@ -32,8 +32,10 @@
 #include "dict.h"
 #include "failid.h"
 #include "failregex.h"
+#include "linescan.h"
 #include "log.h"
 #include "mlfid.h"
+#include "prefilter.h"
 #include "pyval.h"
 #include "rx.h"
 #include "strptime.h"
@@ -108,6 +110,7 @@ struct filter {
 	double			 next_warn_simtime, next_warn_ignored, next_warn_notime;
 	struct filter_linestat	*stat;
 	char			*lineerr;	/* the line's exception (see push_ids) */
+	struct linescan_member	 lsm;		/* the prefilter (filter_set_prefilter()) */
 	double			 real;		/* clock_real() for this line */
 	bool			 real_read;	/* ... when read: one per line */
 };
@@ -152,6 +155,8 @@ fail_free(void *p)
 	pyval_free(p);
 }
 
+static linescan_rules_fn add_rules;
+
 struct filter *
 filter_new(void)
 {
@@ -165,6 +170,7 @@ filter_new(void)
 	f->checkfindtime = true;
 	f->inoperation = true;
 	f->mlfid = cache_new(MLFID_MAX, MLFID_TTL, fail_free);
+	f->lsm = (struct linescan_member){ .rules = add_rules, .arg = f };
 	return f;
 }
 
@@ -198,6 +204,7 @@ filter_free(struct filter *f)
 	rx_free(f->prefilter);
 	free(f->startmask);
 	literals_free(f);
+	linescan_set(&f->lsm, false, false);
 	free(f->bytefreq);
 	free(f->pref_spans);
 	free(f->lineerr);
@@ -235,6 +242,7 @@ filter_set_maxlines(struct filter *f, long n, char **err)
 		return -1;
 	}
 	f->maxlines = n;
+	untune(f);
 	return 0;
 }
 
@@ -743,6 +751,7 @@ untune(struct filter *f)
 	f->bytefreq = NULL;
 	f->nsampled = f->bsampled = 0;
 	f->tuned = false;
+	linescan_changed(&f->lsm);	/* and the prefilter is made again */
 }
 
 /* The failregexes' texts, each distinct one once (see struct filter). */
@@ -1205,9 +1214,25 @@ out:
 	pyval_free(pregroups);
 }
 
+/* The prefilter's rules; ignoreregexes and prefregex for fail2ban-regex's counts (stats). */
+static void
+add_rules(void *arg, struct prefilter *pf, int g, bool stats)
+{
+	struct filter *f = arg;
+
+	prefilter_add_filter(pf, g, f->fail, f->nfail, f->ign, stats && f->nign + 2 < f->nfail ?
+	    f->nign : 0, stats ? f->pref : NULL, f->maxlines);
+}
+
+struct linescan_member *
+filter_linescan(struct filter *f)
+{
+	return &f->lsm;
+}
+
 /* The end of processLine: the findtime checks, then findFailure. */
 static void
-process_tuple(struct filter *f, const struct tline *tl, bool has_date,
+process_tuple(struct filter *f, const struct tline *tl, bool has_date, bool same,
     const struct datedet_time *d, bool nodate, double now,
     struct filter_failure **out, size_t *n, size_t *cap)
 {
@@ -1234,6 +1259,10 @@ process_tuple(struct filter *f, const struct tline *tl, bool has_date,
 			    "fail2ban was not running.", "");
 			return;
 		}
+	}
+	if (linescan_skips(&f->lsm, same, tl->s, tl->len, tl->ds, tl->de)) {
+		f->pref_matched = false;	/* findFailure would have found nothing */
+		return;
 	}
 	n0 = *n;
 	find_failure(f, tl, has_date, &date, nodate, out, n, cap);
@@ -1290,7 +1319,7 @@ filter_process_line(struct filter *f, const char *line, size_t len,
 	if (st)
 		memset(st, 0, sizeof(*st));
 	len = cut_line(line, len, st);
-	if (utf8_valid(line, len, &ascii)) {
+	if (linescan_utf8(line, len, &ascii)) {
 		/* the common case: match the caller's line in place */
 		text = line;
 		tlen = len;
@@ -1355,7 +1384,7 @@ filter_process_line(struct filter *f, const char *line, size_t len,
 			has_date = true;
 		}
 	}
-	process_tuple(f, &tl, has_date, &date, nodate, now, out, n, cap);
+	process_tuple(f, &tl, has_date, text == line, &date, nodate, now, out, n, cap);
 }
 
 void
@@ -1382,7 +1411,7 @@ filter_process_dated(struct filter *f, const char *datetext, const char *line,
 	strbuf_adds(&f->lasttime, datetext);
 	f->lastdate = *date;
 	f->has_lastdate = true;
-	process_tuple(f, &tl, true, date, false, clock_now(), out, n, cap);
+	process_tuple(f, &tl, true, false, date, false, clock_now(), out, n, cap);
 }
 
 /* ---- introspection ------------------------------------------------------ */

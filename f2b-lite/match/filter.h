@@ -116,6 +116,16 @@ void	 filter_process_dated(struct filter *, const char *datetext,
 	    struct filter_linestat *);
 void	 filter_failures_free(struct filter_failure *, size_t n);
 
+/*
+ * The filter's prefilter (linescan.h: linescan_set() turns it on, off by
+ * default; one scan of each line shared by the filters that read it): a
+ * line whose text (the date cut out) holds none of the texts the
+ * failregexes need goes no further than the date and findtime checks - the
+ * same results, only the searches saved.
+ */
+struct linescan_member;
+struct linescan_member *filter_linescan(struct filter *);
+
 /* Introspection for fail2ban-regex. */
 size_t		 filter_nfailregex(const struct filter *);
 const char	*filter_failregex(const struct filter *, size_t);

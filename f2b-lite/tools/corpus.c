@@ -14,6 +14,7 @@
 #include "diag.h"
 #include "dict.h"
 #include "filter.h"
+#include "linescan.h"
 #include "json.h"
 #include "pyval.h"
 #include "strbuf.h"
@@ -35,6 +36,7 @@ struct ftest {
 
 struct run {
 	bool		 tap;
+	bool		 prefilter;	/* the filters use the Vectorscan prefilter */
 	unsigned long	 n, failed;
 	const char	*basedir;
 	struct dict	*filters;	/* name+options -> struct ftest * */
@@ -143,6 +145,7 @@ read_filter(struct run *r, const char *name, const struct pyval *opts)
 	filter_set_raw(t->flt, true);
 	filter_set_check_all(t->flt, true);
 	filter_set_check_findtime(t->flt, false);
+	linescan_set(filter_linescan(t->flt), r->prefilter, true);
 	stream = config_filter(r->basedir, name, args, NULL, d, &why);
 	if (stream == NULL || apply_stream(t->flt, stream, &err) < 0) {
 		check(r, false, "%s: filter cannot be read: %s", t->name,
@@ -508,9 +511,9 @@ run_file(struct run *r, const char *dir, const char *name)
 }
 
 int
-corpus_run(const char *path, const char *basedir, bool tap)
+corpus_run(const char *path, const char *basedir, bool tap, bool prefilter)
 {
-	struct run r = { .tap = tap, .basedir = basedir };
+	struct run r = { .tap = tap, .prefilter = prefilter, .basedir = basedir };
 	struct stat st;
 
 	setenv("TZ", TEST_TZ, 1);

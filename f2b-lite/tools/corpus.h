@@ -17,8 +17,9 @@
  * Replays path (a sample log named after its filter, or a directory of
  * them) with filters from basedir/filter.d.  Prints TAP when tap is set,
  * failures and an "N passed, M failed" line otherwise.  Returns 0 when
- * every check passed.
+ * every check passed.  prefilter: the filters use the Vectorscan prefilter
+ * (linescan_set()).
  */
-int	 corpus_run(const char *path, const char *basedir, bool tap);
+int	 corpus_run(const char *path, const char *basedir, bool tap, bool prefilter);
 
 #endif

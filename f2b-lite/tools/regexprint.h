@@ -46,6 +46,7 @@ struct opts {
 	bool		 print_all_missed, print_all_ignored;
 	const char	*corpus;	/* our corpus mode: a file or directory */
 	bool		 tap;
+	bool		 no_prefilter;	/* --no-prefilter, F2B_LITE_PREFILTER=off */
 };
 
 struct otpl;

@@ -37,8 +37,10 @@
 #include "log.h"
 #include "optspec.h"
 #include "journal.h"
+#include "linescan.h"
 #include "optspec.h"
 #include "optval.h"
+#include "prefilter.h"
 #include "pyval.h"
 #include "recode.h"
 #include "regexprint.h"
@@ -109,6 +111,10 @@ usage(FILE *f, const char *argv0)
 	    "                        by default)\n"
 	    "  --corpus=PATH         (f2b-lite) replay sample logs annotated with\n"
 	    "                        '# failJSON:' lines; --tap prints TAP\n"
+	    "  --no-prefilter        (f2b-lite) search every line with the regexes, not\n"
+	    "                        only those the prefilter lets through (the same\n"
+	    "                        results; F2B_LITE_PREFILTER=off too; =force uses\n"
+	    "                        it even for one filter)\n"
 	    "\n"
 	    "Report bugs to https://github.com/fail2ban/fail2ban/issues\n", argv0);
 }
@@ -834,6 +840,30 @@ process_file(struct tool *t, const char *path)
 	return 0;
 }
 
+/*
+ * The prefilter, on unless turned off; the report says whether the lines
+ * are prefiltered, and why not (the -o rows are fail2ban-regex's alone).
+ */
+static void
+prefilter_line(struct tool *t)
+{
+	const struct prefilter *pf;
+	const char *why;
+	size_t k, n;
+
+	linescan_set(filter_linescan(t->flt), !t->o.no_prefilter, t->o.out == NULL);
+	pf = linescan_own(filter_linescan(t->flt));
+	why = pf == NULL ? "turned off" : prefilter_why(pf, 0);
+	if (why != NULL)
+		TOOL_OUT(t, "Use        prefilter : off, %s", why);
+	else if (!linescan_shared(&k, &n))
+		TOOL_OUT(t, "Use        prefilter : off, %zu texts but one filter: its own search "
+		    "for them costs less than a scan (F2B_LITE_PREFILTER=force uses it)",
+		    prefilter_ntexts(pf));
+	else
+		TOOL_OUT(t, "Use        prefilter : on, %zu texts", prefilter_ntexts(pf));
+}
+
 static double
 wallclock(void)
 {
@@ -875,6 +905,7 @@ regextool_main(int argc, char **argv)
 		{ "version", no_argument, NULL, 12 },
 		{ "corpus", required_argument, NULL, 13 },
 		{ "tap", no_argument, NULL, 14 },
+		{ "no-prefilter", no_argument, NULL, 15 },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct tool t;
@@ -933,6 +964,7 @@ regextool_main(int argc, char **argv)
 		case 12: printf("%s %s\n", argv[0], REGEX_VERSION); return 0;
 		case 13: t.o.corpus = optarg; break;
 		case 14: t.o.tap = true; break;
+		case 15: t.o.no_prefilter = true; break;
 		default:
 			usage(stderr, argv[0]);
 			fprintf(stderr, "%s: error: no such option: %s\n", argv[0],
@@ -940,8 +972,10 @@ regextool_main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (getenv("F2B_LITE_PREFILTER") && strcmp(getenv("F2B_LITE_PREFILTER"), "off") == 0)
+		t.o.no_prefilter = true;
 	if (t.o.corpus)
-		return corpus_run(t.o.corpus, t.o.config, t.o.tap);
+		return corpus_run(t.o.corpus, t.o.config, t.o.tap, !t.o.no_prefilter);
 	if (argc - optind != 2 && argc - optind != 3) {
 		usage(stdout, argv[0]);
 		fprintf(stderr, "\nERROR: provide both <LOG> and <REGEX>.\n");
@@ -1006,6 +1040,7 @@ regextool_main(int argc, char **argv)
 		goto out;
 	if (argc - optind == 3 && read_regex(&t, argv[optind + 2], false) < 0)
 		goto out;
+	prefilter_line(&t);
 	if (!isfile(cmd_log) && strncmp(cmd_log, "systemd-journal", 15) == 0) {
 		/* entries carry their time (the date detector stays, unused) */
 		TOOL_OUT(&t, "%s", "Use         systemd journal");
