@@ -162,7 +162,7 @@ rx_translate(const char *p)
 }
 
 /* Skips a character class starting at p ('['); returns its end. */
-static const char *
+const char *
 rx_skip_class(const char *p)
 {
 	p++;
@@ -192,7 +192,7 @@ rx_skip_class(const char *p)
 }
 
 /* Skips a group or a class starting at p; returns the end. */
-static const char *
+const char *
 rx_skip_group(const char *p)
 {
 	int depth = 0;

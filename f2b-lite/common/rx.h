@@ -36,6 +36,13 @@ struct rx;
 /* Compiles pattern; returns NULL and a heap message in *err on failure. */
 struct rx	*rx_compile(const char *pattern, unsigned flags, char **err);
 void		 rx_free(struct rx *);
+/*
+ * Reading a pattern: the end of the class at p ('[', a [:name:] inside
+ * included), and of the group or class at p ('(' or '['; classes and escapes
+ * inside skipped).  Unterminated: the end of the string.
+ */
+const char	*rx_skip_class(const char *p);
+const char	*rx_skip_group(const char *p);
 /* The pattern as given to rx_compile(). */
 const char	*rx_pattern(const struct rx *);
 /* Number of capturing groups. */

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "failregex.h"
+#include "rx.h"
 #include "strbuf.h"
 #include "xmalloc.h"
 
@@ -244,54 +245,6 @@ flush_run(struct dnf *d, struct strbuf *run)
 	strbuf_reset(run);
 }
 
-/* Past a class at p ('['), as PCRE2 reads it ([:name:] inside included). */
-static const char *
-skip_class(const char *p)
-{
-	p++;
-	if (*p == '^')
-		p++;
-	if (*p == ']')
-		p++;
-	for (; *p; p++) {
-		if (*p == '\\' && p[1]) {
-			p++;
-			continue;
-		}
-		if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
-			char term[3] = { p[1], ']', '\0' };
-			const char *e = strstr(p + 2, term);
-
-			if (e != NULL) {
-				p = e + 1;
-				continue;
-			}
-		}
-		if (*p == ']')
-			return p + 1;
-	}
-	return p;
-}
-
-/* Past a group at p ('('), classes and escapes inside skipped. */
-static const char *
-skip_group(const char *p)
-{
-	int depth = 0;
-
-	for (; *p; p++) {
-		if (*p == '\\' && p[1])
-			p++;
-		else if (*p == '[')
-			p = skip_class(p) - 1;
-		else if (*p == '(')
-			depth++;
-		else if (*p == ')' && --depth == 0)
-			return p + 1;
-	}
-	return p;
-}
-
 /*
  * A quantifier at p: its length (0: none) and whether it allows zero
  * repetitions.  Python reads a "{" that is no quantifier as a literal.
@@ -392,9 +345,9 @@ parse_seq(const char **pp, int depth)
 			} else
 				p += escape_len(p);
 		} else if (*p == '[') {
-			p = skip_class(p);
+			p = rx_skip_class(p);
 		} else if (*p == '(') {
-			const char *g = p + 1, *end = skip_group(p);
+			const char *g = p + 1, *end = rx_skip_group(p);
 
 			if (*g == '?') {
 				g++;
