@@ -47,28 +47,11 @@ done
 shift $((OPTIND - 1))
 F2B=$(readlink -f "${1:-$SRC/build/f2b-lite/f2b-lite}")
 
-if [ -z "${F2B_BENCH_INNER:-}" ]; then
-	[ "$(id -u)" = 0 ] || { echo "bench/central.sh: needs root (network namespaces)" >&2; exit 1; }
-	command -v fail2ban-server > /dev/null || { echo "fail2ban-server is not installed" >&2; exit 1; }
-	[ -x "$F2B" ] || { echo "bench/central.sh: $F2B is not executable" >&2; exit 1; }
-	T=$(mktemp -d /tmp/f2b-bench-central.XXXXXX)
-	chmod 755 "$T"
-	NS=f2bcentral-$$
-	ip netns add $NS || exit 1
-	trap 'ip netns del $NS 2> /dev/null; rm -rf "$T"' EXIT
-	trap 'exit 130' INT TERM
-	ip netns exec $NS env F2B_BENCH_INNER="$T" LINES=$LINES LINES2=$LINES2 \
-	    LINESALL=$LINESALL bash "$0" "$F2B"
-	exit
-fi
+[ -n "${F2B_BENCH_INNER:-}" ] || [ -x "$F2B" ] || { echo "bench/central.sh: $F2B is not executable" >&2; exit 1; }
+. "$SRC/bench/lib.sh"
+bench_netns "$0" -n "$LINES" -m "$LINES2" -a "$LINESALL" "$F2B"
 
 # ---- inside the namespace ----------------------------------------------------------
-export LC_ALL=C
-T=$F2B_BENCH_INNER
-PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill -KILL $p 2> /dev/null; done' EXIT
-. "$SRC/bench/lib.sh"
-ip link set lo up
 mkdir "$T/bin"
 ln -s /bin/true "$T/bin/logger"
 export PATH="$T/bin:$PATH"
