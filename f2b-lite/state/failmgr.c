@@ -297,8 +297,9 @@ find(const struct failmgr *fm, bool *hit)
 
 	*hit = false;
 	for (; fm->slot[i] != NULL; i = (i + 1) & mask)
-		if (memcmp(fm->slot[i]->b, k, fm->kb.len) == 0 &&
-		    key_len(fm->slot[i]->b) == fm->kb.len) {
+		/* the length first: a shorter record may end before kb.len bytes */
+		if (key_len(fm->slot[i]->b) == fm->kb.len &&
+		    memcmp(fm->slot[i]->b, k, fm->kb.len) == 0) {
 			*hit = true;
 			break;
 		}

@@ -433,6 +433,29 @@ main(void)
 	addr_clear(&a);
 	addr_clear(&b);
 
+	/*
+	 * a long key probed past short records: each record's key length is
+	 * compared before its bytes (a 6-byte IPv4 record is shorter than the
+	 * long key; ASan caught the read past it, fuzz_daemon)
+	 */
+	{
+		char ip[32];
+		int k;
+
+		for (k = 0; k < 40; k++) {
+			snprintf(ip, sizeof(ip), "198.51.100.%d", k + 1);
+			addr_parse(&b, ip, ADDR_CIDR_UNSPEC);
+			failmgr_add(fm, &b, 7100, data("s"), 1);
+			addr_clear(&b);
+		}
+		addr_parse(&a, "a-user-name-of-sixty-four-characters-which-is-longer-than-50-YYYYY",
+		    ADDR_CIDR_RAW);
+		is_int(failmgr_add(fm, &a, 7101, data("y"), 1), 1,
+		    "a long raw id among 40 short records: a new id");
+		is_int(failmgr_size(fm), 42, "... beside them");
+		addr_clear(&a);
+	}
+
 	/* a negative findtime rescales counts to anything: kept within a long (UBSan) */
 	failmgr_set_findtime(fm, -1e15);
 	addr_parse(&a, "192.0.2.50", ADDR_CIDR_UNSPEC);
