@@ -234,6 +234,21 @@ count_in() { grep -cF -- "$2" "$1" 2> /dev/null || true; }
 at_least() { [ "$(count_in "$2" "$3")" -ge "$1" ]; }
 # has FILE FIXED-STRING
 has() { grep -qF -- "$2" "$1" 2> /dev/null; }
+# A gate a test's command waits at without polling: gate_close FILE makes
+# the test hold FILE's lock (an exclusive flock on a descriptor it keeps);
+# the command waits with "flock -s -w 30 FILE true" (GATE_WAIT FILE) until
+# gate_open FILE lets it and every later one through.
+declare -A GATE_FD=()
+gate_close() {
+	local fd=${GATE_FD[$1]:-}
+	if [ -z "$fd" ]; then
+		exec {fd}> "$1"
+		GATE_FD[$1]=$fd
+	fi
+	flock -x "$fd"
+}
+gate_open() { flock -u "${GATE_FD[$1]}"; }
+gate_wait() { echo "flock -s -w 30 $1 true"; }	# the waiting command, for a config
 # bans LOG JAIL: the IPs of "[JAIL] Ban IP" in order
 # failure_filter FILE: a filter of "... failure from <HOST>" syslog lines
 failure_filter() {

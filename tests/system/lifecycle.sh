@@ -173,7 +173,7 @@ compare_logs restart
 
 # ---- reload in place, restart on another backend, stop waiting for the actions ----
 # rec: each command it runs, as a line of $T/WHO/act.out; slow: its actionstop
-# says "stopping" in $T/WHO/stop.out, then waits for the gate $T/WHO/go (the
+# says "stopping" in $T/WHO/stop.out, then waits at the gate $T/WHO/go (the
 # test opens it once it has seen that nothing answered meanwhile; 30 s at
 # most), then says "stopped"
 jails() {	# jails WHO NAME [a-backend] [b=0]
@@ -189,7 +189,7 @@ EOF
 	put "$c/action.d/slow.conf" <<EOF
 [Definition]
 actionstart = echo "start <j>" >> $D/act.out
-actionstop = echo "stopping <j>" >> $D/stop.out; i=0; while [ ! -e $D/go ] && [ \$i -lt 600 ]; do sleep 0.05; i=\$((i + 1)); done; echo "stopped <j>" >> $D/stop.out
+actionstop = echo "stopping <j>" >> $D/stop.out; $(gate_wait $D/go); echo "stopped <j>" >> $D/stop.out
 EOF
 	{
 		printf '[DEFAULT]\nfilter = tf\nbantime = 1h\nfindtime = 10m\n'
@@ -209,11 +209,12 @@ held() {
 	wait_until 30 has "$T/$1/stop.out" "$3"
 	! gone "$2"	# (a child that ended is a zombie until waited for)
 	local rc=$?
-	touch "$T/$1/go"
+	gate_open "$T/$1/go"
 	return $rc
 }
 for who in ours theirs; do
 	rm -f "$T/$who/act.out" "$T/$who/stop.out"
+	gate_close "$T/$who/go"
 	jails $who c1
 	MAXRETRY=5 jails $who c2
 	MAXRETRY=5 jails $who c3 polling
@@ -257,7 +258,7 @@ check "restart of a jail without actions: OK, as fail2ban" \
     eval '[ "$(tail -2 "$T/q.ours")" = "$(printf "OK\nrc=0")" ] && [ "$(tail -2 "$T/q.theirs")" = "$(tail -2 "$T/q.ours")" ] &&
      fc ours status | grep -q "Jail list:.*q"'
 for who in ours theirs; do
-	rm -f "$T/$who/go"
+	gate_close "$T/$who/go"
 	fc $who -c "$T/$who/c4" reload > /dev/null &
 	rpid=$!
 	held $who $rpid "stopping b"
@@ -267,7 +268,7 @@ for who in ours theirs; do
 	    [ "$(count_in "$T/$who/stop.out" "stopped b")" = 1 -a $waiting = 0 ]
 done
 for who in ours theirs; do
-	rm -f "$T/$who/go"
+	gate_close "$T/$who/go"
 	fc $who stop s1 > "$T/stop.$who" &
 	spid=$!
 	# a request meanwhile waits for it, as behind fail2ban's one command thread
@@ -285,7 +286,7 @@ for who in ours theirs; do
 	    eval '[ "$nst" = 1 ] && grep -q "Jail list:.a, q, s2$" "$T/status.$who"'
 done
 for who in ours theirs; do
-	rm -f "$T/$who/go"
+	gate_close "$T/$who/go"
 	fc $who stop > /dev/null &
 	spid=$!
 	held $who $spid "stopping s2"
@@ -299,7 +300,7 @@ stop_daemon $OURS 30
 stop_daemon $THEIRS 60
 compare_logs "reload and stop"
 # SIGTERM: alive until the actionstops ran
-for who in ours theirs; do rm -f "$T/$who/stop.out" "$T/$who/go"; done
+for who in ours theirs; do rm -f "$T/$who/stop.out"; gate_close "$T/$who/go"; done
 start_both c4
 wait_until 10 started "$T/ours.log" a s1 s2 q
 wait_until 30 started "$T/theirs.log" a s1 s2 q

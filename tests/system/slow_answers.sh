@@ -64,13 +64,13 @@ ban_action "$T/conf/action.d/slow.conf"
 for who in ours theirs; do
 	D=$T/$who
 	mkdir -p "$D"
+	gate_close "$D/go"
 	cp -r "$T/conf" "$D/"
 	for j in dns ign b; do : > "$D/$j.log"; done
 	put "$D/ign.sh" <<EOF
 #!/bin/sh
 echo "\$1" >> $D/ign.asked
-i=0	# until the test opens the gate (30 s at most)
-while [ ! -e $D/go ] && [ \$i -lt 600 ]; do sleep 0.05; i=\$((i + 1)); done
+$(gate_wait $D/go)	# until the test opens the gate (30 s at most)
 echo "\$1" >> $D/ign.ran
 [ "\$1" = 192.0.2.1 ]
 EOF
@@ -162,7 +162,7 @@ ign_then=$(grep -c 'ban 203.0.113.2' "$T/ours/ign.out" 2> /dev/null)
 bound=$(load_bound $BOUND)
 check "another jail bans while the ignorecommand waits (before its answer: ${ign_then:-0} bans): in $took ms (bound $bound s)" \
     eval '[ "${ign_then:-0}" = 0 ] && within $((took / 1000)) $bound'
-touch "$T/ours/go" "$T/theirs/go"
+gate_open "$T/ours/go"; gate_open "$T/theirs/go"
 wait_until 60 eval 'grep -qsx "ban 203.0.113.2" "$T/ours/ign.out" && grep -qsx "ban 203.0.113.2" "$T/theirs/ign.out"'
 ign_lines() { grep -o 'Ignore [^ ]* by command' "$1"; }
 check "the same bans and ignores as fail2ban-server's ($(ign_lines "$T/ours.log" | tr '\n' ';'))" \

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -99,20 +100,24 @@ barrier(const char *dir)
 	struct runner *r = runner_new(L);
 	char gate[512];
 	struct action_cmd c;
-	FILE *fp;
+	int gfd;
 
-	/* the first command ends once the gate opens: nothing after the barrier may start before */
+	/*
+	 * the first command ends once the gate opens (the test holds the gate's
+	 * lock until then): nothing after the barrier may start before
+	 */
 	snprintf(gate, sizeof(gate), "%s/gate", dir);
-	c = (struct action_cmd){ xasprintf("while [ ! -e %s ]; do sleep 0.01; done; echo slow", gate),
-	    NULL, 0 };
+	gfd = open(gate, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	ok(gfd >= 0 && flock(gfd, LOCK_EX) == 0, "the gate is closed");
+	c = (struct action_cmd){ xasprintf("flock -s -w 30 %s true; echo slow", gate), NULL, 0 };
 	strbuf_reset(&log_);
 	runner_submit(r, &c, 5, "192.0.2.1", done, (void *)"ban");
 	runner_barrier(r, done, (void *)"barrier");
 	is_str(strbuf_str(&log_), "", "a barrier is not done while a command before it runs");
 	cmd(r, "echo after", NULL, 5, "next");
 	is_int(runner_started(r), 1, "a command after the barrier waits for it");
-	if ((fp = fopen(gate, "w")) != NULL)
-		fclose(fp);
+	if (gfd >= 0)
+		close(gfd);	/* the gate opens */
 	wait_idle(r);
 	is_str(strbuf_str(&log_), "ban:0:slow\n;barrier:0:;next:0:after\n;",
 	    "a barrier ends after the commands before it, before those after it");
